@@ -1,0 +1,178 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/gen2brain/go-fitz"
+)
+
+type pdfExtractor struct{}
+
+// Extract reads a PDF page by page with MuPDF. MuPDF orders text blocks the
+// way they are read (two columns come out column by column). Pages whose
+// text looks undecodable (CID fonts without a Unicode map, which the bundled
+// MuPDF lacks for CJK) are read again with poppler's pdftotext when that is
+// installed, and the more plausible text wins.
+func (pdfExtractor) Extract(ctx context.Context, name string, data []byte) (*Document, error) {
+	pages, meta, err := mupdfPages(data)
+	if err != nil {
+		return nil, err
+	}
+	if suspicious(pages) {
+		if alt, err := popplerPages(ctx, data); err == nil && len(alt) == len(pages) {
+			for i := range pages {
+				if plausibility(alt[i]) > plausibility(pages[i])*11/10+2 {
+					pages[i] = alt[i]
+				}
+			}
+		}
+	}
+	var b builder
+	var empty []int
+	for i, pg := range pages {
+		b.setPage(i + 1)
+		pg = NormalizeText(pg)
+		before := b.len()
+		for _, p := range Paragraphs(pg) {
+			b.paragraph(p)
+		}
+		if b.len() == before {
+			empty = append(empty, i+1)
+		}
+	}
+	doc := b.document()
+	doc.Pages = len(pages)
+	doc.Metadata = meta
+	if t, ok := meta["title"].(string); ok {
+		doc.Title = t
+	}
+	if len(pages) == 0 {
+		return nil, fmt.Errorf("%w: the PDF has no pages", ErrCorrupt)
+	}
+	if strings.TrimSpace(doc.Text) == "" {
+		return nil, ErrNoText
+	}
+	if len(empty) > 0 {
+		doc.Metadata["pages_without_text"] = empty
+	}
+	return doc, nil
+}
+
+func mupdfPages(data []byte) (pages []string, meta map[string]any, err error) {
+	doc, err := fitz.NewFromMemory(data)
+	if err != nil {
+		if doc != nil {
+			doc.Close()
+		}
+		if errors.Is(err, fitz.ErrNeedsPassword) {
+			return nil, nil, fmt.Errorf("%w: the PDF needs a password", ErrEncrypted)
+		}
+		return nil, nil, fmt.Errorf("%w: MuPDF cannot open it", ErrCorrupt)
+	}
+	defer doc.Close()
+	n := doc.NumPage()
+	for i := 0; i < n; i++ {
+		t, err := doc.Text(i)
+		if err != nil {
+			// One broken page does not sink the rest.
+			t = ""
+		}
+		pages = append(pages, t)
+	}
+	meta = map[string]any{}
+	for k, v := range doc.Metadata() {
+		v = strings.TrimSpace(strings.TrimRight(v, "\x00"))
+		if i := strings.IndexByte(v, 0); i >= 0 {
+			v = v[:i]
+		}
+		if v != "" && k != "format" && k != "encryption" {
+			meta[k] = v
+		}
+	}
+	meta["pages"] = n
+	return pages, meta, nil
+}
+
+// suspicious reports text that MuPDF probably failed to decode.
+func suspicious(pages []string) bool {
+	for _, p := range pages {
+		if strings.ContainsRune(p, '\uFFFD') {
+			return true
+		}
+		for _, tok := range strings.Fields(p) {
+			if len(tok) >= 6 && alnumShare(tok) < 0.5 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func alnumShare(tok string) float64 {
+	n, good := 0, 0
+	for _, r := range tok {
+		n++
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			good++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(good) / float64(n)
+}
+
+// plausibility counts letters and digits in tokens that look like words.
+func plausibility(s string) int {
+	score := 0
+	for _, tok := range strings.Fields(s) {
+		if strings.ContainsRune(tok, '\uFFFD') || alnumShare(tok) < 0.5 {
+			continue
+		}
+		for _, r := range tok {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				score++
+			}
+		}
+	}
+	return score
+}
+
+// popplerPages runs pdftotext, which ships CJK maps with poppler-data.
+func popplerPages(ctx context.Context, data []byte) ([]string, error) {
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp("", "hoard-*.pdf")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return nil, err
+	}
+	f.Close()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, "-q", "-enc", "UTF-8", f.Name(), "-")
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		return nil, err
+	}
+	pages := strings.Split(out.String(), "\f")
+	if len(pages) > 0 && strings.TrimSpace(pages[len(pages)-1]) == "" {
+		pages = pages[:len(pages)-1]
+	}
+	return pages, nil
+}

@@ -1,0 +1,420 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Status values of a document.
+const (
+	StatusQueued  = "queued"
+	StatusIndexed = "indexed"
+	StatusFailed  = "failed"
+)
+
+// ErrNotFound is returned when a document, source or collection does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Source is where a document's bytes came from.
+type Source struct {
+	Path  string `json:"path"`
+	Size  int64  `json:"size"`
+	MTime int64  `json:"mtime"`
+}
+
+// Section is a span of a document's text with its page and heading path.
+type Section struct {
+	Page      int    `json:"page"`
+	Heading   string `json:"heading"`
+	CharStart int    `json:"char_start"`
+	CharEnd   int    `json:"char_end"`
+}
+
+// Chunk is a unit of retrieval.
+type Chunk struct {
+	Ordinal   int    `json:"ordinal"`
+	Text      string `json:"text"`
+	PageStart int    `json:"page_start"`
+	PageEnd   int    `json:"page_end"`
+	Heading   string `json:"heading"`
+	CharStart int    `json:"char_start"`
+	CharEnd   int    `json:"char_end"`
+}
+
+// Content is everything ingestion knows about one version of a document.
+type Content struct {
+	Hash      string
+	MediaType string
+	Size      int64
+	MTime     int64
+	Title     string
+	Metadata  map[string]any
+	Text      string
+	Sections  []Section
+	Chunks    []Chunk
+}
+
+// Outcome says what an indexing call did.
+type Outcome int
+
+const (
+	Indexed   Outcome = iota // new or changed content was stored
+	Unchanged                // the path already held this content
+	Linked                   // the content was already stored under another path
+)
+
+// SourceState is the stored view of a path, used to skip unchanged files.
+type SourceState struct {
+	DocumentID int64
+	Hash       string
+	Status     string
+	Size       int64
+	MTime      int64
+}
+
+// SourceState returns what the vault holds for path, or ErrNotFound.
+func (s *Store) SourceState(ctx context.Context, path string) (SourceState, error) {
+	var st SourceState
+	var hash sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT d.id, d.hash, d.status, s.size, s.mtime
+		FROM sources s JOIN documents d ON d.id = s.document_id WHERE s.path = ?`, path).
+		Scan(&st.DocumentID, &hash, &st.Status, &st.Size, &st.MTime)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, ErrNotFound
+	}
+	if err != nil {
+		return st, fmt.Errorf("look up %s: %w", path, err)
+	}
+	st.Hash = hash.String
+	return st, nil
+}
+
+// HasIndexedHash reports whether content with this hash is already indexed.
+func (s *Store) HasIndexedHash(ctx context.Context, hash string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM documents WHERE hash = ? AND status = 'indexed'`, hash).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look up content: %w", err)
+	}
+	return n > 0, nil
+}
+
+func now() int64 { return time.Now().Unix() }
+
+// Index stores content for src in one transaction: the document, its sections,
+// chunks and full-text rows appear together or not at all. Content already
+// stored under another path is linked, not stored again; a path whose content
+// changed has its old chunks replaced.
+func (s *Store) Index(ctx context.Context, collection string, src Source, c Content) (docID int64, out Outcome, err error) {
+	err = s.withTx(ctx, func(tx *sql.Tx) error {
+		collID, err := ensureCollection(ctx, tx, collection)
+		if err != nil {
+			return err
+		}
+		oldID, oldHash, _, err := docForPath(ctx, tx, src.Path)
+		if err != nil {
+			return err
+		}
+		sameID, sameStatus, err := docForHash(ctx, tx, c.Hash)
+		if err != nil {
+			return err
+		}
+		switch {
+		case sameID != 0 && sameStatus == StatusIndexed:
+			docID = sameID
+			out = Linked
+			if oldID == sameID && oldHash == c.Hash {
+				out = Unchanged
+			}
+		case sameID != 0:
+			// The same bytes failed before; try them again in place.
+			docID = sameID
+			err = replaceContent(ctx, tx, docID, collID, c)
+		case oldID != 0 && sourceCount(ctx, tx, oldID) == 1:
+			// The only path of a document changed: update it in place so its id
+			// (and anything that refers to it) survives.
+			docID = oldID
+			err = replaceContent(ctx, tx, docID, collID, c)
+		default:
+			docID, err = insertContent(ctx, tx, collID, c)
+		}
+		if err != nil {
+			return err
+		}
+		return attachSource(ctx, tx, docID, oldID, src)
+	})
+	return docID, out, err
+}
+
+// RecordFailure stores why src could not be indexed. A previously indexed
+// version of the same path keeps its chunks, so nothing searchable is lost.
+func (s *Store) RecordFailure(ctx context.Context, collection string, src Source, hash, mediaType, reason string) (int64, error) {
+	var docID int64
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		collID, err := ensureCollection(ctx, tx, collection)
+		if err != nil {
+			return err
+		}
+		oldID, _, oldStatus, err := docForPath(ctx, tx, src.Path)
+		if err != nil {
+			return err
+		}
+		sameID := int64(0)
+		if hash != "" {
+			if sameID, _, err = docForHash(ctx, tx, hash); err != nil {
+				return err
+			}
+		}
+		switch {
+		case sameID != 0:
+			docID = sameID
+			if oldID != sameID {
+				_, err = tx.ExecContext(ctx, `UPDATE documents SET status='failed', error=?, updated_at=? WHERE id=? AND status <> 'indexed'`, reason, now(), docID)
+			}
+		case oldID != 0 && oldStatus == StatusIndexed:
+			docID = oldID
+			_, err = tx.ExecContext(ctx, `UPDATE documents SET status='failed', error=?, updated_at=? WHERE id=?`,
+				reason+" (the previously indexed version is kept)", now(), docID)
+		case oldID != 0 && sourceCount(ctx, tx, oldID) == 1:
+			docID = oldID
+			_, err = tx.ExecContext(ctx, `UPDATE documents SET hash=?, media_type=?, size=?, mtime=?, status='failed', error=?, updated_at=? WHERE id=?`,
+				nullable(hash), mediaType, src.Size, src.MTime, reason, now(), docID)
+		default:
+			t := now()
+			var res sql.Result
+			res, err = tx.ExecContext(ctx, `INSERT INTO documents (collection_id, hash, media_type, size, mtime, title, status, error, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?)`, collID, nullable(hash), mediaType, src.Size, src.MTime, baseName(src.Path), reason, t, t)
+			if err == nil {
+				docID, err = res.LastInsertId()
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("record failure of %s: %w", src.Path, err)
+		}
+		return attachSource(ctx, tx, docID, oldID, src)
+	})
+	return docID, err
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func (s *Store) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func ensureCollection(ctx context.Context, tx *sql.Tx, name string) (int64, error) {
+	if name == "" {
+		name = DefaultCollection
+	}
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM collections WHERE name = ?`, name).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("collection %q: %w", name, err)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO collections (name, created_at) VALUES (?, ?)`, name, now())
+	if err != nil {
+		return 0, fmt.Errorf("create collection %q: %w", name, err)
+	}
+	return res.LastInsertId()
+}
+
+func docForPath(ctx context.Context, tx *sql.Tx, path string) (id int64, hash, status string, err error) {
+	var h sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT d.id, d.hash, d.status FROM sources s JOIN documents d ON d.id = s.document_id WHERE s.path = ?`, path).Scan(&id, &h, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", "", nil
+	}
+	if err != nil {
+		return 0, "", "", fmt.Errorf("look up %s: %w", path, err)
+	}
+	return id, h.String, status, nil
+}
+
+func docForHash(ctx context.Context, tx *sql.Tx, hash string) (id int64, status string, err error) {
+	err = tx.QueryRowContext(ctx, `SELECT id, status FROM documents WHERE hash = ?`, hash).Scan(&id, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", nil
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("look up content: %w", err)
+	}
+	return id, status, nil
+}
+
+func sourceCount(ctx context.Context, tx *sql.Tx, docID int64) int {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sources WHERE document_id = ?`, docID).Scan(&n); err != nil {
+		return -1
+	}
+	return n
+}
+
+// attachSource points src at docID, and deletes the document it pointed at
+// before when that one is left with no source.
+func attachSource(ctx context.Context, tx *sql.Tx, docID, oldID int64, src Source) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO sources (document_id, path, size, mtime, added_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT(path) DO UPDATE SET document_id = excluded.document_id, size = excluded.size, mtime = excluded.mtime`,
+		docID, src.Path, src.Size, src.MTime, now())
+	if err != nil {
+		return fmt.Errorf("record source %s: %w", src.Path, err)
+	}
+	if oldID != 0 && oldID != docID && sourceCount(ctx, tx, oldID) == 0 {
+		return deleteDocument(ctx, tx, oldID)
+	}
+	return nil
+}
+
+func insertContent(ctx context.Context, tx *sql.Tx, collID int64, c Content) (int64, error) {
+	meta, err := encodeMeta(c.Metadata)
+	if err != nil {
+		return 0, err
+	}
+	t := now()
+	res, err := tx.ExecContext(ctx, `INSERT INTO documents (collection_id, hash, media_type, size, mtime, title, metadata, status, error, text, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'indexed', '', ?, ?, ?)`, collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Text, t, t)
+	if err != nil {
+		return 0, fmt.Errorf("insert document: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	return id, insertParts(ctx, tx, id, c)
+}
+
+func replaceContent(ctx context.Context, tx *sql.Tx, docID, collID int64, c Content) error {
+	if err := deleteParts(ctx, tx, docID); err != nil {
+		return err
+	}
+	meta, err := encodeMeta(c.Metadata)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE documents SET collection_id=?, hash=?, media_type=?, size=?, mtime=?, title=?, metadata=?,
+		status='indexed', error='', text=?, updated_at=? WHERE id=?`,
+		collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Text, now(), docID)
+	if err != nil {
+		return fmt.Errorf("update document %d: %w", docID, err)
+	}
+	return insertParts(ctx, tx, docID, c)
+}
+
+func encodeMeta(m map[string]any) (string, error) {
+	if len(m) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("encode metadata: %w", err)
+	}
+	return string(b), nil
+}
+
+func insertParts(ctx context.Context, tx *sql.Tx, docID int64, c Content) error {
+	secStmt, err := tx.PrepareContext(ctx, `INSERT INTO sections (document_id, ordinal, page, heading, char_start, char_end) VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("insert sections: %w", err)
+	}
+	defer secStmt.Close()
+	for i, sec := range c.Sections {
+		if _, err := secStmt.ExecContext(ctx, docID, i, sec.Page, sec.Heading, sec.CharStart, sec.CharEnd); err != nil {
+			return fmt.Errorf("insert section: %w", err)
+		}
+	}
+	chStmt, err := tx.PrepareContext(ctx, `INSERT INTO chunks (document_id, ordinal, text, page_start, page_end, heading, char_start, char_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("insert chunks: %w", err)
+	}
+	defer chStmt.Close()
+	for _, ch := range c.Chunks {
+		if _, err := chStmt.ExecContext(ctx, docID, ch.Ordinal, ch.Text, ch.PageStart, ch.PageEnd, ch.Heading, ch.CharStart, ch.CharEnd); err != nil {
+			return fmt.Errorf("insert chunk: %w", err)
+		}
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO chunks_fts (rowid, title, heading, body) SELECT id, title, heading, body FROM chunk_fts_source WHERE document_id = ?`, docID)
+	if err != nil {
+		return fmt.Errorf("index chunks: %w", err)
+	}
+	return nil
+}
+
+// deleteParts removes a document's full-text rows, chunks and sections. The
+// full-text rows go first: an external-content index needs the old values.
+func deleteParts(ctx context.Context, tx *sql.Tx, docID int64) error {
+	stmts := []string{
+		`INSERT INTO chunks_fts (chunks_fts, rowid, title, heading, body) SELECT 'delete', id, title, heading, body FROM chunk_fts_source WHERE document_id = ?`,
+		`DELETE FROM chunks WHERE document_id = ?`,
+		`DELETE FROM sections WHERE document_id = ?`,
+	}
+	for _, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q, docID); err != nil {
+			return fmt.Errorf("remove old chunks of document %d: %w", docID, err)
+		}
+	}
+	return nil
+}
+
+func deleteDocument(ctx context.Context, tx *sql.Tx, docID int64) error {
+	if err := deleteParts(ctx, tx, docID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM documents WHERE id = ?`, docID); err != nil {
+		return fmt.Errorf("delete document %d: %w", docID, err)
+	}
+	return nil
+}
+
+// DeleteDocument removes a document with all its sources and chunks.
+func (s *Store) DeleteDocument(ctx context.Context, docID int64) error {
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM documents WHERE id = ?`, docID).Scan(&n); err != nil {
+			return fmt.Errorf("delete document %d: %w", docID, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("document %d: %w", docID, ErrNotFound)
+		}
+		return deleteDocument(ctx, tx, docID)
+	})
+}
+
+// DocumentIDForPath resolves a source path to its document.
+func (s *Store) DocumentIDForPath(ctx context.Context, path string) (int64, error) {
+	st, err := s.SourceState(ctx, path)
+	if err != nil {
+		return 0, err
+	}
+	return st.DocumentID, nil
+}
+
+func baseName(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '/' || p[i] == '\\' {
+			return p[i+1:]
+		}
+	}
+	return p
+}
