@@ -90,6 +90,11 @@ var knownExt = map[string]bool{
 	".rst": true, ".org": true, ".csv": true, ".tsv": true, ".log": true, ".json": true, ".jsonl": true,
 }
 
+var textExt = map[string]bool{
+	".txt": true, ".text": true, ".md": true, ".markdown": true, ".mdown": true, ".mkd": true, ".html": true,
+	".htm": true, ".xhtml": true, ".rst": true, ".org": true, ".csv": true, ".tsv": true, ".log": true, ".json": true, ".jsonl": true,
+}
+
 // Known reports whether a folder walk should pick up a file with this name.
 func Known(name string) bool { return knownExt[strings.ToLower(filepath.Ext(name))] }
 
@@ -111,6 +116,9 @@ func Detect(name string, data []byte) (Format, error) {
 	}
 	sniff := http.DetectContentType(data)
 	textual := strings.HasPrefix(sniff, "text/") || looksLikeText(head)
+	if !textual && textExt[ext] {
+		return "", ErrBinary
+	}
 	if !textual {
 		return "", fmt.Errorf("%w (%s)", ErrUnsupported, strings.SplitN(sniff, ";", 2)[0])
 	}

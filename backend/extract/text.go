@@ -70,3 +70,19 @@ func (textExtractor) Extract(ctx context.Context, name string, data []byte) (*Do
 	}
 	return doc, nil
 }
+
+// FromText builds a document from text that arrives already decoded, such as
+// a record of a JSONL corpus.
+func FromText(title, text string) (*Document, error) {
+	var b builder
+	for _, p := range splitBlank(NormalizeText(text)) {
+		b.paragraph(p)
+	}
+	doc := b.document()
+	doc.Title = strings.TrimSpace(title)
+	doc.MediaType = string(FormatText)
+	if strings.TrimSpace(doc.Text) == "" {
+		return nil, fmt.Errorf("%w: no text", ErrEmpty)
+	}
+	return doc, nil
+}

@@ -54,8 +54,11 @@ type Content struct {
 	Title     string
 	Metadata  map[string]any
 	Text      string
-	Sections  []Section
-	Chunks    []Chunk
+	// Note is shown with an indexed document that has something to say, such
+	// as "no text layer; OCR needed"; it is kept in the error column.
+	Note     string
+	Sections []Section
+	Chunks   []Chunk
 }
 
 // Outcome says what an indexing call did.
@@ -294,7 +297,7 @@ func insertContent(ctx context.Context, tx *sql.Tx, collID int64, c Content) (in
 	}
 	t := now()
 	res, err := tx.ExecContext(ctx, `INSERT INTO documents (collection_id, hash, media_type, size, mtime, title, metadata, status, error, text, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'indexed', '', ?, ?, ?)`, collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Text, t, t)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'indexed', ?, ?, ?, ?)`, collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Note, c.Text, t, t)
 	if err != nil {
 		return 0, fmt.Errorf("insert document: %w", err)
 	}
@@ -314,8 +317,8 @@ func replaceContent(ctx context.Context, tx *sql.Tx, docID, collID int64, c Cont
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE documents SET collection_id=?, hash=?, media_type=?, size=?, mtime=?, title=?, metadata=?,
-		status='indexed', error='', text=?, updated_at=? WHERE id=?`,
-		collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Text, now(), docID)
+		status='indexed', error=?, text=?, updated_at=? WHERE id=?`,
+		collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Note, c.Text, now(), docID)
 	if err != nil {
 		return fmt.Errorf("update document %d: %w", docID, err)
 	}

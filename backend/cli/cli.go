@@ -1,0 +1,110 @@
+// Package cli is the hoard command line. Every command goes through the vault
+// facade; nothing here touches storage or extraction directly.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/hoardvault/hoard/backend/vault"
+)
+
+// app carries what every command shares.
+type app struct {
+	vaultDir string
+	stdout   io.Writer
+	stderr   io.Writer
+}
+
+// DefaultVaultDir is $HOARD_VAULT, else the XDG data folder.
+func DefaultVaultDir() string {
+	if v := os.Getenv("HOARD_VAULT"); v != "" {
+		return v
+	}
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "hoard")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "hoard")
+	}
+	return "hoard-vault"
+}
+
+// NewRoot builds the command tree. extra lets a build add commands (the
+// desktop build adds the window).
+func NewRoot(stdout, stderr io.Writer) *cobra.Command {
+	a := &app{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "hoard",
+		Short: "Hoard: a local-first knowledge vault",
+		Long: "Hoard indexes your documents (PDF, Word, OpenDocument, EPUB, Markdown, HTML, text) into one\n" +
+			"SQLite file and searches them offline, citing file, page and heading.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().StringVar(&a.vaultDir, "vault", DefaultVaultDir(), "vault folder (env HOARD_VAULT)")
+	root.AddCommand(a.addCmd(), a.searchCmd(), a.lsCmd(), a.rmCmd(), a.statusCmd(), a.exportCmd(), a.importCmd())
+	return root
+}
+
+// Execute runs the command line and returns the process exit code.
+func Execute(ctx context.Context, args []string) int {
+	root := NewRoot(os.Stdout, os.Stderr)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "hoard:", err)
+		return 1
+	}
+	return 0
+}
+
+func (a *app) open(ctx context.Context) (*vault.Vault, error) {
+	return vault.Open(ctx, a.vaultDir, vault.Options{})
+}
+
+// withVault opens the vault for one command and closes it after.
+func (a *app) withVault(fn func(ctx context.Context, v *vault.Vault, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		v, err := a.open(cmd.Context())
+		if err != nil {
+			return err
+		}
+		err = fn(cmd.Context(), v, args)
+		return errors.Join(err, v.Close())
+	}
+}
+
+func (a *app) printJSON(v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hoardvault/hoard/backend/internal/testdata"
+	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/vault"
+)
+
+// run executes the command line in-process and returns stdout.
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	root := NewRoot(&out, &errb)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := run(t, args...)
+	if err != nil {
+		t.Fatalf("hoard %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+func TestCommands(t *testing.T) {
+	docs := testdata.Shared(t, "samples/docs")
+	v := t.TempDir()
+	out := mustRun(t, "--vault", v, "add", docs)
+	if !strings.Contains(out, "indexed") || !strings.Contains(out, "failed:") {
+		t.Fatalf("add summary: %s", out)
+	}
+	var hits []map[string]any
+	if err := json.Unmarshal([]byte(mustRun(t, "--vault", v, "search", "--json", "--limit", "3", "bottles", "of", "water")), &hits); err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) == 0 {
+		t.Fatal("no hits")
+	}
+	for _, k := range []string{"doc_id", "title", "path", "page", "heading", "snippet", "text", "score"} {
+		if _, ok := hits[0][k]; !ok {
+			t.Errorf("search --json: missing %q in %v", k, hits[0])
+		}
+	}
+	// Nothing searchable is not an error, and prints an empty array.
+	if out := mustRun(t, "--vault", v, "search", "--json", "🙂 (( ))"); strings.TrimSpace(out) != "[]" {
+		t.Errorf("emoji query: %q", out)
+	}
+	long := strings.Repeat(`"unbalanced AND OR NOT -x * ( ) : ^ `, 300)
+	if _, err := run(t, "--vault", v, "search", long); err != nil {
+		t.Errorf("a 10,000-character query failed: %v", err)
+	}
+	var st map[string]any
+	if err := json.Unmarshal([]byte(mustRun(t, "--vault", v, "status", "--json")), &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"documents", "chunks", "failed", "bytes", "sqlite_version", "vec_version"} {
+		if _, ok := st[k]; !ok {
+			t.Errorf("status --json: missing %q", k)
+		}
+	}
+	if !strings.HasPrefix(fmt.Sprint(st["vec_version"]), "v0.") {
+		t.Errorf("vec_version %v", st["vec_version"])
+	}
+	var list []store.DocumentInfo
+	if err := json.Unmarshal([]byte(mustRun(t, "--vault", v, "ls", "--json")), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != int(st["documents"].(float64)) {
+		t.Fatalf("ls lists %d, status says %v", len(list), st["documents"])
+	}
+	// rm by id removes the document and its hits.
+	hitID := fmt.Sprint(hits[0]["doc_id"])
+	mustRun(t, "--vault", v, "rm", hitID)
+	if _, err := run(t, "--vault", v, "rm", hitID); err == nil {
+		t.Error("removing a missing document should fail")
+	}
+	exp := filepath.Join(t.TempDir(), "export.hoard")
+	mustRun(t, "--vault", v, "export", exp)
+	v2 := t.TempDir()
+	mustRun(t, "--vault", v2, "import", exp)
+	a := mustRun(t, "--vault", v, "search", "--json", "product development")
+	b := mustRun(t, "--vault", v2, "search", "--json", "product development")
+	if stripIDs(t, a) != stripIDs(t, b) {
+		t.Errorf("search differs after export/import")
+	}
+}
+
+func stripIDs(t *testing.T, js string) string {
+	var hits []map[string]any
+	if err := json.Unmarshal([]byte(js), &hits); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hits {
+		delete(h, "doc_id")
+		delete(h, "chunk_id")
+	}
+	b, _ := json.Marshal(hits)
+	return string(b)
+}
+
+// TestCrashChild is the child process of TestCrashMidIngest.
+func TestCrashChild(t *testing.T) {
+	args := os.Getenv("HOARD_CRASH_CHILD")
+	if args == "" {
+		t.Skip("runs only as the child of TestCrashMidIngest")
+	}
+	os.Exit(Execute(context.Background(), strings.Split(args, "\x1f")))
+}
+
+// TestCrashMidIngest kills `hoard add` with SIGKILL in the middle of a run
+// and checks that the vault opens cleanly with every document complete.
+func TestCrashMidIngest(t *testing.T) {
+	src := t.TempDir()
+	const files = 3000
+	for i := range files {
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "# Note %d\n\n", i)
+		for p := range 12 {
+			fmt.Fprintf(&sb, "Paragraph %d of note %d talks about topic%d and topic%d with some filler words to make it longer. ", p, i, i%97, p)
+			if p%3 == 2 {
+				sb.WriteString("\n\n## Part\n\n")
+			}
+		}
+		if err := os.WriteFile(filepath.Join(src, fmt.Sprintf("note-%04d.md", i)), []byte(sb.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vdir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
+	cmd.Env = append(os.Environ(), "HOARD_CRASH_CHILD="+strings.Join([]string{"--vault", vdir, "add", src}, "\x1f"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(vdir, vault.DBFile)
+	killed := false
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		n, err := countDocs(dbPath)
+		if err == nil && n >= 200 {
+			cmd.Process.Signal(syscall.SIGKILL)
+			killed = true
+			break
+		}
+	}
+	err := cmd.Wait()
+	if !killed {
+		t.Fatalf("the child finished or stalled before it could be killed: %v", err)
+	}
+	ctx := context.Background()
+	v, err := vault.Open(ctx, vdir, vault.Options{})
+	if err != nil {
+		t.Fatalf("vault does not open after a crash: %v", err)
+	}
+	if err := v.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := v.Status(ctx)
+	if st.Documents == 0 || st.Documents >= files {
+		t.Fatalf("the kill did not land mid-ingest: %d documents", st.Documents)
+	}
+	assertComplete(t, dbPath)
+	v.Close()
+	// Resuming finishes the work; what was stored is not indexed twice.
+	out := mustRun(t, "--vault", vdir, "add", "--json", src)
+	var sum vault.Summary
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Unchanged != st.Documents || sum.Indexed != files-st.Documents {
+		t.Fatalf("resume: %d unchanged, %d indexed; %d were stored before the crash", sum.Unchanged, sum.Indexed, st.Documents)
+	}
+	assertComplete(t, dbPath)
+}
+
+func countDocs(db string) (int, error) {
+	if _, err := os.Stat(db); err != nil {
+		return 0, err
+	}
+	conn, err := sql.Open("sqlite3", "file:"+db+"?mode=ro&_busy_timeout=1000")
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	var n int
+	err = conn.QueryRow("SELECT count(*) FROM documents").Scan(&n)
+	return n, err
+}
+
+// assertComplete checks every document holds all of its chunks: ordinals
+// run 0..n-1 and the last chunk reaches the end of the text.
+func assertComplete(t *testing.T, dbPath string) {
+	t.Helper()
+	s, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var bad int
+	err = s.DB().QueryRow(`SELECT count(*) FROM documents d WHERE d.status = 'indexed' AND (
+		(SELECT count(*) FROM chunks WHERE document_id = d.id) = 0 OR
+		(SELECT max(ordinal) + 1 FROM chunks WHERE document_id = d.id) <> (SELECT count(*) FROM chunks WHERE document_id = d.id) OR
+		(SELECT max(char_end) FROM chunks WHERE document_id = d.id) <> length(d.text) OR
+		(SELECT count(*) FROM sources WHERE document_id = d.id) = 0)`).Scan(&bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad != 0 {
+		t.Fatalf("%d documents are incomplete", bad)
+	}
+}

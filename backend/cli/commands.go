@@ -1,0 +1,271 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/hoardvault/hoard/backend/search"
+	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/vault"
+)
+
+func (a *app) addCmd() *cobra.Command {
+	var collection string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "add PATH...",
+		Short: "Index files and folders (folders recursively; a BEIR corpus.jsonl as one document per record)",
+		Args:  cobra.MinimumNArgs(1),
+	}
+	cmd.Flags().StringVar(&collection, "collection", store.DefaultCollection, "collection to add to")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
+	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, args []string) error {
+		var bar *progressbar.ProgressBar
+		showBar := isTerminal(a.stderr) && !asJSON
+		progress := func(p vault.Progress) {
+			if showBar {
+				if bar == nil {
+					bar = progressbar.NewOptions(p.Total, progressbar.OptionSetWriter(a.stderr),
+						progressbar.OptionSetDescription("indexing"), progressbar.OptionShowCount(),
+						progressbar.OptionShowIts(), progressbar.OptionSetItsString("files"),
+						progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+				}
+				bar.Set(p.Done)
+			}
+		}
+		start := time.Now()
+		sum, err := v.Add(ctx, args, vault.AddOptions{Collection: collection, Progress: progress})
+		if bar != nil {
+			bar.Finish()
+		}
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			if sum.Failed == nil {
+				sum.Failed = []vault.Failure{}
+			}
+			return a.printJSON(sum)
+		}
+		fmt.Fprintf(a.stdout, "%d indexed, %d unchanged, %d already stored under another path, %d failed (%d chunks, %s)\n",
+			sum.Indexed, sum.Unchanged, sum.Linked, len(sum.Failed), sum.Chunks, time.Since(start).Round(time.Millisecond))
+		for _, f := range sum.Failed {
+			fmt.Fprintf(a.stdout, "  failed: %s: %s\n", f.Path, f.Reason)
+		}
+		for _, w := range sum.Warnings {
+			fmt.Fprintf(a.stdout, "  warning: %s\n", w)
+		}
+		if sum.Skipped > 0 {
+			fmt.Fprintf(a.stdout, "  %d hidden, temporary or unsupported files skipped\n", sum.Skipped)
+		}
+		return nil
+	})
+	return cmd
+}
+
+// jsonHit is the documented shape of `hoard search --json`.
+type jsonHit struct {
+	DocID   int64   `json:"doc_id"`
+	ChunkID int64   `json:"chunk_id"`
+	Title   string  `json:"title"`
+	Path    string  `json:"path"`
+	Page    int     `json:"page"`
+	Heading string  `json:"heading"`
+	Snippet string  `json:"snippet"`
+	Text    string  `json:"text"`
+	Score   float64 `json:"score"`
+}
+
+func (a *app) searchCmd() *cobra.Command {
+	var limit int
+	var asJSON bool
+	var f search.Filter
+	var since, until string
+	cmd := &cobra.Command{
+		Use:   "search [flags] QUERY",
+		Short: "Search the vault",
+		Args:  cobra.MinimumNArgs(1),
+	}
+	cmd.Flags().IntVarP(&limit, "limit", "n", 10, "number of hits")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print hits as JSON")
+	cmd.Flags().StringVar(&f.Collection, "collection", "", "only this collection")
+	cmd.Flags().StringVar(&f.MediaType, "type", "", "only this media type (pdf, docx, odt, epub, markdown, html, text, or a MIME type)")
+	cmd.Flags().StringVar(&since, "since", "", "only documents dated on or after (YYYY-MM-DD)")
+	cmd.Flags().StringVar(&until, "until", "", "only documents dated before (YYYY-MM-DD)")
+	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, args []string) error {
+		var err error
+		if f.Since, err = parseDate(since); err != nil {
+			return err
+		}
+		if f.Until, err = parseDate(until); err != nil {
+			return err
+		}
+		hits, err := v.Search(ctx, search.Request{Query: strings.Join(args, " "), Limit: limit, Filter: f})
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			out := make([]jsonHit, 0, len(hits))
+			for _, h := range hits {
+				out = append(out, jsonHit{DocID: h.DocID, ChunkID: h.ChunkID, Title: h.Title, Path: h.Path, Page: h.Page,
+					Heading: h.Heading, Snippet: h.Snippet, Text: h.Text, Score: h.Score})
+			}
+			return a.printJSON(out)
+		}
+		if len(hits) == 0 {
+			fmt.Fprintln(a.stdout, "no matches")
+			return nil
+		}
+		bold, plain := "**", "**"
+		if isTerminal(a.stdout) {
+			bold, plain = "\x1b[1m", "\x1b[0m"
+		}
+		for i, h := range hits {
+			loc := h.Path
+			if h.Page > 0 {
+				loc += fmt.Sprintf(" p. %d", h.Page)
+			}
+			if h.Heading != "" {
+				loc += " › " + h.Heading
+			}
+			snip := strings.NewReplacer("<mark>", bold, "</mark>", plain).Replace(h.Snippet)
+			fmt.Fprintf(a.stdout, "%d. %s  [doc %d, score %.2f]\n   %s\n   %s\n", i+1, h.Title, h.DocID, h.Score, loc,
+				html.UnescapeString(strings.Join(strings.Fields(snip), " ")))
+		}
+		return nil
+	})
+	return cmd
+}
+
+func parseDate(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", s, time.Local)
+	if err != nil {
+		return t, fmt.Errorf("date %q: use YYYY-MM-DD", s)
+	}
+	return t, nil
+}
+
+func (a *app) lsCmd() *cobra.Command {
+	var asJSON bool
+	var opt store.ListOptions
+	cmd := &cobra.Command{Use: "ls", Short: "List documents", Args: cobra.NoArgs}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	cmd.Flags().StringVar(&opt.Collection, "collection", "", "only this collection")
+	cmd.Flags().StringVar(&opt.Status, "status", "", "only this status (indexed, failed, queued)")
+	cmd.Flags().IntVar(&opt.Limit, "limit", 0, "at most this many (0: all)")
+	cmd.Flags().IntVar(&opt.Offset, "offset", 0, "skip this many")
+	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, _ []string) error {
+		docs, total, err := v.Documents(ctx, opt)
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			if docs == nil {
+				docs = []store.DocumentInfo{}
+			}
+			return a.printJSON(docs)
+		}
+		if total == 0 {
+			fmt.Fprintln(a.stdout, "the vault is empty: add documents with `hoard add PATH`")
+			return nil
+		}
+		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tSTATUS\tPAGES\tCHUNKS\tTITLE\tPATH")
+		for _, d := range docs {
+			status := d.Status
+			if d.Error != "" {
+				status += " (" + d.Error + ")"
+			}
+			path := ""
+			if len(d.Paths) > 0 {
+				path = d.Paths[0]
+				if len(d.Paths) > 1 {
+					path += fmt.Sprintf(" (+%d)", len(d.Paths)-1)
+				}
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\t%s\n", d.ID, status, d.Pages, d.Chunks, d.Title, path)
+		}
+		tw.Flush()
+		if len(docs) < total {
+			fmt.Fprintf(a.stdout, "(%d of %d)\n", len(docs), total)
+		}
+		return nil
+	})
+	return cmd
+}
+
+func (a *app) rmCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "rm DOC...", Short: "Remove documents by id or path", Args: cobra.MinimumNArgs(1)}
+	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, args []string) error {
+		if err := v.Remove(ctx, args...); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "removed %d\n", len(args))
+		return nil
+	})
+	return cmd
+}
+
+func (a *app) statusCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{Use: "status", Short: "Show vault figures and versions", Args: cobra.NoArgs}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, _ []string) error {
+		st, err := v.Status(ctx)
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			return a.printJSON(st)
+		}
+		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "vault\t%s\n", st.Vault)
+		fmt.Fprintf(tw, "documents\t%d (%d indexed, %d failed, %d queued)\n", st.Documents, st.Indexed, st.Failed, st.Queued)
+		fmt.Fprintf(tw, "paths\t%d\n", st.Sources)
+		fmt.Fprintf(tw, "chunks\t%d\n", st.Chunks)
+		fmt.Fprintf(tw, "size\t%s\n", humanBytes(st.Bytes))
+		fmt.Fprintf(tw, "schema\t%d\n", st.Schema)
+		fmt.Fprintf(tw, "sqlite\t%s\n", st.SQLiteVersion)
+		fmt.Fprintf(tw, "sqlite-vec\t%s\n", st.VecVersion)
+		return tw.Flush()
+	})
+	return cmd
+}
+
+func (a *app) exportCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "export FILE", Short: "Write the whole vault to one portable file", Args: cobra.ExactArgs(1)}
+	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, args []string) error {
+		n, err := v.Export(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		abs, _ := filepath.Abs(args[0])
+		fmt.Fprintf(a.stdout, "exported %d documents to %s\n", n, abs)
+		return nil
+	})
+	return cmd
+}
+
+func (a *app) importCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "import FILE", Short: "Read a vault export into this vault", Args: cobra.ExactArgs(1)}
+	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, args []string) error {
+		res, err := v.Import(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "imported %d documents (%d already in the vault)\n", res.Added, res.Existing)
+		return nil
+	})
+	return cmd
+}

@@ -1,0 +1,328 @@
+package vault
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/hoardvault/hoard/backend/chunk"
+	"github.com/hoardvault/hoard/backend/extract"
+	"github.com/hoardvault/hoard/backend/store"
+)
+
+// Outcome of one file in an Add run.
+type Outcome string
+
+const (
+	OutIndexed   Outcome = "indexed"
+	OutUnchanged Outcome = "unchanged"
+	OutLinked    Outcome = "linked" // same content already stored under another path
+	OutFailed    Outcome = "failed"
+)
+
+// Progress is reported after each file.
+type Progress struct {
+	Done    int
+	Total   int
+	Path    string
+	Outcome Outcome
+	Reason  string // why it failed, or a note (e.g. "no text layer; OCR needed")
+}
+
+// Failure is a file that could not be indexed.
+type Failure struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+// Summary totals an Add run.
+type Summary struct {
+	Indexed   int       `json:"indexed"`
+	Unchanged int       `json:"unchanged"`
+	Linked    int       `json:"linked"`
+	Failed    []Failure `json:"failed"`
+	Skipped   int       `json:"skipped"` // files a folder walk passed over
+	Chunks    int       `json:"chunks"`
+	Warnings  []string  `json:"warnings,omitempty"`
+}
+
+// AddOptions tune one Add run.
+type AddOptions struct {
+	Collection string
+	Progress   func(Progress)
+}
+
+// prepared is a job after reading, hashing, extracting and chunking: ready
+// for the single writer.
+type prepared struct {
+	job     job
+	src     store.Source
+	hash    string
+	media   string
+	content *store.Content
+	note    string
+	err     error
+	skip    bool // unchanged: nothing to write
+}
+
+// Add indexes files and folders (recursively). Extraction runs on several
+// workers; one writer stores each document in its own transaction, so a crash
+// leaves every document either complete or absent. A file that fails is
+// recorded with its reason and the run goes on; Add returns an error only
+// when the run itself could not proceed.
+func (v *Vault) Add(ctx context.Context, paths []string, opt AddOptions) (Summary, error) {
+	w := walker{skipDir: v.dir}
+	jobs := w.expand(paths)
+	sum := Summary{Skipped: w.skipped, Warnings: w.warnings}
+	workers := v.opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	in := make(chan int)
+	out := make([]chan prepared, len(jobs))
+	for i := range out {
+		out[i] = make(chan prepared, 1)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range in {
+				out[i] <- v.prepare(ctx, jobs[i])
+			}
+		}()
+	}
+	// The window bounds how far extraction runs ahead of the writer, so memory
+	// stays flat however many files a run has.
+	window := make(chan struct{}, 2*workers)
+	go func() {
+		defer close(in)
+		for i := range jobs {
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case in <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	defer func() { cancel(); wg.Wait() }()
+	// Results are written in walk order; workers run at most `workers` ahead.
+	for i := range jobs {
+		var p prepared
+		select {
+		case p = <-out[i]:
+			<-window
+		case <-ctx.Done():
+			return sum, ctx.Err()
+		}
+		outcome, reason, err := v.write(ctx, opt.Collection, p)
+		if err != nil {
+			return sum, fmt.Errorf("store %s: %w", p.job.path, err)
+		}
+		switch outcome {
+		case OutIndexed:
+			sum.Indexed++
+			if p.content != nil {
+				sum.Chunks += len(p.content.Chunks)
+			}
+		case OutUnchanged:
+			sum.Unchanged++
+		case OutLinked:
+			sum.Linked++
+		case OutFailed:
+			sum.Failed = append(sum.Failed, Failure{Path: p.job.path, Reason: reason})
+		}
+		if opt.Progress != nil {
+			opt.Progress(Progress{Done: i + 1, Total: len(jobs), Path: p.job.path, Outcome: outcome, Reason: reason})
+		}
+	}
+	return sum, nil
+}
+
+func (v *Vault) write(ctx context.Context, collection string, p prepared) (Outcome, string, error) {
+	if p.skip {
+		return OutUnchanged, "", nil
+	}
+	if p.err != nil {
+		reason := p.err.Error()
+		if _, err := v.store.RecordFailure(ctx, collection, p.src, p.hash, p.media, reason); err != nil {
+			return "", "", err
+		}
+		return OutFailed, reason, nil
+	}
+	_, out, err := v.store.Index(ctx, collection, p.src, *p.content)
+	if err != nil {
+		return "", "", err
+	}
+	switch out {
+	case store.Unchanged:
+		return OutUnchanged, p.note, nil
+	case store.Linked:
+		return OutLinked, p.note, nil
+	}
+	return OutIndexed, p.note, nil
+}
+
+// prepare does everything that needs no lock: read, hash, extract, chunk.
+func (v *Vault) prepare(ctx context.Context, j job) (p prepared) {
+	p.job = j
+	p.src = store.Source{Path: j.path}
+	defer func() {
+		// A parser bug on hostile input fails that file, not the run.
+		if r := recover(); r != nil {
+			p.err = fmt.Errorf("extractor crashed: %v", r)
+			p.content = nil
+		}
+	}()
+	if j.err != nil {
+		p.err = j.err
+		return p
+	}
+	var data []byte
+	var name string
+	if j.record != nil {
+		data = []byte(j.record.Title + "\n\n" + j.record.Text)
+		name = j.path
+		if fi, err := os.Stat(j.file); err == nil {
+			p.src.MTime = fi.ModTime().Unix()
+		}
+	} else {
+		var err error
+		data, err = v.readFile(j.file, &p.src)
+		if err != nil {
+			p.err = err
+			return p
+		}
+		name = j.file
+	}
+	p.src.Size = int64(len(data))
+	sum := sha256.Sum256(data)
+	p.hash = hex.EncodeToString(sum[:])
+	if st, err := v.store.SourceState(ctx, j.path); err == nil && st.Hash == p.hash && st.Status == store.StatusIndexed {
+		p.skip = true
+		return p
+	}
+	var doc *extract.Document
+	var err error
+	if j.record != nil {
+		doc, err = extract.FromText(j.record.Title, j.record.Text)
+		if err == nil && len(j.record.Metadata) > 0 {
+			doc.Metadata = j.record.Metadata
+		}
+	} else {
+		doc, err = v.registry.Extract(ctx, name, data)
+	}
+	if errors.Is(err, extract.ErrNoText) {
+		// Indexed, but with nothing to search yet: say why.
+		doc, err = &extract.Document{MediaType: string(extract.FormatPDF), Title: baseTitle(name)}, nil
+		p.note = extract.ErrNoText.Error()
+	}
+	if err != nil {
+		if f, ferr := extract.Detect(name, data); ferr == nil {
+			p.media = string(f)
+		}
+		p.err = err
+		return p
+	}
+	p.media = doc.MediaType
+	p.content = v.content(doc, p)
+	return p
+}
+
+func (v *Vault) readFile(path string, src *store.Source) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, statError(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, statError(err)
+	}
+	if fi.IsDir() {
+		return nil, errors.New("is a folder")
+	}
+	src.MTime = fi.ModTime().Unix()
+	if fi.Size() > v.opt.Limits.MaxFileBytes {
+		return nil, fmt.Errorf("%w: %d MiB, the limit is %d MiB", extract.ErrTooLarge, fi.Size()>>20, v.opt.Limits.MaxFileBytes>>20)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, v.opt.Limits.MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	if int64(len(data)) > v.opt.Limits.MaxFileBytes {
+		return nil, fmt.Errorf("%w: the file grew past the limit while being read", extract.ErrTooLarge)
+	}
+	return data, nil
+}
+
+func baseTitle(name string) string {
+	name = name[strings.LastIndexAny(name, `/\`)+1:]
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		name = name[:i]
+	}
+	return name
+}
+
+// content chunks an extracted document and converts byte offsets to
+// character offsets, which is what the stored positions count.
+func (v *Vault) content(doc *extract.Document, p prepared) *store.Content {
+	secs := make([]chunk.Section, len(doc.Sections))
+	for i, s := range doc.Sections {
+		secs[i] = chunk.Section{Page: s.Page, Heading: s.Heading, Start: s.Start, End: s.End}
+	}
+	chunks := chunk.Split(doc.Text, secs, v.opt.Chunk)
+	conv := newOffsets(doc.Text)
+	c := &store.Content{
+		Hash: p.hash, MediaType: doc.MediaType, Size: p.src.Size, MTime: p.src.MTime,
+		Title: doc.Title, Metadata: doc.Metadata, Text: doc.Text, Note: p.note,
+	}
+	for _, s := range doc.Sections {
+		c.Sections = append(c.Sections, store.Section{Page: s.Page, Heading: strings.Join(s.Heading, " > "),
+			CharStart: conv.char(s.Start), CharEnd: conv.char(s.End)})
+	}
+	for i, ch := range chunks {
+		c.Chunks = append(c.Chunks, store.Chunk{Ordinal: i, Text: ch.Text, PageStart: ch.PageStart, PageEnd: ch.PageEnd,
+			Heading: strings.Join(ch.Heading, " > "), CharStart: conv.char(ch.Start), CharEnd: conv.char(ch.End)})
+	}
+	return c
+}
+
+// offsets converts byte offsets to character (rune) offsets in one pass.
+type offsets struct {
+	text  string
+	bytes int
+	chars int
+}
+
+func newOffsets(text string) *offsets { return &offsets{text: text} }
+
+// char converts a byte offset; calls must come in non-decreasing order per
+// kind, so the converter restarts when asked for an earlier offset.
+func (o *offsets) char(b int) int {
+	if b < o.bytes {
+		o.bytes, o.chars = 0, 0
+	}
+	for o.bytes < b && o.bytes < len(o.text) {
+		_, w := utf8.DecodeRuneInString(o.text[o.bytes:])
+		o.bytes += w
+		o.chars++
+	}
+	return o.chars
+}

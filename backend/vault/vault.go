@@ -1,0 +1,167 @@
+// Package vault is Hoard's facade: the one door through which the CLI, the
+// desktop app, the HTTP API and the MCP server reach documents, ingestion and
+// search. It wires the single-job packages together:
+// files → extract → chunk → store → search.
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/hoardvault/hoard/backend/chunk"
+	"github.com/hoardvault/hoard/backend/extract"
+	"github.com/hoardvault/hoard/backend/search"
+	"github.com/hoardvault/hoard/backend/store"
+)
+
+// DBFile is the database's name inside the vault folder.
+const DBFile = "hoard.db"
+
+// Options configure a vault.
+type Options struct {
+	Chunk   chunk.Options
+	Limits  extract.Limits
+	Workers int // extraction workers; 0 means one per CPU
+	Logger  *slog.Logger
+}
+
+// Vault is an open vault.
+type Vault struct {
+	dir      string
+	store    *store.Store
+	registry *extract.Registry
+	searcher *search.Searcher
+	opt      Options
+	log      *slog.Logger
+}
+
+// Open opens the vault in dir, creating it when needed.
+func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
+	if opt.Chunk.TargetTokens == 0 {
+		opt.Chunk = chunk.DefaultOptions()
+	}
+	if opt.Limits.MaxFileBytes == 0 {
+		opt.Limits = extract.DefaultLimits()
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("vault %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("create vault: %w", err)
+	}
+	st, err := store.Open(ctx, filepath.Join(abs, DBFile))
+	if err != nil {
+		return nil, err
+	}
+	return &Vault{
+		dir:      abs,
+		store:    st,
+		registry: extract.NewRegistry(opt.Limits),
+		searcher: search.New(st.DB()),
+		opt:      opt,
+		log:      opt.Logger,
+	}, nil
+}
+
+// Close closes the vault.
+func (v *Vault) Close() error { return v.store.Close() }
+
+// Dir is the vault folder.
+func (v *Vault) Dir() string { return v.dir }
+
+// Search runs a search.
+func (v *Vault) Search(ctx context.Context, req search.Request) ([]search.Hit, error) {
+	return v.searcher.Search(ctx, req)
+}
+
+// Documents lists documents with paging.
+func (v *Vault) Documents(ctx context.Context, opt store.ListOptions) ([]store.DocumentInfo, int, error) {
+	return v.store.ListDocuments(ctx, opt)
+}
+
+// Document returns one document.
+func (v *Vault) Document(ctx context.Context, id int64) (store.DocumentInfo, error) {
+	return v.store.GetDocument(ctx, id)
+}
+
+// Chunks returns a document's chunks.
+func (v *Vault) Chunks(ctx context.Context, id int64) ([]store.Chunk, error) {
+	return v.store.Chunks(ctx, id)
+}
+
+// Collections lists collections.
+func (v *Vault) Collections(ctx context.Context) ([]store.Collection, error) {
+	return v.store.Collections(ctx)
+}
+
+// Remove deletes documents named by id, or paths (a path removes that source,
+// and its document when no other path has the same content).
+func (v *Vault) Remove(ctx context.Context, refs ...string) error {
+	var errs []error
+	for _, ref := range refs {
+		if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+			if err := v.store.DeleteDocument(ctx, id); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		p := ref
+		if !strings.Contains(p, "#") {
+			if abs, err := filepath.Abs(p); err == nil {
+				p = abs
+			}
+		}
+		if err := v.store.RemoveSource(ctx, p); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Status describes the vault.
+type Status struct {
+	Vault         string `json:"vault"`
+	Documents     int    `json:"documents"`
+	Indexed       int    `json:"indexed"`
+	Failed        int    `json:"failed"`
+	Queued        int    `json:"queued"`
+	Chunks        int    `json:"chunks"`
+	Sources       int    `json:"sources"`
+	Bytes         int64  `json:"bytes"`
+	Schema        int    `json:"schema_version"`
+	SQLiteVersion string `json:"sqlite_version"`
+	VecVersion    string `json:"vec_version"`
+}
+
+// Status reports counts, size on disk and library versions.
+func (v *Vault) Status(ctx context.Context) (Status, error) {
+	st, err := v.store.Stats(ctx)
+	if err != nil {
+		return Status{}, err
+	}
+	sv, vv, err := v.store.Versions(ctx)
+	if err != nil {
+		return Status{}, err
+	}
+	schema, err := v.store.SchemaVersion(ctx)
+	if err != nil {
+		return Status{}, err
+	}
+	return Status{
+		Vault: v.dir, Documents: st.Documents, Indexed: st.Indexed, Failed: st.Failed, Queued: st.Queued,
+		Chunks: st.Chunks, Sources: st.Sources, Bytes: st.Bytes, Schema: schema, SQLiteVersion: sv, VecVersion: vv,
+	}, nil
+}
+
+// Check runs the database's consistency checks.
+func (v *Vault) Check(ctx context.Context) error { return v.store.CheckIntegrity(ctx) }

@@ -1,0 +1,337 @@
+package vault
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hoardvault/hoard/backend/extract"
+	"github.com/hoardvault/hoard/backend/internal/testdata"
+	"github.com/hoardvault/hoard/backend/search"
+	"github.com/hoardvault/hoard/backend/store"
+)
+
+func openVault(t *testing.T, opt Options) *Vault {
+	t.Helper()
+	v, err := Open(context.Background(), t.TempDir(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	return v
+}
+
+func writeFile(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustSearch(t *testing.T, v *Vault, q string) []search.Hit {
+	t.Helper()
+	hits, err := v.Search(context.Background(), search.Request{Query: q, Limit: 10})
+	if err != nil {
+		t.Fatalf("search %q: %v", q, err)
+	}
+	return hits
+}
+
+func TestAddSamples(t *testing.T) {
+	dir := testdata.Shared(t, "samples/docs")
+	ctx := context.Background()
+	v := openVault(t, Options{})
+	var progress []Progress
+	sum, err := v.Add(ctx, []string{dir}, AddOptions{Progress: func(p Progress) { progress = append(progress, p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Indexed < 30 {
+		t.Fatalf("indexed %d, want ≥ 30 (summary %+v)", sum.Indexed, sum)
+	}
+	if len(progress) == 0 || progress[len(progress)-1].Done != progress[len(progress)-1].Total {
+		t.Fatalf("progress did not reach the total: %+v", progress)
+	}
+	hits := mustSearch(t, v, "bottles of water")
+	if len(hits) == 0 || !strings.HasSuffix(hits[0].Path, "fake-memo.pdf") && !strings.HasSuffix(hits[0].Path, "fake-memo.pdftotext.txt") {
+		t.Fatalf("bottles of water: %+v", hits)
+	}
+	var pdfHit *search.Hit
+	for i := range hits {
+		if strings.HasSuffix(hits[i].Path, ".pdf") {
+			pdfHit = &hits[i]
+		}
+	}
+	if pdfHit == nil || pdfHit.Page != 1 || !strings.Contains(pdfHit.Snippet, "<mark>") {
+		t.Fatalf("want the PDF hit on page 1 with a highlighted snippet: %+v", pdfHit)
+	}
+	// A scanned PDF is indexed with no chunks and says why.
+	id, err := v.store.DocumentIDForPath(ctx, filepath.Join(dir, "unstructured", "loremipsum-flat.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := v.Document(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Status != store.StatusIndexed || doc.Chunks != 0 || doc.Error != "no text layer; OCR needed" {
+		t.Fatalf("loremipsum-flat.pdf: status %q, %d chunks, note %q", doc.Status, doc.Chunks, doc.Error)
+	}
+	// Headings and pages reach the hits: a DOCX heading.
+	hits = mustSearch(t, v, "my first thought")
+	found := false
+	for _, h := range hits {
+		if strings.HasSuffix(h.Path, "simple.docx") && h.Page >= 1 && h.Heading == "These are a few of my favorite things:" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("want a simple.docx hit with page and heading: %+v", hits)
+	}
+	again, err := v.Add(ctx, []string{dir}, AddOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Indexed != 0 || again.Unchanged < sum.Indexed {
+		t.Fatalf("re-adding unchanged files: %+v", again)
+	}
+	if err := v.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestChangeAndDuplicates(t *testing.T) {
+	ctx := context.Background()
+	v := openVault(t, Options{})
+	src := t.TempDir()
+	a := filepath.Join(src, "a.md")
+	writeFile(t, a, "# Garden\n\nThe zucchini harvest was enormous.\n")
+	if _, err := v.Add(ctx, []string{a}, AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	first := mustSearch(t, v, "zucchini")
+	if len(first) != 1 || first[0].Heading != "Garden" || first[0].Title != "Garden" {
+		t.Fatalf("zucchini: %+v", first)
+	}
+	writeFile(t, a, "# Garden\n\nThe pumpkin harvest was enormous.\n")
+	sum, err := v.Add(ctx, []string{a}, AddOptions{})
+	if err != nil || sum.Indexed != 1 {
+		t.Fatalf("changed file: %+v %v", sum, err)
+	}
+	if hits := mustSearch(t, v, "zucchini"); len(hits) != 0 {
+		t.Fatalf("old chunks survived: %+v", hits)
+	}
+	second := mustSearch(t, v, "pumpkin")
+	if len(second) != 1 || second[0].DocID != first[0].DocID {
+		t.Fatalf("changed file should keep its document id: %+v vs %+v", second, first)
+	}
+	// The same bytes under another path: one document, two paths.
+	b := filepath.Join(src, "sub", "copy.md")
+	data, _ := os.ReadFile(a)
+	writeFile(t, b, string(data))
+	sum, err = v.Add(ctx, []string{src}, AddOptions{})
+	if err != nil || sum.Linked != 1 || sum.Unchanged != 1 {
+		t.Fatalf("duplicate: %+v %v", sum, err)
+	}
+	docs, total, err := v.Documents(ctx, store.ListOptions{})
+	if err != nil || total != 1 || len(docs[0].Paths) != 2 {
+		t.Fatalf("want one document with two paths: %+v %v", docs, err)
+	}
+	if err := v.Remove(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if hits := mustSearch(t, v, "pumpkin"); len(hits) != 1 || hits[0].Path != b {
+		t.Fatalf("after removing one path: %+v", hits)
+	}
+	if err := v.Remove(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := v.Status(ctx); st.Documents != 0 || st.Chunks != 0 {
+		t.Fatalf("after removing both paths: %+v", st)
+	}
+	if err := v.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// zipWith builds a zip container with the given members (stored deflated).
+func zipWith(t *testing.T, members map[string][]byte, encrypted bool) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range members {
+		h := &zip.FileHeader{Name: name, Method: zip.Deflate}
+		if encrypted {
+			h.Flags |= 0x1
+		}
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(body)
+	}
+	zw.Close()
+	return buf.Bytes()
+}
+
+func TestBadInputFailsAlone(t *testing.T) {
+	ctx := context.Background()
+	limits := extract.DefaultLimits()
+	limits.MaxFileBytes = 1 << 20
+	limits.MaxUnzippedBytes = 2 << 20
+	v := openVault(t, Options{Limits: limits})
+	src := t.TempDir()
+	// Something already stored must survive the bad batch.
+	writeFile(t, filepath.Join(src, "keep", "keeper.txt"), "The lighthouse keeper logs every ship.")
+	if _, err := v.Add(ctx, []string{filepath.Join(src, "keep")}, AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(src, "bad")
+	memo, _ := os.ReadFile(filepath.Join(testdata.Root(), "backend", "vault", "testdata", "encrypted.pdf"))
+	bomb := zipWith(t, map[string][]byte{"word/document.xml": bytes.Repeat([]byte("<w:t>a</w:t>"), 1<<20)}, false)
+	cases := map[string]struct {
+		body []byte
+		want string
+	}{
+		"empty.txt":         {nil, "empty"},
+		"truncated.pdf":     {[]byte("%PDF-1.7\n1 0 obj\n<< /Type /Catalog"), "corrupt"},
+		"encrypted.pdf":     {memo, "encrypted"},
+		"bomb.docx":         {bomb, "too large"},
+		"locked.docx":       {zipWith(t, map[string][]byte{"word/document.xml": []byte("<w:t>x</w:t>")}, true), "encrypted"},
+		"notazip.docx":      {[]byte("PK\x03\x04garbage that is not a zip"), "corrupt"},
+		"binary.txt":        {bytes.Repeat([]byte{0, 1, 2, 3, 250, 251}, 1000), "binary"},
+		"huge.txt":          {bytes.Repeat([]byte("word "), 300000), "too large"},
+		"bad.epub":          {zipWith(t, map[string][]byte{"mimetype": []byte("application/epub+zip")}, false), "corrupt"},
+		"random.png":        {[]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), "unsupported"},
+		"latin1-ok.txt":     {[]byte("Un caf\xe9 cr\xe8me au comptoir."), ""},
+		"good-neighbour.md": {[]byte("# Note\n\nThe neighbour file is fine."), ""},
+	}
+	for name, c := range cases {
+		writeFile(t, filepath.Join(bad, name), string(c.body))
+	}
+	// A symlink loop and a dangling link.
+	os.Symlink(filepath.Join(bad, "loop-b.txt"), filepath.Join(bad, "loop-a.txt"))
+	os.Symlink(filepath.Join(bad, "loop-a.txt"), filepath.Join(bad, "loop-b.txt"))
+	os.Symlink(bad, filepath.Join(bad, "self-dir"))
+	sum, err := v.Add(ctx, []string{bad, filepath.Join(bad, "random.png")}, AddOptions{})
+	if err != nil {
+		t.Fatalf("a bad batch must complete: %v", err)
+	}
+	reasons := map[string]string{}
+	for _, f := range sum.Failed {
+		reasons[filepath.Base(f.Path)] = f.Reason
+	}
+	for name, c := range cases {
+		got, failed := reasons[name]
+		switch {
+		case c.want == "" && failed:
+			t.Errorf("%s failed: %s", name, got)
+		case c.want != "" && !failed:
+			t.Errorf("%s should fail with %q", name, c.want)
+		case c.want != "" && !strings.Contains(strings.ToLower(got), c.want):
+			t.Errorf("%s: reason %q, want it to mention %q", name, got, c.want)
+		}
+	}
+	for _, loop := range []string{"loop-a.txt", "loop-b.txt"} {
+		if !strings.Contains(reasons[loop], "symlink loop") {
+			t.Errorf("%s: reason %q, want a symlink loop", loop, reasons[loop])
+		}
+	}
+	// Reasons are stored on the documents.
+	failed, _, err := v.Documents(ctx, store.ListOptions{Status: store.StatusFailed})
+	if err != nil || len(failed) < len(sum.Failed)-1 {
+		t.Fatalf("failed documents: %d stored for %d failures (%v)", len(failed), len(sum.Failed), err)
+	}
+	for _, d := range failed {
+		if d.Error == "" {
+			t.Errorf("failed document %v has no reason", d.Paths)
+		}
+	}
+	for q, want := range map[string]string{"lighthouse": "keeper.txt", "café": "latin1-ok.txt", "neighbour": "good-neighbour.md"} {
+		hits := mustSearch(t, v, q)
+		if len(hits) == 0 || filepath.Base(hits[0].Path) != want {
+			t.Errorf("%s: want a hit in %s, got %+v", q, want, hits)
+		}
+	}
+	if err := v.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestIgnoreRules(t *testing.T) {
+	ctx := context.Background()
+	v := openVault(t, Options{})
+	src := t.TempDir()
+	for _, name := range []string{"keep.md", ".hidden.md", ".git/config.txt", "~$draft.docx", "notes.md~", ".#lock.md", "#autosave.md#", "x.swp", "photo.jpg"} {
+		writeFile(t, filepath.Join(src, name), "searchable words here")
+	}
+	sum, err := v.Add(ctx, []string{src}, AddOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Indexed != 1 || len(sum.Failed) != 0 {
+		t.Fatalf("want only keep.md indexed: %+v", sum)
+	}
+}
+
+func TestExportImportRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	dir := testdata.Shared(t, "samples/docs")
+	a := openVault(t, Options{})
+	if _, err := a.Add(ctx, []string{dir}, AddOptions{Collection: "work"}); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "vault.hoard")
+	n, err := a.Export(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := openVault(t, Options{})
+	res, err := b.Import(ctx, file)
+	if err != nil || res.Added != n {
+		t.Fatalf("import: %+v (exported %d): %v", res, n, err)
+	}
+	for _, q := range []string{"bottles of water", "product development", "Lorem ipsum", "standing trustees", "わたくし", "Hello World"} {
+		ha, hb := mustSearch(t, a, q), mustSearch(t, b, q)
+		if len(ha) == 0 {
+			t.Errorf("%q: no hits in the source vault", q)
+		}
+		if fmt.Sprint(strip(ha)) != fmt.Sprint(strip(hb)) {
+			t.Errorf("%q: results differ after import:\n%v\n%v", q, strip(ha), strip(hb))
+		}
+	}
+	sa, _ := a.Status(ctx)
+	sb, _ := b.Status(ctx)
+	if sa.Documents != sb.Documents || sa.Chunks != sb.Chunks || sa.Sources != sb.Sources || sa.Failed != sb.Failed {
+		t.Fatalf("status differs: %+v vs %+v", sa, sb)
+	}
+	docs, _, _ := b.Documents(ctx, store.ListOptions{Collection: "work"})
+	if len(docs) != sa.Documents {
+		t.Fatalf("collection lost in import: %d of %d", len(docs), sa.Documents)
+	}
+	// Importing again adds nothing.
+	res, err = b.Import(ctx, file)
+	if err != nil || res.Added != 0 || res.Existing != n {
+		t.Fatalf("second import: %+v %v", res, err)
+	}
+	if err := b.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// strip keeps what must match across vaults (ids differ).
+func strip(hits []search.Hit) []string {
+	var out []string
+	for _, h := range hits {
+		out = append(out, fmt.Sprintf("%s|%s|%d|%s|%.6f|%s", h.Title, h.Path, h.Page, h.Heading, h.Score, h.Snippet))
+	}
+	return out
+}

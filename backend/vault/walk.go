@@ -1,0 +1,201 @@
+package vault
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/hoardvault/hoard/backend/extract"
+)
+
+// job is one thing to index: a file, or one record of a JSONL corpus.
+type job struct {
+	path   string // source path stored in the vault (record: file#id)
+	file   string // file on disk
+	record *corpusRecord
+	err    error // a failure found while walking (loop, unreadable)
+}
+
+type corpusRecord struct {
+	ID       string         `json:"_id"`
+	Title    string         `json:"title"`
+	Text     string         `json:"text"`
+	Metadata map[string]any `json:"metadata"`
+}
+
+// Ignored reports whether a folder walk passes over a file or folder: hidden
+// names and the temporary and lock files of editors and office suites.
+func Ignored(name string) bool {
+	lower := strings.ToLower(name)
+	switch {
+	case strings.HasPrefix(name, "."), strings.HasPrefix(name, "~$"), strings.HasSuffix(name, "~"),
+		strings.HasPrefix(name, "#") && strings.HasSuffix(name, "#"):
+		return true
+	case lower == "thumbs.db", lower == "desktop.ini", lower == "node_modules", lower == "__pycache__":
+		return true
+	}
+	for _, ext := range []string{".swp", ".swo", ".swx", ".tmp", ".temp", ".part", ".crdownload", ".partial", ".bak", ".lock"} {
+		if strings.HasSuffix(lower, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// walker expands the paths given to Add into jobs.
+type walker struct {
+	skipDir  string // the vault's own folder
+	skipped  int
+	warnings []string
+}
+
+func (w *walker) expand(paths []string) []job {
+	var jobs []job
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			jobs = append(jobs, job{path: p, err: err})
+			continue
+		}
+		fi, err := os.Stat(abs)
+		switch {
+		case err != nil:
+			jobs = append(jobs, job{path: abs, file: abs, err: statError(err)})
+		case fi.IsDir():
+			visited := map[string]bool{}
+			w.walkDir(abs, visited, &jobs)
+		case isCorpus(abs):
+			jobs = append(jobs, w.corpus(abs)...)
+		default:
+			jobs = append(jobs, job{path: abs, file: abs})
+		}
+	}
+	return jobs
+}
+
+func statError(err error) error {
+	if errors.Is(err, syscall.ELOOP) {
+		return fmt.Errorf("symlink loop: %w", err)
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("cannot read: permission denied")
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no such file")
+	}
+	return err
+}
+
+// walkDir follows symlinked folders but never one it has already visited,
+// which is how a symlink loop is cut.
+func (w *walker) walkDir(dir string, visited map[string]bool, jobs *[]job) {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		*jobs = append(*jobs, job{path: dir, file: dir, err: statError(err)})
+		return
+	}
+	if visited[real] {
+		w.warnings = append(w.warnings, fmt.Sprintf("%s: symlink loop (already visited %s), skipped", dir, real))
+		return
+	}
+	if w.skipDir != "" && real == w.skipDir {
+		return
+	}
+	visited[real] = true
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		w.warnings = append(w.warnings, fmt.Sprintf("%s: %v", dir, statError(err)))
+		return
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		if Ignored(e.Name()) {
+			w.skipped++
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		typ := e.Type()
+		if typ&fs.ModeSymlink != 0 {
+			fi, err := os.Stat(p)
+			if err != nil {
+				*jobs = append(*jobs, job{path: p, file: p, err: statError(err)})
+				continue
+			}
+			typ = fi.Mode().Type()
+		}
+		switch {
+		case typ.IsDir():
+			w.walkDir(p, visited, jobs)
+		case !typ.IsRegular():
+			w.skipped++ // sockets, devices, pipes
+		case isCorpus(p):
+			*jobs = append(*jobs, w.corpus(p)...)
+		case extract.Known(e.Name()):
+			*jobs = append(*jobs, job{path: p, file: p})
+		default:
+			w.skipped++
+		}
+	}
+}
+
+// isCorpus recognizes a BEIR-style corpus: JSON lines with "_id" and "text".
+func isCorpus(p string) bool {
+	if !strings.EqualFold(filepath.Ext(p), ".jsonl") {
+		return false
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	line, err := bufio.NewReaderSize(f, 1<<20).ReadBytes('\n')
+	if err != nil && err != io.EOF {
+		return false
+	}
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(line, &probe) != nil {
+		return false
+	}
+	_, hasID := probe["_id"]
+	_, hasText := probe["text"]
+	return hasID && hasText
+}
+
+// corpus reads every record of a JSONL corpus; each becomes a document whose
+// path is "file#id". A bad line fails alone.
+func (w *walker) corpus(p string) []job {
+	f, err := os.Open(p)
+	if err != nil {
+		return []job{{path: p, file: p, err: statError(err)}}
+	}
+	defer f.Close()
+	var jobs []job
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var r corpusRecord
+		if err := json.Unmarshal([]byte(line), &r); err != nil || r.ID == "" {
+			jobs = append(jobs, job{path: fmt.Sprintf("%s#line%d", p, n), err: fmt.Errorf("line %d: not a corpus record", n)})
+			continue
+		}
+		jobs = append(jobs, job{path: p + "#" + r.ID, file: p, record: &r})
+	}
+	if err := sc.Err(); err != nil {
+		jobs = append(jobs, job{path: p, file: p, err: fmt.Errorf("read corpus: %w", err)})
+	}
+	return jobs
+}
