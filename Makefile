@@ -1,0 +1,45 @@
+# Hoard. `make demo` sets up, builds and tries it; `make test` runs the tests.
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+TAGS ?= sqlite_fts5
+export CGO_ENABLED := 1
+SHARED ?= $(abspath ../shared)
+DEMO_VAULT ?= $(CURDIR)/.cache/demo-vault
+
+.PHONY: all setup build test fuzz bench demo clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+build:
+	$(GO) build -tags $(TAGS) -o bin/hoard .
+
+test: setup
+	$(GO) vet -tags $(TAGS) ./...
+	$(GO) test -tags $(TAGS) -count=1 ./...
+
+# Runs every fuzz target briefly (FUZZTIME each).
+FUZZTIME ?= 15s
+fuzz:
+	@for t in FuzzText FuzzMarkdown FuzzHTML FuzzPDF FuzzDOCX FuzzODT FuzzEPUB; do \
+		$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./backend/extract/ || exit 1; done
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./backend/search/
+
+# Ingest throughput and search latency on SciFact (../shared).
+bench: setup build
+	./bin/hoard bench ingest --corpus $(SHARED)/datasets/scifact/corpus.jsonl \
+		--queries $(SHARED)/datasets/scifact/queries.jsonl --qrels $(SHARED)/datasets/scifact/qrels/test.tsv
+
+# Builds hoard, indexes a sample folder and searches it.
+demo: setup build
+	@rm -rf $(DEMO_VAULT)
+	@src="$(SHARED)/samples/docs"; [ -d "$$src" ] || src="$(CURDIR)/docs"; \
+	echo "== hoard add $$src"; ./bin/hoard --vault $(DEMO_VAULT) add "$$src"; \
+	echo "== hoard search \"quality assurance\""; ./bin/hoard --vault $(DEMO_VAULT) search --limit 3 "quality assurance"; \
+	echo "== hoard status"; ./bin/hoard --vault $(DEMO_VAULT) status
+
+clean:
+	rm -rf bin .cache

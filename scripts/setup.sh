@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what building and testing Hoard needs on Debian/Ubuntu, skipping
+# whatever is already there. Safe to run again.
+set -euo pipefail
+
+need_go="1.26"
+pkgs=(build-essential pkg-config libsqlite3-dev poppler-utils poppler-data)
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+have_go() {
+  command -v go >/dev/null 2>&1 || return 1
+  local v
+  v=$(go env GOVERSION 2>/dev/null | sed 's/^go//')
+  [ "$(printf '%s\n%s\n' "$need_go" "$v" | sort -V | head -n1)" = "$need_go" ]
+}
+if ! have_go && [ -x /usr/local/go/bin/go ]; then export PATH="/usr/local/go/bin:$PATH"; fi
+if ! have_go; then
+  echo "setup: Go $need_go or newer is needed; installing it to /usr/local/go"
+  arch=$(dpkg --print-architecture)
+  ver=$(curl -fsSL "https://go.dev/VERSION?m=text" | head -n1)
+  curl -fsSL "https://go.dev/dl/${ver}.linux-${arch}.tar.gz" -o /tmp/go.tgz
+  $sudo rm -rf /usr/local/go && $sudo tar -C /usr/local -xzf /tmp/go.tgz
+  echo "setup: add /usr/local/go/bin to your PATH"
+fi
+echo "setup: ok ($(go version 2>/dev/null || /usr/local/go/bin/go version))"
