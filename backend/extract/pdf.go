@@ -29,8 +29,8 @@ func (pdfExtractor) Extract(ctx context.Context, name string, data []byte) (*Doc
 	if suspicious(pages) {
 		if alt, err := popplerPages(ctx, data); err == nil && len(alt) == len(pages) {
 			for i := range pages {
-				if plausibility(alt[i]) > plausibility(pages[i])*11/10+2 {
-					pages[i] = alt[i]
+				if plausibility(alt[i]) > plausibility(joinParas(pages[i]))*11/10+2 {
+					pages[i] = plainParas(alt[i])
 				}
 			}
 		}
@@ -39,10 +39,13 @@ func (pdfExtractor) Extract(ctx context.Context, name string, data []byte) (*Doc
 	var empty []int
 	for i, pg := range pages {
 		b.setPage(i + 1)
-		pg = NormalizeText(pg)
 		before := b.len()
-		for _, p := range Paragraphs(pg) {
-			b.paragraph(p)
+		for _, p := range pg {
+			text := NormalizeText(p.text)
+			if p.heading > 0 {
+				b.setHeading(p.heading, text)
+			}
+			b.paragraph(text)
 		}
 		if b.len() == before {
 			empty = append(empty, i+1)
@@ -66,7 +69,7 @@ func (pdfExtractor) Extract(ctx context.Context, name string, data []byte) (*Doc
 	return doc, nil
 }
 
-func mupdfPages(data []byte) (pages []string, meta map[string]any, err error) {
+func mupdfPages(data []byte) (pages [][]pdfPara, meta map[string]any, err error) {
 	doc, err := fitz.NewFromMemory(data)
 	if err != nil {
 		if doc != nil {
@@ -80,12 +83,7 @@ func mupdfPages(data []byte) (pages []string, meta map[string]any, err error) {
 	defer doc.Close()
 	n := doc.NumPage()
 	for i := 0; i < n; i++ {
-		t, err := doc.Text(i)
-		if err != nil {
-			// One broken page does not sink the rest.
-			t = ""
-		}
-		pages = append(pages, t)
+		pages = append(pages, pageText(doc, i))
 	}
 	meta = map[string]any{}
 	for k, v := range doc.Metadata() {
@@ -101,9 +99,51 @@ func mupdfPages(data []byte) (pages []string, meta map[string]any, err error) {
 	return pages, meta, nil
 }
 
+// pageText orders the page's lines for reading (columns one after the
+// other). Should the positioned lines lose text that MuPDF's plain output has
+// (unusual layouts), the plain output is used.
+func pageText(doc *fitz.Document, i int) []pdfPara {
+	plain, err := doc.Text(i)
+	if err != nil {
+		return nil // one broken page does not sink the rest
+	}
+	fallback := plainParas(plain)
+	h, err := doc.HTML(i, false)
+	if err != nil {
+		return fallback
+	}
+	lines := parsePageHTML(h)
+	if len(lines) == 0 {
+		return fallback
+	}
+	paras := paragraphs(readingOrder(lines))
+	if plausibility(joinParas(paras)) < plausibility(plain)*9/10 {
+		return fallback
+	}
+	return paras
+}
+
+func plainParas(text string) []pdfPara {
+	var out []pdfPara
+	for _, p := range Paragraphs(NormalizeText(text)) {
+		out = append(out, pdfPara{text: p})
+	}
+	return out
+}
+
+func joinParas(ps []pdfPara) string {
+	var sb strings.Builder
+	for _, p := range ps {
+		sb.WriteString(p.text)
+		sb.WriteString("\n\n")
+	}
+	return sb.String()
+}
+
 // suspicious reports text that MuPDF probably failed to decode.
-func suspicious(pages []string) bool {
-	for _, p := range pages {
+func suspicious(pages [][]pdfPara) bool {
+	for _, pp := range pages {
+		p := joinParas(pp)
 		if strings.ContainsRune(p, '\uFFFD') {
 			return true
 		}
