@@ -39,7 +39,7 @@ func Open(ctx context.Context, file string) (*Store, error) {
 	registerVec()
 	// _txlock=immediate makes write transactions take the lock up front, so two
 	// writers wait on busy_timeout instead of failing on upgrade.
-	dsn := "file:" + file + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_txlock=immediate"
+	dsn := "file:" + file + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_txlock=immediate&_cache_size=-32000"
 	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", file, err)

@@ -77,6 +77,3 @@ CREATE VIRTUAL TABLE chunks_fts USING fts5(
     content_rowid = 'id',
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
-
--- Title matches weigh most, then headings, then body text.
-INSERT INTO chunks_fts (chunks_fts, rank) VALUES ('rank', 'bm25(2.0, 1.5, 1.0)');

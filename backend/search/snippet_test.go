@@ -1,0 +1,35 @@
+package search
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSnippet(t *testing.T) {
+	long := strings.Repeat("filler words here ", 40)
+	cases := []struct {
+		query, text string
+		want        []string // substrings the snippet must have
+		not         []string
+	}{
+		{"property", "These properties matter.", []string{"<mark>properties</mark>"}, nil},
+		{"bottles water", long + "There were 20,000 bottles of water delivered. " + long, []string{"<mark>bottles</mark> of <mark>water</mark>", "…"}, nil},
+		{"x", "a < b & <mark> x", []string{"&lt; b &amp; &lt;mark&gt; <mark>x</mark>"}, nil},
+		{"photo*", "Photographs and photos.", []string{"<mark>Photographs</mark>", "<mark>photos</mark>"}, nil},
+		{"the cat", "the cat sat", []string{"the <mark>cat</mark>"}, []string{"<mark>the</mark>"}},
+		{"nothing", "no match here", []string{"no match here"}, []string{"<mark>"}},
+	}
+	for _, tc := range cases {
+		got := newMatcher(Parse(tc.query)).snippet(tc.text)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%q in %.40q: snippet %q lacks %q", tc.query, tc.text, got, w)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(got, w) {
+				t.Errorf("%q: snippet %q has %q", tc.query, got, w)
+			}
+		}
+	}
+}
