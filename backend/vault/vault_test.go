@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hoardvault/hoard/backend/extract"
 	"github.com/hoardvault/hoard/backend/internal/testdata"
@@ -334,4 +336,56 @@ func strip(hits []search.Hit) []string {
 		out = append(out, fmt.Sprintf("%s|%s|%d|%s|%.6f|%s", h.Title, h.Path, h.Page, h.Heading, h.Score, h.Snippet))
 	}
 	return out
+}
+
+func TestSearchFilters(t *testing.T) {
+	ctx := context.Background()
+	v := openVault(t, Options{})
+	src := t.TempDir()
+	old := time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC)
+	files := []struct {
+		name, collection string
+		date             time.Time
+	}{
+		{"work/plan.md", "work", old},
+		{"work/notes.txt", "work", time.Now()},
+		{"home/recipes.md", "home", time.Now()},
+	}
+	for _, f := range files {
+		p := filepath.Join(src, f.name)
+		writeFile(t, p, "# "+f.name+"\n\nThe shared keyword is marmalade.\n")
+		os.Chtimes(p, f.date, f.date)
+		if _, err := v.Add(ctx, []string{p}, AddOptions{Collection: f.collection}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		name   string
+		filter search.Filter
+		want   []string
+	}{
+		{"none", search.Filter{}, []string{"notes.txt", "plan.md", "recipes.md"}},
+		{"collection", search.Filter{Collection: "work"}, []string{"notes.txt", "plan.md"}},
+		{"type short", search.Filter{MediaType: "markdown"}, []string{"plan.md", "recipes.md"}},
+		{"type full", search.Filter{MediaType: "text/plain"}, []string{"notes.txt"}},
+		{"since", search.Filter{Since: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{"notes.txt", "recipes.md"}},
+		{"until", search.Filter{Until: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{"plan.md"}},
+		{"combined", search.Filter{Collection: "home", MediaType: "pdf"}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			hits, err := v.Search(ctx, search.Request{Query: "marmalade", Filter: tc.filter})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, h := range hits {
+				got = append(got, filepath.Base(h.Path))
+			}
+			sort.Strings(got)
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
 }
