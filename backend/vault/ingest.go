@@ -161,6 +161,9 @@ func (v *Vault) write(ctx context.Context, collection string, p prepared) (Outco
 	}
 	if p.err != nil {
 		reason := p.err.Error()
+		if errors.Is(p.err, errNoSuchFile) {
+			return OutFailed, reason, nil
+		}
 		if _, err := v.store.RecordFailure(ctx, collection, p.src, p.hash, p.media, reason); err != nil {
 			return "", "", err
 		}
@@ -294,12 +297,12 @@ func (v *Vault) content(doc *extract.Document, p prepared) *store.Content {
 		Title: doc.Title, Metadata: doc.Metadata, Text: doc.Text, Note: p.note,
 	}
 	for _, s := range doc.Sections {
-		c.Sections = append(c.Sections, store.Section{Page: s.Page, Heading: strings.Join(s.Heading, " > "),
+		c.Sections = append(c.Sections, store.Section{Page: s.Page, Heading: joinHeading(s.Heading),
 			CharStart: conv.char(s.Start), CharEnd: conv.char(s.End)})
 	}
 	for i, ch := range chunks {
 		c.Chunks = append(c.Chunks, store.Chunk{Ordinal: i, Text: ch.Text, PageStart: ch.PageStart, PageEnd: ch.PageEnd,
-			Heading: strings.Join(ch.Heading, " > "), CharStart: conv.char(ch.Start), CharEnd: conv.char(ch.End)})
+			Heading: joinHeading(ch.Heading), CharStart: conv.char(ch.Start), CharEnd: conv.char(ch.End)})
 	}
 	return c
 }
@@ -325,4 +328,15 @@ func (o *offsets) char(b int) int {
 		o.chars++
 	}
 	return o.chars
+}
+
+// joinHeading renders a heading path; levels a document skipped are left out.
+func joinHeading(path []string) string {
+	var parts []string
+	for _, h := range path {
+		if h != "" {
+			parts = append(parts, h)
+		}
+	}
+	return strings.Join(parts, " > ")
 }

@@ -98,6 +98,20 @@ func TestAddSamples(t *testing.T) {
 	if !found {
 		t.Fatalf("want a simple.docx hit with page and heading: %+v", hits)
 	}
+	// The PDF's bold line is the heading of the passage under it.
+	hits = mustSearch(t, v, "quality assurance explores")
+	if len(hits) == 0 || !strings.HasSuffix(hits[0].Path, "list-item-example.pdf") ||
+		hits[0].Heading != "Module One - Introduction to Product Development and Quality Assurance" {
+		t.Fatalf("want the PDF hit under its bold heading: %+v", hits)
+	}
+	// A path that does not exist is reported, not stored.
+	sum2, err := v.Add(ctx, []string{filepath.Join(dir, "no-such.pdf")}, AddOptions{})
+	if err != nil || len(sum2.Failed) != 1 || sum2.Failed[0].Reason != "no such file" {
+		t.Fatalf("missing path: %+v %v", sum2, err)
+	}
+	if _, err := v.store.DocumentIDForPath(ctx, filepath.Join(dir, "no-such.pdf")); err == nil {
+		t.Fatal("a missing path was stored")
+	}
 	again, err := v.Add(ctx, []string{dir}, AddOptions{})
 	if err != nil {
 		t.Fatal(err)

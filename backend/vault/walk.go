@@ -50,6 +50,10 @@ func Ignored(name string) bool {
 	return false
 }
 
+// errNoSuchFile is reported but not stored: there is nothing to keep a
+// document for (a typo, a dangling link).
+var errNoSuchFile = errors.New("no such file")
+
 // walker expands the paths given to Add into jobs.
 type walker struct {
 	skipDir  string // the vault's own folder
@@ -89,7 +93,7 @@ func statError(err error) error {
 		return fmt.Errorf("cannot read: permission denied")
 	}
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("no such file")
+		return errNoSuchFile
 	}
 	return err
 }
