@@ -166,10 +166,16 @@ func (e docxExtractor) Extract(ctx context.Context, name string, data []byte) (*
 			}
 		}
 	}
+	return officeDocument(&b, z, "docProps/core.xml")
+}
+
+// officeDocument finishes a word-processing document: Dublin Core
+// properties from metaFile become metadata (and the title).
+func officeDocument(b *builder, z *zipReader, metaFile string) (*Document, error) {
 	doc := b.document()
-	if z.has("docProps/core.xml") {
-		if cb, err := z.read("docProps/core.xml"); err == nil {
-			doc.Metadata = coreProps(cb)
+	if z.has(metaFile) {
+		if mb, err := z.read(metaFile); err == nil {
+			doc.Metadata = coreProps(mb)
 			if t, ok := doc.Metadata["title"].(string); ok {
 				doc.Title = t
 			}

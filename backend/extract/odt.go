@@ -107,17 +107,5 @@ func (e odtExtractor) Extract(ctx context.Context, name string, data []byte) (*D
 			}
 		}
 	}
-	doc := b.document()
-	if z.has("meta.xml") {
-		if mb, err := z.read("meta.xml"); err == nil {
-			doc.Metadata = coreProps(mb)
-			if t, ok := doc.Metadata["title"].(string); ok {
-				doc.Title = t
-			}
-		}
-	}
-	if strings.TrimSpace(doc.Text) == "" {
-		return nil, fmt.Errorf("%w: the document has no text", ErrEmpty)
-	}
-	return doc, nil
+	return officeDocument(&b, z, "meta.xml")
 }

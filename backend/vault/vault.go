@@ -130,14 +130,8 @@ func (v *Vault) Remove(ctx context.Context, refs ...string) error {
 
 // Status describes the vault.
 type Status struct {
-	Vault         string `json:"vault"`
-	Documents     int    `json:"documents"`
-	Indexed       int    `json:"indexed"`
-	Failed        int    `json:"failed"`
-	Queued        int    `json:"queued"`
-	Chunks        int    `json:"chunks"`
-	Sources       int    `json:"sources"`
-	Bytes         int64  `json:"bytes"`
+	Vault string `json:"vault"`
+	store.Stats
 	Schema        int    `json:"schema_version"`
 	SQLiteVersion string `json:"sqlite_version"`
 	VecVersion    string `json:"vec_version"`
@@ -157,10 +151,7 @@ func (v *Vault) Status(ctx context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	return Status{
-		Vault: v.dir, Documents: st.Documents, Indexed: st.Indexed, Failed: st.Failed, Queued: st.Queued,
-		Chunks: st.Chunks, Sources: st.Sources, Bytes: st.Bytes, Schema: schema, SQLiteVersion: sv, VecVersion: vv,
-	}, nil
+	return Status{Vault: v.dir, Stats: st, Schema: schema, SQLiteVersion: sv, VecVersion: vv}, nil
 }
 
 // Check runs the database's consistency checks.
