@@ -44,6 +44,45 @@ func (a *app) benchCmd() *cobra.Command {
 	ingest.Flags().StringVar(&qrels, "qrels", "", "qrels TSV: only the queries it judges are run")
 	ingest.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	ingest.MarkFlagRequired("corpus")
-	cmd.AddCommand(ingest)
+	cmd.AddCommand(ingest, a.benchRetrievalCmd())
+	return cmd
+}
+
+func (a *app) benchRetrievalCmd() *cobra.Command {
+	var dataset, split string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "retrieval --dataset DIR [--split test] [--json]",
+		Short: "Score retrieval on a BEIR dataset (or DragonMemory's toy set): NDCG@10, recall, MRR, latency",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ds, err := eval.LoadDataset(dataset, split)
+			if err != nil {
+				return err
+			}
+			defer ds.Close()
+			r, err := eval.Retrieval(cmd.Context(), ds, eval.RetrievalOptions{})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.printJSON(r)
+			}
+			if ds.Toy {
+				fmt.Fprintf(a.stdout, "%s: %d questions, %d docs: hit@1 %.3f, hit@3 %.3f, MRR@3 %.3f; p50 %.2f ms\n",
+					r.Dataset, r.Queries, r.Docs, r.Hit1, r.Hit3, r.MRR3, r.P50ms)
+				return nil
+			}
+			fmt.Fprintf(a.stdout, "%s (%s): %d queries, %d docs, ingested in %.1f s\n", r.Dataset, split, r.Queries, r.Docs, r.IngestSeconds)
+			fmt.Fprintf(a.stdout, "  NDCG@10 %.4f  MRR@10 %.4f  hit@1 %.4f  hit@3 %.4f\n", r.NDCG10, r.MRR10, r.Hit1, r.Hit3)
+			fmt.Fprintf(a.stdout, "  Recall@2 %.4f  @5 %.4f  @10 %.4f  @100 %.4f\n", r.Recall2, r.Recall5, r.Recall10, r.Recall100)
+			fmt.Fprintf(a.stdout, "  latency p50 %.2f ms  p95 %.2f ms  p99 %.2f ms\n", r.P50ms, r.P95ms, r.P99ms)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dataset, "dataset", "", "dataset folder")
+	cmd.Flags().StringVar(&split, "split", "test", "qrels split")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	cmd.MarkFlagRequired("dataset")
 	return cmd
 }

@@ -1,10 +1,14 @@
 package eval
 
 import (
+	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/hoardvault/hoard/backend/internal/testdata"
 )
 
 func TestLoaders(t *testing.T) {
@@ -40,5 +44,50 @@ func TestPercentile(t *testing.T) {
 	}
 	if Percentile(nil, 50) != 0 {
 		t.Error("empty")
+	}
+}
+
+func TestScore(t *testing.T) {
+	near := func(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
+	cases := []struct {
+		name   string
+		ranked []string
+		rel    map[string]int
+		ndcg   float64
+		r2, r5 float64
+		mrr    float64
+		hit1   float64
+	}{
+		{"perfect", []string{"a", "b", "x"}, map[string]int{"a": 1, "b": 1}, 1, 1, 1, 1, 1},
+		{"second", []string{"x", "a"}, map[string]int{"a": 1}, 1 / math.Log2(3), 1, 1, 0.5, 0},
+		{"missing", []string{"x", "y"}, map[string]int{"a": 1}, 0, 0, 0, 0, 0},
+		{"one of two at 3", []string{"x", "y", "a"}, map[string]int{"a": 1, "b": 1}, (1 / math.Log2(4)) / (1 + 1/math.Log2(3)), 0, 0.5, 1.0 / 3, 0},
+		{"graded", []string{"b", "a"}, map[string]int{"a": 2, "b": 1}, (1 + 2/math.Log2(3)) / (2 + 1/math.Log2(3)), 1, 1, 1, 1},
+		{"zero grade is not relevant", []string{"a"}, map[string]int{"a": 0, "b": 1}, 0, 0, 0, 0, 0},
+	}
+	for _, tc := range cases {
+		m := Score(tc.ranked, tc.rel)
+		if !near(m.NDCG10, tc.ndcg) || !near(m.Recall2, tc.r2) || !near(m.Recall5, tc.r5) || !near(m.MRR10, tc.mrr) || !near(m.Hit1, tc.hit1) {
+			t.Errorf("%s: got ndcg %.4f r2 %.2f r5 %.2f mrr %.3f hit1 %.0f", tc.name, m.NDCG10, m.Recall2, m.Recall5, m.MRR10, m.Hit1)
+		}
+	}
+}
+
+func TestRetrievalToy(t *testing.T) {
+	ds, err := LoadDataset(testdata.Shared(t, "datasets/toy_rag"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ds.Close()
+	r, err := Retrieval(context.Background(), ds, RetrievalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ds.Toy || r.Queries == 0 || r.Docs == 0 {
+		t.Fatalf("toy run: %+v", r)
+	}
+	// A handful of documents and questions: every answer must be in the top 3.
+	if r.Hit3 < 1 || r.Hit1 < 0.8 {
+		t.Fatalf("toy retrieval: hit@1 %.2f hit@3 %.2f", r.Hit1, r.Hit3)
 	}
 }

@@ -21,6 +21,9 @@ type Request struct {
 	Query  string
 	Limit  int
 	Filter Filter
+	// PerDocument keeps only the best chunk of each document, so Limit
+	// counts documents (what a document-level benchmark ranks).
+	PerDocument bool
 }
 
 // Hit is one citable result.
@@ -43,6 +46,7 @@ type Hit struct {
 // better) and, where the retriever has one, a snippet.
 type Candidate struct {
 	ChunkID int64
+	DocID   int64 // 0 until a stage needs it
 	Score   float64
 	Snippet string
 }
@@ -73,11 +77,73 @@ func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
 	if q.Empty() {
 		return nil, nil
 	}
-	cands, err := s.lexical.Retrieve(ctx, q, req.Filter, req.Limit)
+	depth := req.Limit
+	if req.PerDocument {
+		// Documents have several chunks: look deeper to fill Limit documents.
+		depth = req.Limit * 3
+	}
+	cands, err := s.lexical.Retrieve(ctx, q, req.Filter, depth)
 	if err != nil {
 		return nil, err
 	}
+	if req.PerDocument {
+		if cands, err = s.collapse(ctx, cands); err != nil {
+			return nil, err
+		}
+	}
+	if len(cands) > req.Limit {
+		cands = cands[:req.Limit]
+	}
 	return s.hydrate(ctx, cands, newMatcher(q))
+}
+
+// collapse keeps the first (best) candidate of each document.
+func (s *Searcher) collapse(ctx context.Context, cands []Candidate) ([]Candidate, error) {
+	if err := s.assignDocs(ctx, cands); err != nil {
+		return nil, err
+	}
+	seen := map[int64]bool{}
+	out := cands[:0]
+	for _, c := range cands {
+		if !seen[c.DocID] {
+			seen[c.DocID] = true
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// assignDocs fills in the document of each candidate.
+func (s *Searcher) assignDocs(ctx context.Context, cands []Candidate) error {
+	if len(cands) == 0 {
+		return nil
+	}
+	ids, marks := idArgs(cands)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, document_id FROM chunks WHERE id IN (`+marks+`)`, ids...)
+	if err != nil {
+		return fmt.Errorf("candidate documents: %w", err)
+	}
+	defer rows.Close()
+	doc := make(map[int64]int64, len(cands))
+	for rows.Next() {
+		var id, d int64
+		if err := rows.Scan(&id, &d); err != nil {
+			return err
+		}
+		doc[id] = d
+	}
+	for i := range cands {
+		cands[i].DocID = doc[cands[i].ChunkID]
+	}
+	return rows.Err()
+}
+
+func idArgs(cands []Candidate) ([]any, string) {
+	ids := make([]any, len(cands))
+	for i, c := range cands {
+		ids[i] = c.ChunkID
+	}
+	return ids, strings.TrimSuffix(strings.Repeat("?,", len(cands)), ",")
 }
 
 // hydrate turns candidates into hits with document, page and heading.
@@ -85,16 +151,11 @@ func (s *Searcher) hydrate(ctx context.Context, cands []Candidate, m matcher) ([
 	if len(cands) == 0 {
 		return nil, nil
 	}
-	ids := make([]any, len(cands))
-	marks := make([]string, len(cands))
-	for i, c := range cands {
-		ids[i] = c.ChunkID
-		marks[i] = "?"
-	}
+	ids, marks := idArgs(cands)
 	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.document_id, d.title, c.page_start, c.page_end, c.heading, c.text, d.media_type, col.name,
 		coalesce((SELECT path FROM sources WHERE document_id = d.id ORDER BY id LIMIT 1), '')
 		FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections col ON col.id = d.collection_id
-		WHERE c.id IN (`+strings.Join(marks, ",")+`)`, ids...)
+		WHERE c.id IN (`+marks+`)`, ids...)
 	if err != nil {
 		return nil, fmt.Errorf("load hits: %w", err)
 	}

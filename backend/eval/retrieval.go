@@ -1,0 +1,285 @@
+package eval
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hoardvault/hoard/backend/search"
+	"github.com/hoardvault/hoard/backend/vault"
+)
+
+// Dataset is a retrieval benchmark: a corpus in BEIR JSONL form, questions,
+// and which corpus ids answer each question.
+type Dataset struct {
+	Name    string
+	Corpus  string // BEIR corpus.jsonl
+	Queries []Query
+	Qrels   map[string]map[string]int
+	Toy     bool // DragonMemory's toy format: report hit@1, hit@3, MRR@3
+	cleanup func()
+}
+
+// Close removes files the loader made.
+func (d *Dataset) Close() {
+	if d.cleanup != nil {
+		d.cleanup()
+	}
+}
+
+// LoadDataset reads a BEIR folder (corpus.jsonl, queries.jsonl,
+// qrels/SPLIT.tsv) or DragonMemory's toy format (docs.jsonl, qa.jsonl).
+func LoadDataset(dir, split string) (*Dataset, error) {
+	if _, err := os.Stat(filepath.Join(dir, "qa.jsonl")); err == nil {
+		return loadToy(dir)
+	}
+	qrels := filepath.Join(dir, "qrels", split+".tsv")
+	judged, err := LoadQrels(qrels)
+	if err != nil {
+		return nil, err
+	}
+	qs, err := LoadQueries(filepath.Join(dir, "queries.jsonl"), qrels)
+	if err != nil {
+		return nil, err
+	}
+	return &Dataset{Name: filepath.Base(dir), Corpus: filepath.Join(dir, "corpus.jsonl"), Queries: qs, Qrels: judged}, nil
+}
+
+// loadToy converts the toy set to a BEIR corpus in a temporary file, so it
+// is ingested through the same path as every other corpus.
+func loadToy(dir string) (*Dataset, error) {
+	tmp, err := os.MkdirTemp("", "hoard-toy-*")
+	if err != nil {
+		return nil, err
+	}
+	ds := &Dataset{Name: filepath.Base(dir), Toy: true, Qrels: map[string]map[string]int{}, cleanup: func() { os.RemoveAll(tmp) }}
+	ds.Corpus = filepath.Join(tmp, "corpus.jsonl")
+	out, err := os.Create(ds.Corpus)
+	if err != nil {
+		ds.Close()
+		return nil, err
+	}
+	defer out.Close()
+	err = eachJSON(filepath.Join(dir, "docs.jsonl"), func(raw []byte) error {
+		var d struct {
+			ID    string `json:"doc_id"`
+			Title string `json:"title"`
+			Text  string `json:"text"`
+		}
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return err
+		}
+		b, _ := json.Marshal(map[string]string{"_id": d.ID, "title": d.Title, "text": d.Text})
+		_, err := fmt.Fprintf(out, "%s\n", b)
+		return err
+	})
+	if err == nil {
+		err = eachJSON(filepath.Join(dir, "qa.jsonl"), func(raw []byte) error {
+			var q struct {
+				ID       string   `json:"id"`
+				Question string   `json:"question"`
+				DocIDs   []string `json:"doc_ids"`
+			}
+			if err := json.Unmarshal(raw, &q); err != nil {
+				return err
+			}
+			ds.Queries = append(ds.Queries, Query{ID: q.ID, Text: q.Question})
+			ds.Qrels[q.ID] = map[string]int{}
+			for _, d := range q.DocIDs {
+				ds.Qrels[q.ID][d] = 1
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		ds.Close()
+		return nil, fmt.Errorf("toy dataset %s: %w", dir, err)
+	}
+	return ds, nil
+}
+
+func eachJSON(file string, fn func([]byte) error) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		if len(strings.TrimSpace(sc.Text())) == 0 {
+			continue
+		}
+		if err := fn(sc.Bytes()); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+// RetrievalReport holds the quality and latency figures of one run.
+type RetrievalReport struct {
+	Dataset       string  `json:"dataset"`
+	NDCG10        float64 `json:"ndcg@10"`
+	Recall2       float64 `json:"recall@2"`
+	Recall5       float64 `json:"recall@5"`
+	Recall10      float64 `json:"recall@10"`
+	Recall100     float64 `json:"recall@100"`
+	MRR10         float64 `json:"mrr@10"`
+	MRR3          float64 `json:"mrr@3"`
+	Hit1          float64 `json:"hit@1"`
+	Hit3          float64 `json:"hit@3"`
+	P50ms         float64 `json:"p50_ms"`
+	P95ms         float64 `json:"p95_ms"`
+	P99ms         float64 `json:"p99_ms"`
+	Queries       int     `json:"queries"`
+	Docs          int     `json:"docs"`
+	IngestSeconds float64 `json:"ingest_seconds"`
+}
+
+// RetrievalOptions tune a run.
+type RetrievalOptions struct {
+	Depth int // documents ranked per query (100 for Recall@100)
+}
+
+// Retrieval ingests the dataset's corpus into a fresh temporary vault through
+// the normal ingestion path, runs every query and scores the ranking.
+func Retrieval(ctx context.Context, ds *Dataset, opt RetrievalOptions) (RetrievalReport, error) {
+	if opt.Depth <= 0 {
+		opt.Depth = 100
+	}
+	r := RetrievalReport{Dataset: ds.Name}
+	dir, err := os.MkdirTemp("", "hoard-eval-*")
+	if err != nil {
+		return r, err
+	}
+	defer os.RemoveAll(dir)
+	v, err := vault.Open(ctx, filepath.Join(dir, "vault"), vault.Options{})
+	if err != nil {
+		return r, err
+	}
+	defer v.Close()
+	start := time.Now()
+	if _, err := v.Add(ctx, []string{ds.Corpus}, vault.AddOptions{}); err != nil {
+		return r, err
+	}
+	r.IngestSeconds = time.Since(start).Seconds()
+	st, err := v.Status(ctx)
+	if err != nil {
+		return r, err
+	}
+	r.Docs = st.Indexed
+	prefix, err := filepath.Abs(ds.Corpus)
+	if err != nil {
+		return r, err
+	}
+	prefix += "#"
+	var lat []time.Duration
+	var sum RetrievalReport
+	for _, q := range ds.Queries {
+		rel := ds.Qrels[q.ID]
+		if len(rel) == 0 {
+			continue
+		}
+		t := time.Now()
+		hits, err := v.Search(ctx, search.Request{Query: q.Text, Limit: opt.Depth, PerDocument: true})
+		if err != nil {
+			return r, fmt.Errorf("query %s: %w", q.ID, err)
+		}
+		lat = append(lat, time.Since(t))
+		ranked := make([]string, 0, len(hits))
+		for _, h := range hits {
+			ranked = append(ranked, strings.TrimPrefix(h.Path, prefix))
+		}
+		m := Score(ranked, rel)
+		sum.NDCG10 += m.NDCG10
+		sum.Recall2 += m.Recall2
+		sum.Recall5 += m.Recall5
+		sum.Recall10 += m.Recall10
+		sum.Recall100 += m.Recall100
+		sum.MRR10 += m.MRR10
+		sum.MRR3 += m.MRR3
+		sum.Hit1 += m.Hit1
+		sum.Hit3 += m.Hit3
+	}
+	n := float64(len(lat))
+	if n == 0 {
+		return r, fmt.Errorf("dataset %s: no judged queries", ds.Name)
+	}
+	r.Queries = len(lat)
+	r.NDCG10, r.Recall2, r.Recall5, r.Recall10, r.Recall100 = sum.NDCG10/n, sum.Recall2/n, sum.Recall5/n, sum.Recall10/n, sum.Recall100/n
+	r.MRR10, r.MRR3, r.Hit1, r.Hit3 = sum.MRR10/n, sum.MRR3/n, sum.Hit1/n, sum.Hit3/n
+	r.P50ms, r.P95ms, r.P99ms = Percentile(lat, 50), Percentile(lat, 95), Percentile(lat, 99)
+	return r, nil
+}
+
+// Score computes one query's metrics from a ranked list of ids and graded
+// judgments (a grade above 0 is relevant).
+func Score(ranked []string, rel map[string]int) RetrievalReport {
+	var m RetrievalReport
+	relevant := 0
+	var grades []int
+	for _, g := range rel {
+		if g > 0 {
+			relevant++
+			grades = append(grades, g)
+		}
+	}
+	if relevant == 0 {
+		return m
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(grades)))
+	dcg, idcg := 0.0, 0.0
+	for i := 0; i < 10 && i < len(grades); i++ {
+		idcg += float64(grades[i]) / math.Log2(float64(i+2))
+	}
+	found := map[int]int{} // cutoff → relevant found within it
+	first := 0
+	seen := map[string]bool{}
+	for i, id := range ranked {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		g := rel[id]
+		if g <= 0 {
+			continue
+		}
+		if first == 0 {
+			first = i + 1
+		}
+		if i < 10 {
+			dcg += float64(g) / math.Log2(float64(i+2))
+		}
+		for _, k := range []int{1, 2, 3, 5, 10, 100} {
+			if i < k {
+				found[k]++
+			}
+		}
+	}
+	if idcg > 0 {
+		m.NDCG10 = dcg / idcg
+	}
+	r := float64(relevant)
+	m.Recall2, m.Recall5, m.Recall10, m.Recall100 = float64(found[2])/r, float64(found[5])/r, float64(found[10])/r, float64(found[100])/r
+	if first > 0 && first <= 10 {
+		m.MRR10 = 1 / float64(first)
+	}
+	if first > 0 && first <= 3 {
+		m.MRR3 = 1 / float64(first)
+	}
+	if found[1] > 0 {
+		m.Hit1 = 1
+	}
+	if found[3] > 0 {
+		m.Hit3 = 1
+	}
+	return m
+}
