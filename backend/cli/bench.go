@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -49,7 +50,7 @@ func (a *app) benchCmd() *cobra.Command {
 }
 
 func (a *app) benchRetrievalCmd() *cobra.Command {
-	var dataset, split string
+	var dataset, split, stages string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "retrieval --dataset DIR [--split test] [--json]",
@@ -61,7 +62,7 @@ func (a *app) benchRetrievalCmd() *cobra.Command {
 				return err
 			}
 			defer ds.Close()
-			r, err := eval.Retrieval(cmd.Context(), ds, eval.RetrievalOptions{})
+			r, err := eval.Retrieval(cmd.Context(), ds, eval.RetrievalOptions{Stages: stages})
 			if err != nil {
 				return err
 			}
@@ -73,7 +74,7 @@ func (a *app) benchRetrievalCmd() *cobra.Command {
 					r.Dataset, r.Queries, r.Docs, r.Hit1, r.Hit3, r.MRR3, r.P50ms)
 				return nil
 			}
-			fmt.Fprintf(a.stdout, "%s (%s): %d queries, %d docs, ingested in %.1f s\n", r.Dataset, split, r.Queries, r.Docs, r.IngestSeconds)
+			fmt.Fprintf(a.stdout, "%s (%s): %d queries, %d docs, ingested in %.1f s; stages: %s\n", r.Dataset, split, r.Queries, r.Docs, r.IngestSeconds, strings.Join(r.Stages, ","))
 			fmt.Fprintf(a.stdout, "  NDCG@10 %.4f  MRR@10 %.4f  hit@1 %.4f  hit@3 %.4f\n", r.NDCG10, r.MRR10, r.Hit1, r.Hit3)
 			fmt.Fprintf(a.stdout, "  Recall@2 %.4f  @5 %.4f  @10 %.4f  @100 %.4f\n", r.Recall2, r.Recall5, r.Recall10, r.Recall100)
 			fmt.Fprintf(a.stdout, "  latency p50 %.2f ms  p95 %.2f ms  p99 %.2f ms\n", r.P50ms, r.P95ms, r.P99ms)
@@ -82,6 +83,7 @@ func (a *app) benchRetrievalCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&dataset, "dataset", "", "dataset folder")
 	cmd.Flags().StringVar(&split, "split", "test", "qrels split")
+	cmd.Flags().StringVar(&stages, "stages", "", "stage switches: \"-prf,+mmr\" relative to the defaults, or a list such as \"prf,multihop\" (\"none\": BM25 alone)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	cmd.MarkFlagRequired("dataset")
 	return cmd

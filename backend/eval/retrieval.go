@@ -126,27 +126,29 @@ func eachJSON(file string, fn func([]byte) error) error {
 
 // RetrievalReport holds the quality and latency figures of one run.
 type RetrievalReport struct {
-	Dataset       string  `json:"dataset"`
-	NDCG10        float64 `json:"ndcg@10"`
-	Recall2       float64 `json:"recall@2"`
-	Recall5       float64 `json:"recall@5"`
-	Recall10      float64 `json:"recall@10"`
-	Recall100     float64 `json:"recall@100"`
-	MRR10         float64 `json:"mrr@10"`
-	MRR3          float64 `json:"mrr@3"`
-	Hit1          float64 `json:"hit@1"`
-	Hit3          float64 `json:"hit@3"`
-	P50ms         float64 `json:"p50_ms"`
-	P95ms         float64 `json:"p95_ms"`
-	P99ms         float64 `json:"p99_ms"`
-	Queries       int     `json:"queries"`
-	Docs          int     `json:"docs"`
-	IngestSeconds float64 `json:"ingest_seconds"`
+	Dataset       string   `json:"dataset"`
+	NDCG10        float64  `json:"ndcg@10"`
+	Recall2       float64  `json:"recall@2"`
+	Recall5       float64  `json:"recall@5"`
+	Recall10      float64  `json:"recall@10"`
+	Recall100     float64  `json:"recall@100"`
+	MRR10         float64  `json:"mrr@10"`
+	MRR3          float64  `json:"mrr@3"`
+	Hit1          float64  `json:"hit@1"`
+	Hit3          float64  `json:"hit@3"`
+	P50ms         float64  `json:"p50_ms"`
+	P95ms         float64  `json:"p95_ms"`
+	P99ms         float64  `json:"p99_ms"`
+	Queries       int      `json:"queries"`
+	Docs          int      `json:"docs"`
+	IngestSeconds float64  `json:"ingest_seconds"`
+	Stages        []string `json:"stages"`
 }
 
 // RetrievalOptions tune a run.
 type RetrievalOptions struct {
-	Depth int // documents ranked per query (100 for Recall@100)
+	Depth  int    // documents ranked per query (100 for Recall@100)
+	Stages string // stage switches, as search.Options.WithStages takes them
 }
 
 // Retrieval ingests the dataset's corpus into a fresh temporary vault through
@@ -161,7 +163,14 @@ func Retrieval(ctx context.Context, ds *Dataset, opt RetrievalOptions) (Retrieva
 		return r, err
 	}
 	defer os.RemoveAll(dir)
-	v, err := vault.Open(ctx, filepath.Join(dir, "vault"), vault.Options{})
+	sopt, err := search.DefaultOptions().WithStages(opt.Stages)
+	if err != nil {
+		return r, err
+	}
+	// Benchmarks have no notion of age: decay stays off.
+	sopt.Stages[search.StageDecay] = false
+	r.Stages = sopt.Enabled()
+	v, err := vault.Open(ctx, filepath.Join(dir, "vault"), vault.Options{Search: &sopt})
 	if err != nil {
 		return r, err
 	}

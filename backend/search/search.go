@@ -14,6 +14,8 @@ type Filter struct {
 	MediaType  string    // full type ("application/pdf") or a short name ("pdf", "markdown")
 	Since      time.Time // document date (file mtime, or when added) on or after
 	Until      time.Time // document date before
+
+	docIDs []int64 // only these documents (multi-hop)
 }
 
 // Request is one search.
@@ -24,6 +26,8 @@ type Request struct {
 	// PerDocument keeps only the best chunk of each document, so Limit
 	// counts documents (what a document-level benchmark ranks).
 	PerDocument bool
+	// Expand adds this many neighbouring chunks on each side as Hit.Context.
+	Expand int
 }
 
 // Hit is one citable result.
@@ -40,102 +44,23 @@ type Hit struct {
 	Score      float64 `json:"score"` // higher is better
 	Collection string  `json:"collection"`
 	MediaType  string  `json:"media_type"`
+	Via        string  `json:"via,omitempty"`     // how a hop reached it
+	Context    string  `json:"context,omitempty"` // neighbouring text, when asked for
 }
 
 // Candidate is a chunk proposed by a retriever, with its score (higher is
 // better) and, where the retriever has one, a snippet.
 type Candidate struct {
 	ChunkID int64
-	DocID   int64 // 0 until a stage needs it
 	Score   float64
 	Snippet string
+	Via     string // why it was found, when not by the query itself (a hop)
+	info    *chunkInfo
 }
 
 // Retriever proposes candidates for a query: the first stage of the pipeline.
 type Retriever interface {
 	Retrieve(ctx context.Context, q Query, f Filter, k int) ([]Candidate, error)
-}
-
-// Searcher runs the pipeline over one vault database.
-type Searcher struct {
-	db      *sql.DB
-	lexical Retriever
-}
-
-// New returns a searcher with the lexical retriever.
-func New(db *sql.DB) *Searcher {
-	return &Searcher{db: db, lexical: &BM25{db: db}}
-}
-
-// Search runs a request. Any query text is accepted; text with nothing to
-// match returns no hits and no error.
-func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
-	if req.Limit <= 0 {
-		req.Limit = 10
-	}
-	q := Parse(req.Query)
-	if q.Empty() {
-		return nil, nil
-	}
-	depth := req.Limit
-	if req.PerDocument {
-		// Documents have several chunks: look deeper to fill Limit documents.
-		depth = req.Limit * 3
-	}
-	cands, err := s.lexical.Retrieve(ctx, q, req.Filter, depth)
-	if err != nil {
-		return nil, err
-	}
-	if req.PerDocument {
-		if cands, err = s.collapse(ctx, cands); err != nil {
-			return nil, err
-		}
-	}
-	if len(cands) > req.Limit {
-		cands = cands[:req.Limit]
-	}
-	return s.hydrate(ctx, cands, newMatcher(q))
-}
-
-// collapse keeps the first (best) candidate of each document.
-func (s *Searcher) collapse(ctx context.Context, cands []Candidate) ([]Candidate, error) {
-	if err := s.assignDocs(ctx, cands); err != nil {
-		return nil, err
-	}
-	seen := map[int64]bool{}
-	out := cands[:0]
-	for _, c := range cands {
-		if !seen[c.DocID] {
-			seen[c.DocID] = true
-			out = append(out, c)
-		}
-	}
-	return out, nil
-}
-
-// assignDocs fills in the document of each candidate.
-func (s *Searcher) assignDocs(ctx context.Context, cands []Candidate) error {
-	if len(cands) == 0 {
-		return nil
-	}
-	ids, marks := idArgs(cands)
-	rows, err := s.db.QueryContext(ctx, `SELECT id, document_id FROM chunks WHERE id IN (`+marks+`)`, ids...)
-	if err != nil {
-		return fmt.Errorf("candidate documents: %w", err)
-	}
-	defer rows.Close()
-	doc := make(map[int64]int64, len(cands))
-	for rows.Next() {
-		var id, d int64
-		if err := rows.Scan(&id, &d); err != nil {
-			return err
-		}
-		doc[id] = d
-	}
-	for i := range cands {
-		cands[i].DocID = doc[cands[i].ChunkID]
-	}
-	return rows.Err()
 }
 
 func idArgs(cands []Candidate) ([]any, string) {
@@ -179,6 +104,7 @@ func (s *Searcher) hydrate(ctx context.Context, cands []Candidate, m matcher) ([
 		}
 		h.Score = c.Score
 		h.Snippet = c.Snippet
+		h.Via = c.Via
 		if h.Snippet == "" {
 			h.Snippet = m.snippet(h.Text)
 		}
@@ -189,16 +115,31 @@ func (s *Searcher) hydrate(ctx context.Context, cands []Candidate, m matcher) ([
 
 // BM25 retrieves chunks by full-text match, weighting title over heading over
 // body.
-type BM25 struct{ db *sql.DB }
+type BM25 struct {
+	db      *sql.DB
+	weights string // "title, heading, body"; empty for the defaults
+}
 
 // Column weights of the full-text index (title, heading, body). Calling
 // bm25() with them is faster than a configured rank function.
 const bm25Weights = "2.0, 1.5, 1.0"
 
 func (b *BM25) Retrieve(ctx context.Context, q Query, f Filter, k int) ([]Candidate, error) {
+	return b.match(ctx, q.FTS(), f, k)
+}
+
+// match runs one FTS5 expression.
+func (b *BM25) match(ctx context.Context, expr string, f Filter, k int) ([]Candidate, error) {
+	if expr == "" {
+		return nil, nil
+	}
+	weights := b.weights
+	if weights == "" {
+		weights = bm25Weights
+	}
 	where, args := filterSQL(f)
-	query := `SELECT rowid, bm25(chunks_fts, ` + bm25Weights + `) AS score FROM chunks_fts WHERE chunks_fts MATCH ?`
-	allArgs := []any{q.FTS()}
+	query := `SELECT rowid, bm25(chunks_fts, ` + weights + `) AS score FROM chunks_fts WHERE chunks_fts MATCH ?`
+	allArgs := []any{expr}
 	if where != "" {
 		query += ` AND rowid IN (SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id
 			JOIN collections col ON col.id = d.collection_id WHERE ` + where + `)`
@@ -244,6 +185,12 @@ func filterSQL(f Filter) (string, []any) {
 		}
 		conds = append(conds, "d.media_type = ?")
 		args = append(args, mt)
+	}
+	if len(f.docIDs) > 0 {
+		conds = append(conds, "d.id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.docIDs)), ",")+")")
+		for _, d := range f.docIDs {
+			args = append(args, d)
+		}
 	}
 	date := "(CASE WHEN d.mtime > 0 THEN d.mtime ELSE d.created_at END)"
 	if !f.Since.IsZero() {

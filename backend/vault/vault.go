@@ -29,6 +29,8 @@ type Options struct {
 	Limits  extract.Limits
 	Workers int // extraction workers; 0 means one per CPU
 	Logger  *slog.Logger
+	// Search configures the search pipeline; nil means search.DefaultOptions.
+	Search *search.Options
 }
 
 // Vault is an open vault.
@@ -67,10 +69,17 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 		dir:      abs,
 		store:    st,
 		registry: extract.NewRegistry(opt.Limits),
-		searcher: search.New(st.DB()),
+		searcher: newSearcher(st, opt.Search),
 		opt:      opt,
 		log:      opt.Logger,
 	}, nil
+}
+
+func newSearcher(st *store.Store, opt *search.Options) *search.Searcher {
+	if opt == nil {
+		return search.New(st.DB())
+	}
+	return search.NewWithOptions(st.DB(), *opt)
 }
 
 // Close closes the vault.

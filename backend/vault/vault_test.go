@@ -50,7 +50,10 @@ func mustSearch(t *testing.T, v *Vault, q string) []search.Hit {
 func TestAddSamples(t *testing.T) {
 	dir := testdata.Shared(t, "samples/docs")
 	ctx := context.Background()
-	v := openVault(t, Options{})
+	// The samples folder keeps each document's reference text beside it;
+	// near-duplicate collapsing would rightly hide one of each pair.
+	sopt, _ := search.DefaultOptions().WithStages("-dedupe")
+	v := openVault(t, Options{Search: &sopt})
 	var progress []Progress
 	sum, err := v.Add(ctx, []string{dir}, AddOptions{Progress: func(p Progress) { progress = append(progress, p) }})
 	if err != nil {

@@ -1,0 +1,255 @@
+package search
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// entityIndex maps entity names to the documents that define them: a
+// document's title names its entity (as in an encyclopedia, a notes vault
+// with one note per topic, or wikilinked notes). It is built from the
+// vault's titles on first use and rebuilt when documents change.
+type entityIndex struct {
+	db *sql.DB
+
+	mu     sync.Mutex
+	sig    string
+	byName map[string][]int64 // normalized name → documents
+	maxLen int                // longest name, in words
+}
+
+func newEntityIndex(db *sql.DB) *entityIndex { return &entityIndex{db: db} }
+
+// normName folds a name for matching; a trailing parenthetical
+// ("Theodred II (Bishop of Elmham)") is a disambiguation, not part of it.
+func normName(s string) string {
+	if i := strings.Index(s, " ("); i > 0 && strings.HasSuffix(s, ")") {
+		s = s[:i]
+	}
+	return strings.Join(words(s), " ")
+}
+
+// refresh rebuilds the index when the set of documents changed.
+func (e *entityIndex) refresh(ctx context.Context) error {
+	var sig string
+	err := e.db.QueryRowContext(ctx, `SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || coalesce(max(updated_at), 0) FROM documents`).Scan(&sig)
+	if err != nil {
+		return fmt.Errorf("entity index: %w", err)
+	}
+	if sig == e.sig && e.byName != nil {
+		return nil
+	}
+	rows, err := e.db.QueryContext(ctx, `SELECT id, title FROM documents WHERE status = 'indexed'`)
+	if err != nil {
+		return fmt.Errorf("entity index: %w", err)
+	}
+	defer rows.Close()
+	by := map[string][]int64{}
+	maxLen := 1
+	for rows.Next() {
+		var id int64
+		var title string
+		if err := rows.Scan(&id, &title); err != nil {
+			return err
+		}
+		n := normName(title)
+		if n == "" || stopWords[n] || len(n) < 3 {
+			continue
+		}
+		by[n] = append(by[n], id)
+		maxLen = max(maxLen, strings.Count(n, " ")+1)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	e.byName, e.maxLen, e.sig = by, min(maxLen, 8), sig
+	return nil
+}
+
+// mention is an entity named in a text.
+type mention struct {
+	name string
+	docs []int64
+	pos  int // word position in the text
+}
+
+// mentions finds the known entities a text names, longest match first. A
+// one-word name must be capitalized in the text, so common words that are
+// also titles do not count.
+func (e *entityIndex) mentions(text string) []mention {
+	type tok struct {
+		w     string
+		upper bool
+	}
+	var toks []tok
+	for _, f := range strings.FieldsFunc(text, func(r rune) bool {
+		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r))
+	}) {
+		r, _ := utf8.DecodeRuneInString(f)
+		toks = append(toks, tok{strings.ToLower(f), unicode.IsUpper(r) || unicode.IsDigit(r)})
+	}
+	var out []mention
+	for i := 0; i < len(toks); {
+		if !toks[i].upper {
+			i++
+			continue
+		}
+		matched := 0
+		for n := min(e.maxLen, len(toks)-i); n >= 1; n-- {
+			parts := make([]string, n)
+			for k := range n {
+				parts[k] = toks[i+k].w
+			}
+			name := strings.Join(parts, " ")
+			if docs, ok := e.byName[name]; ok {
+				out = append(out, mention{name: name, docs: docs, pos: i})
+				matched = n
+				break
+			}
+		}
+		i += max(matched, 1)
+	}
+	return out
+}
+
+// multiHop follows entities: the best hits name other entities (bridges);
+// the documents defining them are ranked against the query and returned as
+// extra lists, hop after hop, until nothing new appears or the depth is
+// reached. Each candidate records the bridge that led to it.
+func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Candidate, depth int) ([]ranked, error) {
+	e := s.entities
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.refresh(ctx); err != nil {
+		return nil, err
+	}
+	if len(e.byName) == 0 {
+		return nil, nil
+	}
+	seeds := append([]Candidate(nil), first[:min(len(first), s.opt.HopSeeds)]...)
+	seen := map[int64]bool{}
+	for _, c := range first {
+		seen[c.ChunkID] = true
+	}
+	var lists []ranked
+	weight := s.opt.HopWeight
+	for hop := 1; hop <= min(s.opt.HopDepth, 3) && len(seeds) > 0; hop++ {
+		if err := s.loadInfo(ctx, seeds); err != nil {
+			return nil, err
+		}
+		var bridgeDocs []int64
+		via := map[int64]string{}
+		for _, sd := range seeds {
+			if sd.info == nil {
+				continue
+			}
+			own := normName(sd.info.title)
+			for _, m := range e.mentions(sd.info.text) {
+				if m.name == own {
+					continue
+				}
+				for _, d := range m.docs {
+					if d == sd.info.docID {
+						continue
+					}
+					if _, ok := via[d]; !ok {
+						via[d] = sd.info.title + " → " + m.name
+						bridgeDocs = append(bridgeDocs, d)
+					}
+				}
+			}
+		}
+		if len(bridgeDocs) == 0 {
+			break
+		}
+		if len(bridgeDocs) > 200 {
+			bridgeDocs = bridgeDocs[:200]
+		}
+		hf := f
+		hf.docIDs = bridgeDocs
+		found, err := s.lexical.Retrieve(ctx, q, hf, depth)
+		if err != nil {
+			return nil, err
+		}
+		// Bridges the query's words do not reach still count, after the rest.
+		if err := s.loadInfo(ctx, found); err != nil {
+			return nil, err
+		}
+		reached := map[int64]bool{}
+		for _, c := range found {
+			if c.info != nil {
+				reached[c.info.docID] = true
+			}
+		}
+		var missing []int64
+		for _, d := range bridgeDocs {
+			if !reached[d] {
+				missing = append(missing, d)
+			}
+		}
+		firstChunks, err := s.firstChunks(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		found = append(found, firstChunks...)
+		// Everything the hop reached earns its weight (also what the query
+		// found on its own); what is new seeds the next hop.
+		var fresh []Candidate
+		for i := range found {
+			if found[i].info != nil {
+				found[i].Via = "via " + via[found[i].info.docID]
+			}
+			if !seen[found[i].ChunkID] {
+				seen[found[i].ChunkID] = true
+				fresh = append(fresh, found[i])
+			}
+		}
+		lists = append(lists, ranked{name: fmt.Sprintf("hop%d", hop), weight: weight, cands: found})
+		if len(fresh) == 0 {
+			break
+		}
+		seeds = fresh[:min(len(fresh), s.opt.HopSeeds)]
+		weight *= 0.5
+	}
+	return lists, nil
+}
+
+// firstChunks returns the first chunk of each document, in the given order.
+func (s *Searcher) firstChunks(ctx context.Context, docs []int64) ([]Candidate, error) {
+	if len(docs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(docs))
+	for i, d := range docs {
+		args[i] = d
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(docs)), ",")
+	rows, err := s.db.QueryContext(ctx, `SELECT document_id, id FROM chunks WHERE ordinal = 0 AND document_id IN (`+marks+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("bridge chunks: %w", err)
+	}
+	defer rows.Close()
+	byDoc := map[int64]int64{}
+	for rows.Next() {
+		var d, c int64
+		if err := rows.Scan(&d, &c); err != nil {
+			return nil, err
+		}
+		byDoc[d] = c
+	}
+	var out []Candidate
+	for _, d := range docs {
+		if c, ok := byDoc[d]; ok {
+			out = append(out, Candidate{ChunkID: c})
+		}
+	}
+	if err := s.loadInfo(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, rows.Err()
+}

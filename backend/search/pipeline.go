@@ -1,0 +1,562 @@
+package search
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"math/bits"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Stage names, for switching stages on and off (ablations, --stages).
+const (
+	StageNormalize = "normalize" // strip chat cruft and quoting from the query
+	StageProximity = "proximity" // a list that rewards query words close together
+	StagePRF       = "prf"       // pseudo-relevance feedback (RM3-style expansion)
+	StageMultiHop  = "multihop"  // follow entities from the top hits
+	StageRerank    = "rerank"    // the gated reranker slot (needs a reranker)
+	StageMMR       = "mmr"       // diversity
+	StageDedupe    = "dedupe"    // collapse near-duplicate chunks
+	StagePools     = "pools"     // collection (pool) weights
+	StageDecay     = "decay"     // temporal decay
+)
+
+// AllStages lists every optional stage in pipeline order.
+var AllStages = []string{StageNormalize, StageProximity, StagePRF, StageMultiHop, StageRerank, StageMMR, StageDedupe, StagePools, StageDecay}
+
+// Reranker scores (query, passage) pairs; higher is more relevant.
+type Reranker interface {
+	Rerank(ctx context.Context, query string, passages []string) ([]float64, error)
+}
+
+// Options configure the pipeline. The zero value is not useful: start from
+// DefaultOptions.
+type Options struct {
+	Stages map[string]bool
+
+	// Field weights of BM25: title, heading, body.
+	TitleWeight, HeadingWeight, BodyWeight float64
+
+	// RRF fuses ranked lists: score = Σ weight / (K + rank).
+	RRFK            float64
+	ProximityWeight float64 // weight of the proximity list
+	PRFWeight       float64 // weight of the expanded-query list
+	PRFDocs         int     // feedback chunks
+	PRFTerms        int     // expansion terms
+
+	Reranker Reranker
+	// The reranker is skipped when the top-5 fused scores are decisive (the
+	// first leads the fifth by more than RerankDecisive, relative) or flat
+	// (less than RerankFlat apart).
+	RerankDecisive, RerankFlat float64
+	RerankDepth                int
+
+	MMRLambda  float64 // 1 is pure relevance
+	DedupeBits int     // chunks whose SimHashes differ in at most this many bits collapse
+
+	HopDepth  int     // multi-hop rounds (≤ 3)
+	HopWeight float64 // weight of each hop's list
+	HopSeeds  int     // top hits whose entities are followed
+
+	Now func() time.Time // for temporal decay
+}
+
+// DefaultOptions is the best general configuration (see docs/retrieval.md).
+func DefaultOptions() Options {
+	return Options{
+		Stages: map[string]bool{
+			StageNormalize: true, StageProximity: false, StagePRF: false, StageMultiHop: true, StageRerank: true,
+			StageMMR: false, StageDedupe: true, StagePools: true, StageDecay: true,
+		},
+		TitleWeight: 2.0, HeadingWeight: 1.5, BodyWeight: 1.0,
+		RRFK: 60, ProximityWeight: 0.5, PRFWeight: 0.5, PRFDocs: 8, PRFTerms: 10,
+		RerankDecisive: 0.5, RerankFlat: 0.02, RerankDepth: 30,
+		MMRLambda: 0.7, DedupeBits: 3,
+		HopDepth: 2, HopWeight: 0.7, HopSeeds: 3,
+		Now: time.Now,
+	}
+}
+
+// WithStages returns o with stages switched by a spec such as
+// "-prf,+mmr" (relative) or "normalize,prf" (exactly these).
+func (o Options) WithStages(spec string) (Options, error) {
+	spec = strings.TrimSpace(spec)
+	if spec == "" {
+		return o, nil
+	}
+	known := map[string]bool{}
+	for _, s := range AllStages {
+		known[s] = true
+	}
+	next := map[string]bool{}
+	relative := strings.ContainsAny(spec[:1], "+-")
+	if relative {
+		for k, v := range o.Stages {
+			next[k] = v
+		}
+	}
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		on := true
+		switch {
+		case strings.HasPrefix(part, "-"):
+			on, part = false, part[1:]
+		case strings.HasPrefix(part, "+"):
+			part = part[1:]
+		}
+		if part == "all" {
+			for _, s := range AllStages {
+				next[s] = on
+			}
+			continue
+		}
+		if part == "none" || part == "bm25" || part == "" {
+			continue
+		}
+		if !known[part] {
+			return o, fmt.Errorf("unknown stage %q (stages: %s)", part, strings.Join(AllStages, ", "))
+		}
+		next[part] = on
+	}
+	o.Stages = next
+	return o, nil
+}
+
+// Enabled lists the stages that are on, in pipeline order.
+func (o Options) Enabled() []string {
+	out := []string{}
+	for _, s := range AllStages {
+		if o.Stages[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// On reports whether a stage is on.
+func (o Options) On(stage string) bool { return o.Stages[stage] }
+
+// Searcher runs the pipeline over one vault database.
+type Searcher struct {
+	db       *sql.DB
+	opt      Options
+	lexical  *BM25
+	entities *entityIndex
+}
+
+// New returns a searcher with the default pipeline.
+func New(db *sql.DB) *Searcher { return NewWithOptions(db, DefaultOptions()) }
+
+// NewWithOptions returns a searcher with the given pipeline.
+func NewWithOptions(db *sql.DB, opt Options) *Searcher {
+	w := fmt.Sprintf("%g, %g, %g", opt.TitleWeight, opt.HeadingWeight, opt.BodyWeight)
+	return &Searcher{db: db, opt: opt, lexical: &BM25{db: db, weights: w}, entities: newEntityIndex(db)}
+}
+
+// Options returns the pipeline configuration.
+func (s *Searcher) Options() Options { return s.opt }
+
+// Search runs a request. Any query text is accepted; text with nothing to
+// match returns no hits and no error.
+func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
+	if req.Limit <= 0 {
+		req.Limit = 10
+	}
+	raw := req.Query
+	if s.opt.On(StageNormalize) {
+		raw = Normalize(raw)
+	}
+	q := Parse(raw)
+	if q.Empty() {
+		return nil, nil
+	}
+	depth := max(req.Limit*3, 30)
+	lists, err := s.candidates(ctx, q, req.Filter, depth)
+	if err != nil {
+		return nil, err
+	}
+	cands := fuse(lists, s.opt.RRFK)
+	if len(cands) > depth*2 {
+		cands = cands[:depth*2]
+	}
+	if err := s.loadInfo(ctx, cands); err != nil {
+		return nil, err
+	}
+	if s.opt.On(StagePools) || s.opt.On(StageDecay) {
+		s.adjust(cands)
+	}
+	if s.opt.On(StageRerank) && s.opt.Reranker != nil {
+		if cands, err = s.rerank(ctx, raw, cands); err != nil {
+			return nil, err
+		}
+	}
+	if req.PerDocument {
+		cands = perDocument(cands)
+	}
+	if s.opt.On(StageDedupe) {
+		// Only the window that can still reach the result is compared.
+		window := min(len(cands), req.Limit+req.Limit/2+5)
+		cands = append(dedupe(cands[:window], s.opt.DedupeBits), cands[window:]...)
+	}
+	if s.opt.On(StageMMR) {
+		cands = mmr(cands, req.Limit, s.opt.MMRLambda)
+	}
+	if len(cands) > req.Limit {
+		cands = cands[:req.Limit]
+	}
+	hits, err := s.hydrate(ctx, cands, newMatcher(q))
+	if err != nil {
+		return nil, err
+	}
+	if req.Expand > 0 {
+		if err := s.expand(ctx, hits, req.Expand); err != nil {
+			return nil, err
+		}
+	}
+	return hits, nil
+}
+
+// ranked is one list for fusion.
+type ranked struct {
+	name   string
+	weight float64
+	cands  []Candidate
+}
+
+// candidates runs the retrievers: the query itself, and the stages that add
+// lists (proximity, feedback, hops).
+func (s *Searcher) candidates(ctx context.Context, q Query, f Filter, depth int) ([]ranked, error) {
+	base, err := s.lexical.Retrieve(ctx, q, f, depth)
+	if err != nil {
+		return nil, err
+	}
+	lists := []ranked{{name: "bm25", weight: 1, cands: base}}
+	if s.opt.On(StageProximity) {
+		if expr := proximityFTS(q); expr != "" {
+			prox, err := s.lexical.match(ctx, expr, f, depth)
+			if err != nil {
+				return nil, err
+			}
+			lists = append(lists, ranked{name: "proximity", weight: s.opt.ProximityWeight, cands: prox})
+		}
+	}
+	if s.opt.On(StagePRF) && len(base) > 0 {
+		exp, err := s.prf(ctx, q, base)
+		if err != nil {
+			return nil, err
+		}
+		if exp != "" {
+			more, err := s.lexical.match(ctx, exp, f, depth)
+			if err != nil {
+				return nil, err
+			}
+			lists = append(lists, ranked{name: "prf", weight: s.opt.PRFWeight, cands: more})
+		}
+	}
+	if s.opt.On(StageMultiHop) && len(base) > 0 {
+		hops, err := s.multiHop(ctx, q, f, fuse(lists, s.opt.RRFK), depth)
+		if err != nil {
+			return nil, err
+		}
+		lists = append(lists, hops...)
+	}
+	return lists, nil
+}
+
+// fuse merges ranked lists by weighted reciprocal rank fusion. The first
+// list's order breaks ties; a candidate keeps the first reason it was found.
+func fuse(lists []ranked, k float64) []Candidate {
+	if len(lists) == 1 {
+		out := append([]Candidate(nil), lists[0].cands...)
+		for i := range out {
+			out[i].Score = lists[0].weight / (k + float64(i+1))
+		}
+		return out
+	}
+	score := map[int64]float64{}
+	first := map[int64]Candidate{}
+	var order []int64
+	for _, l := range lists {
+		for i, c := range l.cands {
+			if _, ok := first[c.ChunkID]; !ok {
+				first[c.ChunkID] = c
+				order = append(order, c.ChunkID)
+			}
+			score[c.ChunkID] += l.weight / (k + float64(i+1))
+		}
+	}
+	out := make([]Candidate, len(order))
+	for i, id := range order {
+		c := first[id]
+		c.Score = score[id]
+		out[i] = c
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	return out
+}
+
+// chunkInfo is what later stages need to know about a candidate.
+type chunkInfo struct {
+	docID   int64
+	ordinal int
+	title   string
+	text    string
+	weight  float64 // collection weight
+	date    int64   // unix seconds
+	words   map[string]bool
+	sim     uint64 // SimHash of the words; 0 until computed
+}
+
+// loadInfo reads document, text and collection weight for the candidates.
+func (s *Searcher) loadInfo(ctx context.Context, cands []Candidate) error {
+	if len(cands) == 0 {
+		return nil
+	}
+	ids, marks := idArgs(cands)
+	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.document_id, c.ordinal, d.title, c.text, col.weight,
+		CASE WHEN d.mtime > 0 THEN d.mtime ELSE d.created_at END
+		FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections col ON col.id = d.collection_id
+		WHERE c.id IN (`+marks+`)`, ids...)
+	if err != nil {
+		return fmt.Errorf("load candidates: %w", err)
+	}
+	defer rows.Close()
+	info := make(map[int64]*chunkInfo, len(cands))
+	for rows.Next() {
+		var id int64
+		ci := &chunkInfo{}
+		if err := rows.Scan(&id, &ci.docID, &ci.ordinal, &ci.title, &ci.text, &ci.weight, &ci.date); err != nil {
+			return fmt.Errorf("load candidates: %w", err)
+		}
+		info[id] = ci
+	}
+	for i := range cands {
+		cands[i].info = info[cands[i].ChunkID]
+	}
+	return rows.Err()
+}
+
+// adjust applies collection weights and temporal decay:
+// score × (0.8 + 0.2·e^(−0.03·age_days)).
+func (s *Searcher) adjust(cands []Candidate) {
+	now := s.opt.Now()
+	for i := range cands {
+		ci := cands[i].info
+		if ci == nil {
+			continue
+		}
+		if s.opt.On(StagePools) {
+			cands[i].Score *= ci.weight
+		}
+		if s.opt.On(StageDecay) && ci.date > 0 {
+			age := math.Max(0, now.Sub(time.Unix(ci.date, 0)).Hours()/24)
+			cands[i].Score *= 0.8 + 0.2*math.Exp(-0.03*age)
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].Score > cands[j].Score })
+}
+
+// rerank asks the reranker about the top candidates unless the fused scores
+// already decide (a clear leader) or cannot (a flat top).
+func (s *Searcher) rerank(ctx context.Context, query string, cands []Candidate) ([]Candidate, error) {
+	if len(cands) < 2 || !gateOpen(cands, s.opt.RerankDecisive, s.opt.RerankFlat) {
+		return cands, nil
+	}
+	n := min(len(cands), s.opt.RerankDepth)
+	texts := make([]string, n)
+	for i := range n {
+		if cands[i].info != nil {
+			texts[i] = cands[i].info.title + "\n" + cands[i].info.text
+		}
+	}
+	scores, err := s.opt.Reranker.Rerank(ctx, query, texts)
+	if err != nil {
+		return nil, fmt.Errorf("rerank: %w", err)
+	}
+	if len(scores) != n {
+		return nil, fmt.Errorf("rerank: %d scores for %d passages", len(scores), n)
+	}
+	top := append([]Candidate(nil), cands[:n]...)
+	for i := range top {
+		top[i].Score = scores[i]
+	}
+	sort.SliceStable(top, func(i, j int) bool { return top[i].Score > top[j].Score })
+	return append(top, cands[n:]...), nil
+}
+
+// gateOpen decides whether reranking is worth its cost, from the spread of
+// the top-5 scores relative to the best.
+func gateOpen(cands []Candidate, decisive, flat float64) bool {
+	k := min(len(cands), 5)
+	best, fifth := cands[0].Score, cands[k-1].Score
+	if best <= 0 {
+		return true
+	}
+	spread := (best - fifth) / best
+	return spread <= decisive && spread >= flat
+}
+
+// wordSet of a chunk, computed once.
+func (ci *chunkInfo) wordSet() map[string]bool {
+	if ci.words == nil {
+		ci.words = map[string]bool{}
+		for _, w := range words(ci.text) {
+			ci.words[w] = true
+		}
+	}
+	return ci.words
+}
+
+func jaccard(a, b map[string]bool) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	inter := 0
+	for w := range a {
+		if b[w] {
+			inter++
+		}
+	}
+	return float64(inter) / float64(len(a)+len(b)-inter)
+}
+
+// dedupe drops a candidate whose text nearly repeats a better one (the same
+// passage stored in two documents, or quoted text). Near means SimHashes
+// within maxBits of each other, which is cheap enough for every query.
+func dedupe(cands []Candidate, maxBits int) []Candidate {
+	out := cands[:0:0]
+	for _, c := range cands {
+		dup := false
+		if c.info != nil {
+			for _, k := range out {
+				if k.info != nil && k.info.docID != c.info.docID && bits.OnesCount64(c.info.simHash()^k.info.simHash()) <= maxBits {
+					dup = true
+					break
+				}
+			}
+		}
+		if !dup {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// simHash fingerprints the chunk's words: similar texts get hashes that
+// differ in few bits.
+func (ci *chunkInfo) simHash() uint64 {
+	if ci.sim != 0 {
+		return ci.sim
+	}
+	var acc [64]int
+	add := func(v uint64) {
+		for b := range 64 {
+			acc[b] += int(v>>b&1)*2 - 1
+		}
+	}
+	// FNV-1a over each lower-cased ASCII word (other bytes pass as they are).
+	const offset, prime = 14695981039346656037, 1099511628211
+	h, in := uint64(offset), false
+	for i := 0; i < len(ci.text); i++ {
+		c := ci.text[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		word := c >= 0x80 || 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
+		switch {
+		case word:
+			h = (h ^ uint64(c)) * prime
+			in = true
+		case in:
+			add(h)
+			h, in = offset, false
+		}
+	}
+	if in {
+		add(h)
+	}
+	var out uint64
+	for b := range 64 {
+		if acc[b] > 0 {
+			out |= 1 << b
+		}
+	}
+	ci.sim = out | 1<<63 // never 0, which means "not computed"
+	return ci.sim
+}
+
+// perDocument keeps the best chunk of each document.
+func perDocument(cands []Candidate) []Candidate {
+	seen := map[int64]bool{}
+	out := cands[:0:0]
+	for _, c := range cands {
+		doc := int64(-c.ChunkID)
+		if c.info != nil {
+			doc = c.info.docID
+		}
+		if !seen[doc] {
+			seen[doc] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// mmr reorders the top candidates by maximal marginal relevance:
+// λ·relevance − (1−λ)·max similarity to those already chosen.
+func mmr(cands []Candidate, k int, lambda float64) []Candidate {
+	if len(cands) < 3 {
+		return cands
+	}
+	maxScore := cands[0].Score
+	if maxScore <= 0 {
+		return cands
+	}
+	pool := append([]Candidate(nil), cands[:min(len(cands), k*3)]...)
+	var out []Candidate
+	for len(out) < k && len(pool) > 0 {
+		best, bestVal := 0, math.Inf(-1)
+		for i, c := range pool {
+			sim := 0.0
+			for _, o := range out {
+				if c.info != nil && o.info != nil {
+					sim = math.Max(sim, jaccard(c.info.wordSet(), o.info.wordSet()))
+				}
+			}
+			v := lambda*c.Score/maxScore - (1-lambda)*sim
+			if v > bestVal {
+				best, bestVal = i, v
+			}
+		}
+		out = append(out, pool[best])
+		pool = append(pool[:best], pool[best+1:]...)
+	}
+	return append(out, cands[min(len(cands), k*3):]...)
+}
+
+// expand adds the neighbouring chunks' text to each hit, as context for
+// answers.
+func (s *Searcher) expand(ctx context.Context, hits []Hit, n int) error {
+	for i := range hits {
+		rows, err := s.db.QueryContext(ctx, `SELECT c.text FROM chunks c JOIN chunks h ON h.id = ? AND c.document_id = h.document_id
+			WHERE c.ordinal BETWEEN h.ordinal - ? AND h.ordinal + ? ORDER BY c.ordinal`, hits[i].ChunkID, n, n)
+		if err != nil {
+			return fmt.Errorf("expand: %w", err)
+		}
+		var parts []string
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return err
+			}
+			parts = append(parts, t)
+		}
+		rows.Close()
+		hits[i].Context = strings.Join(parts, "\n\n")
+	}
+	return nil
+}

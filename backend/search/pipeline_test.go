@@ -1,0 +1,234 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hoardvault/hoard/backend/store"
+)
+
+func TestWithStages(t *testing.T) {
+	cases := []struct {
+		spec string
+		want string
+		err  bool
+	}{
+		{"", "normalize,multihop,rerank,dedupe,pools,decay", false},
+		{"-multihop,+prf", "normalize,prf,rerank,dedupe,pools,decay", false},
+		{"none", "", false},
+		{"prf,mmr", "prf,mmr", false},
+		{"-all", "", false},
+		{"bogus", "", true},
+	}
+	for _, tc := range cases {
+		o, err := DefaultOptions().WithStages(tc.spec)
+		if (err != nil) != tc.err {
+			t.Fatalf("%q: err %v", tc.spec, err)
+		}
+		if err == nil && strings.Join(o.Enabled(), ",") != tc.want {
+			t.Errorf("%q: %v, want %s", tc.spec, o.Enabled(), tc.want)
+		}
+	}
+}
+
+func TestFuse(t *testing.T) {
+	a := []Candidate{{ChunkID: 1}, {ChunkID: 2}, {ChunkID: 3}}
+	b := []Candidate{{ChunkID: 3}, {ChunkID: 4}}
+	got := fuse([]ranked{{weight: 1, cands: a}, {weight: 1, cands: b}}, 60)
+	var ids []int64
+	for _, c := range got {
+		ids = append(ids, c.ChunkID)
+	}
+	// 3 is in both lists: 1/63 + 1/61 beats 1/61 alone.
+	if fmt.Sprint(ids) != "[3 1 2 4]" {
+		t.Fatalf("fused order %v", ids)
+	}
+	if want := 1.0/63 + 1.0/61; got[0].Score < want-1e-12 || got[0].Score > want+1e-12 {
+		t.Fatalf("score %v, want %v", got[0].Score, want)
+	}
+	// A weight of zero leaves the first list's order.
+	got = fuse([]ranked{{weight: 1, cands: a}, {weight: 0, cands: b}}, 60)
+	if got[0].ChunkID != 1 {
+		t.Fatalf("zero-weight list changed the order: %v", got)
+	}
+}
+
+func TestGate(t *testing.T) {
+	mk := func(scores ...float64) []Candidate {
+		var c []Candidate
+		for _, s := range scores {
+			c = append(c, Candidate{Score: s})
+		}
+		return c
+	}
+	cases := []struct {
+		name   string
+		scores []float64
+		open   bool
+	}{
+		{"decisive leader", []float64{1, 0.3, 0.2, 0.2, 0.1}, false},
+		{"flat", []float64{1, 1, 1, 0.995, 0.99}, false},
+		{"uncertain", []float64{1, 0.9, 0.85, 0.8, 0.7}, true},
+	}
+	for _, tc := range cases {
+		if got := gateOpen(mk(tc.scores...), 0.5, 0.02); got != tc.open {
+			t.Errorf("%s: gate open %v, want %v", tc.name, got, tc.open)
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	cases := map[string]string{
+		"hey, can you tell me what the budget for 2024 was? thanks!": "what the budget for 2024 was",
+		"> quoted line\n> another":                                    "quoted line another",
+		"What do my notes say about sourdough?":                       "sourdough",
+		"please":                                                      "please",
+		"photosynthesis":                                              "photosynthesis",
+	}
+	for in, want := range cases {
+		if got := Normalize(in); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDedupe(t *testing.T) {
+	var sb strings.Builder
+	for i := range 120 {
+		fmt.Fprintf(&sb, "word%d ", i)
+	}
+	text := sb.String()
+	c := []Candidate{
+		{ChunkID: 1, info: &chunkInfo{docID: 1, text: text}},
+		{ChunkID: 2, info: &chunkInfo{docID: 2, text: text + " indeed"}},
+		{ChunkID: 3, info: &chunkInfo{docID: 3, text: "an entirely different passage about sailing boats and weather"}},
+		{ChunkID: 4, info: &chunkInfo{docID: 1, text: text}}, // same document: kept for per-document logic
+	}
+	got := dedupe(c, 3)
+	var ids []int64
+	for _, x := range got {
+		ids = append(ids, x.ChunkID)
+	}
+	if fmt.Sprint(ids) != "[1 3 4]" {
+		t.Fatalf("dedupe kept %v", ids)
+	}
+}
+
+// lengthReranker prefers longer passages: enough to see the slot reorder.
+type lengthReranker struct{ calls int }
+
+func (r *lengthReranker) Rerank(_ context.Context, _ string, passages []string) ([]float64, error) {
+	r.calls++
+	out := make([]float64, len(passages))
+	for i, p := range passages {
+		out[i] = float64(len(p))
+	}
+	return out, nil
+}
+
+// vaultDB builds a small vault through the store, as ingestion would.
+func vaultDB(t *testing.T, docs map[string]string) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "v.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	for title, text := range docs {
+		_, _, err := s.Index(ctx, "", store.Source{Path: "/" + title}, store.Content{
+			Hash: title, Title: title, Text: text, MediaType: "text/plain",
+			Chunks: []store.Chunk{{Text: text, CharEnd: len([]rune(text))}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+func TestMultiHopAndRerankSlot(t *testing.T) {
+	s := vaultDB(t, map[string]string{
+		"Lothar Second": "Lothar Second was a king. His mother was Ermina Tourelle, and he ruled a small realm.",
+		"Ermina Tourelle": "Ermina Tourelle died on 20 March 851 in a convent.",
+		"Unrelated Topic": "Gardening advice about tomatoes and the weather in spring.",
+		"Another King":    "Another king ruled elsewhere and had no famous mother.",
+	})
+	ctx := context.Background()
+	opt, _ := DefaultOptions().WithStages("-multihop")
+	plain, err := NewWithOptions(s.DB(), opt).Search(ctx, Request{Query: "When did Lothar Second's mother die?", Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hop, err := New(s.DB()).Search(ctx, Request{Query: "When did Lothar Second's mother die?", Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rank := func(hits []Hit, title string) (int, string) {
+		for i, h := range hits {
+			if h.Title == title {
+				return i, h.Via
+			}
+		}
+		return -1, ""
+	}
+	// "die" does not match "died" (Porter stems them apart): only the hop
+	// through the first passage's mention finds the answer.
+	if r, _ := rank(plain, "Ermina Tourelle"); r >= 0 {
+		t.Fatalf("plain search found the bridge by itself: %v", titles(plain))
+	}
+	if r, _ := rank(hop, "Ermina Tourelle"); r < 0 || r > 2 {
+		t.Fatalf("multi-hop should bring the bridge document into the top three: %v", titles(hop))
+	}
+	if _, via := rank(hop, "Ermina Tourelle"); !strings.Contains(via, "Lothar Second → ermina tourelle") {
+		t.Errorf("hop reason %q", via)
+	}
+	rr := &lengthReranker{}
+	opt = DefaultOptions()
+	opt.Reranker = rr
+	opt.RerankDecisive, opt.RerankFlat = 10, -1 // always open
+	got, err := NewWithOptions(s.DB(), opt).Search(ctx, Request{Query: "mother king", Limit: 5})
+	if err != nil || rr.calls != 1 {
+		t.Fatalf("reranker calls %d, err %v", rr.calls, err)
+	}
+	for i := 1; i < len(got); i++ {
+		if len(got[i].Text) > len(got[i-1].Text) {
+			t.Fatalf("reranked order ignores the reranker: %v", titles(got))
+		}
+	}
+}
+
+func titles(hits []Hit) []string {
+	var out []string
+	for _, h := range hits {
+		out = append(out, h.Title)
+	}
+	return out
+}
+
+func TestExpandNeighbours(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "v.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	parts := []string{"First part about apples.", "Middle part about zebras.", "Last part about cherries."}
+	var chunks []store.Chunk
+	for i, p := range parts {
+		chunks = append(chunks, store.Chunk{Ordinal: i, Text: p})
+	}
+	if _, _, err := s.Index(ctx, "", store.Source{Path: "/d"}, store.Content{Hash: "d", Title: "D", Text: strings.Join(parts, " "), Chunks: chunks}); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := New(s.DB()).Search(ctx, Request{Query: "zebras", Expand: 1})
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("%v %v", hits, err)
+	}
+	if !strings.Contains(hits[0].Context, "apples") || !strings.Contains(hits[0].Context, "cherries") {
+		t.Fatalf("context %q", hits[0].Context)
+	}
+}
