@@ -83,10 +83,10 @@ func TestGate(t *testing.T) {
 func TestNormalize(t *testing.T) {
 	cases := map[string]string{
 		"hey, can you tell me what the budget for 2024 was? thanks!": "what the budget for 2024 was",
-		"> quoted line\n> another":                                    "quoted line another",
-		"What do my notes say about sourdough?":                       "sourdough",
-		"please":                                                      "please",
-		"photosynthesis":                                              "photosynthesis",
+		"> quoted line\n> another":                                   "quoted line another",
+		"What do my notes say about sourdough?":                      "sourdough",
+		"please":                                                     "please",
+		"photosynthesis":                                             "photosynthesis",
 	}
 	for in, want := range cases {
 		if got := Normalize(in); got != want {
@@ -152,7 +152,7 @@ func vaultDB(t *testing.T, docs map[string]string) *store.Store {
 
 func TestMultiHopAndRerankSlot(t *testing.T) {
 	s := vaultDB(t, map[string]string{
-		"Lothar Second": "Lothar Second was a king. His mother was Ermina Tourelle, and he ruled a small realm.",
+		"Lothar Second":   "Lothar Second was a king. His mother was Ermina Tourelle, and he ruled a small realm.",
 		"Ermina Tourelle": "Ermina Tourelle died on 20 March 851 in a convent.",
 		"Unrelated Topic": "Gardening advice about tomatoes and the weather in spring.",
 		"Another King":    "Another king ruled elsewhere and had no famous mother.",
