@@ -75,7 +75,7 @@ func DefaultOptions() Options {
 		RRFK: 60, ProximityWeight: 0.5, PRFWeight: 0.5, PRFDocs: 8, PRFTerms: 10,
 		RerankDecisive: 0.5, RerankFlat: 0.02, RerankDepth: 30,
 		MMRLambda: 0.7, DedupeBits: 3,
-		HopDepth: 2, HopWeight: 0.7, HopSeeds: 3,
+		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3,
 		Now: time.Now,
 	}
 }
