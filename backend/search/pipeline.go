@@ -515,6 +515,8 @@ func mmr(cands []Candidate, k int, lambda float64) []Candidate {
 	if maxScore <= 0 {
 		return cands
 	}
+	// Diversity matters in what a person reads: the first screen of results.
+	k = min(k, 20)
 	pool := append([]Candidate(nil), cands[:min(len(cands), k*3)]...)
 	var out []Candidate
 	for len(out) < k && len(pool) > 0 {

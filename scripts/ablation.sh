@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs `hoard bench retrieval` for each stage configuration on SciFact (test)
+# and 2Wiki, printing one JSON object per run. Used for docs/retrieval.md.
+set -euo pipefail
+shared=${SHARED:-$(cd "$(dirname "$0")/../.." && pwd)/shared}
+hoard=${HOARD:-bin/hoard}
+for stages in "" none -normalize -multihop -dedupe +prf +proximity +mmr; do
+  for ds in scifact 2wiki-beir; do
+    printf '{"config":"%s","result":' "${stages:-defaults}"
+    "$hoard" bench retrieval --json --dataset "$shared/datasets/$ds" --stages "$stages" | tr -d '\n '
+    printf '}\n'
+  done
+done
