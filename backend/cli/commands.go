@@ -82,6 +82,7 @@ type jsonHit struct {
 	Snippet string  `json:"snippet"`
 	Text    string  `json:"text"`
 	Score   float64 `json:"score"`
+	Via     string  `json:"via,omitempty"` // the bridge a multi-hop hit was found through
 }
 
 func (a *app) searchCmd() *cobra.Command {
@@ -116,7 +117,7 @@ func (a *app) searchCmd() *cobra.Command {
 			out := make([]jsonHit, 0, len(hits))
 			for _, h := range hits {
 				out = append(out, jsonHit{DocID: h.DocID, ChunkID: h.ChunkID, Title: h.Title, Path: h.Path, Page: h.Page,
-					Heading: h.Heading, Snippet: h.Snippet, Text: h.Text, Score: h.Score})
+					Heading: h.Heading, Snippet: h.Snippet, Text: h.Text, Score: h.Score, Via: h.Via})
 			}
 			return a.printJSON(out)
 		}
@@ -135,6 +136,9 @@ func (a *app) searchCmd() *cobra.Command {
 			}
 			if h.Heading != "" {
 				loc += " › " + h.Heading
+			}
+			if h.Via != "" {
+				loc += "  (" + h.Via + ")"
 			}
 			snip := strings.NewReplacer("<mark>", bold, "</mark>", plain).Replace(h.Snippet)
 			fmt.Fprintf(a.stdout, "%d. %s  [doc %d, score %.2f]\n   %s\n   %s\n", i+1, h.Title, h.DocID, h.Score, loc,
