@@ -58,11 +58,6 @@ type Candidate struct {
 	info    *chunkInfo
 }
 
-// Retriever proposes candidates for a query: the first stage of the pipeline.
-type Retriever interface {
-	Retrieve(ctx context.Context, q Query, f Filter, k int) ([]Candidate, error)
-}
-
 func idArgs(cands []Candidate) ([]any, string) {
 	ids := make([]any, len(cands))
 	for i, c := range cands {
