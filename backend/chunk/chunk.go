@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hoardvault/hoard/backend/internal/script"
 )
 
 // Options set the chunk size.
@@ -237,7 +239,7 @@ type counter struct{ run int }
 // add reports whether r starts a new token.
 func (c *counter) add(r rune) bool {
 	switch {
-	case isCJK(r):
+	case script.IsCJK(r):
 		c.run = 0
 		return true
 	case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r):
@@ -265,8 +267,4 @@ func Tokens(s string) int {
 		}
 	}
 	return n
-}
-
-func isCJK(r rune) bool {
-	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r)
 }

@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/hoardvault/hoard/backend/internal/script"
 )
 
 // pdfLine is one text line of a page as MuPDF positions it.
@@ -28,7 +30,7 @@ func (l pdfLine) right() float64 {
 		switch {
 		case r == ' ':
 			w += 0.28
-		case isWide(r):
+		case script.IsCJK(r):
 			w += 1.0
 		case unicode.IsUpper(r):
 			w += 0.65
@@ -37,10 +39,6 @@ func (l pdfLine) right() float64 {
 		}
 	}
 	return l.left + w*l.size
-}
-
-func isWide(r rune) bool {
-	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r)
 }
 
 var (

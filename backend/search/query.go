@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hoardvault/hoard/backend/internal/script"
 )
 
 // Query is user text made safe for FTS5.
@@ -154,7 +156,7 @@ func (q Query) FTS() string {
 	for _, t := range q.Terms {
 		// unicode61 keeps a run of CJK characters as one token, so a CJK word
 		// is matched as the start of such a run.
-		if strings.IndexFunc(t, isCJK) >= 0 && !strings.Contains(t, " ") {
+		if strings.IndexFunc(t, script.IsCJK) >= 0 && !strings.Contains(t, " ") {
 			parts = append(parts, quote(t)+"*")
 			continue
 		}
@@ -189,8 +191,4 @@ func cleanPhrase(s string) string {
 		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r))
 	})
 	return strings.Join(fields, " ")
-}
-
-func isCJK(r rune) bool {
-	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r)
 }

@@ -49,11 +49,10 @@ type Hit struct {
 }
 
 // Candidate is a chunk proposed by a retriever, with its score (higher is
-// better) and, where the retriever has one, a snippet.
+// better).
 type Candidate struct {
 	ChunkID int64
 	Score   float64
-	Snippet string
 	Via     string // why it was found, when not by the query itself (a hop)
 	info    *chunkInfo
 }
@@ -98,11 +97,8 @@ func (s *Searcher) hydrate(ctx context.Context, cands []Candidate, m matcher) ([
 			continue // deleted between the stages
 		}
 		h.Score = c.Score
-		h.Snippet = c.Snippet
 		h.Via = c.Via
-		if h.Snippet == "" {
-			h.Snippet = m.snippet(h.Text)
-		}
+		h.Snippet = m.snippet(h.Text)
 		hits = append(hits, h)
 	}
 	return hits, nil

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/kljensen/snowball/english"
+
+	"github.com/hoardvault/hoard/backend/internal/script"
 )
 
 // Snippets are cut in Go rather than by FTS5's snippet(): snippet() runs for
@@ -39,7 +41,7 @@ func newMatcher(q Query) matcher {
 		m.prefixes = append(m.prefixes, strings.ToLower(p))
 	}
 	for _, t := range q.Terms {
-		if strings.IndexFunc(t, isCJK) >= 0 {
+		if strings.IndexFunc(t, script.IsCJK) >= 0 {
 			m.prefixes = append(m.prefixes, strings.ToLower(t))
 		}
 	}

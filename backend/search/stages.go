@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/hoardvault/hoard/backend/internal/script"
 )
 
 // Leading phrases people type to a chat box rather than a search box.
@@ -40,7 +42,7 @@ func Normalize(q string) string {
 func proximityFTS(q Query) string {
 	var terms []string
 	for _, t := range q.Terms {
-		if !strings.Contains(t, " ") && strings.IndexFunc(t, isCJK) < 0 {
+		if !strings.Contains(t, " ") && strings.IndexFunc(t, script.IsCJK) < 0 {
 			terms = append(terms, t)
 		}
 	}
