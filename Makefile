@@ -7,12 +7,17 @@ export CGO_ENABLED := 1
 SHARED ?= $(abspath ../shared)
 DEMO_VAULT ?= $(CURDIR)/.cache/demo-vault
 
-.PHONY: all setup build test fuzz bench demo clean
+.PHONY: all setup ort build test fuzz bench demo clean
 
 all: build
 
 setup:
 	@bash scripts/setup.sh
+	@bash scripts/ort.sh
+
+# The ONNX Runtime library in lib/ (from npm's onnxruntime-node).
+ort:
+	@bash scripts/ort.sh
 
 build:
 	$(GO) build -tags $(TAGS) -o bin/hoard .

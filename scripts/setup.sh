@@ -9,6 +9,10 @@ pkgs=(build-essential pkg-config libsqlite3-dev poppler-utils poppler-data)
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 
+# npm fetches the ONNX Runtime library (scripts/ort.sh); a Node.js install
+# that already brings npm is left alone.
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

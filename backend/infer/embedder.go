@@ -1,0 +1,301 @@
+package infer
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// EmbedderSpec describes an embedding model on disk.
+type EmbedderSpec struct {
+	Model, Tokenizer string // paths: model.onnx, tokenizer.json
+	Pooling          string // "cls" or "mean"
+	Normalize        bool   // L2-normalize pooled vectors
+	QueryPrefix      string // e5 "query: ", bge's instruction
+	PassagePrefix    string // e5 "passage: "
+	MaxLen           int    // tokens, specials included (default 512)
+	Batch            int    // texts per run (default 32)
+}
+
+// Embedder turns texts into vectors.
+type Embedder struct {
+	sess   *Session
+	tok    *Tokenizer
+	spec   EmbedderSpec
+	types  bool // the model takes token_type_ids
+	hidden int
+}
+
+// Encoding is one text's output: its pooled vector and, when asked for,
+// the hidden state of every token (multi-vector use).
+type Encoding struct {
+	Vector []float32
+	States [][]float32
+}
+
+// Embedder loads an embedding model (shared with other users of the same
+// file).
+func (r *Runtime) Embedder(spec EmbedderSpec) (*Embedder, error) {
+	if spec.MaxLen <= 0 {
+		spec.MaxLen = 512
+	}
+	if spec.Batch <= 0 {
+		spec.Batch = 32
+	}
+	if spec.Pooling == "" {
+		spec.Pooling = "cls"
+	}
+	if spec.Pooling != "cls" && spec.Pooling != "mean" {
+		return nil, fmt.Errorf("embedder: unknown pooling %q (cls or mean)", spec.Pooling)
+	}
+	m, err := loadModel(spec.Model, spec.Tokenizer)
+	if err != nil {
+		return nil, fmt.Errorf("embedder: %w", err)
+	}
+	tok, inputs, types, outs := m.tok, m.inputs, m.types, m.outputs
+	out := outs[0]
+	for _, o := range outs {
+		if o.Name == "last_hidden_state" {
+			out = o
+		}
+	}
+	hidden := 0
+	if d := out.Dimensions; len(d) == 3 && d[2] > 0 {
+		hidden = int(d[2])
+	}
+	sess, err := r.Session(spec.Model, inputs, []string{out.Name})
+	if err != nil {
+		return nil, err
+	}
+	return &Embedder{sess: sess, tok: tok, spec: spec, types: types, hidden: hidden}, nil
+}
+
+// model is what loading a transformer file tells: its tokenizer (nil
+// without a tokenizer file: then only pre-tokenized ids can run), its inputs
+// and outputs.
+type model struct {
+	tok     *Tokenizer
+	inputs  []string
+	types   bool // takes token_type_ids
+	outputs []ort.InputOutputInfo
+}
+
+func loadModel(path, tokenizer string) (model, error) {
+	var m model
+	if tokenizer != "" {
+		var err error
+		if m.tok, err = LoadTokenizer(tokenizer); err != nil {
+			return m, err
+		}
+	}
+	ins, outs, err := ort.GetInputOutputInfo(path)
+	if err != nil {
+		return m, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(outs) == 0 {
+		return m, fmt.Errorf("%s: the model has no outputs", path)
+	}
+	m.inputs, m.outputs = []string{"input_ids", "attention_mask"}, outs
+	for _, in := range ins {
+		if in.Name == "token_type_ids" {
+			m.inputs, m.types = append(m.inputs, "token_type_ids"), true
+		}
+	}
+	return m, nil
+}
+
+// Dim is the vector size (0 until known for models with a dynamic width).
+func (e *Embedder) Dim() int { return e.hidden }
+
+// Device says where the model runs.
+func (e *Embedder) Device() string { return e.sess.Device }
+
+// Tokenizer is the model's tokenizer.
+func (e *Embedder) Tokenizer() *Tokenizer { return e.tok }
+
+// EmbedQuery embeds a search query (with the model's query prefix).
+func (e *Embedder) EmbedQuery(ctx context.Context, q string) ([]float32, error) {
+	enc, err := e.Encode(ctx, []string{e.spec.QueryPrefix + q}, false)
+	if err != nil {
+		return nil, err
+	}
+	return enc[0].Vector, nil
+}
+
+// EmbedPassages embeds stored text (with the passage prefix).
+func (e *Embedder) EmbedPassages(ctx context.Context, texts []string) ([][]float32, error) {
+	in := make([]string, len(texts))
+	for i, t := range texts {
+		in[i] = e.spec.PassagePrefix + t
+	}
+	enc, err := e.Encode(ctx, in, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]float32, len(enc))
+	for i := range enc {
+		out[i] = enc[i].Vector
+	}
+	return out, nil
+}
+
+// Encode tokenizes and runs texts as they are (no prefix).
+func (e *Embedder) Encode(ctx context.Context, texts []string, states bool) ([]Encoding, error) {
+	if e.tok == nil {
+		return nil, fmt.Errorf("embedder: no tokenizer")
+	}
+	ids := make([][]int, len(texts))
+	for i, t := range texts {
+		ids[i] = e.tok.Encode(t, e.spec.MaxLen)
+	}
+	return e.EncodeIDs(ctx, ids, states)
+}
+
+// maxBatchTokens caps padded tokens per run, so a batch of long texts does
+// not need a huge attention buffer.
+const maxBatchTokens = 16384
+
+// EncodeIDs runs token ids. Texts are grouped by length (bucketing), so a
+// short text never pays for a long one's padding.
+func (e *Embedder) EncodeIDs(ctx context.Context, ids [][]int, states bool) ([]Encoding, error) {
+	order := make([]int, len(ids))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return len(ids[order[a]]) < len(ids[order[b]]) })
+	out := make([]Encoding, len(ids))
+	for start := 0; start < len(order); {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		end := start + 1
+		for end < len(order) && end-start < e.spec.Batch && (end-start+1)*len(ids[order[end]]) <= maxBatchTokens {
+			end++
+		}
+		batch := make([][]int, end-start)
+		for i := range batch {
+			batch[i] = ids[order[start+i]]
+		}
+		enc, err := e.run(batch, states)
+		if err != nil {
+			return nil, err
+		}
+		for i := range enc {
+			out[order[start+i]] = enc[i]
+		}
+		start = end
+	}
+	return out, nil
+}
+
+// run evaluates one padded batch and pools it.
+func (e *Embedder) run(batch [][]int, states bool) ([]Encoding, error) {
+	b, t := len(batch), 0
+	for _, ids := range batch {
+		t = max(t, len(ids))
+	}
+	idData := make([]int64, b*t)
+	maskData := make([]int64, b*t)
+	for i, ids := range batch {
+		for j := range t {
+			if j < len(ids) {
+				idData[i*t+j], maskData[i*t+j] = int64(ids[j]), 1
+			} else {
+				idData[i*t+j] = int64(e.pad())
+			}
+		}
+	}
+	shape := ort.NewShape(int64(b), int64(t))
+	var inputs []ort.Value
+	defer func() {
+		for _, v := range inputs {
+			v.Destroy()
+		}
+	}()
+	for _, data := range [][]int64{idData, maskData} {
+		v, err := ort.NewTensor(shape, data)
+		if err != nil {
+			return nil, fmt.Errorf("embed: %w", err)
+		}
+		inputs = append(inputs, v)
+	}
+	if e.types {
+		v, err := ort.NewTensor(shape, make([]int64, b*t))
+		if err != nil {
+			return nil, fmt.Errorf("embed: %w", err)
+		}
+		inputs = append(inputs, v)
+	}
+	outs, err := e.sess.Run(inputs)
+	if err != nil {
+		return nil, fmt.Errorf("embed: %w", err)
+	}
+	defer outs[0].Destroy()
+	hs, ok := outs[0].(*ort.Tensor[float32])
+	if !ok {
+		return nil, fmt.Errorf("embed: output is not float32")
+	}
+	dims := hs.GetShape()
+	if len(dims) != 3 {
+		return nil, fmt.Errorf("embed: output shape %v, want [batch, seq, hidden]", dims)
+	}
+	h := int(dims[2])
+	e.hidden = h
+	data := hs.GetData()
+	res := make([]Encoding, b)
+	for i, ids := range batch {
+		n := len(ids)
+		row := data[i*t*h : (i+1)*t*h]
+		vec := make([]float32, h)
+		if e.spec.Pooling == "mean" {
+			acc := make([]float64, h)
+			for j := range n {
+				for k := range h {
+					acc[k] += float64(row[j*h+k])
+				}
+			}
+			for k := range h {
+				vec[k] = float32(acc[k] / float64(max(n, 1)))
+			}
+		} else {
+			copy(vec, row[:h])
+		}
+		if e.spec.Normalize {
+			Normalize(vec)
+		}
+		res[i].Vector = vec
+		if states {
+			res[i].States = make([][]float32, n)
+			for j := range n {
+				res[i].States[j] = slices.Clone(row[j*h : (j+1)*h])
+			}
+		}
+	}
+	return res, nil
+}
+
+func (e *Embedder) pad() int {
+	if e.tok == nil {
+		return 0
+	}
+	return e.tok.Pad()
+}
+
+// Normalize scales v to unit length in place (a zero vector stays zero).
+func Normalize(v []float32) {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	if s == 0 {
+		return
+	}
+	inv := float32(1 / math.Sqrt(s))
+	for i := range v {
+		v[i] *= inv
+	}
+}
