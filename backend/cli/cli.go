@@ -19,9 +19,14 @@ import (
 
 // app carries what every command shares.
 type app struct {
-	vaultDir string
-	stdout   io.Writer
-	stderr   io.Writer
+	vaultDir  string
+	modelsDir string
+	embedder  string
+	reranker  string
+	device    string
+	hub       string
+	stdout    io.Writer
+	stderr    io.Writer
 }
 
 // DefaultVaultDir is $HOARD_VAULT, else the XDG data folder.
@@ -53,7 +58,14 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&a.vaultDir, "vault", DefaultVaultDir(), "vault folder (env HOARD_VAULT)")
-	root.AddCommand(a.addCmd(), a.searchCmd(), a.lsCmd(), a.rmCmd(), a.statusCmd(), a.exportCmd(), a.importCmd(), a.benchCmd())
+	root.PersistentFlags().StringVar(&a.modelsDir, "models", "", "models folder (env HOARD_MODELS; default beside the user's data)")
+	root.PersistentFlags().StringVar(&a.embedder, "embedder", "", "embedding model (default: the first installed; \"none\": lexical search only)")
+	root.PersistentFlags().StringVar(&a.reranker, "reranker", "", "reranking model (default: the first installed; \"none\": off)")
+	root.PersistentFlags().StringVar(&a.device, "device", "cpu", "where models run: cpu or cuda (falls back to cpu)")
+	root.PersistentFlags().StringVar(&a.hub, "hub", "", "model hub address (default https://huggingface.co)")
+	root.PersistentFlags().MarkHidden("hub")
+	root.AddCommand(a.addCmd(), a.searchCmd(), a.lsCmd(), a.rmCmd(), a.statusCmd(), a.exportCmd(), a.importCmd(), a.benchCmd(),
+		a.modelsCmd(), a.reindexCmd())
 	return root
 }
 
@@ -69,7 +81,11 @@ func Execute(ctx context.Context, args []string) int {
 }
 
 func (a *app) open(ctx context.Context) (*vault.Vault, error) {
-	return vault.Open(ctx, a.vaultDir, vault.Options{})
+	return vault.Open(ctx, a.vaultDir, vault.Options{Neural: a.neural()})
+}
+
+func (a *app) neural() vault.NeuralOptions {
+	return vault.NeuralOptions{Models: a.models(), Embedder: a.embedder, Reranker: a.reranker, Device: a.device}
 }
 
 // withVault opens the vault for one command and closes it after.

@@ -42,10 +42,20 @@ func (a *app) addCmd() *cobra.Command {
 			}
 		}
 		start := time.Now()
-		sum, err := v.Add(ctx, args, vault.AddOptions{Collection: collection, Progress: progress})
+		eb := a.embedBar()
+		if asJSON {
+			eb.show = false
+		}
+		sum, err := v.Add(ctx, args, vault.AddOptions{Collection: collection, Progress: func(p vault.Progress) {
+			progress(p)
+			if p.Done == p.Total && bar != nil {
+				bar.Finish()
+			}
+		}, EmbedProgress: eb.update})
 		if bar != nil {
 			bar.Finish()
 		}
+		eb.finish()
 		if err != nil {
 			return err
 		}
@@ -57,6 +67,9 @@ func (a *app) addCmd() *cobra.Command {
 		}
 		fmt.Fprintf(a.stdout, "%d indexed, %d unchanged, %d already stored under another path, %d failed (%d chunks, %s)\n",
 			sum.Indexed, sum.Unchanged, sum.Linked, len(sum.Failed), sum.Chunks, time.Since(start).Round(time.Millisecond))
+		if sum.Embedded > 0 {
+			fmt.Fprintf(a.stdout, "  %d chunks embedded\n", sum.Embedded)
+		}
 		for _, f := range sum.Failed {
 			fmt.Fprintf(a.stdout, "  failed: %s: %s\n", f.Path, f.Reason)
 		}
@@ -242,6 +255,20 @@ func (a *app) statusCmd() *cobra.Command {
 		fmt.Fprintf(tw, "schema\t%d\n", st.Schema)
 		fmt.Fprintf(tw, "sqlite\t%s\n", st.SQLiteVersion)
 		fmt.Fprintf(tw, "sqlite-vec\t%s\n", st.VecVersion)
+		n := st.Neural
+		fmt.Fprintf(tw, "bytes per chunk\ttext %.0f, full-text index %.0f, vectors %d\n", n.TextBytes, n.IndexBytes, n.VectorBytes)
+		switch {
+		case n.VectorModel != "":
+			fmt.Fprintf(tw, "vectors\t%s, %d dims, %v: %d chunks embedded, %d pending\n", n.VectorModel, n.Dims, n.VectorForms, n.Embedded, n.Pending)
+		default:
+			fmt.Fprintf(tw, "vectors\tnone\n")
+		}
+		if n.Embedder != "" {
+			fmt.Fprintf(tw, "embedder\t%s on %s (ONNX Runtime %s); hybrid search %v\n", n.Embedder, n.Device, n.Runtime, n.HybridActive)
+		}
+		if n.Note != "" {
+			fmt.Fprintf(tw, "note\t%s\n", n.Note)
+		}
 		return tw.Flush()
 	})
 	return cmd

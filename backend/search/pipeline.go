@@ -16,6 +16,7 @@ const (
 	StageNormalize = "normalize" // strip chat cruft and quoting from the query
 	StageProximity = "proximity" // a list that rewards query words close together
 	StagePRF       = "prf"       // pseudo-relevance feedback (RM3-style expansion)
+	StageDense     = "dense"     // the vector list (needs an embedder)
 	StageMultiHop  = "multihop"  // follow entities from the top hits
 	StageRerank    = "rerank"    // the gated reranker slot (needs a reranker)
 	StageMMR       = "mmr"       // diversity
@@ -25,7 +26,7 @@ const (
 )
 
 // AllStages lists every optional stage in pipeline order.
-var AllStages = []string{StageNormalize, StageProximity, StagePRF, StageMultiHop, StageRerank, StageMMR, StageDedupe, StagePools, StageDecay}
+var AllStages = []string{StageNormalize, StageProximity, StagePRF, StageDense, StageMultiHop, StageRerank, StageMMR, StageDedupe, StagePools, StageDecay}
 
 // Reranker scores (query, passage) pairs; higher is more relevant.
 type Reranker interface {
@@ -46,6 +47,10 @@ type Options struct {
 	PRFWeight       float64 // weight of the expanded-query list
 	PRFDocs         int     // feedback chunks
 	PRFTerms        int     // expansion terms
+
+	// Dense is the vector list; nil (or no embedder) leaves search lexical.
+	Dense       *Dense
+	DenseWeight float64 // weight of the vector list in fusion
 
 	Reranker Reranker
 	// The reranker is skipped when the top-5 fused scores are decisive (the
@@ -68,11 +73,11 @@ type Options struct {
 func DefaultOptions() Options {
 	return Options{
 		Stages: map[string]bool{
-			StageNormalize: true, StageProximity: false, StagePRF: false, StageMultiHop: true, StageRerank: true,
+			StageNormalize: true, StageProximity: false, StagePRF: false, StageDense: true, StageMultiHop: true, StageRerank: true,
 			StageMMR: false, StageDedupe: true, StagePools: true, StageDecay: true,
 		},
 		TitleWeight: 2.0, HeadingWeight: 1.5, BodyWeight: 1.0,
-		RRFK: 60, ProximityWeight: 0.5, PRFWeight: 0.5, PRFDocs: 8, PRFTerms: 10,
+		RRFK: 60, DenseWeight: 1.0, ProximityWeight: 0.5, PRFWeight: 0.5, PRFDocs: 8, PRFTerms: 10,
 		RerankDecisive: 0.5, RerankFlat: 0.02, RerankDepth: 30,
 		MMRLambda: 0.7, DedupeBits: 3,
 		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3,
@@ -174,7 +179,7 @@ func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
 		return nil, nil
 	}
 	depth := max(req.Limit*3, 30)
-	lists, err := s.candidates(ctx, q, req.Filter, depth)
+	lists, err := s.candidates(ctx, raw, q, req.Filter, depth)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +233,7 @@ type ranked struct {
 
 // candidates runs the retrievers: the query itself, and the stages that add
 // lists (proximity, feedback, hops).
-func (s *Searcher) candidates(ctx context.Context, q Query, f Filter, depth int) ([]ranked, error) {
+func (s *Searcher) candidates(ctx context.Context, raw string, q Query, f Filter, depth int) ([]ranked, error) {
 	base, err := s.lexical.Retrieve(ctx, q, f, depth)
 	if err != nil {
 		return nil, err
@@ -255,6 +260,13 @@ func (s *Searcher) candidates(ctx context.Context, q Query, f Filter, depth int)
 			}
 			lists = append(lists, ranked{name: "prf", weight: s.opt.PRFWeight, cands: more})
 		}
+	}
+	if s.opt.On(StageDense) && s.opt.Dense != nil && s.opt.Dense.Embedder != nil {
+		dense, err := s.denseList(ctx, raw, f, depth)
+		if err != nil {
+			return nil, err
+		}
+		lists = append(lists, ranked{name: "dense", weight: s.opt.DenseWeight, cands: dense})
 	}
 	if s.opt.On(StageMultiHop) && len(base) > 0 {
 		hops, err := s.multiHop(ctx, q, f, fuse(lists, s.opt.RRFK), depth)

@@ -16,8 +16,8 @@ func TestWithStages(t *testing.T) {
 		want string
 		err  bool
 	}{
-		{"", "normalize,multihop,rerank,dedupe,pools,decay", false},
-		{"-multihop,+prf", "normalize,prf,rerank,dedupe,pools,decay", false},
+		{"", "normalize,dense,multihop,rerank,dedupe,pools,decay", false},
+		{"-multihop,+prf", "normalize,prf,dense,rerank,dedupe,pools,decay", false},
 		{"none", "", false},
 		{"prf,mmr", "prf,mmr", false},
 		{"-all", "", false},

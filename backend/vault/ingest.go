@@ -51,6 +51,7 @@ type Summary struct {
 	Failed    []Failure `json:"failed"`
 	Skipped   int       `json:"skipped"` // files a folder walk passed over
 	Chunks    int       `json:"chunks"`
+	Embedded  int       `json:"embedded,omitempty"` // chunks given vectors
 	Warnings  []string  `json:"warnings,omitempty"`
 }
 
@@ -58,6 +59,9 @@ type Summary struct {
 type AddOptions struct {
 	Collection string
 	Progress   func(Progress)
+	// EmbedProgress hears about vector indexing after the files, when an
+	// embedder is installed.
+	EmbedProgress func(EmbedProgress)
 }
 
 // prepared is a job after reading, hashing, extracting and chunking: ready
@@ -150,6 +154,14 @@ func (v *Vault) Add(ctx context.Context, paths []string, opt AddOptions) (Summar
 		}
 		if opt.Progress != nil {
 			opt.Progress(Progress{Done: i + 1, Total: len(jobs), Path: p.job.path, Outcome: outcome, Reason: reason})
+		}
+	}
+	if v.embedding(ctx) {
+		n, err := v.embedPending(ctx, opt.EmbedProgress)
+		sum.Embedded = n
+		if err != nil {
+			// The text is stored and searchable; vectors can be finished later.
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("vectors incomplete (run `hoard reindex --vectors`): %v", err))
 		}
 	}
 	return sum, nil

@@ -31,6 +31,8 @@ type Options struct {
 	Logger  *slog.Logger
 	// Search configures the search pipeline; nil means search.DefaultOptions.
 	Search *search.Options
+	// Neural chooses embedder and reranker; by default the first installed.
+	Neural NeuralOptions
 }
 
 // Vault is an open vault.
@@ -41,6 +43,7 @@ type Vault struct {
 	searcher *search.Searcher
 	opt      Options
 	log      *slog.Logger
+	nn       neural
 }
 
 // Open opens the vault in dir, creating it when needed.
@@ -65,14 +68,16 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Vault{
+	v := &Vault{
 		dir:      abs,
 		store:    st,
 		registry: extract.NewRegistry(opt.Limits),
 		searcher: newSearcher(st, opt.Search),
 		opt:      opt,
 		log:      opt.Logger,
-	}, nil
+	}
+	v.loadNeural(ctx)
+	return v, nil
 }
 
 func newSearcher(st *store.Store, opt *search.Options) *search.Searcher {
@@ -83,7 +88,13 @@ func newSearcher(st *store.Store, opt *search.Options) *search.Searcher {
 }
 
 // Close closes the vault.
-func (v *Vault) Close() error { return v.store.Close() }
+func (v *Vault) Close() error {
+	var err error
+	if v.nn.rt != nil {
+		err = v.nn.rt.Close()
+	}
+	return errors.Join(err, v.store.Close())
+}
 
 // Dir is the vault folder.
 func (v *Vault) Dir() string { return v.dir }
@@ -141,9 +152,10 @@ func (v *Vault) Remove(ctx context.Context, refs ...string) error {
 type Status struct {
 	Vault string `json:"vault"`
 	store.Stats
-	Schema        int    `json:"schema_version"`
-	SQLiteVersion string `json:"sqlite_version"`
-	VecVersion    string `json:"vec_version"`
+	Schema        int          `json:"schema_version"`
+	SQLiteVersion string       `json:"sqlite_version"`
+	VecVersion    string       `json:"vec_version"`
+	Neural        NeuralStatus `json:"neural"`
 }
 
 // Status reports counts, size on disk and library versions.
@@ -160,7 +172,11 @@ func (v *Vault) Status(ctx context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	return Status{Vault: v.dir, Stats: st, Schema: schema, SQLiteVersion: sv, VecVersion: vv}, nil
+	ns, err := v.neuralStatus(ctx)
+	if err != nil {
+		return Status{}, err
+	}
+	return Status{Vault: v.dir, Stats: st, Schema: schema, SQLiteVersion: sv, VecVersion: vv, Neural: ns}, nil
 }
 
 // Check runs the database's consistency checks.

@@ -20,6 +20,9 @@ import (
 
 func openVault(t *testing.T, opt Options) *Vault {
 	t.Helper()
+	if opt.Neural.Models == nil {
+		opt.Neural.Models = ModelManager(t.TempDir()) // none installed
+	}
 	v, err := Open(context.Background(), t.TempDir(), opt)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/hoardvault/hoard/backend/vault"
+	"github.com/hoardvault/hoard/models"
+)
+
+func (a *app) modelsCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "models", Short: "List, download, import and remove models (embedders, rerankers, VAD, Whisper)"}
+	var asJSON bool
+	ls := &cobra.Command{Use: "ls", Short: "List the catalog and what is installed", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st := a.models().List()
+			if asJSON {
+				return a.printJSON(st)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tROLE\tINSTALLED\tABOUT")
+			for _, s := range st {
+				inst := "-"
+				if s.Installed {
+					inst = humanBytes(s.Bytes)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Spec.Name, s.Spec.Role, inst, s.Spec.About)
+			}
+			fmt.Fprintf(tw, "\nfolder: %s\n", a.models().Dir)
+			return tw.Flush()
+		}}
+	ls.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	pull := &cobra.Command{Use: "pull NAME", Short: "Download a model from Hugging Face (resumable, verified)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m := a.models()
+			bars := map[string]*progressbar.ProgressBar{}
+			if isTerminal(a.stderr) {
+				m.Progress = func(_, file string, done, total int64) {
+					bar := bars[file]
+					if bar == nil {
+						bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(a.stderr), progressbar.OptionSetDescription(file),
+							progressbar.OptionShowBytes(true), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+						bars[file] = bar
+					}
+					bar.Set64(done)
+				}
+			}
+			inst, err := m.Pull(cmd.Context(), args[0])
+			for _, b := range bars {
+				b.Finish()
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "installed %s in %s\n", inst.Spec.Name, inst.Dir)
+			return nil
+		}}
+	imp := &cobra.Command{Use: "import NAME DIR", Short: "Install a model from a local folder (for offline machines)", Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			inst, err := a.models().Import(args[0], args[1])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "installed %s in %s\n", inst.Spec.Name, inst.Dir)
+			return nil
+		}}
+	rm := &cobra.Command{Use: "rm NAME", Short: "Remove an installed model", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := a.models().Remove(args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "removed %s\n", args[0])
+			return nil
+		}}
+	cmd.AddCommand(ls, pull, imp, rm)
+	return cmd
+}
+
+func (a *app) models() *models.Manager {
+	m := vault.ModelManager(a.modelsDir)
+	if a.hub != "" {
+		m.Hub = a.hub
+	}
+	return m
+}
+
+func (a *app) reindexCmd() *cobra.Command {
+	var vectors bool
+	cmd := &cobra.Command{Use: "reindex --vectors", Short: "Rebuild derived data: --vectors embeds every chunk without a vector (resumable)", Args: cobra.NoArgs}
+	cmd.Flags().BoolVar(&vectors, "vectors", false, "embed chunks that have no vector (all of them after a model change)")
+	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, _ []string) error {
+		if !vectors {
+			return fmt.Errorf("nothing to do: say what to rebuild (--vectors)")
+		}
+		bar := a.embedBar()
+		start := time.Now()
+		n, err := v.Reindex(ctx, vault.ReindexOptions{Vectors: true, Progress: bar.update})
+		bar.finish()
+		if err != nil {
+			return fmt.Errorf("%w (%d chunks embedded; run again to resume)", err, n)
+		}
+		fmt.Fprintf(a.stdout, "%d chunks embedded in %s\n", n, time.Since(start).Round(time.Millisecond))
+		return nil
+	})
+	return cmd
+}
+
+// embedBar shows vector indexing on a terminal.
+type embedBar struct {
+	show bool
+	a    *app
+	bar  *progressbar.ProgressBar
+}
+
+func (a *app) embedBar() *embedBar { return &embedBar{show: isTerminal(a.stderr), a: a} }
+
+func (b *embedBar) update(p vault.EmbedProgress) {
+	if !b.show {
+		return
+	}
+	if b.bar == nil {
+		b.bar = progressbar.NewOptions(p.Total, progressbar.OptionSetWriter(b.a.stderr), progressbar.OptionSetDescription("embedding"),
+			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("chunks"),
+			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+	}
+	b.bar.Set(p.Done)
+}
+
+func (b *embedBar) finish() {
+	if b.bar != nil {
+		b.bar.Finish()
+	}
+}

@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hoardvault/hoard/backend/infer"
+	"github.com/hoardvault/hoard/backend/internal/testdata"
+)
+
+// TestMain keeps tests away from the user's models folder.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "hoard-cli-models-*")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("HOARD_MODELS", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// The whole model path from the command line: pull from a hub (a local
+// server with Hugging Face's URL layout serving the generated tiny model
+// under bge-small's name), index with vectors, search, status, reindex, rm.
+func TestModelsPullIndexAndSearch(t *testing.T) {
+	rt, err := infer.Open(infer.Config{})
+	if errors.Is(err, infer.ErrUnavailable) && os.Getenv("HOARD_REQUIRE_ORT") != "1" {
+		t.Skipf("ONNX Runtime not installed (run `make ort`): %v", err)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	rt.Close()
+	tok := filepath.Join(testdata.Shared(t, "models/tokenizers/bge-small-en-v1.5"), "tokenizer.json")
+	served := map[string]string{
+		"/BAAI/bge-small-en-v1.5/resolve/main/onnx/model.onnx": "../../models/testdata/tiny-embedder.onnx",
+		"/BAAI/bge-small-en-v1.5/resolve/main/tokenizer.json":  tok,
+	}
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		file, ok := served[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeFile(w, r, file)
+	}))
+	defer hub.Close()
+	models := t.TempDir()
+	common := []string{"--models", models, "--hub", hub.URL}
+
+	out := mustRun(t, append(common, "models", "pull", "bge-small-en-v1.5")...)
+	if !strings.Contains(out, "installed bge-small-en-v1.5") {
+		t.Fatalf("pull: %s", out)
+	}
+	var ls []struct {
+		Spec      struct{ Name string }
+		Installed bool
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, append(common, "models", "ls", "--json")...)), &ls); err != nil {
+		t.Fatal(err)
+	}
+	installed := 0
+	for _, s := range ls {
+		if s.Installed {
+			installed++
+			if s.Spec.Name != "bge-small-en-v1.5" {
+				t.Errorf("unexpected install %s", s.Spec.Name)
+			}
+		}
+	}
+	if installed != 1 {
+		t.Fatalf("%d models installed", installed)
+	}
+
+	v, src := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(src, "note.md"), []byte("# Garden\n\nTomatoes need sun and regular water.\n"), 0o644)
+	out = mustRun(t, append(common, "--vault", v, "add", src)...)
+	if !strings.Contains(out, "chunks embedded") {
+		t.Fatalf("add did not embed: %s", out)
+	}
+	out = mustRun(t, append(common, "--vault", v, "status")...)
+	for _, want := range []string{"bge-small-en-v1.5, 32 dims", "0 pending", "hybrid search true", "vectors 36"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+	if out := mustRun(t, append(common, "--vault", v, "search", "tomatoes")...); !strings.Contains(out, "note.md") {
+		t.Errorf("search: %s", out)
+	}
+	if out := mustRun(t, append(common, "--vault", v, "reindex", "--vectors")...); !strings.Contains(out, "0 chunks embedded") {
+		t.Errorf("reindex with nothing pending: %s", out)
+	}
+	mustRun(t, append(common, "models", "rm", "bge-small-en-v1.5")...)
+	out = mustRun(t, append(common, "--vault", v, "status")...)
+	if !strings.Contains(out, "no embedder installed") {
+		t.Errorf("status after rm: %s", out)
+	}
+	if _, err := run(t, append(common, "models", "pull", "no-such-model")...); err == nil || !strings.Contains(err.Error(), "unknown model") {
+		t.Errorf("unknown model: %v", err)
+	}
+}

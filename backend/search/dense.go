@@ -1,0 +1,193 @@
+package search
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"sort"
+)
+
+// QueryEmbedder turns a query into a unit vector (the neural-inference
+// package's embedder).
+type QueryEmbedder interface {
+	EmbedQuery(ctx context.Context, q string) ([]float32, error)
+}
+
+// Dense is the vector side of search: a query embedder and how the vault
+// keeps its vectors (see store.VectorConfig).
+type Dense struct {
+	Embedder         QueryEmbedder
+	Float, Int8, Bit bool // forms stored
+	Dims             int
+	Shortlist        int // binary-KNN candidates rescored (default 10 × depth, at least 200)
+}
+
+// denseList ranks chunks by similarity to the query: a Hamming shortlist
+// over the bit vectors, rescored with int8 (or float) vectors; or exact KNN
+// over float vectors when no bit form is kept.
+func (s *Searcher) denseList(ctx context.Context, raw string, f Filter, depth int) ([]Candidate, error) {
+	d := s.opt.Dense
+	qv, err := d.Embedder.EmbedQuery(ctx, raw)
+	if err != nil {
+		return nil, fmt.Errorf("embed query: %w", err)
+	}
+	if len(qv) != d.Dims {
+		return nil, fmt.Errorf("dense search: the query vector has %d dims, the vault %d (reindex the vectors)", len(qv), d.Dims)
+	}
+	where, args := "", []any{}
+	if f.Collection != "" {
+		where, args = ` AND collection_id = (SELECT id FROM collections WHERE name = ?)`, append(args, f.Collection)
+	}
+	blob := floatBlob(qv)
+	var ids []int64
+	var dist []float64
+	switch {
+	case d.Bit:
+		short := max(d.Shortlist, 10*depth, 200)
+		ids, dist, err = s.knn(ctx, `emb_bit MATCH vec_quantize_binary(vec_f32(?))`, blob, short, where, args)
+	case d.Float:
+		ids, dist, err = s.knn(ctx, `emb_float MATCH vec_f32(?)`, blob, depth, where, args)
+	case d.Int8:
+		ids, dist, err = s.knn(ctx, `emb_int8 MATCH vec_quantize_int8(vec_f32(?), 'unit')`, blob, depth, where, args)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cands := make([]Candidate, len(ids))
+	for i, id := range ids {
+		cands[i] = Candidate{ChunkID: id, Score: -dist[i]}
+	}
+	if d.Bit && (d.Int8 || d.Float) {
+		if err := s.rescore(ctx, qv, cands); err != nil {
+			return nil, err
+		}
+	}
+	if !f.empty() {
+		if cands, err = s.keepMatching(ctx, cands, f); err != nil {
+			return nil, err
+		}
+	}
+	if len(cands) > depth {
+		cands = cands[:depth]
+	}
+	return cands, nil
+}
+
+func (f Filter) empty() bool {
+	return f.MediaType == "" && f.Since.IsZero() && f.Until.IsZero() && len(f.docIDs) == 0
+}
+
+func (s *Searcher) knn(ctx context.Context, match string, blob []byte, k int, where string, args []any) ([]int64, []float64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT rowid, distance FROM chunk_vectors WHERE `+match+` AND k = ?`+where+` ORDER BY distance`,
+		append([]any{blob, k}, args...)...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("vector search: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	var dist []float64
+	for rows.Next() {
+		var id int64
+		var d float64
+		if err := rows.Scan(&id, &d); err != nil {
+			return nil, nil, err
+		}
+		ids, dist = append(ids, id), append(dist, d)
+	}
+	return ids, dist, rows.Err()
+}
+
+// rescore replaces Hamming distances with dot products against the int8
+// (or float) vectors, then sorts.
+func (s *Searcher) rescore(ctx context.Context, qv []float32, cands []Candidate) error {
+	if len(cands) == 0 {
+		return nil
+	}
+	col := "emb_int8"
+	if s.opt.Dense.Float {
+		col = "emb_float"
+	}
+	ids, marks := idArgs(cands)
+	rows, err := s.db.QueryContext(ctx, `SELECT rowid, `+col+` FROM chunk_vectors WHERE rowid IN (`+marks+`)`, ids...)
+	if err != nil {
+		return fmt.Errorf("rescore: %w", err)
+	}
+	defer rows.Close()
+	score := make(map[int64]float64, len(cands))
+	for rows.Next() {
+		var id int64
+		var b []byte
+		if err := rows.Scan(&id, &b); err != nil {
+			return err
+		}
+		if col == "emb_float" {
+			score[id] = dotFloat(qv, b)
+		} else {
+			score[id] = dotInt8(qv, b)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range cands {
+		cands[i].Score = score[cands[i].ChunkID]
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].Score > cands[j].Score })
+	return nil
+}
+
+// keepMatching drops candidates outside the filter (the vector index only
+// knows collections).
+func (s *Searcher) keepMatching(ctx context.Context, cands []Candidate, f Filter) ([]Candidate, error) {
+	if len(cands) == 0 {
+		return cands, nil
+	}
+	where, args := filterSQL(f)
+	ids, marks := idArgs(cands)
+	rows, err := s.db.QueryContext(ctx, `SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id
+		JOIN collections col ON col.id = d.collection_id WHERE c.id IN (`+marks+`) AND `+where, append(ids, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("filter vectors: %w", err)
+	}
+	defer rows.Close()
+	ok := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ok[id] = true
+	}
+	out := cands[:0]
+	for _, c := range cands {
+		if ok[c.ChunkID] {
+			out = append(out, c)
+		}
+	}
+	return out, rows.Err()
+}
+
+func floatBlob(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+	}
+	return b
+}
+
+func dotFloat(q []float32, b []byte) float64 {
+	var s float64
+	for i := 0; i < len(q) && 4*i+4 <= len(b); i++ {
+		s += float64(q[i]) * float64(math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
+	}
+	return s
+}
+
+func dotInt8(q []float32, b []byte) float64 {
+	var s float32
+	for i := 0; i < len(q) && i < len(b); i++ {
+		s += q[i] * float32(int8(b[i]))
+	}
+	return float64(s) / 127
+}

@@ -1,0 +1,287 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hoardvault/hoard/backend/infer"
+	"github.com/hoardvault/hoard/backend/search"
+	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/models"
+)
+
+// NeuralOptions choose the models a vault uses.
+type NeuralOptions struct {
+	Models   *models.Manager // nil: the default models folder
+	Embedder string          // model name; "" the first installed embedder; "none" off
+	Reranker string          // model name; "" the first installed reranker; "none" off
+	Forms    []string        // vector forms kept; default int8 + bit
+	Device   string          // "cpu" or "cuda"
+	Threads  int             // ONNX Runtime intra-op threads; 0: one per CPU
+	ORTLib   string          // ONNX Runtime library path (HOARD_ORT_LIB wins)
+}
+
+// neural is what the vault loaded: nothing, an embedder, a reranker.
+type neural struct {
+	rt       *infer.Runtime
+	embedder *infer.Embedder
+	embName  string
+	vectors  store.VectorConfig // what the embedder would write
+	reranker *infer.Reranker
+	// note explains, for status, why neural search is off or limited.
+	note string
+}
+
+// ModelManager returns the model manager for a folder ("" the default).
+func ModelManager(dir string) *models.Manager {
+	if dir == "" {
+		dir = models.DefaultDir()
+	}
+	return models.NewManager(dir)
+}
+
+// loadNeural finds the configured models. Any problem leaves search lexical
+// and is explained in the note (and the log), never fatal.
+func (v *Vault) loadNeural(ctx context.Context) {
+	o := v.opt.Neural
+	if o.Models == nil {
+		o.Models = ModelManager("")
+	}
+	pick := func(name, role string) (models.Installed, bool) {
+		if name == "none" {
+			return models.Installed{}, false
+		}
+		if name != "" {
+			inst, err := o.Models.Get(name)
+			if err != nil {
+				v.log.Warn("model not available", "model", name, "err", err)
+				v.nn.note = err.Error()
+				return inst, false
+			}
+			return inst, true
+		}
+		return o.Models.FirstInstalled(role)
+	}
+	emb, haveEmb := pick(o.Embedder, models.RoleEmbedder)
+	rer, haveRer := pick(o.Reranker, models.RoleReranker)
+	if !haveEmb && !haveRer {
+		if v.nn.note == "" {
+			v.nn.note = "no embedder installed (hoard models pull bge-small-en-v1.5)"
+		}
+		return
+	}
+	rt, err := infer.Open(infer.Config{LibPath: o.ORTLib, Threads: o.Threads, Device: o.Device, Logger: v.log})
+	if err != nil {
+		v.log.Warn("neural search is off", "err", err)
+		v.nn.note = err.Error()
+		return
+	}
+	v.nn.rt = rt
+	if haveEmb {
+		s := emb.Spec
+		e, err := rt.Embedder(infer.EmbedderSpec{
+			Model: emb.Path("model.onnx"), Tokenizer: emb.Path("tokenizer.json"), Pooling: s.Pooling, Normalize: s.Normalize,
+			QueryPrefix: s.QueryPrefix, PassagePrefix: s.PassagePrefix, MaxLen: s.MaxLen,
+		})
+		if err != nil {
+			v.log.Warn("embedder failed to load", "model", s.Name, "err", err)
+			v.nn.note = err.Error()
+		} else {
+			forms := o.Forms
+			if len(forms) == 0 {
+				forms = []string{store.FormInt8, store.FormBit}
+			}
+			// The model file is the truth about its width.
+			dims := s.Dims
+			if d := e.Dim(); d > 0 && d != dims {
+				v.log.Warn("embedder width differs from the catalog", "model", s.Name, "catalog", s.Dims, "model_file", d)
+				dims = d
+			}
+			v.nn.embedder, v.nn.embName = e, s.Name
+			v.nn.vectors = store.VectorConfig{Model: s.Name, Dims: dims, Forms: forms}
+		}
+	}
+	if haveRer {
+		r, err := rt.Reranker(infer.RerankerSpec{Model: rer.Path("model.onnx"), Tokenizer: rer.Path("tokenizer.json"),
+			MaxLen: rer.Spec.MaxLen, DoubleSeparator: rer.Spec.DoubleSep})
+		if err != nil {
+			v.log.Warn("reranker failed to load", "model", rer.Spec.Name, "err", err)
+		} else {
+			v.nn.reranker = r
+		}
+	}
+	v.applyNeural(ctx)
+}
+
+// applyNeural puts the loaded models into the search pipeline: the dense
+// list only when the vault's vectors were made by this embedder.
+func (v *Vault) applyNeural(ctx context.Context) {
+	opt := v.searcher.Options()
+	opt.Dense = nil
+	if v.nn.embedder != nil {
+		have, ok, err := v.store.Vectors(ctx)
+		switch {
+		case err != nil:
+			v.log.Warn("vector settings", "err", err)
+		case ok && (have.Model != v.nn.vectors.Model || have.Dims != v.nn.vectors.Dims):
+			v.nn.note = fmt.Sprintf("the vault's vectors were made with %s; run `hoard reindex --vectors` to use %s", have.Model, v.nn.embName)
+			v.log.Warn(v.nn.note)
+		case ok:
+			v.nn.vectors = have
+			opt.Dense = &search.Dense{Embedder: v.nn.embedder, Dims: have.Dims,
+				Float: have.Has(store.FormFloat), Int8: have.Has(store.FormInt8), Bit: have.Has(store.FormBit)}
+		}
+	}
+	if v.nn.reranker != nil {
+		opt.Reranker = v.nn.reranker
+	}
+	v.searcher = search.NewWithOptions(v.store.DB(), opt)
+}
+
+// embedding reports whether new chunks get vectors.
+func (v *Vault) embedding(ctx context.Context) bool {
+	if v.nn.embedder == nil {
+		return false
+	}
+	have, ok, err := v.store.Vectors(ctx)
+	return err == nil && (!ok || have.Model == v.nn.vectors.Model && have.Dims == v.nn.vectors.Dims)
+}
+
+// EmbedProgress reports vector indexing.
+type EmbedProgress struct {
+	Done, Total int
+}
+
+// embedBatch is how many chunks are embedded and written together: one
+// transaction each, so an interruption loses at most one batch of work.
+const embedBatch = 64
+
+// embedPending gives every chunk without a vector one. It is resumable by
+// construction: what has no vector is what is left to do.
+func (v *Vault) embedPending(ctx context.Context, progress func(EmbedProgress)) (int, error) {
+	if v.nn.embedder == nil {
+		return 0, errors.New("no embedder installed (hoard models pull bge-small-en-v1.5)")
+	}
+	if err := v.store.EnsureVectors(ctx, v.nn.vectors); err != nil {
+		return 0, err
+	}
+	_, total, err := v.store.VectorCounts(ctx)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	var after int64
+	for {
+		batch, err := v.store.PendingChunks(ctx, after, embedBatch)
+		if err != nil {
+			return done, err
+		}
+		if len(batch) == 0 {
+			break
+		}
+		ids := make([]int64, len(batch))
+		texts := make([]string, len(batch))
+		for i, p := range batch {
+			ids[i], texts[i] = p.ID, passageText(p)
+		}
+		vecs, err := v.nn.embedder.EmbedPassages(ctx, texts)
+		if err != nil {
+			return done, fmt.Errorf("embed: %w", err)
+		}
+		if err := v.store.PutVectors(ctx, v.nn.vectors, ids, vecs); err != nil {
+			return done, err
+		}
+		done += len(batch)
+		after = ids[len(ids)-1]
+		if progress != nil {
+			progress(EmbedProgress{Done: done, Total: total})
+		}
+	}
+	v.applyNeural(ctx)
+	return done, nil
+}
+
+// passageText is what a chunk's vector represents: its document title and
+// heading give the passage its context.
+func passageText(p store.PendingChunk) string {
+	head := p.Title
+	if p.Heading != "" && p.Heading != p.Title {
+		head += " — " + p.Heading
+	}
+	if head == "" {
+		return p.Text
+	}
+	return head + "\n" + p.Text
+}
+
+// ReindexOptions tune Reindex.
+type ReindexOptions struct {
+	Vectors  bool // (re)build vectors with the current embedder
+	Progress func(EmbedProgress)
+}
+
+// Reindex rebuilds derived data. With Vectors it embeds every chunk that
+// has no vector; when the vault's vectors come from another model they are
+// dropped first. Interrupted, it resumes where it stopped.
+func (v *Vault) Reindex(ctx context.Context, opt ReindexOptions) (int, error) {
+	if !opt.Vectors {
+		return 0, nil
+	}
+	if v.nn.embedder == nil {
+		if v.nn.note != "" {
+			return 0, errors.New(v.nn.note)
+		}
+		return 0, errors.New("no embedder installed (hoard models pull bge-small-en-v1.5)")
+	}
+	if err := v.store.EnsureVectors(ctx, v.nn.vectors); errors.Is(err, store.ErrVectorsDiffer) {
+		v.log.Info("replacing the vault's vectors", "model", v.nn.vectors.Model)
+		if err := v.store.ResetVectors(ctx, v.nn.vectors); err != nil {
+			return 0, err
+		}
+	} else if err != nil {
+		return 0, err
+	}
+	return v.embedPending(ctx, opt.Progress)
+}
+
+// NeuralStatus says which models the vault uses.
+type NeuralStatus struct {
+	Embedder     string   `json:"embedder,omitempty"`
+	Reranker     bool     `json:"reranker"`
+	Device       string   `json:"device,omitempty"`
+	Runtime      string   `json:"onnxruntime,omitempty"`
+	VectorModel  string   `json:"vector_model,omitempty"`
+	VectorForms  []string `json:"vector_forms,omitempty"`
+	Dims         int      `json:"dims,omitempty"`
+	Embedded     int      `json:"embedded_chunks"`
+	Pending      int      `json:"pending_chunks"`
+	VectorBytes  int      `json:"vector_bytes_per_chunk"`
+	HybridActive bool     `json:"hybrid"`
+	TextBytes    float64  `json:"text_bytes_per_chunk"`
+	IndexBytes   float64  `json:"index_bytes_per_chunk"`
+	Note         string   `json:"note,omitempty"`
+}
+
+func (v *Vault) neuralStatus(ctx context.Context) (NeuralStatus, error) {
+	ns := NeuralStatus{Embedder: v.nn.embName, Reranker: v.nn.reranker != nil, Note: v.nn.note}
+	if v.nn.rt != nil {
+		ns.Runtime = v.nn.rt.Version()
+	}
+	if v.nn.embedder != nil {
+		ns.Device = v.nn.embedder.Device()
+	}
+	cfg, ok, err := v.store.Vectors(ctx)
+	if err != nil {
+		return ns, err
+	}
+	if ok {
+		ns.VectorModel, ns.VectorForms, ns.Dims, ns.VectorBytes = cfg.Model, cfg.Forms, cfg.Dims, cfg.BytesPerChunk()
+	}
+	if ns.Embedded, ns.Pending, err = v.store.VectorCounts(ctx); err != nil {
+		return ns, err
+	}
+	ns.HybridActive = v.searcher.Options().Dense != nil
+	ns.TextBytes, ns.IndexBytes, err = v.store.PerChunk(ctx)
+	return ns, err
+}

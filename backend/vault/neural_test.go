@@ -1,0 +1,194 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hoardvault/hoard/backend/infer"
+	"github.com/hoardvault/hoard/backend/internal/testdata"
+	"github.com/hoardvault/hoard/backend/search"
+	"github.com/hoardvault/hoard/models"
+)
+
+// tinyModels installs the generated tiny BERT (models/testdata) as the
+// embedders "tiny" and "tiny2" and the reranker "tiny-reranker", through the
+// real import path.
+func tinyModels(t *testing.T) *models.Manager {
+	t.Helper()
+	rt, err := infer.Open(infer.Config{})
+	if errors.Is(err, infer.ErrUnavailable) && os.Getenv("HOARD_REQUIRE_ORT") != "1" {
+		t.Skipf("ONNX Runtime not installed (run `make ort`): %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.Close()
+	tok := filepath.Join(testdata.Shared(t, "models/tokenizers/bge-small-en-v1.5"), "tokenizer.json")
+	files := []models.File{{Path: "model.onnx"}, {Path: "tokenizer.json"}}
+	m := &models.Manager{Dir: t.TempDir(), Catalog: models.Catalog{
+		{Name: "tiny", Role: models.RoleEmbedder, Files: files, Pooling: "cls", Normalize: true, Dims: 32, MaxLen: 128},
+		{Name: "tiny2", Role: models.RoleEmbedder, Files: files, Pooling: "mean", Normalize: true, Dims: 32, MaxLen: 128},
+		{Name: "tiny-reranker", Role: models.RoleReranker, Files: files, MaxLen: 128},
+	}}
+	for name, onnx := range map[string]string{"tiny": "tiny-embedder.onnx", "tiny2": "tiny-embedder.onnx", "tiny-reranker": "tiny-reranker.onnx"} {
+		src := t.TempDir()
+		copyFile(t, filepath.Join("../../models/testdata", onnx), filepath.Join(src, "model.onnx"))
+		copyFile(t, tok, filepath.Join(src, "tokenizer.json"))
+		if _, err := m.Import(name, src); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHybridSearchWithAnEmbedder(t *testing.T) {
+	ctx := context.Background()
+	m := tinyModels(t)
+	dir := t.TempDir()
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "a.txt"), "Solar panels convert sunlight into electricity for the house.")
+	writeFile(t, filepath.Join(src, "b.txt"), "The sourdough starter needs feeding with flour and water every day.")
+	writeFile(t, filepath.Join(src, "c.txt"), "Migratory birds fly south when the autumn days grow short.")
+	v, err := Open(ctx, dir, Options{Neural: NeuralOptions{Models: m, Reranker: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := v.Add(ctx, []string{src}, AddOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Embedded != sum.Chunks || sum.Chunks == 0 {
+		t.Fatalf("embedded %d of %d chunks", sum.Embedded, sum.Chunks)
+	}
+	st, err := v.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := st.Neural; n.Embedder != "tiny" || !n.HybridActive || n.Pending != 0 || n.Embedded != sum.Chunks || n.VectorBytes != 32+4 {
+		t.Fatalf("neural status %+v", n)
+	}
+	// Words that occur nowhere: only the vector list can answer.
+	hits, err := v.Search(ctx, search.Request{Query: "zyzzyva quux", Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) == 0 {
+		t.Fatal("no hits from the vector list")
+	}
+	// The exact text of a chunk: both lists put it first.
+	hits, err = v.Search(ctx, search.Request{Query: "The sourdough starter needs feeding with flour and water every day.", Limit: 3})
+	if err != nil || len(hits) == 0 || !strings.HasSuffix(hits[0].Path, "b.txt") {
+		t.Fatalf("exact text: %+v %v", hits, err)
+	}
+	v.Close()
+
+	// Without the dense stage, the same query finds nothing.
+	lex := search.DefaultOptions()
+	lex.Stages[search.StageDense] = false
+	v, err = Open(ctx, dir, Options{Search: &lex, Neural: NeuralOptions{Models: m, Reranker: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hits, _ := v.Search(ctx, search.Request{Query: "zyzzyva quux", Limit: 5}); len(hits) != 0 {
+		t.Fatalf("lexical-only search found %d hits for unknown words", len(hits))
+	}
+	v.Close()
+
+	// With a reranker, search still answers (the gated slot runs it).
+	v, err = Open(ctx, dir, Options{Neural: NeuralOptions{Models: m, Reranker: "tiny-reranker"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if st, _ := v.Status(ctx); !st.Neural.Reranker {
+		t.Fatal("reranker not loaded")
+	}
+	if hits, err := v.Search(ctx, search.Request{Query: "birds autumn", Limit: 3}); err != nil || len(hits) == 0 {
+		t.Fatalf("search with reranker: %v %v", hits, err)
+	}
+}
+
+// Vectors are resumable: an interrupted reindex continues where it stopped,
+// and a new embedder replaces the old vectors.
+func TestReindexVectorsResumesAndSwitchesModels(t *testing.T) {
+	ctx := context.Background()
+	m := tinyModels(t)
+	dir, src := t.TempDir(), t.TempDir()
+	for i := range 150 {
+		writeFile(t, filepath.Join(src, fmt.Sprintf("n%03d.txt", i)), fmt.Sprintf("Note %d about topic %d and idea %d.", i, i%7, i%11))
+	}
+	// Indexed with no embedder: everything is pending.
+	v, err := Open(ctx, dir, Options{Neural: NeuralOptions{Models: m, Embedder: "none", Reranker: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Add(ctx, []string{src}, AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Reindex(ctx, ReindexOptions{Vectors: true}); err == nil {
+		t.Error("reindex without an embedder did not complain")
+	}
+	v.Close()
+
+	v, err = Open(ctx, dir, Options{Neural: NeuralOptions{Models: m, Embedder: "tiny", Reranker: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	n, err := v.Reindex(cctx, ReindexOptions{Vectors: true, Progress: func(EmbedProgress) { cancel() }})
+	if !errors.Is(err, context.Canceled) || n == 0 || n >= 150 {
+		t.Fatalf("interrupted reindex: %d done, %v", n, err)
+	}
+	st, _ := v.Status(ctx)
+	if st.Neural.Embedded != n || st.Neural.Pending != 150-n {
+		t.Fatalf("after interruption: %+v (did %d)", st.Neural, n)
+	}
+	rest, err := v.Reindex(ctx, ReindexOptions{Vectors: true})
+	if err != nil || rest != 150-n {
+		t.Fatalf("resumed reindex did %d (want %d): %v", rest, 150-n, err)
+	}
+	v.Close()
+
+	// Another embedder: search stays lexical until the vectors are rebuilt.
+	v, err = Open(ctx, dir, Options{Neural: NeuralOptions{Models: m, Embedder: "tiny2", Reranker: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	st, _ = v.Status(ctx)
+	if st.Neural.HybridActive || !strings.Contains(st.Neural.Note, "reindex") {
+		t.Fatalf("model switch: %+v", st.Neural)
+	}
+	if all, err := v.Reindex(ctx, ReindexOptions{Vectors: true}); err != nil || all != 150 {
+		t.Fatalf("rebuild: %d, %v", all, err)
+	}
+	if st, _ = v.Status(ctx); !st.Neural.HybridActive || st.Neural.VectorModel != "tiny2" || st.Neural.Pending != 0 {
+		t.Fatalf("after rebuild: %+v", st.Neural)
+	}
+	if err := v.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,84 @@
+// Package models is Hoard's model catalog and the code that downloads,
+// verifies, installs and removes models.
+package models
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+)
+
+//go:embed catalog.json
+var catalogJSON []byte
+
+// Roles a model plays.
+const (
+	RoleEmbedder = "embedder"
+	RoleReranker = "reranker"
+	RoleVAD      = "vad"
+	RoleWhisper  = "whisper"
+)
+
+// File is one file of a model.
+type File struct {
+	Path   string `json:"path"`             // in the repository
+	As     string `json:"as,omitempty"`     // installed name (default: base name of Path)
+	URL    string `json:"url,omitempty"`    // direct address, instead of the hub's
+	SHA256 string `json:"sha256,omitempty"` // expected; empty: the hub's announced hash is used
+	Size   int64  `json:"size,omitempty"`
+}
+
+// Spec describes a supported model.
+type Spec struct {
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Repo     string `json:"repo,omitempty"` // Hugging Face repository
+	Revision string `json:"revision,omitempty"`
+	Files    []File `json:"files"`
+
+	Pooling       string `json:"pooling,omitempty"` // cls or mean (embedders)
+	Normalize     bool   `json:"normalize,omitempty"`
+	Dims          int    `json:"dims,omitempty"`
+	MaxLen        int    `json:"max_len,omitempty"`
+	QueryPrefix   string `json:"query_prefix,omitempty"`
+	PassagePrefix string `json:"passage_prefix,omitempty"`
+	DoubleSep     bool   `json:"pair_double_separator,omitempty"` // RoBERTa-style pairs (rerankers)
+
+	License string `json:"license,omitempty"`
+	About   string `json:"about,omitempty"`
+}
+
+// Catalog is the list of supported models.
+type Catalog []Spec
+
+// Builtin returns the catalog shipped with Hoard.
+func Builtin() Catalog {
+	var c Catalog
+	if err := json.Unmarshal(catalogJSON, &c); err != nil {
+		panic(fmt.Sprintf("models: bad built-in catalog: %v", err)) // a build error, caught by tests
+	}
+	return c
+}
+
+// Find returns the spec of a model by name.
+func (c Catalog) Find(name string) (Spec, bool) {
+	for _, s := range c {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Spec{}, false
+}
+
+// installedName is the file's name in the model folder.
+func (f File) installedName() string {
+	if f.As != "" {
+		return f.As
+	}
+	for i := len(f.Path) - 1; i >= 0; i-- {
+		if f.Path[i] == '/' {
+			return f.Path[i+1:]
+		}
+	}
+	return f.Path
+}

@@ -1,0 +1,153 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Pull downloads a model and installs it atomically. Interrupted downloads
+// resume where they stopped (HTTP range requests); every file is checked
+// against its sha256 before the model is installed.
+func (m *Manager) Pull(ctx context.Context, name string) (Installed, error) {
+	spec, ok := m.Catalog.Find(name)
+	if !ok {
+		return Installed{}, m.unknown(name)
+	}
+	// Partial files live in a fixed folder per model so a later pull can
+	// resume them.
+	partial := filepath.Join(m.Dir, ".partial", name)
+	if err := os.MkdirAll(partial, 0o755); err != nil {
+		return Installed{}, err
+	}
+	man := Manifest{Name: name, Role: spec.Role, Files: map[string]string{}}
+	for _, f := range spec.Files {
+		src := m.fileURL(spec, f)
+		if man.Source == "" {
+			man.Source = src
+		}
+		sum, err := m.download(ctx, name, f, src, filepath.Join(partial, f.installedName()))
+		if err != nil {
+			return Installed{}, fmt.Errorf("pull %s: %w", name, err)
+		}
+		man.Files[f.installedName()] = sum
+	}
+	stage, err := m.stage(name)
+	if err != nil {
+		return Installed{}, err
+	}
+	defer os.RemoveAll(stage)
+	for n := range man.Files {
+		if err := os.Rename(filepath.Join(partial, n), filepath.Join(stage, n)); err != nil {
+			return Installed{}, err
+		}
+	}
+	inst, err := m.commit(spec, stage, man)
+	if err == nil {
+		os.RemoveAll(partial)
+	}
+	return inst, err
+}
+
+func (m *Manager) fileURL(spec Spec, f File) string {
+	if f.URL != "" {
+		return f.URL
+	}
+	hub := strings.TrimSuffix(m.Hub, "/")
+	if hub == "" {
+		hub = DefaultHub
+	}
+	rev := spec.Revision
+	if rev == "" {
+		rev = "main"
+	}
+	return hub + "/" + spec.Repo + "/resolve/" + url.PathEscape(rev) + "/" + f.Path
+}
+
+// download fetches one file into dest (resuming a partial dest) and returns
+// its verified sha256. A file that fails verification is deleted, so the
+// next pull starts it again.
+func (m *Manager) download(ctx context.Context, model string, f File, src, dest string) (string, error) {
+	client := m.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	name := f.installedName()
+	var have int64
+	if st, err := os.Stat(dest); err == nil {
+		have = st.Size()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
+	if err != nil {
+		return "", err
+	}
+	if have > 0 {
+		req.Header.Set("Range", "bytes="+strconv.FormatInt(have, 10)+"-")
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", name, err)
+	}
+	defer resp.Body.Close()
+	resume := false
+	switch {
+	case resp.StatusCode == http.StatusPartialContent && have > 0:
+		resume = true
+	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && have > 0:
+		// Already complete (or longer than the file): verify what is there.
+		resume = true
+		resp.Body = io.NopCloser(strings.NewReader(""))
+	case resp.StatusCode == http.StatusOK:
+		have = 0
+	default:
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return "", fmt.Errorf("%s: %s from %s: %s", name, resp.Status, src, strings.TrimSpace(string(body)))
+	}
+	want := strings.ToLower(f.SHA256)
+	if want == "" {
+		want = announcedSHA256(resp.Header)
+	}
+	total := int64(-1)
+	if resp.ContentLength >= 0 {
+		total = have + resp.ContentLength
+	}
+	body := io.Reader(resp.Body)
+	if m.Progress != nil {
+		body = &progressReader{r: resp.Body, done: have, fn: func(done int64) { m.Progress(model, name, done, total) }}
+		m.Progress(model, name, have, total)
+	}
+	sum, err := copyHashed(dest, body, resume)
+	if err != nil {
+		return "", fmt.Errorf("%s: download interrupted (run the pull again to resume): %w", name, err)
+	}
+	if f.Size > 0 {
+		if st, err := os.Stat(dest); err == nil && st.Size() != f.Size {
+			os.Remove(dest)
+			return "", fmt.Errorf("%s: %w: %d bytes, want %d", name, ErrChecksum, st.Size(), f.Size)
+		}
+	}
+	if want != "" && sum != want {
+		os.Remove(dest)
+		return "", fmt.Errorf("%s: %w (got %s, want %s); the partial file was removed", name, ErrChecksum, sum, want)
+	}
+	return sum, nil
+}
+
+type progressReader struct {
+	r    io.Reader
+	done int64
+	fn   func(int64)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.done += int64(n)
+	p.fn(p.done)
+	return n, err
+}
