@@ -45,12 +45,12 @@ func (a *app) benchCmd() *cobra.Command {
 	ingest.Flags().StringVar(&qrels, "qrels", "", "qrels TSV: only the queries it judges are run")
 	ingest.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	ingest.MarkFlagRequired("corpus")
-	cmd.AddCommand(ingest, a.benchRetrievalCmd())
+	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd())
 	return cmd
 }
 
 func (a *app) benchRetrievalCmd() *cobra.Command {
-	var dataset, split, stages string
+	var dataset, split, stages, model, reranker string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "retrieval --dataset DIR [--split test] [--json]",
@@ -62,7 +62,7 @@ func (a *app) benchRetrievalCmd() *cobra.Command {
 				return err
 			}
 			defer ds.Close()
-			r, err := eval.Retrieval(cmd.Context(), ds, eval.RetrievalOptions{Stages: stages})
+			r, err := eval.Retrieval(cmd.Context(), ds, eval.RetrievalOptions{Stages: stages, Embedder: model, Reranker: reranker, Models: a.models()})
 			if err != nil {
 				return err
 			}
@@ -75,6 +75,9 @@ func (a *app) benchRetrievalCmd() *cobra.Command {
 				return nil
 			}
 			fmt.Fprintf(a.stdout, "%s (%s): %d queries, %d docs, ingested in %.1f s; stages: %s\n", r.Dataset, split, r.Queries, r.Docs, r.IngestSeconds, strings.Join(r.Stages, ","))
+			if r.Embedder != "" {
+				fmt.Fprintf(a.stdout, "  embedder %s\n", r.Embedder)
+			}
 			fmt.Fprintf(a.stdout, "  NDCG@10 %.4f  MRR@10 %.4f  hit@1 %.4f  hit@3 %.4f\n", r.NDCG10, r.MRR10, r.Hit1, r.Hit3)
 			fmt.Fprintf(a.stdout, "  Recall@2 %.4f  @5 %.4f  @10 %.4f  @100 %.4f\n", r.Recall2, r.Recall5, r.Recall10, r.Recall100)
 			fmt.Fprintf(a.stdout, "  latency p50 %.2f ms  p95 %.2f ms  p99 %.2f ms\n", r.P50ms, r.P95ms, r.P99ms)
@@ -85,6 +88,55 @@ func (a *app) benchRetrievalCmd() *cobra.Command {
 	cmd.Flags().StringVar(&split, "split", "test", "qrels split")
 	cmd.Flags().StringVar(&stages, "stages", "", "stage switches: \"-prf,+mmr\" relative to the defaults, or a list such as \"prf,multihop\" (\"none\": BM25 alone)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	cmd.Flags().StringVar(&model, "model", "", "installed embedder for hybrid search (default: lexical only)")
+	cmd.Flags().StringVar(&reranker, "rerank-model", "", "installed reranker (default: none)")
 	cmd.MarkFlagRequired("dataset")
+	return cmd
+}
+
+func (a *app) benchVectorsCmd() *cobra.Command {
+	var opt eval.VectorOptions
+	var asJSON bool
+	var sizes []int
+	cmd := &cobra.Command{
+		Use:   "vectors",
+		Short: "Time vector search (float, int8, binary+rescore) and the hybrid query at several vault sizes",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !asJSON {
+				opt.Log = func(format string, args ...any) { fmt.Fprintf(a.stderr, format+"\n", args...) }
+			}
+			var reps []eval.VectorReport
+			for _, n := range sizes {
+				o := opt
+				o.N = n
+				rep, err := eval.Vectors(cmd.Context(), o)
+				if err != nil {
+					return err
+				}
+				reps = append(reps, rep)
+				if !asJSON {
+					kind := "uniform"
+					if rep.Clustered {
+						kind = "clustered"
+					}
+					fmt.Fprintf(a.stdout, "%s: %d chunks × %d dims (built in %.0f s, %s): exact float p50 %.1f ms; int8 p50 %.1f ms (recall@10 %.3f); "+
+						"binary+int8 rescore p50 %.1f ms (recall@10 %.3f); hybrid query p50 %.1f ms, p95 %.1f ms\n",
+						kind, rep.N, rep.Dims, rep.BuildSeconds, humanBytes(rep.DBBytes), rep.FloatP50, rep.Int8P50, rep.Int8Recall,
+						rep.BinaryP50, rep.RecallAt10, rep.HybridP50, rep.HybridP95)
+				}
+			}
+			if asJSON {
+				return a.printJSON(reps)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntSliceVar(&sizes, "n", []int{100000}, "stored chunks (several: --n 100000,1000000)")
+	cmd.Flags().IntVar(&opt.Dims, "dims", 384, "vector width")
+	cmd.Flags().BoolVar(&opt.Clustered, "clustered", false, "vectors around topic centres and queries near stored ones (like real embeddings); default uniform random")
+	cmd.Flags().IntVar(&opt.Queries, "queries", 50, "queries per size")
+	cmd.Flags().StringVar(&opt.Dir, "dir", "", "keep the database in this folder and reuse it (one size per folder)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

@@ -91,3 +91,18 @@ func TestRetrievalToy(t *testing.T) {
 		t.Fatalf("toy retrieval: hit@1 %.2f hit@3 %.2f", r.Hit1, r.Hit3)
 	}
 }
+
+// The vector benchmark on a small store: binary shortlist + int8 rescore
+// finds what exact float search finds on clustered vectors.
+func TestVectorsBenchSmall(t *testing.T) {
+	rep, err := Vectors(context.Background(), VectorOptions{N: 3000, Dims: 64, Queries: 10, Clustered: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.RecallAt10 < 0.9 || rep.Int8Recall < 0.9 {
+		t.Errorf("recall@10: binary+rescore %.3f, int8 %.3f", rep.RecallAt10, rep.Int8Recall)
+	}
+	if rep.FloatP50 <= 0 || rep.BinaryP50 <= 0 || rep.HybridP50 <= 0 || rep.DBBytes == 0 {
+		t.Errorf("report %+v", rep)
+	}
+}

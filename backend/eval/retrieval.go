@@ -14,6 +14,7 @@ import (
 
 	"github.com/hoardvault/hoard/backend/search"
 	"github.com/hoardvault/hoard/backend/vault"
+	"github.com/hoardvault/hoard/models"
 )
 
 // Dataset is a retrieval benchmark: a corpus in BEIR JSONL form, questions,
@@ -143,12 +144,17 @@ type RetrievalReport struct {
 	Docs          int      `json:"docs"`
 	IngestSeconds float64  `json:"ingest_seconds"`
 	Stages        []string `json:"stages"`
+	Embedder      string   `json:"embedder,omitempty"`
+	Reranker      string   `json:"reranker,omitempty"`
 }
 
 // RetrievalOptions tune a run.
 type RetrievalOptions struct {
 	Depth  int    // documents ranked per query (100 for Recall@100)
 	Stages string // stage switches, as search.Options.WithStages takes them
+	// Embedder and Reranker name installed models ("" none: lexical).
+	Embedder, Reranker string
+	Models             *models.Manager
 }
 
 // Retrieval ingests the dataset's corpus into a fresh temporary vault through
@@ -170,7 +176,14 @@ func Retrieval(ctx context.Context, ds *Dataset, opt RetrievalOptions) (Retrieva
 	// Benchmarks have no notion of age: decay stays off.
 	sopt.Stages[search.StageDecay] = false
 	r.Stages = sopt.Enabled()
-	v, err := vault.Open(ctx, filepath.Join(dir, "vault"), vault.Options{Search: &sopt})
+	neural := vault.NeuralOptions{Models: opt.Models, Embedder: "none", Reranker: "none"}
+	if opt.Embedder != "" {
+		neural.Embedder = opt.Embedder
+	}
+	if opt.Reranker != "" {
+		neural.Reranker = opt.Reranker
+	}
+	v, err := vault.Open(ctx, filepath.Join(dir, "vault"), vault.Options{Search: &sopt, Neural: neural})
 	if err != nil {
 		return r, err
 	}
@@ -185,6 +198,10 @@ func Retrieval(ctx context.Context, ds *Dataset, opt RetrievalOptions) (Retrieva
 		return r, err
 	}
 	r.Docs = st.Indexed
+	if opt.Embedder != "" && !st.Neural.HybridActive {
+		return r, fmt.Errorf("embedder %s is not in use: %s", opt.Embedder, st.Neural.Note)
+	}
+	r.Embedder, r.Reranker = st.Neural.Embedder, opt.Reranker
 	prefix, err := filepath.Abs(ds.Corpus)
 	if err != nil {
 		return r, err

@@ -2,10 +2,14 @@ package search
 
 import (
 	"context"
+	"database/sql"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/hoardvault/hoard/backend/store"
 )
 
 // QueryEmbedder turns a query into a unit vector (the neural-inference
@@ -20,7 +24,10 @@ type Dense struct {
 	Embedder         QueryEmbedder
 	Float, Int8, Bit bool // forms stored
 	Dims             int
-	Shortlist        int // binary-KNN candidates rescored (default 10 × depth, at least 200)
+	Int8Scale        float64 // how int8 vectors were quantized (store.VectorConfig)
+	// Index holds the sign bits in memory for the shortlist (with Bit).
+	Index     *BinaryIndex
+	Shortlist int // binary-KNN candidates rescored (default 10 × depth, at least 200)
 }
 
 // denseList ranks chunks by similarity to the query: a Hamming shortlist
@@ -32,6 +39,21 @@ func (s *Searcher) denseList(ctx context.Context, raw string, f Filter, depth in
 	if err != nil {
 		return nil, fmt.Errorf("embed query: %w", err)
 	}
+	return s.vectorSearch(ctx, qv, f, depth)
+}
+
+// DenseList ranks chunks by a query vector alone (benchmarks).
+func (s *Searcher) DenseList(ctx context.Context, qv []float32, k int) ([]int64, error) {
+	cands, err := s.vectorSearch(ctx, qv, Filter{}, k)
+	ids := make([]int64, len(cands))
+	for i, c := range cands {
+		ids[i] = c.ChunkID
+	}
+	return ids, err
+}
+
+func (s *Searcher) vectorSearch(ctx context.Context, qv []float32, f Filter, depth int) ([]Candidate, error) {
+	d := s.opt.Dense
 	if len(qv) != d.Dims {
 		return nil, fmt.Errorf("dense search: the query vector has %d dims, the vault %d (reindex the vectors)", len(qv), d.Dims)
 	}
@@ -39,17 +61,35 @@ func (s *Searcher) denseList(ctx context.Context, raw string, f Filter, depth in
 	if f.Collection != "" {
 		where, args = ` AND collection_id = (SELECT id FROM collections WHERE name = ?)`, append(args, f.Collection)
 	}
-	blob := floatBlob(qv)
+	blob := store.Float32Blob(qv)
 	var ids []int64
 	var dist []float64
+	var err error
 	switch {
 	case d.Bit:
-		short := max(d.Shortlist, 10*depth, 200)
-		ids, dist, err = s.knn(ctx, `emb_bit MATCH vec_quantize_binary(vec_f32(?))`, blob, short, where, args)
+		short := d.Shortlist
+		if short <= 0 {
+			short = max(4*depth, 400)
+		}
+		if d.Index == nil {
+			ids, dist, err = s.knn(ctx, `emb_bit MATCH vec_bit(?)`, store.BitBlob(qv), short, where, args)
+			break
+		}
+		var coll int64
+		if f.Collection != "" {
+			err := s.db.QueryRowContext(ctx, `SELECT id FROM collections WHERE name = ?`, f.Collection).Scan(&coll)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, nil // no such collection: nothing to find
+			} else if err != nil {
+				return nil, err
+			}
+		}
+		ids, err = d.Index.Shortlist(ctx, store.BitBlob(qv), short, coll)
+		dist = make([]float64, len(ids))
+	case d.Int8:
+		ids, dist, err = s.knn(ctx, `emb_int8 MATCH vec_int8(?)`, store.Int8Blob(qv, d.Int8Scale), depth, where, args)
 	case d.Float:
 		ids, dist, err = s.knn(ctx, `emb_float MATCH vec_f32(?)`, blob, depth, where, args)
-	case d.Int8:
-		ids, dist, err = s.knn(ctx, `emb_int8 MATCH vec_quantize_int8(vec_f32(?), 'unit')`, blob, depth, where, args)
 	}
 	if err != nil {
 		return nil, err
@@ -58,8 +98,8 @@ func (s *Searcher) denseList(ctx context.Context, raw string, f Filter, depth in
 	for i, id := range ids {
 		cands[i] = Candidate{ChunkID: id, Score: -dist[i]}
 	}
-	if d.Bit && (d.Int8 || d.Float) {
-		if err := s.rescore(ctx, qv, cands); err != nil {
+	if d.Bit {
+		if cands, err = s.rescore(ctx, qv, cands); err != nil {
 			return nil, err
 		}
 	}
@@ -100,18 +140,18 @@ func (s *Searcher) knn(ctx context.Context, match string, blob []byte, k int, wh
 
 // rescore replaces Hamming distances with dot products against the int8
 // (or float) vectors, then sorts.
-func (s *Searcher) rescore(ctx context.Context, qv []float32, cands []Candidate) error {
+func (s *Searcher) rescore(ctx context.Context, qv []float32, cands []Candidate) ([]Candidate, error) {
 	if len(cands) == 0 {
-		return nil
+		return cands, nil
 	}
-	col := "emb_int8"
+	col := "int8"
 	if s.opt.Dense.Float {
-		col = "emb_float"
+		col = "f32"
 	}
 	ids, marks := idArgs(cands)
-	rows, err := s.db.QueryContext(ctx, `SELECT rowid, `+col+` FROM chunk_vectors WHERE rowid IN (`+marks+`)`, ids...)
+	rows, err := s.db.QueryContext(ctx, `SELECT chunk_id, `+col+` FROM chunk_embeddings WHERE chunk_id IN (`+marks+`)`, ids...)
 	if err != nil {
-		return fmt.Errorf("rescore: %w", err)
+		return nil, fmt.Errorf("rescore: %w", err)
 	}
 	defer rows.Close()
 	score := make(map[int64]float64, len(cands))
@@ -119,22 +159,27 @@ func (s *Searcher) rescore(ctx context.Context, qv []float32, cands []Candidate)
 		var id int64
 		var b []byte
 		if err := rows.Scan(&id, &b); err != nil {
-			return err
+			return nil, err
 		}
-		if col == "emb_float" {
+		if col == "f32" {
 			score[id] = dotFloat(qv, b)
 		} else {
-			score[id] = dotInt8(qv, b)
+			score[id] = dotInt8(qv, b) / s.opt.Dense.Int8Scale
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	for i := range cands {
-		cands[i].Score = score[cands[i].ChunkID]
+	// A chunk deleted since the index was loaded has no row: dropped.
+	out := cands[:0]
+	for _, c := range cands {
+		if sc, ok := score[c.ChunkID]; ok {
+			c.Score = sc
+			out = append(out, c)
+		}
 	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].Score > cands[j].Score })
-	return nil
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	return out, nil
 }
 
 // keepMatching drops candidates outside the filter (the vector index only
@@ -168,14 +213,6 @@ func (s *Searcher) keepMatching(ctx context.Context, cands []Candidate, f Filter
 	return out, rows.Err()
 }
 
-func floatBlob(v []float32) []byte {
-	b := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
-	return b
-}
-
 func dotFloat(q []float32, b []byte) float64 {
 	var s float64
 	for i := 0; i < len(q) && 4*i+4 <= len(b); i++ {
@@ -189,5 +226,5 @@ func dotInt8(q []float32, b []byte) float64 {
 	for i := 0; i < len(q) && i < len(b); i++ {
 		s += q[i] * float32(int8(b[i]))
 	}
-	return float64(s) / 127
+	return float64(s)
 }

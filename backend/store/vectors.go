@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 )
 
 // Vector forms a vault can keep per chunk. Search shortlists with bit
@@ -25,6 +24,24 @@ type VectorConfig struct {
 	Model string   `json:"model"`
 	Dims  int      `json:"dims"`
 	Forms []string `json:"forms"`
+	// Int8Scale maps a component to int8 (rounded, clamped to ±127). Unit
+	// vectors spread their length over many dimensions (a component's
+	// typical size is 1/√dims), so the scale is set from the width:
+	// components up to 8/√dims keep 127 levels, where mapping the whole of
+	// [-1, 1] would leave a 384-dim vector about 6 levels each side.
+	Int8Scale float64 `json:"int8_scale,omitempty"`
+}
+
+// DefaultInt8Scale is the int8 scale for unit vectors of a width.
+func DefaultInt8Scale(dims int) float64 {
+	return math.Round(127 / (8 / math.Sqrt(float64(dims))))
+}
+
+func (c VectorConfig) int8Scale() float64 {
+	if c.Int8Scale > 0 {
+		return c.Int8Scale
+	}
+	return DefaultInt8Scale(c.Dims)
 }
 
 // Has reports whether a form is kept.
@@ -106,12 +123,13 @@ func (s *Store) EnsureVectors(ctx context.Context, cfg VectorConfig) error {
 	if err := cfg.validate(); err != nil {
 		return err
 	}
+	cfg.Int8Scale = cfg.int8Scale()
 	have, ok, err := s.Vectors(ctx)
 	if err != nil {
 		return err
 	}
 	if ok {
-		if have.Model != cfg.Model || have.Dims != cfg.Dims || !slices.Equal(have.Forms, cfg.Forms) {
+		if have.Model != cfg.Model || have.Dims != cfg.Dims || !slices.Equal(have.Forms, cfg.Forms) || have.int8Scale() != cfg.Int8Scale {
 			return fmt.Errorf("%w (vault: %s, %d dims, %v; asked: %s, %d dims, %v)", ErrVectorsDiffer,
 				have.Model, have.Dims, have.Forms, cfg.Model, cfg.Dims, cfg.Forms)
 		}
@@ -125,6 +143,7 @@ func (s *Store) ResetVectors(ctx context.Context, cfg VectorConfig) error {
 	if err := cfg.validate(); err != nil {
 		return err
 	}
+	cfg.Int8Scale = cfg.int8Scale()
 	return s.createVectors(ctx, cfg)
 }
 
@@ -133,16 +152,14 @@ func (s *Store) ResetVectors(ctx context.Context, cfg VectorConfig) error {
 // The collection is the partition key, so a search in one collection reads
 // only its vectors.
 func (s *Store) createVectors(ctx context.Context, cfg VectorConfig) error {
-	cols := []string{"collection_id integer partition key"}
-	for _, f := range cfg.Forms {
-		switch f {
-		case FormFloat:
-			cols = append(cols, fmt.Sprintf("emb_float float[%d] distance_metric=cosine", cfg.Dims))
-		case FormInt8:
-			cols = append(cols, fmt.Sprintf("emb_int8 int8[%d]", cfg.Dims))
-		case FormBit:
-			cols = append(cols, fmt.Sprintf("emb_bit bit[%d]", cfg.Dims))
-		}
+	var col string
+	switch cfg.KNNForm() {
+	case FormBit:
+		col = fmt.Sprintf("emb_bit bit[%d]", cfg.Dims)
+	case FormInt8:
+		col = fmt.Sprintf("emb_int8 int8[%d]", cfg.Dims)
+	default:
+		col = fmt.Sprintf("emb_float float[%d] distance_metric=cosine", cfg.Dims)
 	}
 	raw, _ := json.Marshal(cfg)
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -153,7 +170,8 @@ func (s *Store) createVectors(ctx context.Context, cfg VectorConfig) error {
 	for _, q := range []string{
 		`DROP TRIGGER IF EXISTS chunks_drop_vector`,
 		`DROP TABLE IF EXISTS chunk_vectors`,
-		`CREATE VIRTUAL TABLE chunk_vectors USING vec0(` + strings.Join(cols, ", ") + `)`,
+		`DELETE FROM chunk_embeddings`,
+		`CREATE VIRTUAL TABLE chunk_vectors USING vec0(collection_id integer partition key, ` + col + `)`,
 		// A virtual table has no foreign keys: deleting a chunk deletes its vector.
 		`CREATE TRIGGER chunks_drop_vector AFTER DELETE ON chunks BEGIN DELETE FROM chunk_vectors WHERE rowid = old.id; END`,
 	} {
@@ -166,6 +184,19 @@ func (s *Store) createVectors(ctx context.Context, cfg VectorConfig) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// KNNForm is the form the vec0 table scans: bit when kept (a shortlist
+// rescored from chunk_embeddings), else int8, else float.
+func (c VectorConfig) KNNForm() string {
+	switch {
+	case c.Has(FormBit):
+		return FormBit
+	case c.Has(FormInt8):
+		return FormInt8
+	default:
+		return FormFloat
+	}
 }
 
 // PendingChunk is a chunk without a vector, with the text to embed.
@@ -181,7 +212,7 @@ type PendingChunk struct {
 func (s *Store) PendingChunks(ctx context.Context, after int64, limit int) ([]PendingChunk, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT c.id, d.title, c.heading, c.text FROM chunks c
 		JOIN documents d ON d.id = c.document_id
-		WHERE c.id > ? AND NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.rowid = c.id)
+		WHERE c.id > ? AND NOT EXISTS (SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = c.id)
 		ORDER BY c.id LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("pending chunks: %w", err)
@@ -207,9 +238,8 @@ func (s *Store) VectorCounts(ctx context.Context) (done, pending int, err error)
 		}
 		return 0, all, err
 	}
-	err = s.db.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM chunks c WHERE EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.rowid = c.id)),
-		(SELECT count(*) FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.rowid = c.id))`).Scan(&done, &pending)
+	err = s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM chunk_embeddings),
+		(SELECT count(*) FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = c.id))`).Scan(&done, &pending)
 	return done, pending, err
 }
 
@@ -219,15 +249,20 @@ func (s *Store) PutVectors(ctx context.Context, cfg VectorConfig, ids []int64, v
 	if len(ids) != len(vecs) {
 		return fmt.Errorf("put vectors: %d ids, %d vectors", len(ids), len(vecs))
 	}
-	cols, vals := []string{"rowid", "collection_id"}, []string{"?", "?"}
-	for _, f := range cfg.Forms {
-		switch f {
-		case FormFloat:
-			cols, vals = append(cols, "emb_float"), append(vals, "vec_f32(?)")
-		case FormInt8:
-			cols, vals = append(cols, "emb_int8"), append(vals, "vec_int8(?)")
+	knn := cfg.KNNForm()
+	fn := map[string]string{FormBit: "vec_bit(?)", FormInt8: "vec_int8(?)", FormFloat: "vec_f32(?)"}[knn]
+	scale := cfg.int8Scale()
+	blob := func(form string, v []float32) any {
+		if !cfg.Has(form) {
+			return nil
+		}
+		switch form {
 		case FormBit:
-			cols, vals = append(cols, "emb_bit"), append(vals, "vec_bit(?)")
+			return BitBlob(v)
+		case FormInt8:
+			return Int8Blob(v, scale)
+		default:
+			return Float32Blob(v)
 		}
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -235,11 +270,16 @@ func (s *Store) PutVectors(ctx context.Context, cfg VectorConfig, ids []int64, v
 		return err
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO chunk_vectors(`+strings.Join(cols, ", ")+`) VALUES (`+strings.Join(vals, ", ")+`)`)
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO chunk_vectors(rowid, collection_id, emb_`+knn+`) VALUES (?, ?, `+fn+`)`)
 	if err != nil {
 		return fmt.Errorf("put vectors: %w", err)
 	}
 	defer ins.Close()
+	emb, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO chunk_embeddings(chunk_id, collection_id, bits, int8, f32) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("put vectors: %w", err)
+	}
+	defer emb.Close()
 	coll, err := tx.PrepareContext(ctx, `SELECT d.collection_id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?`)
 	if err != nil {
 		return err
@@ -259,18 +299,16 @@ func (s *Store) PutVectors(ctx context.Context, cfg VectorConfig, ids []int64, v
 		if _, err := tx.ExecContext(ctx, `DELETE FROM chunk_vectors WHERE rowid = ?`, id); err != nil {
 			return err
 		}
-		args := []any{id, cid}
-		for _, f := range cfg.Forms {
-			switch f {
-			case FormFloat:
-				args = append(args, Float32Blob(vecs[i]))
-			case FormInt8:
-				args = append(args, Int8Blob(vecs[i]))
-			case FormBit:
-				args = append(args, BitBlob(vecs[i]))
-			}
+		if _, err := ins.ExecContext(ctx, id, cid, blob(knn, vecs[i])); err != nil {
+			return fmt.Errorf("put vectors: chunk %d: %w", id, err)
 		}
-		if _, err := ins.ExecContext(ctx, args...); err != nil {
+		// The shortlist and rescoring forms; with no bit shortlist the vec0
+		// column is searched directly and is enough.
+		var bits, i8, f32 any
+		if knn == FormBit {
+			bits, i8, f32 = blob(FormBit, vecs[i]), blob(FormInt8, vecs[i]), blob(FormFloat, vecs[i])
+		}
+		if _, err := emb.ExecContext(ctx, id, cid, bits, i8, f32); err != nil {
 			return fmt.Errorf("put vectors: chunk %d: %w", id, err)
 		}
 	}
@@ -286,14 +324,12 @@ func Float32Blob(v []float32) []byte {
 	return b
 }
 
-// Int8Scale maps a unit vector's components ([-1, 1]) to int8.
-const Int8Scale = 127
-
-// Int8Blob quantizes a unit vector to int8 (component × 127, rounded).
-func Int8Blob(v []float32) []byte {
+// Int8Blob quantizes a vector to int8: component × scale, rounded and
+// clamped to ±127.
+func Int8Blob(v []float32, scale float64) []byte {
 	b := make([]byte, len(v))
 	for i, x := range v {
-		q := math.Round(float64(x) * Int8Scale)
+		q := math.Round(float64(x) * scale)
 		b[i] = byte(int8(max(-127, min(127, q))))
 	}
 	return b
@@ -309,6 +345,24 @@ func BitBlob(v []float32) []byte {
 		}
 	}
 	return b
+}
+
+// EachBits calls fn with every embedded chunk's sign bits, in id order.
+func (s *Store) EachBits(ctx context.Context, fn func(id, collection int64, bits []byte)) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT chunk_id, collection_id, bits FROM chunk_embeddings WHERE bits IS NOT NULL ORDER BY chunk_id`)
+	if err != nil {
+		return fmt.Errorf("load vectors: %w", err)
+	}
+	defer rows.Close()
+	var b []byte
+	for rows.Next() {
+		var id, coll int64
+		if err := rows.Scan(&id, &coll, &b); err != nil {
+			return fmt.Errorf("load vectors: %w", err)
+		}
+		fn(id, coll, b)
+	}
+	return rows.Err()
 }
 
 // PerChunk is the average stored size of a chunk's text and of its share

@@ -130,7 +130,7 @@ func (v *Vault) applyNeural(ctx context.Context) {
 		case ok:
 			v.nn.vectors = have
 			opt.Dense = &search.Dense{Embedder: v.nn.embedder, Dims: have.Dims,
-				Float: have.Has(store.FormFloat), Int8: have.Has(store.FormInt8), Bit: have.Has(store.FormBit)}
+				Float: have.Has(store.FormFloat), Int8: have.Has(store.FormInt8), Bit: have.Has(store.FormBit), Int8Scale: have.Int8Scale, Index: v.bin}
 		}
 	}
 	if v.nn.reranker != nil {
@@ -198,6 +198,7 @@ func (v *Vault) embedPending(ctx context.Context, progress func(EmbedProgress)) 
 			progress(EmbedProgress{Done: done, Total: total})
 		}
 	}
+	v.bin.Invalidate()
 	v.applyNeural(ctx)
 	return done, nil
 }
@@ -239,6 +240,7 @@ func (v *Vault) Reindex(ctx context.Context, opt ReindexOptions) (int, error) {
 		if err := v.store.ResetVectors(ctx, v.nn.vectors); err != nil {
 			return 0, err
 		}
+		v.bin.Invalidate()
 	} else if err != nil {
 		return 0, err
 	}

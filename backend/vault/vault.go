@@ -44,6 +44,7 @@ type Vault struct {
 	opt      Options
 	log      *slog.Logger
 	nn       neural
+	bin      *search.BinaryIndex // the vectors' sign bits, in memory
 }
 
 // Open opens the vault in dir, creating it when needed.
@@ -76,6 +77,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 		opt:      opt,
 		log:      opt.Logger,
 	}
+	v.bin = search.NewBinaryIndex(st.EachBits)
 	v.loadNeural(ctx)
 	return v, nil
 }
@@ -145,6 +147,7 @@ func (v *Vault) Remove(ctx context.Context, refs ...string) error {
 			errs = append(errs, err)
 		}
 	}
+	v.bin.Invalidate()
 	return errors.Join(errs...)
 }
 

@@ -1,0 +1,361 @@
+package eval
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hoardvault/hoard/backend/search"
+	"github.com/hoardvault/hoard/backend/store"
+)
+
+// VectorOptions size a vector benchmark.
+type VectorOptions struct {
+	N       int // stored chunks (each with text and a vector)
+	Dims    int // 384 is bge-small's width
+	Queries int
+	Dir     string // where the database goes ("" a temporary folder, removed after)
+	// Clustered draws vectors around topic centres and queries near stored
+	// vectors, as real embeddings are; otherwise vectors are uniformly
+	// random on the sphere (the worst case for a binary shortlist: every
+	// vector is nearly as far as every other).
+	Clustered bool
+	Embedder  search.QueryEmbedder
+	Log       func(format string, args ...any)
+}
+
+// VectorReport is what `hoard bench vectors` prints.
+type VectorReport struct {
+	N            int     `json:"n"`
+	Clustered    bool    `json:"clustered"`
+	Dims         int     `json:"dims"`
+	BuildSeconds float64 `json:"build_seconds"`
+	DBBytes      int64   `json:"db_bytes"`
+	FloatP50     float64 `json:"float_knn_p50_ms"`
+	Int8P50      float64 `json:"int8_knn_p50_ms"`
+	BinaryP50    float64 `json:"binary_rescore_p50_ms"`
+	HybridP50    float64 `json:"hybrid_p50_ms"`
+	HybridP95    float64 `json:"hybrid_p95_ms"`
+	EmbedP50     float64 `json:"query_embed_p50_ms,omitempty"`
+	RecallAt10   float64 `json:"binary_rescore_recall@10"`
+	Int8Recall   float64 `json:"int8_recall@10"`
+}
+
+// vocabulary for synthetic chunk text: enough distinct words that BM25 has
+// something to rank.
+func benchWords(r *rand.Rand) []string {
+	words := make([]string, 20000)
+	const letters = "abcdefghijklmnopqrstuvwxyz"
+	for i := range words {
+		n := 3 + r.IntN(7)
+		b := make([]byte, n)
+		for j := range b {
+			b[j] = letters[r.IntN(len(letters))]
+		}
+		words[i] = string(b)
+	}
+	return words
+}
+
+func randomUnit(r *rand.Rand, dims int) []float32 {
+	v := make([]float32, dims)
+	var n float64
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+		n += float64(v[i]) * float64(v[i])
+	}
+	inv := float32(1 / math.Sqrt(n))
+	for i := range v {
+		v[i] *= inv
+	}
+	return v
+}
+
+// vectors draws stored vectors and queries.
+type vectors struct {
+	r       *rand.Rand
+	dims    int
+	centres [][]float32
+}
+
+func vectorSource(r *rand.Rand, opt VectorOptions) *vectors {
+	v := &vectors{r: r, dims: opt.Dims}
+	if opt.Clustered {
+		for range max(1, opt.N/200) {
+			v.centres = append(v.centres, randomUnit(r, opt.Dims))
+		}
+	}
+	return v
+}
+
+// near is normalize(base + noise·spread): spread 1 makes cosine ≈ 0.7 to
+// the base, 0.5 about 0.9 (at 384 dims).
+func (v *vectors) near(base []float32, spread float64) []float32 {
+	out := randomUnit(v.r, v.dims)
+	var n float64
+	for i := range out {
+		out[i] = base[i] + float32(spread)*out[i]
+		n += float64(out[i]) * float64(out[i])
+	}
+	inv := float32(1 / math.Sqrt(n))
+	for i := range out {
+		out[i] *= inv
+	}
+	return out
+}
+
+func (v *vectors) stored() []float32 {
+	if v.centres == nil {
+		return randomUnit(v.r, v.dims)
+	}
+	return v.near(v.centres[v.r.IntN(len(v.centres))], 1)
+}
+
+// query is uniform, or (clustered) a paraphrase of a stored vector.
+func (v *vectors) query(ctx context.Context, st *store.Store) ([]float32, error) {
+	if v.centres == nil {
+		return randomUnit(v.r, v.dims), nil
+	}
+	var b []byte
+	err := st.DB().QueryRowContext(ctx, `SELECT f FROM bench_exact WHERE rowid = (SELECT chunk_id FROM chunk_embeddings ORDER BY random() LIMIT 1)`).Scan(&b)
+	if err != nil {
+		return nil, err
+	}
+	base := make([]float32, len(b)/4)
+	for i := range base {
+		base[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v.near(base, 0.6), nil
+}
+
+// fixedEmbedder answers every query with the next prepared vector, so the
+// hybrid figure measures search, not a model (EmbedP50 reports the model).
+type fixedEmbedder struct {
+	vecs [][]float32
+	i    int
+}
+
+func (f *fixedEmbedder) EmbedQuery(context.Context, string) ([]float32, error) {
+	v := f.vecs[f.i%len(f.vecs)]
+	f.i++
+	return v, nil
+}
+
+// Vectors builds a store with N chunks of synthetic text and random unit
+// vectors (float, int8 and bit forms), then times exact float KNN, int8
+// KNN, the binary shortlist rescored with int8 (what search uses), and the
+// full hybrid query (BM25 + vectors + fusion + the default stages); it
+// reports the binary+rescore recall@10 against exact float search.
+func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
+	if opt.Dims == 0 {
+		opt.Dims = 384
+	}
+	if opt.Queries == 0 {
+		opt.Queries = 50
+	}
+	if opt.Log == nil {
+		opt.Log = func(string, ...any) {}
+	}
+	rep := VectorReport{N: opt.N, Dims: opt.Dims, Clustered: opt.Clustered}
+	dir := opt.Dir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "hoard-vec-bench-*")
+		if err != nil {
+			return rep, err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	file := filepath.Join(dir, "bench.db")
+	st, err := store.Open(ctx, file)
+	if err != nil {
+		return rep, err
+	}
+	defer st.Close()
+	r := rand.New(rand.NewPCG(7, uint64(opt.N)))
+	words := benchWords(r)
+	gen := vectorSource(r, opt)
+	cfg := store.VectorConfig{Model: "bench", Dims: opt.Dims, Forms: []string{store.FormInt8, store.FormBit}}
+	scale := store.DefaultInt8Scale(opt.Dims)
+	start := time.Now()
+	have, err := countChunks(ctx, st)
+	if err != nil {
+		return rep, err
+	}
+	if have != opt.N {
+		if have != 0 {
+			return rep, fmt.Errorf("%s holds %d chunks, not %d: use an empty folder", file, have, opt.N)
+		}
+		if err := st.EnsureVectors(ctx, cfg); err != nil {
+			return rep, err
+		}
+		// Exact float and int8 KNN scan their own vec0 columns (the vault's
+		// table keeps only the bit column it shortlists with).
+		if _, err := st.DB().ExecContext(ctx, fmt.Sprintf(`CREATE VIRTUAL TABLE bench_exact USING vec0(f float[%d] distance_metric=cosine, i int8[%d])`, opt.Dims, opt.Dims)); err != nil {
+			return rep, err
+		}
+		const perDoc = 500
+		for d := 0; d*perDoc < opt.N; d++ {
+			if err := ctx.Err(); err != nil {
+				return rep, err
+			}
+			n := min(perDoc, opt.N-d*perDoc)
+			c := store.Content{Hash: fmt.Sprintf("bench-%d", d), Title: fmt.Sprintf("document %d", d), MediaType: "text/plain"}
+			for i := range n {
+				text := make([]string, 40)
+				for k := range text {
+					text[k] = words[int(math.Abs(r.NormFloat64()*3000))%len(words)]
+				}
+				c.Chunks = append(c.Chunks, store.Chunk{Ordinal: i, Text: strings.Join(text, " ")})
+			}
+			if _, _, err := st.Index(ctx, "", store.Source{Path: fmt.Sprintf("/bench/%d", d)}, c); err != nil {
+				return rep, err
+			}
+			pend, err := st.PendingChunks(ctx, 0, n)
+			if err != nil {
+				return rep, err
+			}
+			ids := make([]int64, len(pend))
+			vecs := make([][]float32, len(pend))
+			for i, p := range pend {
+				ids[i], vecs[i] = p.ID, gen.stored()
+			}
+			if err := st.PutVectors(ctx, cfg, ids, vecs); err != nil {
+				return rep, err
+			}
+			if err := putExact(ctx, st, ids, vecs, scale); err != nil {
+				return rep, err
+			}
+			if (d+1)%200 == 0 {
+				opt.Log("built %d of %d chunks (%s)", (d+1)*perDoc, opt.N, time.Since(start).Round(time.Second))
+			}
+		}
+	}
+	rep.BuildSeconds = time.Since(start).Seconds()
+	if fi, err := os.Stat(file); err == nil {
+		rep.DBBytes = fi.Size()
+	}
+	db := st.DB()
+	queries := make([][]float32, opt.Queries)
+	for i := range queries {
+		queries[i], err = gen.query(ctx, st)
+		if err != nil {
+			return rep, err
+		}
+	}
+	knn := func(match string, q []byte, k int) ([]int64, error) {
+		rows, err := db.QueryContext(ctx, `SELECT rowid FROM bench_exact WHERE `+match+` AND k = ? ORDER BY distance`, q, k)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		return ids, rows.Err()
+	}
+	var tf, ti, tb, th []time.Duration
+	var recall, recallI8 float64
+	dense := &search.Dense{Embedder: &fixedEmbedder{vecs: queries}, Dims: opt.Dims, Int8: true, Bit: true, Int8Scale: scale, Index: search.NewBinaryIndex(st.EachBits)}
+	sopt := search.DefaultOptions()
+	sopt.Dense = dense
+	sopt.Stages[search.StageDecay] = false
+	denseOnly := search.NewWithOptions(db, sopt)
+	for _, q := range queries {
+		t0 := time.Now()
+		exact, err := knn(`f MATCH vec_f32(?)`, store.Float32Blob(q), 10)
+		if err != nil {
+			return rep, fmt.Errorf("float knn: %w", err)
+		}
+		tf = append(tf, time.Since(t0))
+		t0 = time.Now()
+		i8, err := knn(`i MATCH vec_int8(?)`, store.Int8Blob(q, scale), 10)
+		if err != nil {
+			return rep, fmt.Errorf("int8 knn: %w", err)
+		}
+		ti = append(ti, time.Since(t0))
+		t0 = time.Now()
+		got, err := denseOnly.DenseList(ctx, q, 10)
+		if err != nil {
+			return rep, fmt.Errorf("binary knn: %w", err)
+		}
+		tb = append(tb, time.Since(t0))
+		recall += overlap(exact, got)
+		recallI8 += overlap(exact, i8)
+		// The full hybrid query: text from the vocabulary plus the vector.
+		text := words[r.IntN(3000)] + " " + words[r.IntN(3000)] + " " + words[r.IntN(3000)]
+		t0 = time.Now()
+		if _, err := denseOnly.Search(ctx, search.Request{Query: text, Limit: 10}); err != nil {
+			return rep, fmt.Errorf("hybrid: %w", err)
+		}
+		th = append(th, time.Since(t0))
+	}
+	rep.FloatP50 = (Percentile(tf, 50))
+	rep.Int8P50 = (Percentile(ti, 50))
+	rep.BinaryP50 = (Percentile(tb, 50))
+	rep.HybridP50 = (Percentile(th, 50))
+	rep.HybridP95 = (Percentile(th, 95))
+	rep.RecallAt10 = recall / float64(len(queries))
+	rep.Int8Recall = recallI8 / float64(len(queries))
+	if opt.Embedder != nil {
+		var te []time.Duration
+		for i := range 20 {
+			t0 := time.Now()
+			if _, err := opt.Embedder.EmbedQuery(ctx, fmt.Sprintf("what do my notes say about topic %d", i)); err != nil {
+				return rep, err
+			}
+			te = append(te, time.Since(t0))
+		}
+		rep.EmbedP50 = (Percentile(te, 50))
+	}
+	return rep, nil
+}
+
+func putExact(ctx context.Context, st *store.Store, ids []int64, vecs [][]float32, scale float64) error {
+	tx, err := st.DB().BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for i, id := range ids {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO bench_exact(rowid, f, i) VALUES (?, vec_f32(?), vec_int8(?))`,
+			id, store.Float32Blob(vecs[i]), store.Int8Blob(vecs[i], scale)); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func countChunks(ctx context.Context, st *store.Store) (int, error) {
+	var n int
+	err := st.DB().QueryRowContext(ctx, `SELECT count(*) FROM chunks`).Scan(&n)
+	return n, err
+}
+
+func overlap(want, got []int64) float64 {
+	if len(want) == 0 {
+		return 1
+	}
+	in := map[int64]bool{}
+	for _, id := range want {
+		in[id] = true
+	}
+	n := 0
+	for _, id := range got {
+		if in[id] {
+			n++
+		}
+	}
+	return float64(n) / float64(len(want))
+}
