@@ -7,7 +7,7 @@ export CGO_ENABLED := 1
 SHARED ?= $(abspath ../shared)
 DEMO_VAULT ?= $(CURDIR)/.cache/demo-vault
 
-.PHONY: all setup ort build test fuzz bench demo clean
+.PHONY: all setup ort build test test-models fuzz bench demo clean
 
 all: build
 
@@ -33,10 +33,21 @@ fuzz:
 		$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./backend/extract/ || exit 1; done
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./backend/search/
 
-# Ingest throughput and search latency on SciFact (../shared).
+# Ingest throughput and search latency on SciFact (../shared); embedding
+# throughput against transformers.js; vector and hybrid search latency at
+# VECTOR_SIZES chunks (add 1000000 for the 1M figure: about 10 minutes).
+VECTOR_SIZES ?= 100000
 bench: setup build
 	./bin/hoard bench ingest --corpus $(SHARED)/datasets/scifact/corpus.jsonl \
 		--queries $(SHARED)/datasets/scifact/queries.jsonl --qrels $(SHARED)/datasets/scifact/qrels/test.tsv
+	SHARED=$(SHARED) bash scripts/bench-embed.sh
+	./bin/hoard bench vectors --n $(VECTOR_SIZES) --clustered
+	./bin/hoard bench vectors --n $(VECTOR_SIZES)
+
+# Regenerates the tiny test models and their PyTorch references
+# (needs Debian's python3-torch and python3-onnx).
+test-models:
+	/usr/bin/python3 models/scripts/gen_bert.py tiny models/testdata
 
 # Builds hoard, indexes a sample folder and searches it.
 demo: setup build

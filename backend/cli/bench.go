@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hoardvault/hoard/backend/eval"
+	"github.com/hoardvault/hoard/backend/infer"
 )
 
 func (a *app) benchCmd() *cobra.Command {
@@ -45,7 +48,7 @@ func (a *app) benchCmd() *cobra.Command {
 	ingest.Flags().StringVar(&qrels, "qrels", "", "qrels TSV: only the queries it judges are run")
 	ingest.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	ingest.MarkFlagRequired("corpus")
-	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd())
+	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd())
 	return cmd
 }
 
@@ -138,5 +141,63 @@ func (a *app) benchVectorsCmd() *cobra.Command {
 	cmd.Flags().IntVar(&opt.Queries, "queries", 50, "queries per size")
 	cmd.Flags().StringVar(&opt.Dir, "dir", "", "keep the database in this folder and reuse it (one size per folder)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) benchEmbedCmd() *cobra.Command {
+	var opt eval.EmbedOptions
+	var corpus, textsOut string
+	var n int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "embed",
+		Short: "Embedding throughput (chunks/s at several batch sizes) and single-query latency",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			tok, err := infer.LoadTokenizer(opt.Tokenizer)
+			if err != nil {
+				return err
+			}
+			var texts []string
+			err = eval.EachCorpusText(corpus, func(t string) bool {
+				texts = append(texts, t)
+				return len(texts) < n
+			})
+			if err != nil {
+				return err
+			}
+			opt.Texts = eval.CutToTokens(tok, texts, opt.Tokens)
+			if textsOut != "" {
+				raw, _ := json.Marshal(opt.Texts)
+				if err := os.WriteFile(textsOut, raw, 0o644); err != nil {
+					return err
+				}
+			}
+			rep, err := eval.Embed(cmd.Context(), opt)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.printJSON(rep)
+			}
+			fmt.Fprintf(a.stdout, "ONNX Runtime %s on %s; single query p50 %.1f ms\n", rep.Runtime, rep.Device, rep.QueryP50ms)
+			for _, r := range rep.Runs {
+				fmt.Fprintf(a.stdout, "  batch %3d: %6.1f chunks/s (%d chunks of %.0f tokens in %.1f s)\n", r.Batch, r.ChunksPerSec, r.Texts, r.AvgTokens, r.Seconds)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&opt.Model, "model", "", "model.onnx")
+	cmd.Flags().StringVar(&opt.Tokenizer, "tokenizer", "", "tokenizer.json")
+	cmd.Flags().StringVar(&corpus, "corpus", "", "BEIR corpus.jsonl to take passages from")
+	cmd.Flags().IntVar(&n, "n", 256, "passages")
+	cmd.Flags().IntVar(&opt.Tokens, "tokens", 256, "tokens per passage")
+	cmd.Flags().IntSliceVar(&opt.Batches, "batch", []int{1, 8, 32}, "batch sizes")
+	cmd.Flags().IntVar(&opt.Threads, "threads", 0, "ONNX Runtime threads (0: one per CPU)")
+	cmd.Flags().StringVar(&textsOut, "texts-out", "", "write the passages used as a JSON array (for comparing other systems)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.MarkFlagRequired("model")
+	cmd.MarkFlagRequired("tokenizer")
+	cmd.MarkFlagRequired("corpus")
 	return cmd
 }

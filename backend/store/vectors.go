@@ -47,9 +47,14 @@ func (c VectorConfig) int8Scale() float64 {
 // Has reports whether a form is kept.
 func (c VectorConfig) Has(form string) bool { return slices.Contains(c.Forms, form) }
 
-// BytesPerChunk is the stored size of one chunk's vectors.
+// BytesPerChunk is the stored size of one chunk's vectors: each form once,
+// and the sign bits twice (the vec0 index and the in-memory shortlist's
+// source).
 func (c VectorConfig) BytesPerChunk() int {
 	n := 0
+	if c.Has(FormBit) {
+		n += (c.Dims + 7) / 8
+	}
 	for _, f := range c.Forms {
 		switch f {
 		case FormFloat:
