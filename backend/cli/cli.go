@@ -25,6 +25,8 @@ type app struct {
 	reranker  string
 	device    string
 	hub       string
+	ortLib    string
+	forms     []string
 	stdout    io.Writer
 	stderr    io.Writer
 }
@@ -62,6 +64,8 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&a.embedder, "embedder", "", "embedding model (default: the first installed; \"none\": lexical search only)")
 	root.PersistentFlags().StringVar(&a.reranker, "reranker", "", "reranking model (default: the first installed; \"none\": off)")
 	root.PersistentFlags().StringVar(&a.device, "device", "cpu", "where models run: cpu or cuda (falls back to cpu)")
+	root.PersistentFlags().StringVar(&a.ortLib, "ort-lib", "", "ONNX Runtime library (env HOARD_ORT_LIB; default lib/ beside hoard, then the system)")
+	root.PersistentFlags().StringSliceVar(&a.forms, "vector-forms", nil, "how a new vault keeps vectors: any of float, int8, bit (default int8,bit)")
 	root.PersistentFlags().StringVar(&a.hub, "hub", "", "model hub address (default https://huggingface.co)")
 	root.PersistentFlags().MarkHidden("hub")
 	root.AddCommand(a.addCmd(), a.searchCmd(), a.lsCmd(), a.rmCmd(), a.statusCmd(), a.exportCmd(), a.importCmd(), a.benchCmd(),
@@ -85,7 +89,7 @@ func (a *app) open(ctx context.Context) (*vault.Vault, error) {
 }
 
 func (a *app) neural() vault.NeuralOptions {
-	return vault.NeuralOptions{Models: a.models(), Embedder: a.embedder, Reranker: a.reranker, Device: a.device}
+	return vault.NeuralOptions{Models: a.models(), Embedder: a.embedder, Reranker: a.reranker, Device: a.device, ORTLib: a.ortLib, Forms: a.forms}
 }
 
 // withVault opens the vault for one command and closes it after.

@@ -106,3 +106,43 @@ func TestTokenizerTruncation(t *testing.T) {
 		t.Errorf("pair layout: ids %v types %v", ids[:8], types[:8])
 	}
 }
+
+// A byte-level BPE tokenizer (GPT-2 / RoBERTa family) written by hand: a
+// space is the byte-level character Ġ, and merges apply in rank order.
+func TestByteLevelBPE(t *testing.T) {
+	const tj = `{
+  "version": "1.0", "truncation": {"max_length": 2}, "padding": null,
+  "added_tokens": [{"id": 19, "content": "<|endoftext|>", "special": true, "single_word": false, "lstrip": false, "rstrip": false, "normalized": false}],
+  "normalizer": null,
+  "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true},
+  "post_processor": null,
+  "decoder": {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true},
+  "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null, "end_of_word_suffix": null,
+    "fuse_unk": false, "byte_fallback": false,
+    "vocab": {"h": 0, "e": 1, "l": 2, "o": 3, "Ġ": 4, "w": 5, "r": 6, "d": 7, "he": 8, "ll": 9, "hell": 10, "hello": 11,
+              "Ġw": 12, "or": 13, "Ġwor": 14, "Ġworl": 15, "Ġworld": 16, "!": 17, "<|endoftext|>": 19},
+    "merges": ["h e", "l l", "he ll", "hell o", "Ġ w", "o r", "Ġw or", "Ġwor l", "Ġworl d"]}
+}`
+	path := filepath.Join(t.TempDir(), "tokenizer.json")
+	if err := os.WriteFile(path, []byte(tj), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := LoadTokenizer(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		text string
+		want []int
+	}{
+		{"hello world!", []int{11, 16, 17}}, // hello, Ġworld, !
+		{"hold", []int{0, 3, 2, 7}},        // no merge applies
+		{"hell", []int{10}},
+		{"", nil},
+	} {
+		// The file's truncation (2) is ignored: Hoard sets its own.
+		if got := tok.Encode(c.text, 512); !slices.Equal(got, c.want) {
+			t.Errorf("Encode(%q) = %v, want %v", c.text, got, c.want)
+		}
+	}
+}

@@ -192,3 +192,50 @@ func TestReindexVectorsResumesAndSwitchesModels(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Every way of keeping vectors finds a passage from its own text: the
+// binary shortlist rescored with int8 or float, and vec0's own KNN over
+// int8 or float when no sign bits are kept.
+func TestVectorFormsAllSearch(t *testing.T) {
+	ctx := context.Background()
+	m := tinyModels(t)
+	src := t.TempDir()
+	texts := []string{
+		"Solar panels convert sunlight into electricity for the house.",
+		"The sourdough starter needs feeding with flour and water every day.",
+		"Migratory birds fly south when the autumn days grow short.",
+		"A violin has four strings tuned in perfect fifths.",
+	}
+	for i, tx := range texts {
+		writeFile(t, filepath.Join(src, fmt.Sprintf("%d.txt", i)), tx)
+	}
+	lex := search.DefaultOptions()
+	lex.Stages = map[string]bool{search.StageDense: true} // the vector list, and BM25
+	for _, forms := range [][]string{{"int8", "bit"}, {"float", "bit"}, {"int8"}, {"float"}, {"float", "int8", "bit"}} {
+		t.Run(strings.Join(forms, "+"), func(t *testing.T) {
+			v, err := Open(ctx, t.TempDir(), Options{Search: &lex, Neural: NeuralOptions{Models: m, Reranker: "none", Forms: forms}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			if _, err := v.Add(ctx, []string{src}, AddOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			st, _ := v.Status(ctx)
+			if !st.Neural.HybridActive || st.Neural.Pending != 0 {
+				t.Fatalf("status %+v", st.Neural)
+			}
+			// Unknown words: only vectors answer, and the nearest is first.
+			hits, err := v.Search(ctx, search.Request{Query: "zyzzyva quux", Limit: 4})
+			if err != nil || len(hits) == 0 {
+				t.Fatalf("dense hits: %v %v", hits, err)
+			}
+			for i, tx := range texts {
+				hits, err := v.Search(ctx, search.Request{Query: tx, Limit: 1, Filter: search.Filter{Collection: "library"}})
+				if err != nil || len(hits) == 0 || !strings.HasSuffix(hits[0].Path, fmt.Sprintf("%d.txt", i)) {
+					t.Errorf("text %d: %+v %v", i, hits, err)
+				}
+			}
+		})
+	}
+}
