@@ -136,7 +136,7 @@ func TestByteLevelBPE(t *testing.T) {
 		want []int
 	}{
 		{"hello world!", []int{11, 16, 17}}, // hello, Ġworld, !
-		{"hold", []int{0, 3, 2, 7}},        // no merge applies
+		{"hold", []int{0, 3, 2, 7}},         // no merge applies
 		{"hell", []int{10}},
 		{"", nil},
 	} {
