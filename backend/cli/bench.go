@@ -148,7 +148,7 @@ func (a *app) benchEmbedCmd() *cobra.Command {
 	var opt eval.EmbedOptions
 	var corpus, textsOut string
 	var n int
-	var asJSON bool
+	var asJSON, mixed bool
 	cmd := &cobra.Command{
 		Use:   "embed",
 		Short: "Embedding throughput (chunks/s at several batch sizes) and single-query latency",
@@ -166,7 +166,7 @@ func (a *app) benchEmbedCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opt.Texts = eval.CutToTokens(tok, texts, opt.Tokens)
+			opt.Texts = eval.CutToTokens(tok, texts, opt.Tokens, mixed)
 			if textsOut != "" {
 				raw, _ := json.Marshal(opt.Texts)
 				if err := os.WriteFile(textsOut, raw, 0o644); err != nil {
@@ -192,6 +192,7 @@ func (a *app) benchEmbedCmd() *cobra.Command {
 	cmd.Flags().StringVar(&corpus, "corpus", "", "BEIR corpus.jsonl to take passages from")
 	cmd.Flags().IntVar(&n, "n", 256, "passages")
 	cmd.Flags().IntVar(&opt.Tokens, "tokens", 256, "tokens per passage")
+	cmd.Flags().BoolVar(&mixed, "mixed", false, "passages of mixed lengths, 32 to --tokens tokens (as real chunks)")
 	cmd.Flags().IntSliceVar(&opt.Batches, "batch", []int{1, 8, 32}, "batch sizes")
 	cmd.Flags().IntVar(&opt.Threads, "threads", 0, "ONNX Runtime threads (0: one per CPU)")
 	cmd.Flags().StringVar(&textsOut, "texts-out", "", "write the passages used as a JSON array (for comparing other systems)")

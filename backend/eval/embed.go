@@ -38,9 +38,15 @@ type EmbedReport struct {
 
 // CutToTokens shortens each text to at most n tokens (specials included)
 // at a word boundary, so every system measured sees the same input.
-func CutToTokens(tok *infer.Tokenizer, texts []string, n int) []string {
+func CutToTokens(tok *infer.Tokenizer, texts []string, n int, mixed bool) []string {
 	out := make([]string, 0, len(texts))
-	for _, t := range texts {
+	limit := n
+	for i, t := range texts {
+		if mixed {
+			// Lengths spread evenly from 32 to n, as real chunks are
+			// (a section's last chunk, short notes, headings).
+			n = 32 + (i*97)%(limit-31)
+		}
 		words := strings.Fields(t)
 		// Shrink from an estimate, then word by word.
 		if len(words) > n {

@@ -206,6 +206,10 @@ func (r *Runtime) Session(path string, inputs, outputs []string) (*Session, erro
 	if err := opts.SetInterOpNumThreads(1); err != nil {
 		return nil, fmt.Errorf("session options: %w", err)
 	}
+	// Fuse attention, layer norm and GELU into single kernels.
+	if err := opts.SetGraphOptimizationLevel(ort.GraphOptimizationLevelEnableAll); err != nil {
+		return nil, fmt.Errorf("session options: %w", err)
+	}
 	device := "cpu"
 	if r.cfg.Device == "cuda" && r.cudaUsable(opts) {
 		device = "cuda"
