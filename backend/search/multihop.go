@@ -8,12 +8,15 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hoardvault/hoard/backend/entity"
 )
 
-// entityIndex maps entity names to the documents that define them: a
-// document's title names its entity (as in an encyclopedia, a notes vault
-// with one note per topic, or wikilinked notes). It is built from the
-// vault's titles on first use and rebuilt when documents change.
+// entityIndex maps entity names to the documents that define them, from
+// the entity index written at ingest: a document's title and its headings
+// define entities (as in an encyclopedia, a notes vault with one note per
+// topic, or wikilinked notes). It is loaded on first use and again when
+// documents change.
 type entityIndex struct {
 	db *sql.DB
 
@@ -25,16 +28,11 @@ type entityIndex struct {
 
 func newEntityIndex(db *sql.DB) *entityIndex { return &entityIndex{db: db} }
 
-// normName folds a name for matching; a trailing parenthetical
-// ("Theodred II (Bishop of Elmham)") is a disambiguation, not part of it.
-func normName(s string) string {
-	if i := strings.Index(s, " ("); i > 0 && strings.HasSuffix(s, ")") {
-		s = s[:i]
-	}
-	return strings.Join(words(s), " ")
-}
+// maxDefiners: a name that many documents define ("Early life") is a
+// common heading, not an entity.
+const maxDefiners = 5
 
-// refresh rebuilds the index when the set of documents changed.
+// refresh reloads the index when the set of documents changed.
 func (e *entityIndex) refresh(ctx context.Context) error {
 	var sig string
 	err := e.db.QueryRowContext(ctx, `SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || coalesce(max(updated_at), 0) FROM documents`).Scan(&sig)
@@ -44,7 +42,10 @@ func (e *entityIndex) refresh(ctx context.Context) error {
 	if sig == e.sig && e.byName != nil {
 		return nil
 	}
-	rows, err := e.db.QueryContext(ctx, `SELECT id, title FROM documents WHERE status = 'indexed'`)
+	rows, err := e.db.QueryContext(ctx, `SELECT DISTINCT en.name, c.document_id FROM entity_refs r
+		JOIN entities en ON en.id = r.entity_id JOIN chunks c ON c.id = r.chunk_id
+		JOIN documents d ON d.id = c.document_id
+		WHERE r.kind = 1 AND d.status = 'indexed'`)
 	if err != nil {
 		return fmt.Errorf("entity index: %w", err)
 	}
@@ -53,19 +54,24 @@ func (e *entityIndex) refresh(ctx context.Context) error {
 	maxLen := 1
 	for rows.Next() {
 		var id int64
-		var title string
-		if err := rows.Scan(&id, &title); err != nil {
+		var name string
+		if err := rows.Scan(&name, &id); err != nil {
 			return err
 		}
-		n := normName(title)
-		if n == "" || stopWords[n] || len(n) < 3 {
+		if stopWords[name] {
 			continue
 		}
-		by[n] = append(by[n], id)
-		maxLen = max(maxLen, strings.Count(n, " ")+1)
+		by[name] = append(by[name], id)
 	}
 	if err := rows.Err(); err != nil {
 		return err
+	}
+	for name, docs := range by {
+		if len(docs) > maxDefiners {
+			delete(by, name)
+			continue
+		}
+		maxLen = max(maxLen, strings.Count(name, " ")+1)
 	}
 	e.byName, e.maxLen, e.sig = by, min(maxLen, 8), sig
 	return nil
@@ -148,7 +154,7 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 			if sd.info == nil {
 				continue
 			}
-			own := normName(sd.info.title)
+			own := entity.Norm(sd.info.title)
 			for _, m := range e.mentions(sd.info.text) {
 				if m.name == own {
 					continue
@@ -162,6 +168,39 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 						bridgeDocs = append(bridgeDocs, d)
 					}
 				}
+			}
+		}
+		if s.opt.HopCoMentions {
+			// Passages that share a rare name with a seed: only where the
+			// query's words reach them, as a light list of their own.
+			co, err := s.coMentions(ctx, seeds)
+			if err != nil {
+				return nil, err
+			}
+			coVia := map[int64]string{}
+			var coDocs []int64
+			for _, c := range co {
+				if _, ok := coVia[c.doc]; !ok && len(coDocs) < 200 {
+					coVia[c.doc] = c.via
+					coDocs = append(coDocs, c.doc)
+				}
+			}
+			if len(coDocs) > 0 {
+				cf := f
+				cf.docIDs = coDocs
+				found, err := s.lexical.Retrieve(ctx, q, cf, depth)
+				if err != nil {
+					return nil, err
+				}
+				if err := s.loadInfo(ctx, found); err != nil {
+					return nil, err
+				}
+				for i := range found {
+					if found[i].info != nil {
+						found[i].Via = "via " + coVia[found[i].info.docID]
+					}
+				}
+				lists = append(lists, ranked{name: fmt.Sprintf("comention%d", hop), weight: weight * s.opt.CoMentionWeight, cands: found})
 			}
 		}
 		if len(bridgeDocs) == 0 {
@@ -250,6 +289,51 @@ func (s *Searcher) firstChunks(ctx context.Context, docs []int64) ([]Candidate, 
 	}
 	if err := s.loadInfo(ctx, out); err != nil {
 		return nil, err
+	}
+	return out, rows.Err()
+}
+
+// maxMentioners: a name mentioned in more chunks than this is too common to
+// link two passages.
+const maxMentioners = 20
+
+type coMention struct {
+	doc int64
+	via string
+}
+
+// coMentions finds documents whose chunks name a rare entity that a seed
+// names too (from the entity index): two passages about the same person or
+// project, neither of which is titled with it.
+func (s *Searcher) coMentions(ctx context.Context, seeds []Candidate) ([]coMention, error) {
+	if len(seeds) == 0 {
+		return nil, nil
+	}
+	ids, marks := idArgs(seeds)
+	rows, err := s.db.QueryContext(ctx, `SELECT r1.chunk_id, c2.document_id, en.name FROM entity_refs r1
+		JOIN entities en ON en.id = r1.entity_id
+		JOIN entity_refs r2 ON r2.entity_id = r1.entity_id AND r2.chunk_id != r1.chunk_id
+		JOIN chunks c2 ON c2.id = r2.chunk_id
+		WHERE r1.chunk_id IN (`+marks+`) AND r1.kind = 2
+		AND (SELECT count(*) FROM entity_refs r3 WHERE r3.entity_id = r1.entity_id) <= ?`, append(ids, maxMentioners)...)
+	if err != nil {
+		return nil, fmt.Errorf("co-mentions: %w", err)
+	}
+	defer rows.Close()
+	title := map[int64]string{}
+	for _, sd := range seeds {
+		if sd.info != nil {
+			title[sd.ChunkID] = sd.info.title
+		}
+	}
+	var out []coMention
+	for rows.Next() {
+		var chunkID, doc int64
+		var name string
+		if err := rows.Scan(&chunkID, &doc, &name); err != nil {
+			return nil, err
+		}
+		out = append(out, coMention{doc: doc, via: title[chunkID] + " → " + name + " (named in both)"})
 	}
 	return out, rows.Err()
 }

@@ -65,6 +65,10 @@ type Options struct {
 	HopDepth  int     // multi-hop rounds (≤ 3)
 	HopWeight float64 // weight of each hop's list
 	HopSeeds  int     // top hits whose entities are followed
+	// HopCoMentions also follows rare names a seed shares with other
+	// passages (not only names that title a document).
+	HopCoMentions   bool
+	CoMentionWeight float64 // of the co-mention list, relative to the hop's
 
 	Now func() time.Time // for temporal decay
 }
@@ -80,7 +84,7 @@ func DefaultOptions() Options {
 		RRFK: 60, DenseWeight: 1.0, ProximityWeight: 0.5, PRFWeight: 0.5, PRFDocs: 8, PRFTerms: 10,
 		RerankDecisive: 0.5, RerankFlat: 0.02, RerankDepth: 30,
 		MMRLambda: 0.7, DedupeBits: 3,
-		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3,
+		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3, HopCoMentions: false, CoMentionWeight: 0.3,
 		Now: time.Now,
 	}
 }

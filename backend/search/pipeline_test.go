@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/hoardvault/hoard/backend/entity"
 	"github.com/hoardvault/hoard/backend/store"
 )
 
@@ -139,9 +141,13 @@ func vaultDB(t *testing.T, docs map[string]string) *store.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	for title, text := range docs {
+		var refs []store.EntityRef
+		for _, r := range entity.Find(title, nil, text) {
+			refs = append(refs, store.EntityRef{Name: r.Name, Kind: r.Kind})
+		}
 		_, _, err := s.Index(ctx, "", store.Source{Path: "/" + title}, store.Content{
 			Hash: title, Title: title, Text: text, MediaType: "text/plain",
-			Chunks: []store.Chunk{{Text: text, CharEnd: len([]rune(text))}},
+			Chunks: []store.Chunk{{Text: text, CharEnd: len([]rune(text)), Entities: refs}},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -230,5 +236,34 @@ func TestExpandNeighbours(t *testing.T) {
 	}
 	if !strings.Contains(hits[0].Context, "apples") || !strings.Contains(hits[0].Context, "cherries") {
 		t.Fatalf("context %q", hits[0].Context)
+	}
+}
+
+// Co-mentions (off by default: they measured worse) lift a passage that
+// shares a rare name with a top hit.
+func TestCoMentionHop(t *testing.T) {
+	s := vaultDB(t, map[string]string{
+		"Trip notes":  "On the ferry we met Orla Brennagh, who told us about the lighthouse keeper.",
+		"Log of 1903": "Orla Brennagh kept the lamp lit through the storm, the worst of the year.",
+		"Weather":     "Storm after storm: a storm in May, a storm in June, another storm in July.",
+		"Recipes":     "Bread needs flour, water, salt and time.",
+	})
+	ctx := context.Background()
+	order := func(co bool) []string {
+		opt := DefaultOptions()
+		opt.HopCoMentions, opt.CoMentionWeight = co, 1
+		hits, err := NewWithOptions(s.DB(), opt).Search(ctx, Request{Query: "ferry storm", Limit: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return titles(hits)
+	}
+	pos := func(list []string, title string) int { return slices.Index(list, title) }
+	without, with := order(false), order(true)
+	if pos(without, "Log of 1903") < pos(without, "Weather") {
+		t.Fatalf("test premise: without co-mentions the log already beats the weather page: %v", without)
+	}
+	if pos(with, "Log of 1903") > pos(with, "Weather") {
+		t.Errorf("co-mentions did not lift the log: %v", with)
 	}
 }

@@ -34,6 +34,13 @@ type Section struct {
 	CharEnd   int    `json:"char_end"`
 }
 
+// EntityRef is a normalized entity name and how a chunk refers to it
+// (1 defines, 2 mentions).
+type EntityRef struct {
+	Name string
+	Kind int
+}
+
 // Chunk is a unit of retrieval.
 type Chunk struct {
 	Ordinal   int    `json:"ordinal"`
@@ -43,6 +50,9 @@ type Chunk struct {
 	Heading   string `json:"heading"`
 	CharStart int    `json:"char_start"`
 	CharEnd   int    `json:"char_end"`
+	// Entities the chunk defines or mentions (the entity index); not
+	// exported: an import finds them again.
+	Entities []EntityRef `json:"-"`
 }
 
 // Content is everything ingestion knows about one version of a document.
@@ -352,9 +362,27 @@ func insertParts(ctx context.Context, tx *sql.Tx, docID int64, c Content) error 
 		return fmt.Errorf("insert chunks: %w", err)
 	}
 	defer chStmt.Close()
+	var ents *entityWriter
 	for _, ch := range c.Chunks {
-		if _, err := chStmt.ExecContext(ctx, docID, ch.Ordinal, ch.Text, ch.PageStart, ch.PageEnd, ch.Heading, ch.CharStart, ch.CharEnd); err != nil {
+		res, err := chStmt.ExecContext(ctx, docID, ch.Ordinal, ch.Text, ch.PageStart, ch.PageEnd, ch.Heading, ch.CharStart, ch.CharEnd)
+		if err != nil {
 			return fmt.Errorf("insert chunk: %w", err)
+		}
+		if len(ch.Entities) == 0 {
+			continue
+		}
+		if ents == nil {
+			if ents, err = newEntityWriter(ctx, tx); err != nil {
+				return err
+			}
+			defer ents.close()
+		}
+		chunkID, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		if err := ents.write(ctx, chunkID, ch.Entities); err != nil {
+			return err
 		}
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO chunks_fts (rowid, title, heading, body) SELECT id, title, heading, body FROM chunk_fts_source WHERE document_id = ?`, docID)
@@ -420,4 +448,73 @@ func baseName(p string) string {
 		}
 	}
 	return p
+}
+
+// entityWriter adds a chunk's entity references.
+type entityWriter struct {
+	find, add, ref *sql.Stmt
+	ids            map[string]int64 // names seen in this transaction
+}
+
+func newEntityWriter(ctx context.Context, tx *sql.Tx) (*entityWriter, error) {
+	w := &entityWriter{ids: map[string]int64{}}
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&w.find, `SELECT id FROM entities WHERE name = ?`},
+		{&w.add, `INSERT INTO entities(name) VALUES (?)`},
+		{&w.ref, `INSERT OR IGNORE INTO entity_refs(entity_id, chunk_id, kind) VALUES (?, ?, ?)`},
+	} {
+		st, err := tx.PrepareContext(ctx, p.q)
+		if err != nil {
+			w.close()
+			return nil, fmt.Errorf("entity index: %w", err)
+		}
+		*p.dst = st
+	}
+	return w, nil
+}
+
+func (w *entityWriter) id(ctx context.Context, name string) (int64, error) {
+	if id, ok := w.ids[name]; ok {
+		return id, nil
+	}
+	var id int64
+	err := w.find.QueryRowContext(ctx, name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		res, err := w.add.ExecContext(ctx, name)
+		if err != nil {
+			return 0, err
+		}
+		id, err = res.LastInsertId()
+		if err != nil {
+			return 0, err
+		}
+	} else if err != nil {
+		return 0, err
+	}
+	w.ids[name] = id
+	return id, nil
+}
+
+func (w *entityWriter) write(ctx context.Context, chunkID int64, refs []EntityRef) error {
+	for _, r := range refs {
+		id, err := w.id(ctx, r.Name)
+		if err != nil {
+			return fmt.Errorf("entity %q: %w", r.Name, err)
+		}
+		if _, err := w.ref.ExecContext(ctx, id, chunkID, r.Kind); err != nil {
+			return fmt.Errorf("entity %q: %w", r.Name, err)
+		}
+	}
+	return nil
+}
+
+func (w *entityWriter) close() {
+	for _, st := range []*sql.Stmt{w.find, w.add, w.ref} {
+		if st != nil {
+			st.Close()
+		}
+	}
 }

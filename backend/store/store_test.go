@@ -100,3 +100,40 @@ func TestIndexReplaceAndFTS(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestEntityRefsFollowChunks(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "v.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	refs := func() (n int) {
+		s.DB().QueryRow(`SELECT count(*) FROM entity_refs`).Scan(&n)
+		return n
+	}
+	c := Content{Hash: "h1", Title: "Marie Curie", Text: "x", Chunks: []Chunk{
+		{Text: "Marie Curie met Pierre Curie.", Entities: []EntityRef{{"marie curie", 1}, {"pierre curie", 2}}},
+		{Ordinal: 1, Text: "Pierre Curie again.", Entities: []EntityRef{{"marie curie", 1}, {"pierre curie", 2}}},
+	}}
+	id, _, err := s.Index(ctx, "", Source{Path: "/curie.md"}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names int
+	s.DB().QueryRow(`SELECT count(*) FROM entities`).Scan(&names)
+	if refs() != 4 || names != 2 {
+		t.Fatalf("%d refs, %d names; want 4, 2", refs(), names)
+	}
+	var kind int
+	s.DB().QueryRow(`SELECT r.kind FROM entity_refs r JOIN entities e ON e.id = r.entity_id WHERE e.name = 'pierre curie' LIMIT 1`).Scan(&kind)
+	if kind != 2 {
+		t.Errorf("kind %d", kind)
+	}
+	if err := s.DeleteDocument(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if refs() != 0 {
+		t.Errorf("%d refs outlived their chunks", refs())
+	}
+}

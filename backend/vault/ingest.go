@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hoardvault/hoard/backend/chunk"
+	"github.com/hoardvault/hoard/backend/entity"
 	"github.com/hoardvault/hoard/backend/extract"
 	"github.com/hoardvault/hoard/backend/store"
 )
@@ -314,7 +315,8 @@ func (v *Vault) content(doc *extract.Document, p prepared) *store.Content {
 	}
 	for i, ch := range chunks {
 		c.Chunks = append(c.Chunks, store.Chunk{Ordinal: i, Text: ch.Text, PageStart: ch.PageStart, PageEnd: ch.PageEnd,
-			Heading: joinHeading(ch.Heading), CharStart: conv.char(ch.Start), CharEnd: conv.char(ch.End)})
+			Heading: joinHeading(ch.Heading), CharStart: conv.char(ch.Start), CharEnd: conv.char(ch.End),
+			Entities: entityRefs(doc.Title, ch.Heading, ch.Text)})
 	}
 	return c
 }
@@ -343,6 +345,16 @@ func (o *offsets) char(b int) int {
 }
 
 // joinHeading renders a heading path; levels a document skipped are left out.
+// entityRefs is what a chunk gives the entity index.
+func entityRefs(title string, headings []string, text string) []store.EntityRef {
+	found := entity.Find(title, headings, text)
+	out := make([]store.EntityRef, len(found))
+	for i, r := range found {
+		out[i] = store.EntityRef{Name: r.Name, Kind: r.Kind}
+	}
+	return out
+}
+
 func joinHeading(path []string) string {
 	var parts []string
 	for _, h := range path {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hoardvault/hoard/backend/store"
@@ -139,7 +140,12 @@ func (v *Vault) Import(ctx context.Context, file string) (ImportResult, error) {
 				return res, err
 			}
 		case line.Document != nil:
-			added, err := v.store.ImportRecord(ctx, *line.Document)
+			rec := *line.Document
+			for i := range rec.Chunks {
+				ch := &rec.Chunks[i]
+				ch.Entities = entityRefs(rec.Title, strings.Split(ch.Heading, " > "), ch.Text)
+			}
+			added, err := v.store.ImportRecord(ctx, rec)
 			if err != nil {
 				return res, err
 			}

@@ -409,3 +409,47 @@ func TestSearchFilters(t *testing.T) {
 		})
 	}
 }
+
+// The entity index is built at ingest (titles, headings, names, wikilinks)
+// and rebuilt on import, and a heading that defines a name is a hop target.
+func TestEntityIndexAtIngestAndImport(t *testing.T) {
+	ctx := context.Background()
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "projects.md"), "# Projects\n\n## Project Hail Mary\n\nA lone astronaut wakes up far from Earth with no memory.\n")
+	writeFile(t, filepath.Join(src, "reading.md"), "# Reading\n\nFinished [[Project Hail Mary]] on the train; Ryland Grace is the hero.\n")
+	v := openVault(t, Options{})
+	if _, err := v.Add(ctx, []string{src}, AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	count := func(v *Vault, kind int) (n int) {
+		v.store.DB().QueryRow(`SELECT count(*) FROM entity_refs WHERE kind = ?`, kind).Scan(&n)
+		return n
+	}
+	var defines int
+	v.store.DB().QueryRow(`SELECT count(*) FROM entity_refs r JOIN entities e ON e.id = r.entity_id WHERE e.name = 'project hail mary' AND r.kind = 1`).Scan(&defines)
+	if defines == 0 || count(v, 2) < 2 {
+		t.Fatalf("entity index: heading definitions %d, mentions %d", defines, count(v, 2))
+	}
+	hits, err := v.Search(ctx, search.Request{Query: "train Ryland Grace", Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hop := false
+	for _, h := range hits {
+		hop = hop || strings.HasSuffix(h.Path, "projects.md") && strings.Contains(h.Via, "project hail mary")
+	}
+	if !hop {
+		t.Errorf("no hop to the note that defines Project Hail Mary: %+v", hits)
+	}
+	file := filepath.Join(t.TempDir(), "x.hoard")
+	if _, err := v.Export(ctx, file); err != nil {
+		t.Fatal(err)
+	}
+	w := openVault(t, Options{})
+	if _, err := w.Import(ctx, file); err != nil {
+		t.Fatal(err)
+	}
+	if count(w, 1) != count(v, 1) || count(w, 2) != count(v, 2) {
+		t.Errorf("after import: %d/%d refs, before %d/%d", count(w, 1), count(w, 2), count(v, 1), count(v, 2))
+	}
+}
