@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -235,5 +236,39 @@ func TestMissingLibraryIsAClearError(t *testing.T) {
 				t.Errorf("Open with %s: %v", tc.lib, err)
 			}
 		})
+	}
+}
+
+// Asking for CUDA where ONNX Runtime has no CUDA provider (this library is
+// CPU-only) runs on the CPU and says so once.
+func TestCUDAFallsBackToCPU(t *testing.T) {
+	var logs strings.Builder
+	rt, err := Open(Config{Threads: 1, Device: "cuda", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if errors.Is(err, ErrUnavailable) && os.Getenv("HOARD_REQUIRE_ORT") != "1" {
+		t.Skipf("ONNX Runtime not installed (run `make ort`): %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	e, err := rt.Embedder(EmbedderSpec{Model: filepath.Join(tiny, "tiny-embedder.onnx")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := rt.Reranker(RerankerSpec{Model: filepath.Join(tiny, "tiny-reranker.onnx")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Device() == "cuda" {
+		t.Skip("this ONNX Runtime has CUDA: nothing to fall back from")
+	}
+	if e.Device() != "cpu" || r.sess.Device != "cpu" {
+		t.Errorf("devices %s, %s", e.Device(), r.sess.Device)
+	}
+	if n := strings.Count(logs.String(), "CUDA is not available"); n != 1 {
+		t.Errorf("%d fallback log lines, want 1:\n%s", n, logs.String())
+	}
+	if _, err := e.EncodeIDs(context.Background(), [][]int{{101, 102}}, false); err != nil {
+		t.Errorf("fallback session does not run: %v", err)
 	}
 }
