@@ -1,0 +1,145 @@
+package llm
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// OllamaURL is where Ollama listens by default.
+const OllamaURL = "http://localhost:11434"
+
+// Ollama speaks Ollama's native API (/api/chat streaming JSON lines).
+type Ollama struct{ o Options }
+
+// NewOllama makes a client (BaseURL defaults to OllamaURL).
+func NewOllama(o Options) *Ollama { return &Ollama{o: o.withDefaults(OllamaURL)} }
+
+func (c *Ollama) Name() string { return "ollama" }
+
+func ollamaError(body []byte) string {
+	var e struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(body, &e) == nil {
+		return e.Error
+	}
+	return ""
+}
+
+// Chat streams a completion.
+func (c *Ollama) Chat(ctx context.Context, r Request, onDelta func(string) error) (Response, error) {
+	body := map[string]any{"model": r.Model, "messages": r.Messages, "stream": true}
+	opts := map[string]any{}
+	if r.Temperature != nil {
+		opts["temperature"] = *r.Temperature
+	}
+	if r.MaxTokens > 0 {
+		opts["num_predict"] = r.MaxTokens
+	}
+	if len(opts) > 0 {
+		body["options"] = opts
+	}
+	raw, _ := json.Marshal(body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.o.BaseURL+"/api/chat", bytes.NewReader(raw))
+	if err != nil {
+		return Response{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, done, err := do(ctx, c.o, req, ollamaError)
+	if err != nil {
+		return Response{}, err
+	}
+	defer done()
+	defer resp.Body.Close()
+	out := Response{Model: r.Model}
+	var text strings.Builder
+	finished := false
+	err = lines(resp.Body, func(line string) (bool, error) {
+		if strings.TrimSpace(line) == "" {
+			return false, nil
+		}
+		var ev struct {
+			Model   string  `json:"model"`
+			Message Message `json:"message"`
+			Done    bool    `json:"done"`
+			Reason  string  `json:"done_reason"`
+			Prompt  int     `json:"prompt_eval_count"`
+			Eval    int     `json:"eval_count"`
+			Error   string  `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			return false, fmt.Errorf("ollama: unreadable line %q: %w", line, err)
+		}
+		if ev.Error != "" {
+			return false, &APIError{Status: http.StatusOK, Message: ev.Error}
+		}
+		if ev.Model != "" {
+			out.Model = ev.Model
+		}
+		if ev.Message.Content != "" {
+			text.WriteString(ev.Message.Content)
+			if onDelta != nil {
+				if err := onDelta(ev.Message.Content); err != nil {
+					return false, err
+				}
+			}
+		}
+		if ev.Done {
+			finished = true
+			out.FinishReason, out.PromptTokens, out.CompletionTokens = ev.Reason, ev.Prompt, ev.Eval
+			return true, nil
+		}
+		return false, nil
+	})
+	out.Text = text.String()
+	if err == nil && !finished {
+		err = fmt.Errorf("ollama: the answer ended without its final message")
+	}
+	return out, err
+}
+
+// Models lists the installed models (GET /api/tags).
+func (c *Ollama) Models(ctx context.Context) ([]string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.o.BaseURL+"/api/tags", nil)
+	if err != nil {
+		return nil, err
+	}
+	var tags struct {
+		Models []struct {
+			Name string `json:"name"`
+		} `json:"models"`
+	}
+	if err := getJSON(ctx, c.o, req, ollamaError, &tags); err != nil {
+		return nil, fmt.Errorf("ollama model list: %w", err)
+	}
+	out := make([]string, len(tags.Models))
+	for i, m := range tags.Models {
+		out[i] = m.Name
+	}
+	return out, nil
+}
+
+// DetectOllama reports whether Ollama answers at the client's address,
+// within a short time (it is local or absent).
+func (c *Ollama) Detect(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.o.BaseURL+"/api/version", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := c.o.HTTP.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var v struct {
+		Version string `json:"version"`
+	}
+	return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&v) == nil && v.Version != ""
+}
