@@ -267,7 +267,7 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 	}
 	var tf, ti, tb, th []time.Duration
 	var recall, recallI8 float64
-	dense := &search.Dense{Embedder: &fixedEmbedder{vecs: queries}, Dims: opt.Dims, Int8: true, Bit: true, Int8Scale: scale, Index: search.NewBinaryIndex(st.EachBits)}
+	dense := &search.Dense{Embedder: &fixedEmbedder{vecs: queries}, Vectors: cfg, Index: search.NewBinaryIndex(st.EachBits)}
 	sopt := search.DefaultOptions()
 	sopt.Dense = dense
 	sopt.Stages[search.StageDecay] = false

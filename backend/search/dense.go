@@ -19,15 +19,14 @@ type QueryEmbedder interface {
 }
 
 // Dense is the vector side of search: a query embedder and how the vault
-// keeps its vectors (see store.VectorConfig).
+// keeps its vectors.
 type Dense struct {
-	Embedder         QueryEmbedder
-	Float, Int8, Bit bool // forms stored
-	Dims             int
-	Int8Scale        float64 // how int8 vectors were quantized (store.VectorConfig)
-	// Index holds the sign bits in memory for the shortlist (with Bit).
+	Embedder QueryEmbedder
+	Vectors  store.VectorConfig
+	// Index holds the sign bits in memory for the shortlist (when the
+	// vectors keep bits).
 	Index     *BinaryIndex
-	Shortlist int // binary-KNN candidates rescored (default 10 × depth, at least 200)
+	Shortlist int // candidates rescored (default max(4 × depth, 400))
 }
 
 // denseList ranks chunks by similarity to the query: a Hamming shortlist
@@ -54,9 +53,10 @@ func (s *Searcher) DenseList(ctx context.Context, qv []float32, k int) ([]int64,
 
 func (s *Searcher) vectorSearch(ctx context.Context, qv []float32, f Filter, depth int) ([]Candidate, error) {
 	d := s.opt.Dense
-	if len(qv) != d.Dims {
-		return nil, fmt.Errorf("dense search: the query vector has %d dims, the vault %d (reindex the vectors)", len(qv), d.Dims)
+	if len(qv) != d.Vectors.Dims {
+		return nil, fmt.Errorf("dense search: the query vector has %d dims, the vault %d (reindex the vectors)", len(qv), d.Vectors.Dims)
 	}
+	knnForm := d.Vectors.KNNForm()
 	where, args := "", []any{}
 	if f.Collection != "" {
 		where, args = ` AND collection_id = (SELECT id FROM collections WHERE name = ?)`, append(args, f.Collection)
@@ -66,7 +66,7 @@ func (s *Searcher) vectorSearch(ctx context.Context, qv []float32, f Filter, dep
 	var dist []float64
 	var err error
 	switch {
-	case d.Bit:
+	case knnForm == store.FormBit:
 		short := d.Shortlist
 		if short <= 0 {
 			short = max(4*depth, 400)
@@ -86,9 +86,9 @@ func (s *Searcher) vectorSearch(ctx context.Context, qv []float32, f Filter, dep
 		}
 		ids, err = d.Index.Shortlist(ctx, store.BitBlob(qv), short, coll)
 		dist = make([]float64, len(ids))
-	case d.Int8:
-		ids, dist, err = s.knn(ctx, `emb_int8 MATCH vec_int8(?)`, store.Int8Blob(qv, d.Int8Scale), depth, where, args)
-	case d.Float:
+	case knnForm == store.FormInt8:
+		ids, dist, err = s.knn(ctx, `emb_int8 MATCH vec_int8(?)`, store.Int8Blob(qv, d.Vectors.Int8Factor()), depth, where, args)
+	default:
 		ids, dist, err = s.knn(ctx, `emb_float MATCH vec_f32(?)`, blob, depth, where, args)
 	}
 	if err != nil {
@@ -98,7 +98,7 @@ func (s *Searcher) vectorSearch(ctx context.Context, qv []float32, f Filter, dep
 	for i, id := range ids {
 		cands[i] = Candidate{ChunkID: id, Score: -dist[i]}
 	}
-	if d.Bit {
+	if knnForm == store.FormBit {
 		if cands, err = s.rescore(ctx, qv, cands); err != nil {
 			return nil, err
 		}
@@ -145,7 +145,7 @@ func (s *Searcher) rescore(ctx context.Context, qv []float32, cands []Candidate)
 		return cands, nil
 	}
 	col := "int8"
-	if s.opt.Dense.Float {
+	if s.opt.Dense.Vectors.Has(store.FormFloat) {
 		col = "f32"
 	}
 	ids, marks := idArgs(cands)
@@ -164,7 +164,7 @@ func (s *Searcher) rescore(ctx context.Context, qv []float32, cands []Candidate)
 		if col == "f32" {
 			score[id] = dotFloat(qv, b)
 		} else {
-			score[id] = dotInt8(qv, b) / s.opt.Dense.Int8Scale
+			score[id] = dotInt8(qv, b) / s.opt.Dense.Vectors.Int8Factor()
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/kljensen/snowball/english"
 
+	"github.com/hoardvault/hoard/backend/entity"
+
 	"github.com/hoardvault/hoard/backend/internal/script"
 )
 
@@ -75,11 +77,7 @@ func (m matcher) match(word string) bool {
 	return false
 }
 
-func words(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r))
-	})
-}
+func words(s string) []string { return entity.Words(s) }
 
 type wordSpan struct {
 	start, end int

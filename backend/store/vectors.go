@@ -37,7 +37,9 @@ func DefaultInt8Scale(dims int) float64 {
 	return math.Round(127 / (8 / math.Sqrt(float64(dims))))
 }
 
-func (c VectorConfig) int8Scale() float64 {
+// Int8Factor is the int8 scale in use (the stored one, or the default for
+// the width).
+func (c VectorConfig) Int8Factor() float64 {
 	if c.Int8Scale > 0 {
 		return c.Int8Scale
 	}
@@ -128,13 +130,13 @@ func (s *Store) EnsureVectors(ctx context.Context, cfg VectorConfig) error {
 	if err := cfg.validate(); err != nil {
 		return err
 	}
-	cfg.Int8Scale = cfg.int8Scale()
+	cfg.Int8Scale = cfg.Int8Factor()
 	have, ok, err := s.Vectors(ctx)
 	if err != nil {
 		return err
 	}
 	if ok {
-		if have.Model != cfg.Model || have.Dims != cfg.Dims || !slices.Equal(have.Forms, cfg.Forms) || have.int8Scale() != cfg.Int8Scale {
+		if have.Model != cfg.Model || have.Dims != cfg.Dims || !slices.Equal(have.Forms, cfg.Forms) || have.Int8Factor() != cfg.Int8Scale {
 			return fmt.Errorf("%w (vault: %s, %d dims, %v; asked: %s, %d dims, %v)", ErrVectorsDiffer,
 				have.Model, have.Dims, have.Forms, cfg.Model, cfg.Dims, cfg.Forms)
 		}
@@ -148,7 +150,7 @@ func (s *Store) ResetVectors(ctx context.Context, cfg VectorConfig) error {
 	if err := cfg.validate(); err != nil {
 		return err
 	}
-	cfg.Int8Scale = cfg.int8Scale()
+	cfg.Int8Scale = cfg.Int8Factor()
 	return s.createVectors(ctx, cfg)
 }
 
@@ -256,7 +258,7 @@ func (s *Store) PutVectors(ctx context.Context, cfg VectorConfig, ids []int64, v
 	}
 	knn := cfg.KNNForm()
 	fn := map[string]string{FormBit: "vec_bit(?)", FormInt8: "vec_int8(?)", FormFloat: "vec_f32(?)"}[knn]
-	scale := cfg.int8Scale()
+	scale := cfg.Int8Factor()
 	blob := func(form string, v []float32) any {
 		if !cfg.Has(form) {
 			return nil

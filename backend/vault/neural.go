@@ -129,8 +129,7 @@ func (v *Vault) applyNeural(ctx context.Context) {
 			v.log.Warn(v.nn.note)
 		case ok:
 			v.nn.vectors = have
-			opt.Dense = &search.Dense{Embedder: v.nn.embedder, Dims: have.Dims,
-				Float: have.Has(store.FormFloat), Int8: have.Has(store.FormInt8), Bit: have.Has(store.FormBit), Int8Scale: have.Int8Scale, Index: v.bin}
+			opt.Dense = &search.Dense{Embedder: v.nn.embedder, Vectors: have, Index: v.bin}
 		}
 	}
 	if v.nn.reranker != nil {
