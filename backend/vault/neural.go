@@ -117,7 +117,7 @@ func (v *Vault) loadNeural(ctx context.Context) {
 // applyNeural puts the loaded models into the search pipeline: the dense
 // list only when the vault's vectors were made by this embedder.
 func (v *Vault) applyNeural(ctx context.Context) {
-	opt := v.searcher.Options()
+	opt := v.search().Options()
 	opt.Dense = nil
 	if v.nn.embedder != nil {
 		have, ok, err := v.store.Vectors(ctx)
@@ -135,11 +135,15 @@ func (v *Vault) applyNeural(ctx context.Context) {
 	if v.nn.reranker != nil {
 		opt.Reranker = v.nn.reranker
 	}
-	v.searcher = search.NewWithOptions(v.store.DB(), opt)
+	next := search.NewWithOptions(v.store.DB(), opt)
+	v.mu.Lock()
+	v.searcher = next
+	v.mu.Unlock()
 }
 
 // embedding reports whether new chunks get vectors.
 func (v *Vault) embedding(ctx context.Context) bool {
+	v.neuralReady(ctx)
 	if v.nn.embedder == nil {
 		return false
 	}
@@ -228,6 +232,7 @@ func (v *Vault) Reindex(ctx context.Context, opt ReindexOptions) (int, error) {
 	if !opt.Vectors {
 		return 0, nil
 	}
+	v.neuralReady(ctx)
 	if v.nn.embedder == nil {
 		if v.nn.note != "" {
 			return 0, errors.New(v.nn.note)
@@ -282,7 +287,7 @@ func (v *Vault) neuralStatus(ctx context.Context) (NeuralStatus, error) {
 	if ns.Embedded, ns.Pending, err = v.store.VectorCounts(ctx); err != nil {
 		return ns, err
 	}
-	ns.HybridActive = v.searcher.Options().Dense != nil
+	ns.HybridActive = v.search().Options().Dense != nil
 	ns.TextBytes, ns.IndexBytes, err = v.store.PerChunk(ctx)
 	return ns, err
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hoardvault/hoard/backend/chunk"
 	"github.com/hoardvault/hoard/backend/extract"
@@ -44,7 +45,11 @@ type Vault struct {
 	opt      Options
 	log      *slog.Logger
 	nn       neural
-	bin      *search.BinaryIndex // the vectors' sign bits, in memory
+	// Models load on first need (search, add, reindex, status), so
+	// commands such as ls and rm do not pay for ONNX Runtime sessions.
+	nnOnce sync.Once
+	mu     sync.RWMutex        // guards searcher, which loading models replaces
+	bin    *search.BinaryIndex // the vectors' sign bits, in memory
 }
 
 // Open opens the vault in dir, creating it when needed.
@@ -78,7 +83,6 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 		log:      opt.Logger,
 	}
 	v.bin = search.NewBinaryIndex(st.EachBits)
-	v.loadNeural(ctx)
 	return v, nil
 }
 
@@ -90,6 +94,15 @@ func newSearcher(st *store.Store, opt *search.Options) *search.Searcher {
 }
 
 // Close closes the vault.
+// neuralReady loads the models once.
+func (v *Vault) neuralReady(ctx context.Context) { v.nnOnce.Do(func() { v.loadNeural(ctx) }) }
+
+func (v *Vault) search() *search.Searcher {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.searcher
+}
+
 func (v *Vault) Close() error {
 	var err error
 	if v.nn.rt != nil {
@@ -103,7 +116,8 @@ func (v *Vault) Dir() string { return v.dir }
 
 // Search runs a search.
 func (v *Vault) Search(ctx context.Context, req search.Request) ([]search.Hit, error) {
-	return v.searcher.Search(ctx, req)
+	v.neuralReady(ctx)
+	return v.search().Search(ctx, req)
 }
 
 // Documents lists documents with paging.
@@ -163,6 +177,7 @@ type Status struct {
 
 // Status reports counts, size on disk and library versions.
 func (v *Vault) Status(ctx context.Context) (Status, error) {
+	v.neuralReady(ctx)
 	st, err := v.store.Stats(ctx)
 	if err != nil {
 		return Status{}, err
