@@ -194,57 +194,17 @@ func (e *Embedder) EncodeIDs(ctx context.Context, ids [][]int, states bool) ([]E
 
 // run evaluates one padded batch and pools it.
 func (e *Embedder) run(batch [][]int, states bool) ([]Encoding, error) {
-	b, t := len(batch), 0
-	for _, ids := range batch {
-		t = max(t, len(ids))
-	}
-	idData := make([]int64, b*t)
-	maskData := make([]int64, b*t)
-	for i, ids := range batch {
-		for j := range t {
-			if j < len(ids) {
-				idData[i*t+j], maskData[i*t+j] = int64(ids[j]), 1
-			} else {
-				idData[i*t+j] = int64(e.pad())
-			}
-		}
-	}
-	shape := ort.NewShape(int64(b), int64(t))
-	var inputs []ort.Value
-	defer func() {
-		for _, v := range inputs {
-			v.Destroy()
-		}
-	}()
-	for _, data := range [][]int64{idData, maskData} {
-		v, err := ort.NewTensor(shape, data)
-		if err != nil {
-			return nil, fmt.Errorf("embed: %w", err)
-		}
-		inputs = append(inputs, v)
-	}
-	if e.types {
-		v, err := ort.NewTensor(shape, make([]int64, b*t))
-		if err != nil {
-			return nil, fmt.Errorf("embed: %w", err)
-		}
-		inputs = append(inputs, v)
-	}
-	outs, err := e.sess.Run(inputs)
+	b := len(batch)
+	hs, t, err := runPadded(e.sess, batch, nil, e.pad(), e.types)
 	if err != nil {
 		return nil, fmt.Errorf("embed: %w", err)
 	}
-	defer outs[0].Destroy()
-	hs, ok := outs[0].(*ort.Tensor[float32])
-	if !ok {
-		return nil, fmt.Errorf("embed: output is not float32")
-	}
+	defer hs.Destroy()
 	dims := hs.GetShape()
 	if len(dims) != 3 {
 		return nil, fmt.Errorf("embed: output shape %v, want [batch, seq, hidden]", dims)
 	}
 	h := int(dims[2])
-	e.hidden = h
 	data := hs.GetData()
 	res := make([]Encoding, b)
 	for i, ids := range batch {
@@ -276,6 +236,57 @@ func (e *Embedder) run(batch [][]int, states bool) ([]Encoding, error) {
 		}
 	}
 	return res, nil
+}
+
+// runPadded pads token ids (and segment types; nil means all 0) to the
+// batch's longest, runs the session and returns its first output, which
+// the caller destroys, with the padded length.
+func runPadded(sess *Session, batch, types [][]int, pad int, withTypes bool) (*ort.Tensor[float32], int, error) {
+	b, t := len(batch), 0
+	for _, ids := range batch {
+		t = max(t, len(ids))
+	}
+	idData, maskData, typeData := make([]int64, b*t), make([]int64, b*t), make([]int64, b*t)
+	for i, ids := range batch {
+		for j := range t {
+			switch {
+			case j >= len(ids):
+				idData[i*t+j] = int64(pad)
+			case types != nil:
+				idData[i*t+j], maskData[i*t+j], typeData[i*t+j] = int64(ids[j]), 1, int64(types[i][j])
+			default:
+				idData[i*t+j], maskData[i*t+j] = int64(ids[j]), 1
+			}
+		}
+	}
+	shape := ort.NewShape(int64(b), int64(t))
+	datas := [][]int64{idData, maskData}
+	if withTypes {
+		datas = append(datas, typeData)
+	}
+	var inputs []ort.Value
+	defer func() {
+		for _, v := range inputs {
+			v.Destroy()
+		}
+	}()
+	for _, d := range datas {
+		v, err := ort.NewTensor(shape, d)
+		if err != nil {
+			return nil, 0, err
+		}
+		inputs = append(inputs, v)
+	}
+	outs, err := sess.Run(inputs)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, ok := outs[0].(*ort.Tensor[float32])
+	if !ok {
+		outs[0].Destroy()
+		return nil, 0, fmt.Errorf("output is not float32")
+	}
+	return out, t, nil
 }
 
 func (e *Embedder) pad() int {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-
-	ort "github.com/yalue/onnxruntime_go"
 )
 
 // RerankerSpec describes a cross-encoder on disk.
@@ -78,49 +76,16 @@ func (rr *Reranker) ScoreIDs(ctx context.Context, ids, types [][]int) ([]float64
 
 // run returns the raw logits of one batch.
 func (rr *Reranker) run(ids, types [][]int) ([]float64, error) {
-	b, t := len(ids), 0
-	for _, x := range ids {
-		t = max(t, len(x))
+	b := len(ids)
+	pad := 0
+	if rr.tok != nil {
+		pad = rr.tok.Pad()
 	}
-	idData, maskData, typeData := make([]int64, b*t), make([]int64, b*t), make([]int64, b*t)
-	for i := range ids {
-		for j := range t {
-			if j < len(ids[i]) {
-				idData[i*t+j], maskData[i*t+j], typeData[i*t+j] = int64(ids[i][j]), 1, int64(types[i][j])
-			} else {
-				if rr.tok != nil {
-					idData[i*t+j] = int64(rr.tok.Pad())
-				}
-			}
-		}
-	}
-	shape := ort.NewShape(int64(b), int64(t))
-	datas := [][]int64{idData, maskData}
-	if rr.types {
-		datas = append(datas, typeData)
-	}
-	var inputs []ort.Value
-	defer func() {
-		for _, v := range inputs {
-			v.Destroy()
-		}
-	}()
-	for _, d := range datas {
-		v, err := ort.NewTensor(shape, d)
-		if err != nil {
-			return nil, fmt.Errorf("rerank: %w", err)
-		}
-		inputs = append(inputs, v)
-	}
-	outs, err := rr.sess.Run(inputs)
+	lt, _, err := runPadded(rr.sess, ids, types, pad, rr.types)
 	if err != nil {
 		return nil, fmt.Errorf("rerank: %w", err)
 	}
-	defer outs[0].Destroy()
-	lt, ok := outs[0].(*ort.Tensor[float32])
-	if !ok {
-		return nil, fmt.Errorf("rerank: output is not float32")
-	}
+	defer lt.Destroy()
 	data := lt.GetData()
 	if len(data) == 0 || len(data)%b != 0 {
 		return nil, fmt.Errorf("rerank: %d outputs for %d pairs", len(data), b)
