@@ -105,3 +105,27 @@ func TestModelsPullIndexAndSearch(t *testing.T) {
 		t.Errorf("unknown model: %v", err)
 	}
 }
+
+// `hoard ask --json` prints the documented shape, offline.
+func TestAskJSON(t *testing.T) {
+	v, src := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(src, "tea.md"), []byte("# Tea\n\nGreen tea is steeped at 80 degrees for two minutes.\n"), 0o644)
+	mustRun(t, "--vault", v, "add", src)
+	var got struct {
+		Answer    string           `json:"answer"`
+		Citations []map[string]any `json:"citations"`
+		Trace     []map[string]any `json:"trace"`
+	}
+	out := mustRun(t, "--vault", v, "ask", "--json", "--llm", "none", "At what temperature is green tea steeped?")
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if !strings.Contains(got.Answer, "80 degrees") || len(got.Citations) != 1 || len(got.Trace) == 0 {
+		t.Fatalf("ask: %s", out)
+	}
+	for _, k := range []string{"doc_id", "title", "path", "page", "start_ms", "text"} {
+		if _, ok := got.Citations[0][k]; !ok {
+			t.Errorf("citation lacks %q", k)
+		}
+	}
+}

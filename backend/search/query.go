@@ -192,3 +192,9 @@ func cleanPhrase(s string) string {
 	})
 	return strings.Join(fields, " ")
 }
+
+// IsStopWord reports whether a lower-case word is too common to search for.
+func IsStopWord(w string) bool { return stopWords[w] }
+
+// Stem is the stemmer snippets and feedback use (Porter2).
+func Stem(w string) string { return stem(w) }

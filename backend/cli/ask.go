@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hoardvault/hoard/backend/answer"
+	"github.com/hoardvault/hoard/backend/llm"
+	"github.com/hoardvault/hoard/backend/vault"
+)
+
+func (a *app) askCmd() *cobra.Command {
+	var asJSON bool
+	var kind, url, model string
+	cmd := &cobra.Command{
+		Use:   "ask [flags] QUESTION",
+		Short: "Answer a question from the vault, citing file, page and timestamp",
+		Long: "Answers with a local language model when one is reachable (Ollama is detected at localhost:11434,\n" +
+			"or --llm openai --llm-url URL for llama.cpp, LM Studio, vLLM, OpenAI), otherwise with the sentences\n" +
+			"of your documents that best answer the question. Citations [n] point at the sources listed after it.",
+		Args: cobra.MinimumNArgs(1),
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"answer", "citations", "trace"}`)
+	cmd.Flags().StringVar(&kind, "llm", "auto", "language model: auto (Ollama if running), ollama, openai, none (extractive)")
+	cmd.Flags().StringVar(&url, "llm-url", "", "server address (Ollama default http://localhost:11434)")
+	cmd.Flags().StringVar(&model, "llm-model", "", "model name (default: the first the server lists)")
+	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, args []string) error {
+		client, model, note := pickLLM(ctx, kind, url, model)
+		opt := vault.AskOptions{LLM: client, Model: model}
+		if !asJSON {
+			opt.OnDelta = func(s string) error { _, err := fmt.Fprint(a.stdout, s); return err }
+		}
+		ans, err := v.Ask(ctx, strings.Join(args, " "), opt)
+		if err != nil {
+			return err
+		}
+		if note != "" {
+			ans.Trace = append([]answer.Step{{Step: "llm", Detail: note}}, ans.Trace...)
+		}
+		if asJSON {
+			return a.printJSON(ans)
+		}
+		fmt.Fprintln(a.stdout)
+		if len(ans.Citations) > 0 {
+			fmt.Fprintln(a.stdout, "\nSources:")
+			for _, c := range ans.Citations {
+				where := c.Path
+				if c.Page > 0 {
+					where += fmt.Sprintf(" p. %d", c.Page)
+				}
+				fmt.Fprintf(a.stdout, "  [%d] %s — %s\n", c.N, c.Title, where)
+			}
+		}
+		if ans.Extractive && note != "" {
+			fmt.Fprintf(a.stderr, "(%s)\n", note)
+		}
+		return nil
+	})
+	return cmd
+}
+
+// pickLLM resolves --llm: a client and model, or nil with a note saying why
+// the answer is extractive.
+func pickLLM(ctx context.Context, kind, url, model string) (llm.Client, string, string) {
+	opts := llm.Options{BaseURL: url, APIKey: os.Getenv("HOARD_LLM_KEY")}
+	var c llm.Client
+	switch kind {
+	case "none":
+		return nil, "", "extractive answer (--llm none)"
+	case "openai":
+		if url == "" {
+			return nil, "", "extractive answer: --llm openai needs --llm-url"
+		}
+		c = llm.NewOpenAI(opts)
+	case "ollama":
+		c = llm.NewOllama(opts)
+	default:
+		o := llm.NewOllama(opts)
+		if !o.Detect(ctx) {
+			return nil, "", "extractive answer: no language model found (start Ollama, or use --llm openai --llm-url URL)"
+		}
+		c = o
+	}
+	if model == "" {
+		models, err := c.Models(ctx)
+		if err != nil || len(models) == 0 {
+			return nil, "", fmt.Sprintf("extractive answer: the %s server lists no model (%v)", c.Name(), err)
+		}
+		model = models[0]
+	}
+	return c, model, ""
+}
