@@ -48,7 +48,7 @@ func (a *app) benchCmd() *cobra.Command {
 	ingest.Flags().StringVar(&qrels, "qrels", "", "qrels TSV: only the queries it judges are run")
 	ingest.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	ingest.MarkFlagRequired("corpus")
-	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd())
+	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchAnswersCmd())
 	return cmd
 }
 
@@ -200,5 +200,37 @@ func (a *app) benchEmbedCmd() *cobra.Command {
 	cmd.MarkFlagRequired("model")
 	cmd.MarkFlagRequired("tokenizer")
 	cmd.MarkFlagRequired("corpus")
+	return cmd
+}
+
+func (a *app) benchAnswersCmd() *cobra.Command {
+	var dataset, split string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "answers --dataset DIR",
+		Short: "Extractive answers on questions with known answers (metadata.answer): how often the answer and its citations contain the gold answer",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ds, err := eval.LoadDataset(dataset, split)
+			if err != nil {
+				return err
+			}
+			defer ds.Close()
+			r, err := eval.Answers(cmd.Context(), ds)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.printJSON(r)
+			}
+			fmt.Fprintf(a.stdout, "%s: %d questions: gold answer in the answer %.3f, in the cited passages %.3f, nothing found %.3f; p50 %.1f ms, p95 %.1f ms\n",
+				r.Dataset, r.Questions, r.InAnswer, r.InCitations, r.Nothing, r.P50ms, r.P95ms)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dataset, "dataset", "", "BEIR dataset folder whose queries carry metadata.answer")
+	cmd.Flags().StringVar(&split, "split", "test", "qrels split")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.MarkFlagRequired("dataset")
 	return cmd
 }

@@ -20,8 +20,9 @@ import (
 
 // Query is one benchmark question.
 type Query struct {
-	ID   string
-	Text string
+	ID     string
+	Text   string
+	Answer string // metadata.answer, where the dataset gives one
 }
 
 // LoadQueries reads BEIR queries.jsonl ({"_id","text"}). When qrels is not
@@ -47,8 +48,11 @@ func LoadQueries(file, qrels string) ([]Query, error) {
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
 		var q struct {
-			ID   string `json:"_id"`
-			Text string `json:"text"`
+			ID       string `json:"_id"`
+			Text     string `json:"text"`
+			Metadata struct {
+				Answer any `json:"answer"`
+			} `json:"metadata"`
 		}
 		if strings.TrimSpace(sc.Text()) == "" {
 			continue
@@ -57,10 +61,25 @@ func LoadQueries(file, qrels string) ([]Query, error) {
 			return nil, fmt.Errorf("queries %s: %w", file, err)
 		}
 		if qrels == "" || keep[q.ID] {
-			out = append(out, Query{ID: q.ID, Text: q.Text})
+			out = append(out, Query{ID: q.ID, Text: q.Text, Answer: answerString(q.Metadata.Answer)})
 		}
 	}
 	return out, sc.Err()
+}
+
+// answerString reads metadata.answer: a string, or the first of a list.
+func answerString(v any) string {
+	switch a := v.(type) {
+	case string:
+		return a
+	case []any:
+		if len(a) > 0 {
+			if s, ok := a[0].(string); ok {
+				return s
+			}
+		}
+	}
+	return ""
 }
 
 // LoadQrels reads a BEIR qrels TSV (query-id, corpus-id, score), with or
