@@ -3,12 +3,11 @@ package eval
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/hoardvault/hoard/backend/entity"
+	"github.com/hoardvault/hoard/backend/search"
 	"github.com/hoardvault/hoard/backend/vault"
 )
 
@@ -39,19 +38,13 @@ func normAnswer(s string) string {
 // path on a fresh vault of the dataset's corpus.
 func Answers(ctx context.Context, ds *Dataset) (AnswerReport, error) {
 	r := AnswerReport{Dataset: ds.Name}
-	dir, err := os.MkdirTemp("", "hoard-answers-*")
+	sopt := search.DefaultOptions()
+	benchStages(&sopt)
+	v, done, err := freshVault(ctx, ds, vault.Options{Search: &sopt, Neural: vault.NeuralOptions{Embedder: "none", Reranker: "none"}})
 	if err != nil {
 		return r, err
 	}
-	defer os.RemoveAll(dir)
-	v, err := vault.Open(ctx, filepath.Join(dir, "vault"), vault.Options{Neural: vault.NeuralOptions{Embedder: "none", Reranker: "none"}})
-	if err != nil {
-		return r, err
-	}
-	defer v.Close()
-	if _, err := v.Add(ctx, []string{ds.Corpus}, vault.AddOptions{}); err != nil {
-		return r, err
-	}
+	defer done()
 	var lat []time.Duration
 	var inAns, inCit, nothing int
 	for _, q := range ds.Queries {

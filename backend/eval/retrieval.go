@@ -157,6 +157,33 @@ type RetrievalOptions struct {
 	Models             *models.Manager
 }
 
+// benchStages turns temporal decay off (benchmarks have no notion of age)
+// and lists the stages left on.
+func benchStages(o *search.Options) []string {
+	o.Stages[search.StageDecay] = false
+	return o.Enabled()
+}
+
+// freshVault ingests the dataset's corpus into a new temporary vault
+// through the normal ingestion path; done closes and removes it.
+func freshVault(ctx context.Context, ds *Dataset, opt vault.Options) (*vault.Vault, func(), error) {
+	dir, err := os.MkdirTemp("", "hoard-eval-*")
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := vault.Open(ctx, filepath.Join(dir, "vault"), opt)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	done := func() { v.Close(); os.RemoveAll(dir) }
+	if _, err := v.Add(ctx, []string{ds.Corpus}, vault.AddOptions{}); err != nil {
+		done()
+		return nil, nil, err
+	}
+	return v, done, nil
+}
+
 // Retrieval ingests the dataset's corpus into a fresh temporary vault through
 // the normal ingestion path, runs every query and scores the ranking.
 func Retrieval(ctx context.Context, ds *Dataset, opt RetrievalOptions) (RetrievalReport, error) {
@@ -164,18 +191,11 @@ func Retrieval(ctx context.Context, ds *Dataset, opt RetrievalOptions) (Retrieva
 		opt.Depth = 100
 	}
 	r := RetrievalReport{Dataset: ds.Name}
-	dir, err := os.MkdirTemp("", "hoard-eval-*")
-	if err != nil {
-		return r, err
-	}
-	defer os.RemoveAll(dir)
 	sopt, err := search.DefaultOptions().WithStages(opt.Stages)
 	if err != nil {
 		return r, err
 	}
-	// Benchmarks have no notion of age: decay stays off.
-	sopt.Stages[search.StageDecay] = false
-	r.Stages = sopt.Enabled()
+	r.Stages = benchStages(&sopt)
 	neural := vault.NeuralOptions{Models: opt.Models, Embedder: "none", Reranker: "none"}
 	if opt.Embedder != "" {
 		neural.Embedder = opt.Embedder
@@ -183,15 +203,12 @@ func Retrieval(ctx context.Context, ds *Dataset, opt RetrievalOptions) (Retrieva
 	if opt.Reranker != "" {
 		neural.Reranker = opt.Reranker
 	}
-	v, err := vault.Open(ctx, filepath.Join(dir, "vault"), vault.Options{Search: &sopt, Neural: neural})
+	start := time.Now()
+	v, done, err := freshVault(ctx, ds, vault.Options{Search: &sopt, Neural: neural})
 	if err != nil {
 		return r, err
 	}
-	defer v.Close()
-	start := time.Now()
-	if _, err := v.Add(ctx, []string{ds.Corpus}, vault.AddOptions{}); err != nil {
-		return r, err
-	}
+	defer done()
 	r.IngestSeconds = time.Since(start).Seconds()
 	st, err := v.Status(ctx)
 	if err != nil {
