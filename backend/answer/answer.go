@@ -10,11 +10,11 @@ import (
 	"math"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/hoardvault/hoard/backend/entity"
 	"github.com/hoardvault/hoard/backend/llm"
+	"github.com/hoardvault/hoard/backend/memory"
 	"github.com/hoardvault/hoard/backend/search"
 )
 
@@ -44,9 +44,12 @@ type Step struct {
 // Answer is what Ask returns.
 type Answer struct {
 	Answer     string     `json:"answer"`
+	Query      string     `json:"query,omitempty"` // the question as understood (a follow-up resolved)
 	Citations  []Citation `json:"citations"`
 	Trace      []Step     `json:"trace"`
 	Extractive bool       `json:"extractive"`
+	// Conversation is where the exchange was stored (0: not stored).
+	Conversation int64 `json:"conversation_id,omitempty"`
 }
 
 // Options tune Ask.
@@ -56,12 +59,20 @@ type Options struct {
 	Sources   int                // passages retrieved (default 6)
 	Sentences int                // sentences in an extractive answer (default 3)
 	OnDelta   func(string) error // streamed answer text
+	History   []Turn             // the conversation so far, oldest first
+	Memory    Memory             // the global memory, when the vault has one
+	Facts     Facts              // stored facts, when the vault has any
+	Depth     int                // sub-questions a model may ask (default 2)
 }
 
 // NothingFound is the answer when the vault has nothing on the question.
 const NothingFound = "I found nothing in your vault about that."
 
-// Ask answers a question from the vault.
+// Ask answers a question from the vault: a follow-up is first resolved
+// against the conversation; a request for a summary is answered from the
+// global memory; any other question gets passages from several searches
+// (the question, its clues), then a model's answer, hop by hop, or the
+// passages' best sentences.
 func Ask(ctx context.Context, s Searcher, question string, opt Options) (Answer, error) {
 	if opt.Sources <= 0 {
 		opt.Sources = 6
@@ -69,12 +80,29 @@ func Ask(ctx context.Context, s Searcher, question string, opt Options) (Answer,
 	if opt.Sentences <= 0 {
 		opt.Sentences = 3
 	}
+	if opt.Depth <= 0 {
+		opt.Depth = 2
+	}
 	var a Answer
-	hits, err := s.Search(ctx, search.Request{Query: question, Limit: opt.Sources})
+	q := question
+	if len(opt.History) > 0 {
+		var step Step
+		if q, step = resolve(ctx, opt, question); step.Step != "" {
+			a.Trace = append(a.Trace, step)
+		}
+	}
+	if topic := SummaryTopic(q); topic != "" {
+		got, err := summarize(ctx, s, opt, topic)
+		got.Query, got.Trace = q, append(a.Trace, got.Trace...)
+		return got, err
+	}
+	hits, steps, err := gather(ctx, s, opt, q)
 	if err != nil {
 		return a, err
 	}
-	a.Trace = append(a.Trace, Step{"search", fmt.Sprintf("%d passage(s) for %q", len(hits), question)})
+	a.Query = q
+	a.Trace = append(a.Trace, steps...)
+	a.Trace = append(a.Trace, Step{"search", fmt.Sprintf("%d passage(s) for %q", len(hits), q)})
 	for _, h := range hits {
 		if h.Via != "" {
 			a.Trace = append(a.Trace, Step{"hop", h.Title + ": " + h.Via})
@@ -85,9 +113,9 @@ func Ask(ctx context.Context, s Searcher, question string, opt Options) (Answer,
 		return a, emit(opt, a.Answer)
 	}
 	if opt.LLM != nil {
-		got, err := generate(ctx, opt, question, hits)
+		got, err := recursive(ctx, s, opt, q, hits)
 		if err == nil {
-			got.Trace = append(a.Trace, got.Trace...)
+			got.Query, got.Trace = q, append(a.Trace, got.Trace...)
 			return got, nil
 		}
 		if ctx.Err() != nil {
@@ -95,8 +123,8 @@ func Ask(ctx context.Context, s Searcher, question string, opt Options) (Answer,
 		}
 		a.Trace = append(a.Trace, Step{"llm", "unavailable, answering from the passages: " + err.Error()})
 	}
-	ext := extract(question, hits, opt.Sentences)
-	ext.Trace = append(a.Trace, ext.Trace...)
+	ext := extract(q, hits, opt.Sentences)
+	ext.Query, ext.Trace = q, append(a.Trace, ext.Trace...)
 	return ext, emit(opt, ext.Answer)
 }
 
@@ -111,75 +139,7 @@ func cite(n int, h search.Hit, text string) Citation {
 	return Citation{N: n, DocID: h.DocID, ChunkID: h.ChunkID, Title: h.Title, Path: h.Path, Page: h.Page, Text: text}
 }
 
-const systemPrompt = `You answer questions from the user's own documents. Use only the numbered sources below.
-After each statement, cite its source like [1] or [2][3]. If the sources do not answer the question, say that you do not know.
-Be brief.`
-
 var marker = regexp.MustCompile(`\[(\d+)\]`)
-
-// generate asks the language model, streaming its answer.
-func generate(ctx context.Context, opt Options, question string, hits []search.Hit) (Answer, error) {
-	var sb strings.Builder
-	for i, h := range hits {
-		where := h.Title
-		if h.Page > 0 {
-			where += fmt.Sprintf(", page %d", h.Page)
-		}
-		fmt.Fprintf(&sb, "[%d] %s\n%s\n\n", i+1, where, strings.TrimSpace(h.Text))
-	}
-	fmt.Fprintf(&sb, "Question: %s", question)
-	resp, err := opt.LLM.Chat(ctx, llm.Request{Model: opt.Model, Messages: []llm.Message{
-		{Role: "system", Content: systemPrompt}, {Role: "user", Content: sb.String()},
-	}}, opt.OnDelta)
-	if err != nil {
-		return Answer{}, err
-	}
-	a := Answer{Answer: strings.TrimSpace(resp.Text), Citations: []Citation{}}
-	a.Trace = append(a.Trace, Step{"llm", fmt.Sprintf("%s %s: %d prompt tokens, %d answer tokens", opt.LLM.Name(), resp.Model, resp.PromptTokens, resp.CompletionTokens)})
-	seen := map[int]bool{}
-	for _, m := range marker.FindAllStringSubmatch(a.Answer, -1) {
-		n, _ := strconv.Atoi(m[1])
-		if n >= 1 && n <= len(hits) && !seen[n] {
-			seen[n] = true
-			a.Citations = append(a.Citations, cite(n, hits[n-1], hits[n-1].Text))
-		}
-	}
-	sort.Slice(a.Citations, func(i, j int) bool { return a.Citations[i].N < a.Citations[j].N })
-	return a, nil
-}
-
-// sentenceEnd splits after . ! ? followed by a space and a capital or digit.
-var sentenceEnd = regexp.MustCompile(`([.!?])\s+`)
-
-func sentences(text string) []string {
-	var out []string
-	// A line break ends a sentence too: headings, list items, table rows.
-	for _, line := range strings.Split(text, "\n") {
-		out = append(out, lineSentences(line)...)
-	}
-	return out
-}
-
-func lineSentences(text string) []string {
-	var out []string
-	start := 0
-	for _, m := range sentenceEnd.FindAllStringIndex(text, -1) {
-		next := text[m[1]:]
-		if next == "" {
-			continue
-		}
-		r := next[0]
-		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r >= 0x80) {
-			continue // "e.g. the", "approx. 5" stay together
-		}
-		out = append(out, strings.TrimSpace(text[start:m[0]+1]))
-		start = m[1]
-	}
-	if rest := strings.TrimSpace(text[start:]); rest != "" {
-		out = append(out, rest)
-	}
-	return out
-}
 
 type sentence struct {
 	text  string
@@ -201,8 +161,9 @@ func extract(question string, hits []search.Hit, n int) Answer {
 	df := map[string]int{}
 	stemsOf := make([]map[string]bool, 0)
 	for hi, h := range hits {
-		for pos, st := range sentences(h.Text) {
-			if st == h.Title || st == h.Heading {
+		sents := memory.Sentences(h.Text)
+		for pos, st := range sents {
+			if (st == h.Title || st == h.Heading) && len(sents) > 1 {
 				continue // a heading line says what the passage is about, not the answer
 			}
 			set := map[string]bool{}

@@ -90,7 +90,7 @@ func (s *Searcher) prf(ctx context.Context, q Query, base []Candidate) (string, 
 		}
 		tf := map[string]int{}
 		for _, w := range ws {
-			if len(w) < 3 || stopWords[w] || extraStop[w] || isNumber(w) || qstems[stem(w)] {
+			if len(w) < 3 || stopWords[w] || extraStop[w] || IsNumber(w) || qstems[stem(w)] {
 				continue
 			}
 			tf[w]++
@@ -146,7 +146,8 @@ var extraStop = func() map[string]bool {
 	return m
 }()
 
-func isNumber(w string) bool {
+// IsNumber reports whether w is all ASCII digits.
+func IsNumber(w string) bool {
 	for _, r := range w {
 		if r < '0' || r > '9' {
 			return false

@@ -67,7 +67,11 @@ type Content struct {
 	// Note is shown with an indexed document that has something to say, such
 	// as "no text layer; OCR needed"; it is kept in the error column.
 	Note     string
-	Sections []Section
+	// Gist and Keyphrases are the document's entry in the global memory,
+	// written with it; without them a later pass writes them.
+	Gist       string
+	Keyphrases string
+	Sections   []Section
 	Chunks   []Chunk
 }
 
@@ -389,6 +393,12 @@ func insertParts(ctx context.Context, tx *sql.Tx, docID int64, c Content) error 
 	if err != nil {
 		return fmt.Errorf("index chunks: %w", err)
 	}
+	if c.Gist != "" {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO gists (document_id, gist, keyphrases, by_llm, updated_at) VALUES (?, ?, ?, 0, ?)`,
+			docID, c.Gist, c.Keyphrases, now()); err != nil {
+			return fmt.Errorf("gist: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -399,6 +409,7 @@ func deleteParts(ctx context.Context, tx *sql.Tx, docID int64) error {
 		`INSERT INTO chunks_fts (chunks_fts, rowid, title, heading, body) SELECT 'delete', id, title, heading, body FROM chunk_fts_source WHERE document_id = ?`,
 		`DELETE FROM chunks WHERE document_id = ?`,
 		`DELETE FROM sections WHERE document_id = ?`,
+		`DELETE FROM gists WHERE document_id = ?`, // written from the old text
 	}
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q, docID); err != nil {

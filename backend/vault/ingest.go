@@ -157,6 +157,9 @@ func (v *Vault) Add(ctx context.Context, paths []string, opt AddOptions) (Summar
 			opt.Progress(Progress{Done: i + 1, Total: len(jobs), Path: p.job.path, Outcome: outcome, Reason: reason})
 		}
 	}
+	if _, err := v.updateGists(ctx); err != nil {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("global memory incomplete: %v", err))
+	}
 	if v.embedding(ctx) {
 		n, err := v.embedPending(ctx, opt.EmbedProgress)
 		sum.Embedded = n
@@ -309,6 +312,7 @@ func (v *Vault) content(doc *extract.Document, p prepared) *store.Content {
 		Hash: p.hash, MediaType: doc.MediaType, Size: p.src.Size, MTime: p.src.MTime,
 		Title: doc.Title, Metadata: doc.Metadata, Text: doc.Text, Note: p.note,
 	}
+	c.Gist, c.Keyphrases = gistOf(doc.Title, doc.Text)
 	for _, s := range doc.Sections {
 		c.Sections = append(c.Sections, store.Section{Page: s.Page, Heading: joinHeading(s.Heading),
 			CharStart: conv.char(s.Start), CharEnd: conv.char(s.End)})

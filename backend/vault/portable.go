@@ -156,5 +156,7 @@ func (v *Vault) Import(ctx context.Context, file string) (ImportResult, error) {
 			}
 		}
 	}
-	return res, nil
+	v.bin.Invalidate()
+	_, err = v.updateGists(ctx)
+	return res, err
 }
