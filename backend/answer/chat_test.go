@@ -60,10 +60,10 @@ func chatVault(t *testing.T) *vault.Vault {
 	t.Helper()
 	src := t.TempDir()
 	notes := map[string]string{
-		"inception.md":   "# Inception\n\nInception is a 2010 science fiction film written and directed by Christopher Nolan. It follows a thief who steals secrets through dreams.\n",
-		"nolan.md":       "# Christopher Nolan\n\nChristopher Nolan is a British and American filmmaker. Nolan was born on 30 July 1970 in Westminster, London. His films include Memento and Interstellar.\n",
-		"dreams.md": "# Dream research\n\nLucid dreaming was studied in sleep laboratories at Stanford University in the 1980s.\n",
-		"curie.md":       "# Marie Curie\n\nMarie Curie was a physicist and chemist. She was born on 7 November 1867 in Warsaw. She won two Nobel Prizes.\n",
+		"inception.md": "# Inception\n\nInception is a 2010 science fiction film written and directed by Christopher Nolan. It follows a thief who steals secrets through dreams.\n",
+		"nolan.md":     "# Christopher Nolan\n\nChristopher Nolan is a British and American filmmaker. Nolan was born on 30 July 1970 in Westminster, London. His films include Memento and Interstellar.\n",
+		"dreams.md":    "# Dream research\n\nLucid dreaming was studied in sleep laboratories at Stanford University in the 1980s.\n",
+		"curie.md":     "# Marie Curie\n\nMarie Curie was a physicist and chemist. She was born on 7 November 1867 in Warsaw. She won two Nobel Prizes.\n",
 	}
 	for name, text := range notes {
 		if err := os.WriteFile(filepath.Join(src, name), []byte(text), 0o644); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,7 +16,8 @@ import (
 
 func (a *app) askCmd() *cobra.Command {
 	var asJSON bool
-	var kind, url, model string
+	var chat string
+	var lf llmFlags
 	cmd := &cobra.Command{
 		Use:   "ask [flags] QUESTION",
 		Short: "Answer a question from the vault, citing file, page and timestamp",
@@ -25,12 +27,22 @@ func (a *app) askCmd() *cobra.Command {
 		Args: cobra.MinimumNArgs(1),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"answer", "citations", "trace"}`)
-	cmd.Flags().StringVar(&kind, "llm", "auto", "language model: auto (Ollama if running), ollama, openai, none (extractive)")
-	cmd.Flags().StringVar(&url, "llm-url", "", "server address (Ollama default http://localhost:11434)")
-	cmd.Flags().StringVar(&model, "llm-model", "", "model name (default: the first the server lists)")
+	cmd.Flags().StringVar(&chat, "chat", "", `keep the exchange in a conversation: "new", or the id of one to continue (follow-ups are read against it)`)
+	lf.register(cmd)
 	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, args []string) error {
-		client, model, note := pickLLM(ctx, kind, url, model)
+		client, model, note := lf.pick(ctx)
 		opt := vault.AskOptions{LLM: client, Model: model}
+		switch chat {
+		case "":
+		case "new":
+			opt.NewConversation = true
+		default:
+			id, err := strconv.ParseInt(chat, 10, 64)
+			if err != nil {
+				return fmt.Errorf("--chat: %q is neither \"new\" nor a conversation id", chat)
+			}
+			opt.Conversation = id
+		}
 		if !asJSON {
 			opt.OnDelta = func(s string) error { _, err := fmt.Fprint(a.stdout, s); return err }
 		}
@@ -58,9 +70,32 @@ func (a *app) askCmd() *cobra.Command {
 		if ans.Extractive && note != "" {
 			fmt.Fprintf(a.stderr, "(%s)\n", note)
 		}
+		if ans.Conversation != 0 {
+			fmt.Fprintf(a.stderr, "(conversation %d: continue with --chat %d)\n", ans.Conversation, ans.Conversation)
+		}
 		return nil
 	})
 	return cmd
+}
+
+// llmFlags are the flags that choose a language model.
+type llmFlags struct{ kind, url, model string }
+
+func (f *llmFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.kind, "llm", "auto", "language model: auto (Ollama if running), ollama, openai, none (extractive)")
+	cmd.Flags().StringVar(&f.url, "llm-url", "", "server address (Ollama default http://localhost:11434)")
+	cmd.Flags().StringVar(&f.model, "llm-model", "", "model name (default: the first the server lists)")
+}
+
+func (f *llmFlags) pick(ctx context.Context) (llm.Client, string, string) {
+	return pickLLM(ctx, f.kind, f.url, f.model)
+}
+
+// askOptions picks the model for each question (a server started before
+// Ollama finds it once it runs).
+func (f *llmFlags) askOptions(ctx context.Context) vault.AskOptions {
+	c, m, _ := f.pick(ctx)
+	return vault.AskOptions{LLM: c, Model: m}
 }
 
 // pickLLM resolves --llm: a client and model, or nil with a note saying why

@@ -66,13 +66,13 @@ type Content struct {
 	Text      string
 	// Note is shown with an indexed document that has something to say, such
 	// as "no text layer; OCR needed"; it is kept in the error column.
-	Note     string
+	Note string
 	// Gist and Keyphrases are the document's entry in the global memory,
 	// written with it; without them a later pass writes them.
 	Gist       string
 	Keyphrases string
 	Sections   []Section
-	Chunks   []Chunk
+	Chunks     []Chunk
 }
 
 // Outcome says what an indexing call did.

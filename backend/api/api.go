@@ -1,0 +1,375 @@
+// Package api is Hoard's HTTP API: JSON, plus server-sent events for streamed
+// answers. The browser UI (under `hoard serve`), the desktop window (through
+// Wails' asset server) and agents (with a bearer token, or over MCP at /mcp)
+// all use it; every route goes through the vault facade.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/hoardvault/hoard/backend/mcpserver"
+	"github.com/hoardvault/hoard/backend/search"
+	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/vault"
+)
+
+// Options configure the API.
+type Options struct {
+	// Token is required from every client but the desktop window (Trusted);
+	// the browser UI gets a session cookie by opening /?token=TOKEN once.
+	Token   string
+	Trusted bool // the desktop window: requests never leave the process
+	// AllowHosts are host names besides loopback the server answers to (when
+	// the user makes it listen beyond this machine).
+	AllowHosts []string
+	// Ask picks how questions are answered (a language model or none).
+	Ask func(ctx context.Context) vault.AskOptions
+	// UI serves the frontend's files; nil shows a short page instead.
+	UI      http.Handler
+	Logger  *slog.Logger
+	Version string
+}
+
+// Server is the API over one vault.
+type Server struct {
+	v       *vault.Vault
+	opt     Options
+	hosts   map[string]bool
+	session string
+	log     *slog.Logger
+}
+
+// New builds the API. Without a token and not trusted, one is made; Token
+// says which.
+func New(v *vault.Vault, opt Options) *Server {
+	if opt.Token == "" && !opt.Trusted {
+		opt.Token = NewToken()
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	s := &Server{v: v, opt: opt, hosts: map[string]bool{}, session: NewToken(), log: opt.Logger}
+	for _, h := range opt.AllowHosts {
+		s.hosts[hostOnly(h)] = true
+	}
+	return s
+}
+
+// Token is the bearer token clients must send.
+func (s *Server) Token() string { return s.opt.Token }
+
+// Handler routes every request, behind the Host, Origin and token checks.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/status", s.status)
+	mux.HandleFunc("GET /api/documents", s.documents)
+	mux.HandleFunc("POST /api/documents", s.upload)
+	mux.HandleFunc("GET /api/documents/{id}", s.document)
+	mux.HandleFunc("DELETE /api/documents/{id}", s.deleteDocument)
+	mux.HandleFunc("GET /api/search", s.search)
+	mux.HandleFunc("POST /api/ask", s.ask)
+	mux.HandleFunc("GET /api/conversations", s.conversations)
+	mux.HandleFunc("GET /api/conversations/{id}", s.conversation)
+	mux.HandleFunc("PATCH /api/conversations/{id}", s.renameConversation)
+	mux.HandleFunc("DELETE /api/conversations/{id}", s.deleteConversation)
+	mux.HandleFunc("GET /api/memories", s.memories)
+	mux.HandleFunc("POST /api/memories", s.remember)
+	mux.HandleFunc("PUT /api/memories/{id}", s.updateMemory)
+	mux.HandleFunc("DELETE /api/memories/{id}", s.forget)
+	mux.HandleFunc("GET /api/memory", s.globalMemory)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
+	})
+	mcpSrv := mcpserver.New(s.v, mcpserver.Options{Version: s.opt.Version, Ask: s.opt.Ask})
+	// Host and Origin are checked by guard, for every route alike.
+	mux.Handle("/mcp", mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return mcpSrv },
+		&mcp.StreamableHTTPOptions{DisableLocalhostProtection: true, Logger: s.log}))
+	mux.HandleFunc("/", s.ui)
+	return s.guard(mux)
+}
+
+func (s *Server) ui(w http.ResponseWriter, r *http.Request) {
+	if s.signIn(w, r) {
+		return
+	}
+	if s.opt.UI != nil {
+		s.opt.UI.ServeHTTP(w, r)
+		return
+	}
+	if r.URL.Path != "/" {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>Hoard</title>
+<p>Hoard's API is running. Open the address <code>hoard serve</code> printed (it carries the access token),
+or send <code>Authorization: Bearer TOKEN</code> to <code>/api/…</code>; agents can use MCP at <code>/mcp</code>.</p>`)
+}
+
+// errorBody is every error's shape.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, errorBody{Error: msg})
+}
+
+// fail maps an error to a status: unknown ids are 404, bad input 400.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, errBadRequest):
+		writeError(w, http.StatusBadRequest, err.Error())
+	case r.Context().Err() != nil:
+		return // the client went away
+	default:
+		s.log.Error("api", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusInternalServerError, err.Error())
+	}
+}
+
+var errBadRequest = errors.New("bad request")
+
+func badRequest(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errBadRequest, fmt.Sprintf(format, args...))
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badRequest("%q is not an id", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// intParam reads a query parameter, with a default and an upper bound.
+func intParam(r *http.Request, name string, def, maxV int) (int, error) {
+	raw := r.URL.Query().Get(name)
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 0 {
+		return 0, badRequest("%s must be a number ≥ 0", name)
+	}
+	return min(n, maxV), nil
+}
+
+func decode(r *http.Request, v any) error {
+	if err := json.NewDecoder(io.LimitReader(r.Body, 4<<20)).Decode(v); err != nil {
+		return badRequest("body: %v", err)
+	}
+	return nil
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	st, err := s.v.Status(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// Page is a paginated list.
+type Page[T any] struct {
+	Items  []T `json:"items"`
+	Total  int `json:"total"`
+	Offset int `json:"offset"`
+	Limit  int `json:"limit"`
+}
+
+func (s *Server) paging(r *http.Request) (limit, offset int, err error) {
+	if limit, err = intParam(r, "limit", 100, 1000); err != nil {
+		return
+	}
+	offset, err = intParam(r, "offset", 0, 1<<31-1)
+	return
+}
+
+func (s *Server) documents(w http.ResponseWriter, r *http.Request) {
+	limit, offset, err := s.paging(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	docs, total, err := s.v.Documents(r.Context(), store.ListOptions{Collection: q.Get("collection"), Status: q.Get("status"), Limit: limit, Offset: offset})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if docs == nil {
+		docs = []store.DocumentInfo{}
+	}
+	writeJSON(w, http.StatusOK, Page[store.DocumentInfo]{Items: docs, Total: total, Offset: offset, Limit: limit})
+}
+
+// DocumentDetail is a document with its chunks.
+type DocumentDetail struct {
+	store.DocumentInfo
+	Chunks []store.Chunk `json:"chunks"`
+}
+
+func (s *Server) document(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d, err := s.v.Document(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	chunks, err := s.v.Chunks(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if chunks == nil {
+		chunks = []store.Chunk{}
+	}
+	writeJSON(w, http.StatusOK, DocumentDetail{DocumentInfo: d, Chunks: chunks})
+}
+
+func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request) {
+	s.withID(w, r, func(id int64) error { return s.v.Remove(r.Context(), strconv.FormatInt(id, 10)) })
+}
+
+// withID runs an action on the id in the path; success is 204 No Content.
+func (s *Server) withID(w http.ResponseWriter, r *http.Request, act func(id int64) error) {
+	id, err := pathID(r)
+	if err == nil {
+		err = act(id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// maxUpload bounds one upload request.
+const maxUpload = 1 << 30
+
+// upload stores files sent from the browser (multipart field "file") in the
+// vault's uploads folder and indexes them.
+func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		s.fail(w, r, badRequest("send files as multipart/form-data: %v", err))
+		return
+	}
+	dir := filepath.Join(s.v.Dir(), "uploads", time.Now().UTC().Format("2006-01-02"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var paths []string
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			s.fail(w, r, badRequest("upload: %v", err))
+			return
+		}
+		name := filepath.Base(filepath.Clean("/" + part.FileName()))
+		if part.FormName() != "file" || name == "/" || name == "." {
+			part.Close()
+			continue
+		}
+		p, err := saveUpload(dir, name, part)
+		part.Close()
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		paths = append(paths, p)
+	}
+	if len(paths) == 0 {
+		s.fail(w, r, badRequest("no file in the upload (field \"file\")"))
+		return
+	}
+	sum, err := s.v.Add(r.Context(), paths, vault.AddOptions{Collection: r.URL.Query().Get("collection")})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sum)
+}
+
+// saveUpload writes one file, never over another: "a.pdf" becomes
+// "a (2).pdf" when the name is taken.
+func saveUpload(dir, name string, src io.Reader) (string, error) {
+	ext := filepath.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	for i := 1; ; i++ {
+		p := filepath.Join(dir, name)
+		if i > 1 {
+			p = filepath.Join(dir, fmt.Sprintf("%s (%d)%s", stem, i, ext))
+		}
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("save upload: %w", err)
+		}
+		_, err = io.Copy(f, io.LimitReader(src, maxUpload))
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(p)
+			return "", fmt.Errorf("save upload %s: %w", name, err)
+		}
+		return p, nil
+	}
+}
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query().Get("q")
+	limit, err := intParam(r, "limit", 20, 200)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	hits := []search.Hit{}
+	if strings.TrimSpace(q) != "" {
+		req := search.Request{Query: q, Limit: limit}
+		if c := r.URL.Query().Get("collection"); c != "" {
+			req.Filter.Collection = c
+		}
+		if hits, err = s.v.Search(r.Context(), req); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"query": q, "hits": hits})
+}

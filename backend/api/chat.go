@@ -1,0 +1,206 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/vault"
+)
+
+// AskRequest is the body of POST /api/ask.
+type AskRequest struct {
+	Question string `json:"question"`
+	// Conversation continues a conversation; 0 with NewConversation starts
+	// one (the reply says its id); 0 alone answers without storing.
+	Conversation    int64 `json:"conversation_id"`
+	NewConversation bool  `json:"new_conversation"`
+	Stream          bool  `json:"stream"`
+}
+
+// ask answers a question. With stream (or Accept: text/event-stream) the
+// reply is server-sent events: "delta" events carry the answer's text as it
+// is written ({"text"}), then one "answer" event carries the whole answer
+// with citations and trace, or an "error" event says what went wrong.
+func (s *Server) ask(w http.ResponseWriter, r *http.Request) {
+	var req AskRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if strings.TrimSpace(req.Question) == "" {
+		s.fail(w, r, badRequest("question is empty"))
+		return
+	}
+	var opt vault.AskOptions
+	if s.opt.Ask != nil {
+		opt = s.opt.Ask(r.Context())
+	}
+	opt.Conversation, opt.NewConversation = req.Conversation, req.NewConversation
+	stream := req.Stream || strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+	if !stream {
+		a, err := s.v.Ask(r.Context(), req.Question, opt)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, a)
+		return
+	}
+	flusher, _ := w.(http.Flusher)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	send := func(event string, v any) error {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
+			return err
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+		return nil
+	}
+	opt.OnDelta = func(text string) error { return send("delta", map[string]string{"text": text}) }
+	a, err := s.v.Ask(r.Context(), req.Question, opt)
+	if err != nil {
+		send("error", errorBody{Error: err.Error()})
+		return
+	}
+	send("answer", a)
+}
+
+func (s *Server) conversations(w http.ResponseWriter, r *http.Request) {
+	limit, offset, err := s.paging(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cs, err := s.v.Conversations(r.Context(), limit, offset)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": cs})
+}
+
+// ConversationDetail is a conversation with its messages.
+type ConversationDetail struct {
+	store.Conversation
+	Messages []vault.ChatMessage `json:"messages"`
+}
+
+func (s *Server) conversation(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, msgs, err := s.v.Conversation(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ConversationDetail{c, msgs})
+}
+
+func (s *Server) renameConversation(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Title string `json:"title"`
+	}
+	id, err := pathID(r)
+	if err == nil {
+		err = decode(r, &body)
+	}
+	if err == nil {
+		err = s.v.RenameConversation(r.Context(), id, body.Title)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) deleteConversation(w http.ResponseWriter, r *http.Request) {
+	s.withID(w, r, func(id int64) error { return s.v.DeleteConversation(r.Context(), id) })
+}
+
+// Note is the body of POST /api/memories and PUT /api/memories/{id}.
+type Note struct {
+	Title string `json:"title"`
+	Text  string `json:"text"`
+}
+
+func (s *Server) memories(w http.ResponseWriter, r *http.Request) {
+	limit, offset, err := s.paging(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	docs, total, err := s.v.Memories(r.Context(), limit, offset)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if docs == nil {
+		docs = []store.DocumentInfo{}
+	}
+	writeJSON(w, http.StatusOK, Page[store.DocumentInfo]{Items: docs, Total: total, Offset: offset, Limit: limit})
+}
+
+func (s *Server) remember(w http.ResponseWriter, r *http.Request) {
+	var n Note
+	if err := decode(r, &n); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if strings.TrimSpace(n.Text) == "" {
+		s.fail(w, r, badRequest("text is empty"))
+		return
+	}
+	id, err := s.v.Remember(r.Context(), n.Title, n.Text)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]int64{"id": id})
+}
+
+func (s *Server) updateMemory(w http.ResponseWriter, r *http.Request) {
+	var n Note
+	id, err := pathID(r)
+	if err == nil {
+		err = decode(r, &n)
+	}
+	if err == nil && strings.TrimSpace(n.Text) == "" {
+		err = badRequest("text is empty")
+	}
+	if err == nil {
+		err = s.v.UpdateMemory(r.Context(), id, n.Title, n.Text)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) forget(w http.ResponseWriter, r *http.Request) {
+	s.withID(w, r, func(id int64) error { return s.v.Forget(r.Context(), id) })
+}
+
+func (s *Server) globalMemory(w http.ResponseWriter, r *http.Request) {
+	m, err := s.v.Memory(r.Context(), r.URL.Query().Get("gists") == "1")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}

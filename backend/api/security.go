@@ -1,0 +1,116 @@
+package api
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// SessionCookie carries the browser UI's access after it was opened with
+// the token link that `hoard serve` prints.
+const SessionCookie = "hoard_session"
+
+// NewToken makes a random access token.
+func NewToken() string {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported systems
+	}
+	return hex.EncodeToString(b)
+}
+
+// loopbackHosts are the names a local server answers to.
+var loopbackHosts = map[string]bool{"localhost": true, "127.0.0.1": true, "::1": true}
+
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return strings.ToLower(h)
+	}
+	return strings.ToLower(strings.Trim(hostport, "[]"))
+}
+
+// allowedHost: loopback names and the hosts the user allowed. A Host header
+// naming anything else is a DNS-rebinding attempt (an attacker's name
+// resolved to 127.0.0.1), so it is refused.
+func (s *Server) allowedHost(h string) bool {
+	h = hostOnly(h)
+	return loopbackHosts[h] || s.hosts[h]
+}
+
+// allowedOrigin: no Origin (not a browser, or a same-origin GET), or an
+// origin on an allowed host, or the desktop webview's.
+func (s *Server) allowedOrigin(origin string) bool {
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if u.Scheme == "wails" {
+		return s.opt.Trusted
+	}
+	return (u.Scheme == "http" || u.Scheme == "https") && s.allowedHost(u.Host)
+}
+
+func (s *Server) hasToken(r *http.Request) bool {
+	if s.opt.Trusted {
+		return true
+	}
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && equal(strings.TrimSpace(tok), s.opt.Token) {
+		return true
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil && equal(c.Value, s.session) {
+		return true
+	}
+	return false
+}
+
+func equal(a, b string) bool {
+	return b != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// guard applies the checks to every request: Host, Origin and (outside the
+// desktop app) the token.
+func (s *Server) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.opt.Trusted && !s.allowedHost(r.Host) {
+			writeError(w, http.StatusForbidden, "host "+r.Host+" is not allowed (start hoard serve with --allow-host to add it)")
+			return
+		}
+		if !s.allowedOrigin(r.Header.Get("Origin")) || r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+			writeError(w, http.StatusForbidden, "cross-origin requests are not allowed")
+			return
+		}
+		if r.URL.Path == "/" || !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/mcp" {
+			next.ServeHTTP(w, r) // the UI's files; the page itself signs in with the token link
+			return
+		}
+		if !s.hasToken(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="hoard"`)
+			writeError(w, http.StatusUnauthorized, "a bearer token is required (hoard serve prints it)")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// signIn turns the token link into a session cookie for the browser UI and
+// sends it on without the token in its address.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request) bool {
+	tok := r.URL.Query().Get("token")
+	if tok == "" || !equal(tok, s.opt.Token) {
+		return false
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: s.session, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	q := r.URL.Query()
+	q.Del("token")
+	u := *r.URL
+	u.RawQuery = q.Encode()
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+	return true
+}

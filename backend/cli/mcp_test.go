@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// `hoard mcp` in its own process, spoken to over its stdin and stdout:
+// initialize, tools/list, tools/call search and get_document.
+func TestMCPOverStdio(t *testing.T) {
+	vdir, src := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(src, "tea.md"), []byte("# Tea\n\nGreen tea is made from the steamed leaves of Camellia sinensis.\n"), 0o644)
+	mustRun(t, "--vault", vdir, "add", src)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
+	cmd.Env = append(os.Environ(), "HOARD_CRASH_CHILD="+strings.Join([]string{"--vault", vdir, "mcp", "--llm", "none"}, "\x1f"))
+	ctx := context.Background()
+	client := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil)
+	cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	if info := cs.InitializeResult(); info == nil || info.ServerInfo.Name != "hoard" {
+		t.Fatalf("initialize: %+v", info)
+	}
+	tools, err := cs.ListTools(ctx, nil)
+	if err != nil || len(tools.Tools) != 5 {
+		t.Fatalf("tools/list: %+v %v", tools, err)
+	}
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "search", Arguments: map[string]any{"query": "steamed leaves", "limit": 3}})
+	if err != nil || res.IsError {
+		t.Fatalf("tools/call search: %+v %v", res, err)
+	}
+	out := res.StructuredContent.(map[string]any)["results"].([]any)
+	hit := out[0].(map[string]any)
+	if len(out) != 1 || hit["title"] != "Tea" || !strings.HasSuffix(hit["path"].(string), "tea.md") {
+		t.Fatalf("search results %+v", out)
+	}
+	res, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "get_document", Arguments: map[string]any{"doc_id": hit["doc_id"]}})
+	if err != nil || res.IsError || !strings.Contains(res.Content[0].(*mcp.TextContent).Text, "Camellia sinensis") {
+		t.Fatalf("get_document: %+v %v", res, err)
+	}
+	res, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "get_document", Arguments: map[string]any{"doc_id": 999}})
+	if err != nil || !res.IsError {
+		t.Fatalf("get_document of a missing id: %+v %v", res, err)
+	}
+	res, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "ask", Arguments: map[string]any{"question": "What is green tea made from?"}})
+	if err != nil || res.IsError || !strings.Contains(res.Content[0].(*mcp.TextContent).Text, "Camellia sinensis") {
+		t.Fatalf("ask: %+v %v", res, err)
+	}
+}
+
+// Conversations and memories from the command line.
+func TestChatAndMemoryCommands(t *testing.T) {
+	vdir, src := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(src, "tea.md"), []byte("# Tea\n\nGreen tea is made from the steamed leaves of Camellia sinensis.\n"), 0o644)
+	mustRun(t, "--vault", vdir, "add", src)
+	mustRun(t, "--vault", vdir, "ask", "--llm", "none", "--chat", "new", "What is green tea made from?")
+	if out := mustRun(t, "--vault", vdir, "chats"); !strings.Contains(out, "2 messages  What is green tea made from?") {
+		t.Fatalf("chats: %q", out)
+	}
+	mustRun(t, "--vault", vdir, "ask", "--llm", "none", "--chat", "1", "How is it processed?")
+	if out := mustRun(t, "--vault", vdir, "chats", "show", "1"); strings.Count(out, "assistant:") != 2 {
+		t.Fatalf("chats show: %q", out)
+	}
+	if _, err := run(t, "--vault", vdir, "ask", "--chat", "x", "hi"); err == nil {
+		t.Error("--chat x accepted")
+	}
+	if out := mustRun(t, "--vault", vdir, "remember", "Buy", "more", "sencha", "on", "Friday."); !strings.Contains(out, "remembered as document") {
+		t.Fatalf("remember: %q", out)
+	}
+	out := mustRun(t, "--vault", vdir, "memories")
+	if !strings.Contains(out, "Buy more sencha on Friday.") {
+		t.Fatalf("memories: %q", out)
+	}
+	id := strings.Fields(out)[0]
+	if out := mustRun(t, "--vault", vdir, "search", "sencha"); !strings.Contains(out, "Buy more sencha") {
+		t.Fatalf("search for the memory: %q", out)
+	}
+	mustRun(t, "--vault", vdir, "memories", "forget", id)
+	if out := mustRun(t, "--vault", vdir, "memories"); strings.TrimSpace(out) != "" {
+		t.Fatalf("after forget: %q", out)
+	}
+	if out := mustRun(t, "--vault", vdir, "memory"); !strings.Contains(out, "1 documents, 0 gists by a language model") {
+		t.Fatalf("memory: %q", out)
+	}
+	if _, err := run(t, "--vault", vdir, "memory", "--build", "--llm", "none"); err == nil {
+		t.Error("memory --build without a model did not fail")
+	}
+}
