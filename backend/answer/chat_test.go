@@ -341,3 +341,34 @@ func TestMemories(t *testing.T) {
 		t.Error("an empty memory was stored")
 	}
 }
+
+// With a model, a follow-up is rewritten by it into a standalone question,
+// from the stored conversation.
+func TestFollowUpRewrittenByModel(t *testing.T) {
+	v := chatVault(t)
+	ctx := context.Background()
+	var s scripted
+	c := s.server(t, func(sys, user string) string {
+		if strings.HasPrefix(sys, "Rewrite the user's last question") {
+			if strings.Contains(user, "User: Who directed Inception?") && strings.HasSuffix(user, "User: When was he born?\n\nRewritten question:") {
+				return "When was Christopher Nolan born?"
+			}
+			return "unexpected prompt"
+		}
+		if strings.Contains(sys, "search queries") {
+			return ""
+		}
+		return "Christopher Nolan was born on 30 July 1970 [1]."
+	})
+	first, err := v.Ask(ctx, "Who directed Inception?", vault.AskOptions{LLM: c, Model: "m", NewConversation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := v.Ask(ctx, "When was he born?", vault.AskOptions{LLM: c, Model: "m", Conversation: first.Conversation})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Query != "When was Christopher Nolan born?" || a.Trace[0].Step != "follow-up" || !strings.Contains(a.Trace[0].Detail, "rewritten by the model") {
+		t.Fatalf("query %q, trace %+v", a.Query, a.Trace)
+	}
+}

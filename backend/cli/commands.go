@@ -19,7 +19,8 @@ import (
 
 func (a *app) addCmd() *cobra.Command {
 	var collection string
-	var asJSON bool
+	var asJSON, facts bool
+	var lf llmFlags
 	cmd := &cobra.Command{
 		Use:   "add PATH...",
 		Short: "Index files and folders (folders recursively; a BEIR corpus.jsonl as one document per record)",
@@ -27,7 +28,16 @@ func (a *app) addCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&collection, "collection", store.DefaultCollection, "collection to add to")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
+	cmd.Flags().BoolVar(&facts, "facts", false, "then have a language model read atomic facts from the new passages (see hoard memory)")
+	lf.register(cmd)
 	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, args []string) error {
+		if facts {
+			defer func() {
+				if err := a.readFacts(ctx, v, &lf); err != nil {
+					fmt.Fprintf(a.stderr, "facts: %v\n", err)
+				}
+			}()
+		}
 		var bar *progressbar.ProgressBar
 		showBar := isTerminal(a.stderr) && !asJSON
 		progress := func(p vault.Progress) {

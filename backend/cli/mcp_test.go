@@ -2,6 +2,10 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -87,10 +91,37 @@ func TestChatAndMemoryCommands(t *testing.T) {
 	if out := mustRun(t, "--vault", vdir, "memories"); strings.TrimSpace(out) != "" {
 		t.Fatalf("after forget: %q", out)
 	}
-	if out := mustRun(t, "--vault", vdir, "memory"); !strings.Contains(out, "1 documents, 0 gists by a language model") {
+	if out := mustRun(t, "--vault", vdir, "memory"); !strings.Contains(out, "1 documents, 0 gists by a language model, 0 facts (1 passages not read)") {
 		t.Fatalf("memory: %q", out)
 	}
 	if _, err := run(t, "--vault", vdir, "memory", "--build", "--llm", "none"); err == nil {
 		t.Error("memory --build without a model did not fail")
+	}
+}
+
+// hoard add --facts: a language model (a local server speaking the OpenAI
+// protocol) reads facts from the new passages as they are indexed.
+func TestAddWithFacts(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/models" {
+			io.WriteString(w, `{"data":[{"id":"m"}]}`)
+			return
+		}
+		b, _ := json.Marshal(map[string]any{"choices": []any{map[string]any{"message": map[string]string{"role": "assistant",
+			"content": "Green tea | made from | Camellia sinensis\nGreen tea | processed by | steaming"}}}})
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(b)
+	}))
+	defer srv.Close()
+	vdir, src := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(src, "tea.md"), []byte("# Tea\n\nGreen tea is made from the steamed leaves of Camellia sinensis.\n"), 0o644)
+	mustRun(t, "--vault", vdir, "add", "--facts", "--llm", "openai", "--llm-url", srv.URL, src)
+	out := mustRun(t, "--vault", vdir, "memory", "--json")
+	var m struct {
+		Facts  int `json:"facts"`
+		Unread int `json:"passages_unread"`
+	}
+	if err := json.Unmarshal([]byte(out), &m); err != nil || m.Facts != 2 || m.Unread != 0 {
+		t.Fatalf("memory after add --facts: %s", out)
 	}
 }

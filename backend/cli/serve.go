@@ -168,11 +168,7 @@ func (a *app) memoryCmd() *cobra.Command {
 				}
 			}
 			if facts {
-				p, err := v.ExtractFacts(ctx, c, model, func(p vault.FactProgress) {
-					fmt.Fprintf(a.stderr, "\rpassages read %d, facts %d", p.Chunks, p.Facts)
-				})
-				fmt.Fprintf(a.stderr, "\n%d fact(s) from %d passage(s)\n", p.Facts, p.Chunks)
-				if err != nil {
+				if err := a.readFacts(ctx, v, &lf); err != nil {
 					return err
 				}
 			}
@@ -184,7 +180,7 @@ func (a *app) memoryCmd() *cobra.Command {
 		if asJSON {
 			return a.printJSON(m)
 		}
-		fmt.Fprintf(a.stdout, "%d documents, %d gists by a language model\n", m.Documents, m.ByLLM)
+		fmt.Fprintf(a.stdout, "%d documents, %d gists by a language model, %d facts (%d passages not read)\n", m.Documents, m.ByLLM, m.Facts, m.Unread)
 		if m.Overview != "" {
 			fmt.Fprintf(a.stdout, "\n%s\n", m.Overview)
 		}
@@ -239,4 +235,18 @@ func (a *app) chatsCmd() *cobra.Command {
 		return nil
 	})
 	return cmd
+}
+
+// readFacts has the chosen language model read facts from every passage not
+// read yet.
+func (a *app) readFacts(ctx context.Context, v *vault.Vault, lf *llmFlags) error {
+	c, model, note := lf.pick(ctx)
+	if c == nil {
+		return errors.New(note)
+	}
+	p, err := v.ExtractFacts(ctx, c, model, func(p vault.FactProgress) {
+		fmt.Fprintf(a.stderr, "\rpassages read %d, facts %d", p.Chunks, p.Facts)
+	})
+	fmt.Fprintf(a.stderr, "\n%d fact(s) from %d passage(s) by %s\n", p.Facts, p.Chunks, model)
+	return err
 }

@@ -71,7 +71,9 @@ type GlobalMemory struct {
 	Overview   string       `json:"overview"` // by the model, when it was built with one
 	Documents  int          `json:"documents"`
 	ByLLM      int          `json:"gists_by_llm"`
-	Keyphrases []string     `json:"keyphrases"` // the vault's most common topics
+	Keyphrases []string     `json:"keyphrases"`      // the vault's most common topics
+	Facts      int          `json:"facts"`           // read by a model
+	Unread     int          `json:"passages_unread"` // passages no model has read facts from
 	Gists      []store.Gist `json:"gists,omitempty"`
 }
 
@@ -91,6 +93,9 @@ func (v *Vault) Memory(ctx context.Context, withGists bool) (GlobalMemory, error
 		if g.ByLLM {
 			m.ByLLM++
 		}
+	}
+	if m.Facts, _, m.Unread, err = v.store.FactCounts(ctx); err != nil {
+		return m, err
 	}
 	if m.Overview, err = v.store.Setting(ctx, overviewKey); err != nil {
 		return m, err
