@@ -80,6 +80,9 @@ const (
 	FormatDOCX     Format = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 	FormatODT      Format = "application/vnd.oasis.opendocument.text"
 	FormatEPUB     Format = "application/epub+zip"
+	FormatPNG      Format = "image/png"
+	FormatJPEG     Format = "image/jpeg"
+	FormatTIFF     Format = "image/tiff"
 )
 
 // Extensions of files a folder walk picks up. Anything else in a folder is
@@ -88,6 +91,7 @@ var knownExt = map[string]bool{
 	".txt": true, ".text": true, ".md": true, ".markdown": true, ".mdown": true, ".mkd": true,
 	".html": true, ".htm": true, ".xhtml": true, ".pdf": true, ".docx": true, ".odt": true, ".epub": true,
 	".rst": true, ".org": true, ".csv": true, ".tsv": true, ".log": true, ".json": true, ".jsonl": true,
+	".png": true, ".jpg": true, ".jpeg": true, ".tif": true, ".tiff": true,
 }
 
 var textExt = map[string]bool{
@@ -113,6 +117,12 @@ func Detect(name string, data []byte) (Format, error) {
 		return FormatPDF, nil
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
 		return detectZip(data)
+	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		return FormatPNG, nil
+	case bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}):
+		return FormatJPEG, nil
+	case bytes.HasPrefix(data, []byte("II*\x00")) || bytes.HasPrefix(data, []byte("MM\x00*")):
+		return FormatTIFF, nil
 	}
 	sniff := http.DetectContentType(data)
 	textual := strings.HasPrefix(sniff, "text/") || looksLikeText(head)
@@ -171,7 +181,20 @@ func NewRegistry(l Limits) *Registry {
 		FormatDOCX:     docxExtractor{zl},
 		FormatODT:      odtExtractor{zl},
 		FormatEPUB:     epubExtractor{zl},
+		FormatPNG:      imageExtractor{},
+		FormatJPEG:     imageExtractor{},
+		FormatTIFF:     imageExtractor{},
 	}}
+}
+
+// WithOCR has scanned PDF pages and images read by OCR. It is set up once,
+// before the registry is used.
+func (r *Registry) WithOCR(o *OCR) *Registry {
+	r.extractors[FormatPDF] = pdfExtractor{ocr: o}
+	for _, f := range []Format{FormatPNG, FormatJPEG, FormatTIFF} {
+		r.extractors[f] = imageExtractor{ocr: o}
+	}
+	return r
 }
 
 // Limits returns the registry's limits.

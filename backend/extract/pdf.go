@@ -14,14 +14,17 @@ import (
 	"github.com/gen2brain/go-fitz"
 )
 
-type pdfExtractor struct{}
+type pdfExtractor struct{ ocr *OCR }
+
+// maxOCRPages bounds the pages of one PDF read by OCR (seconds each).
+const maxOCRPages = 2000
 
 // Extract reads a PDF page by page with MuPDF. MuPDF orders text blocks the
 // way they are read (two columns come out column by column). Pages whose
 // text looks undecodable (CID fonts without a Unicode map, which the bundled
 // MuPDF lacks for CJK) are read again with poppler's pdftotext when that is
 // installed, and the more plausible text wins.
-func (pdfExtractor) Extract(ctx context.Context, name string, data []byte) (*Document, error) {
+func (e pdfExtractor) Extract(ctx context.Context, name string, data []byte) (*Document, error) {
 	pages, meta, err := mupdfPages(data)
 	if err != nil {
 		return nil, err
@@ -34,6 +37,10 @@ func (pdfExtractor) Extract(ctx context.Context, name string, data []byte) (*Doc
 				}
 			}
 		}
+	}
+	ocred, err := e.readScans(ctx, data, pages)
+	if err != nil {
+		return nil, err
 	}
 	var b builder
 	var empty []int
@@ -61,12 +68,60 @@ func (pdfExtractor) Extract(ctx context.Context, name string, data []byte) (*Doc
 		return nil, fmt.Errorf("%w: the PDF has no pages", ErrCorrupt)
 	}
 	if strings.TrimSpace(doc.Text) == "" {
-		return nil, ErrNoText
+		if e.ocr == nil {
+			return nil, fmt.Errorf("%w: %w", ErrNoText, ErrNoOCR)
+		}
+		return nil, fmt.Errorf("%w: OCR found no text either", ErrNoText)
 	}
 	if len(empty) > 0 {
 		doc.Metadata["pages_without_text"] = empty
 	}
+	if len(ocred) > 0 {
+		doc.Metadata["ocr_pages"] = ocred
+	}
 	return doc, nil
+}
+
+// readScans reads the pages without a text layer (scans) with OCR, in place;
+// it returns their numbers. A page OCR fails on stays empty; a cancelled
+// context stops the document.
+func (e pdfExtractor) readScans(ctx context.Context, data []byte, pages [][]pdfPara) ([]int, error) {
+	if e.ocr == nil {
+		return nil, nil
+	}
+	var scans []int
+	for i, pg := range pages {
+		if strings.TrimSpace(joinParas(pg)) == "" && len(scans) < maxOCRPages {
+			scans = append(scans, i)
+		}
+	}
+	if len(scans) == 0 {
+		return nil, nil
+	}
+	doc, err := fitz.NewFromMemory(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: MuPDF cannot open it", ErrCorrupt)
+	}
+	defer doc.Close()
+	var done []int
+	for _, i := range scans {
+		img, err := doc.ImagePNG(i, e.ocr.dpi)
+		if err != nil {
+			continue
+		}
+		text, err := e.ocr.Read(ctx, img)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err != nil {
+			continue
+		}
+		if paras := ocrParas(text); len(paras) > 0 {
+			pages[i] = paras
+			done = append(done, i+1)
+		}
+	}
+	return done, nil
 }
 
 func mupdfPages(data []byte) (pages [][]pdfPara, meta map[string]any, err error) {

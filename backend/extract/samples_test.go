@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,7 +76,7 @@ func TestSampleRecall(t *testing.T) {
 			}
 			got, err := reg.Extract(context.Background(), doc, data)
 			if strings.TrimSpace(string(want)) == "" {
-				if doc == "loremipsum-flat.pdf" && err != ErrNoText {
+				if doc == "loremipsum-flat.pdf" && !errors.Is(err, ErrNoText) {
 					t.Fatalf("want ErrNoText for a PDF without text layer, got %v", err)
 				}
 				return

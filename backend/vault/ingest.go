@@ -249,8 +249,9 @@ func (v *Vault) prepare(ctx context.Context, j job) (p prepared) {
 	}
 	if errors.Is(err, extract.ErrNoText) {
 		// Indexed, but with nothing to search yet: say why.
-		doc, err = &extract.Document{MediaType: string(extract.FormatPDF), Title: baseTitle(name)}, nil
-		p.note = extract.ErrNoText.Error()
+		media, _ := extract.Detect(name, data)
+		p.note = err.Error()
+		doc, err = &extract.Document{MediaType: string(media), Title: baseTitle(name)}, nil
 	}
 	if err != nil {
 		if f, ferr := extract.Detect(name, data); ferr == nil {

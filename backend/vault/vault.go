@@ -34,6 +34,10 @@ type Options struct {
 	Search *search.Options
 	// Neural chooses embedder and reranker; by default the first installed.
 	Neural NeuralOptions
+	// NoOCR leaves scanned pages and images unread even when tesseract is
+	// installed; OCRLang is its language list (default "eng").
+	NoOCR   bool
+	OCRLang string
 }
 
 // Vault is an open vault.
@@ -74,10 +78,16 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
+	reg := extract.NewRegistry(opt.Limits)
+	if !opt.NoOCR {
+		if o, err := extract.NewOCR(opt.OCRLang); err == nil {
+			reg.WithOCR(o)
+		}
+	}
 	v := &Vault{
 		dir:      abs,
 		store:    st,
-		registry: extract.NewRegistry(opt.Limits),
+		registry: reg,
 		searcher: newSearcher(st, opt.Search),
 		opt:      opt,
 		log:      opt.Logger,
