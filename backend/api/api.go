@@ -211,13 +211,17 @@ func (s *Server) paging(r *http.Request) (limit, offset int, err error) {
 }
 
 func (s *Server) documents(w http.ResponseWriter, r *http.Request) {
+	s.documentPage(w, r, r.URL.Query().Get("collection"))
+}
+
+// documentPage lists one page of documents, of a collection when named.
+func (s *Server) documentPage(w http.ResponseWriter, r *http.Request, collection string) {
 	limit, offset, err := s.paging(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	q := r.URL.Query()
-	docs, total, err := s.v.Documents(r.Context(), store.ListOptions{Collection: q.Get("collection"), Status: q.Get("status"), Limit: limit, Offset: offset})
+	docs, total, err := s.v.Documents(r.Context(), store.ListOptions{Collection: collection, Status: r.URL.Query().Get("status"), Limit: limit, Offset: offset})
 	if err != nil {
 		s.fail(w, r, err)
 		return

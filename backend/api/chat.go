@@ -139,20 +139,7 @@ type Note struct {
 }
 
 func (s *Server) memories(w http.ResponseWriter, r *http.Request) {
-	limit, offset, err := s.paging(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	docs, total, err := s.v.Memories(r.Context(), limit, offset)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if docs == nil {
-		docs = []store.DocumentInfo{}
-	}
-	writeJSON(w, http.StatusOK, Page[store.DocumentInfo]{Items: docs, Total: total, Offset: offset, Limit: limit})
+	s.documentPage(w, r, vault.MemoriesCollection)
 }
 
 func (s *Server) remember(w http.ResponseWriter, r *http.Request) {
