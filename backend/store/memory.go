@@ -58,7 +58,7 @@ func (s *Store) Gist(ctx context.Context, docID int64) (Gist, error) {
 	return gs[0], nil
 }
 
-// Gists lists gists; with byLLM false only those not written by a model
+// Gists lists gists; with onlyExtractive only those not written by a model
 // (which a model may improve).
 func (s *Store) Gists(ctx context.Context, onlyExtractive bool, limit int) ([]Gist, error) {
 	if limit <= 0 {

@@ -374,9 +374,6 @@ func (v *Vault) putNote(ctx context.Context, path, title, text string) (int64, e
 		return 0, err
 	}
 	v.bin.Invalidate()
-	if _, err := v.updateGists(ctx); err != nil {
-		return id, err
-	}
 	if v.embedding(ctx) {
 		if _, err := v.embedPending(ctx, nil); err != nil {
 			v.log.Warn("memory stored without its vector", "err", err)
