@@ -22,9 +22,8 @@ func (a *app) addCmd() *cobra.Command {
 	var asJSON, facts bool
 	var lf llmFlags
 	cmd := &cobra.Command{
-		Use:   "add PATH...",
-		Short: "Index files and folders (folders recursively; a BEIR corpus.jsonl as one document per record)",
-		Args:  cobra.MinimumNArgs(1),
+		Use:   "add [PATH...]",
+		Short: "Index files and folders (folders recursively; a BEIR corpus.jsonl as one document per record); with no path, finish the queued work",
 	}
 	cmd.Flags().StringVar(&collection, "collection", store.DefaultCollection, "collection to add to")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
@@ -80,8 +79,17 @@ func (a *app) addCmd() *cobra.Command {
 		if sum.Embedded > 0 {
 			fmt.Fprintf(a.stdout, "  %d chunks embedded\n", sum.Embedded)
 		}
+		if sum.Removed > 0 {
+			fmt.Fprintf(a.stdout, "  %d removed (gone from disk)\n", sum.Removed)
+		}
 		for _, f := range sum.Failed {
 			fmt.Fprintf(a.stdout, "  failed: %s: %s\n", f.Path, f.Reason)
+		}
+		for _, f := range sum.Retrying {
+			fmt.Fprintf(a.stdout, "  will retry: %s: %s\n", f.Path, f.Reason)
+		}
+		for _, f := range sum.Waiting {
+			fmt.Fprintf(a.stdout, "  queued: %s: %s\n", f.Path, f.Reason)
 		}
 		for _, w := range sum.Warnings {
 			fmt.Fprintf(a.stdout, "  warning: %s\n", w)
@@ -278,6 +286,24 @@ func (a *app) statusCmd() *cobra.Command {
 		}
 		if n.Note != "" {
 			fmt.Fprintf(tw, "note\t%s\n", n.Note)
+		}
+		for _, w := range st.Watched {
+			fmt.Fprintf(tw, "watching\t%s\n", w.Path)
+		}
+		q := st.Queue
+		fmt.Fprintf(tw, "queue\t%d pending (%d retrying), %d running, %d waiting\n", q.Pending, q.Retrying, q.Running, q.Waiting)
+		for _, it := range q.Items {
+			line := fmt.Sprintf("%s %s %s", it.State, it.Op, it.Path)
+			if it.Reason != "" {
+				line += ": " + it.Reason
+			}
+			if !it.NotBefore.IsZero() && it.NotBefore.After(time.Now()) {
+				line += fmt.Sprintf(" (attempt %d, next in %s)", it.Attempts+1, time.Until(it.NotBefore).Round(time.Second))
+			}
+			fmt.Fprintf(tw, "\t%s\n", line)
+		}
+		if more := q.Total() - len(q.Items); more > 0 {
+			fmt.Fprintf(tw, "\t… and %d more\n", more)
 		}
 		return tw.Flush()
 	})

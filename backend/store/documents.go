@@ -50,9 +50,17 @@ type Chunk struct {
 	Heading   string `json:"heading"`
 	CharStart int    `json:"char_start"`
 	CharEnd   int    `json:"char_end"`
+	// Time is where a transcript chunk was spoken; nil for text.
+	Time *Span `json:"time,omitempty"`
 	// Entities the chunk defines or mentions (the entity index); not
 	// exported: an import finds them again.
 	Entities []EntityRef `json:"-"`
+}
+
+// Span is a stretch of a recording in milliseconds from its start.
+type Span struct {
+	StartMS int64 `json:"start_ms"`
+	EndMS   int64 `json:"end_ms"`
 }
 
 // Content is everything ingestion knows about one version of a document.
@@ -361,14 +369,18 @@ func insertParts(ctx context.Context, tx *sql.Tx, docID int64, c Content) error 
 			return fmt.Errorf("insert section: %w", err)
 		}
 	}
-	chStmt, err := tx.PrepareContext(ctx, `INSERT INTO chunks (document_id, ordinal, text, page_start, page_end, heading, char_start, char_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	chStmt, err := tx.PrepareContext(ctx, `INSERT INTO chunks (document_id, ordinal, text, page_start, page_end, heading, char_start, char_end, time_start, time_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("insert chunks: %w", err)
 	}
 	defer chStmt.Close()
 	var ents *entityWriter
 	for _, ch := range c.Chunks {
-		res, err := chStmt.ExecContext(ctx, docID, ch.Ordinal, ch.Text, ch.PageStart, ch.PageEnd, ch.Heading, ch.CharStart, ch.CharEnd)
+		var ts, te any
+		if ch.Time != nil {
+			ts, te = ch.Time.StartMS, ch.Time.EndMS
+		}
+		res, err := chStmt.ExecContext(ctx, docID, ch.Ordinal, ch.Text, ch.PageStart, ch.PageEnd, ch.Heading, ch.CharStart, ch.CharEnd, ts, te)
 		if err != nil {
 			return fmt.Errorf("insert chunk: %w", err)
 		}

@@ -154,20 +154,22 @@ func (s *Store) SetCollectionWeight(ctx context.Context, name string, weight flo
 
 // RemoveSource forgets one path; its document goes when no path is left.
 func (s *Store) RemoveSource(ctx context.Context, path string) error {
-	return s.withTx(ctx, func(tx *sql.Tx) error {
-		docID, _, _, err := docForPath(ctx, tx, path)
-		if err != nil {
-			return err
-		}
-		if docID == 0 {
-			return fmt.Errorf("%s: %w", path, ErrNotFound)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sources WHERE path = ?`, path); err != nil {
-			return fmt.Errorf("remove %s: %w", path, err)
-		}
-		if sourceCount(ctx, tx, docID) == 0 {
-			return deleteDocument(ctx, tx, docID)
-		}
-		return nil
-	})
+	return s.withTx(ctx, func(tx *sql.Tx) error { return removeSource(ctx, tx, path) })
+}
+
+func removeSource(ctx context.Context, tx *sql.Tx, path string) error {
+	docID, _, _, err := docForPath(ctx, tx, path)
+	if err != nil {
+		return err
+	}
+	if docID == 0 {
+		return fmt.Errorf("%s: %w", path, ErrNotFound)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sources WHERE path = ?`, path); err != nil {
+		return fmt.Errorf("remove %s: %w", path, err)
+	}
+	if sourceCount(ctx, tx, docID) == 0 {
+		return deleteDocument(ctx, tx, docID)
+	}
+	return nil
 }

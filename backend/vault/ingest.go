@@ -27,6 +27,9 @@ const (
 	OutUnchanged Outcome = "unchanged"
 	OutLinked    Outcome = "linked" // same content already stored under another path
 	OutFailed    Outcome = "failed"
+	OutRetry     Outcome = "retrying" // a failure that may pass; tried again later
+	OutWaiting   Outcome = "waiting"  // for a transcription engine
+	OutRemoved   Outcome = "removed"
 )
 
 // Progress is reported after each file.
@@ -50,6 +53,9 @@ type Summary struct {
 	Unchanged int       `json:"unchanged"`
 	Linked    int       `json:"linked"`
 	Failed    []Failure `json:"failed"`
+	Removed   int       `json:"removed,omitempty"`
+	Retrying  []Failure `json:"retrying,omitempty"` // left in the queue for another attempt
+	Waiting   []Failure `json:"waiting,omitempty"`  // left in the queue until a transcription engine is set up
 	Skipped   int       `json:"skipped"` // files a folder walk passed over
 	Chunks    int       `json:"chunks"`
 	Embedded  int       `json:"embedded,omitempty"` // chunks given vectors
@@ -78,15 +84,11 @@ type prepared struct {
 	skip    bool // unchanged: nothing to write
 }
 
-// Add indexes files and folders (recursively). Extraction runs on several
-// workers; one writer stores each document in its own transaction, so a crash
-// leaves every document either complete or absent. A file that fails is
-// recorded with its reason and the run goes on; Add returns an error only
-// when the run itself could not proceed.
-func (v *Vault) Add(ctx context.Context, paths []string, opt AddOptions) (Summary, error) {
-	w := walker{skipDir: v.dir}
-	jobs := w.expand(paths)
-	sum := Summary{Skipped: w.skipped, Warnings: w.warnings}
+// process runs jobs through extraction on several workers and hands each
+// result, in order, to write: the single writer stores each document in its
+// own transaction, so a crash leaves every document either complete or
+// absent.
+func (v *Vault) process(ctx context.Context, jobs []job, write func(i int, p prepared) error) error {
 	workers := v.opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -127,58 +129,41 @@ func (v *Vault) Add(ctx context.Context, paths []string, opt AddOptions) (Summar
 		}
 	}()
 	defer func() { cancel(); wg.Wait() }()
-	// Results are written in walk order; workers run at most `workers` ahead.
 	for i := range jobs {
 		var p prepared
 		select {
 		case p = <-out[i]:
 			<-window
 		case <-ctx.Done():
-			return sum, ctx.Err()
+			return ctx.Err()
 		}
-		outcome, reason, err := v.write(ctx, opt.Collection, p)
-		if err != nil {
-			return sum, fmt.Errorf("store %s: %w", p.job.path, err)
-		}
-		switch outcome {
-		case OutIndexed:
-			sum.Indexed++
-			if p.content != nil {
-				sum.Chunks += len(p.content.Chunks)
-			}
-		case OutUnchanged:
-			sum.Unchanged++
-		case OutLinked:
-			sum.Linked++
-		case OutFailed:
-			sum.Failed = append(sum.Failed, Failure{Path: p.job.path, Reason: reason})
-		}
-		if opt.Progress != nil {
-			opt.Progress(Progress{Done: i + 1, Total: len(jobs), Path: p.job.path, Outcome: outcome, Reason: reason})
+		if err := write(i, p); err != nil {
+			return err
 		}
 	}
-	if _, err := v.updateGists(ctx); err != nil {
-		sum.Warnings = append(sum.Warnings, fmt.Sprintf("global memory incomplete: %v", err))
-	}
-	if v.embedding(ctx) {
-		n, err := v.embedPending(ctx, opt.EmbedProgress)
-		sum.Embedded = n
-		if err != nil {
-			// The text is stored and searchable; vectors can be finished later.
-			sum.Warnings = append(sum.Warnings, fmt.Sprintf("vectors incomplete (run `hoard reindex --vectors`): %v", err))
-		}
-	}
-	return sum, nil
+	return nil
 }
 
-func (v *Vault) write(ctx context.Context, collection string, p prepared) (Outcome, string, error) {
+// write stores one prepared job. A failure that may pass (a busy file, an
+// unreachable engine) is left for a retry until its attempts run out; one
+// that will not is recorded with its reason.
+func (v *Vault) write(ctx context.Context, p prepared) (Outcome, string, error) {
 	if p.skip {
 		return OutUnchanged, "", nil
 	}
+	collection := p.job.collection
 	if p.err != nil {
 		reason := p.err.Error()
-		if errors.Is(p.err, errNoSuchFile) {
+		switch {
+		case errors.Is(p.err, errNoSuchFile):
 			return OutFailed, reason, nil
+		case errors.Is(p.err, ErrNoTranscriber):
+			return OutWaiting, reason, nil
+		case transient(p.err):
+			if p.job.attempts+1 < v.maxAttempts() {
+				return OutRetry, reason, nil
+			}
+			reason = fmt.Sprintf("%s (gave up after %d attempts)", reason, p.job.attempts+1)
 		}
 		if _, err := v.store.RecordFailure(ctx, collection, p.src, p.hash, p.media, reason); err != nil {
 			return "", "", err
@@ -235,6 +220,12 @@ func (v *Vault) prepare(ctx context.Context, j job) (p prepared) {
 	p.hash = hex.EncodeToString(sum[:])
 	if st, err := v.store.SourceState(ctx, j.path); err == nil && st.Hash == p.hash && st.Status == store.StatusIndexed {
 		p.skip = true
+		return p
+	}
+	if ok, err := v.store.HasIndexedHash(ctx, p.hash); err == nil && ok {
+		// Stored under another path (a rename, a move, a copy): link this
+		// path to it without reading or embedding it again.
+		p.content = &store.Content{Hash: p.hash, Size: p.src.Size, MTime: p.src.MTime}
 		return p
 	}
 	var doc *extract.Document

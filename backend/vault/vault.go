@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hoardvault/hoard/backend/chunk"
 	"github.com/hoardvault/hoard/backend/extract"
@@ -38,6 +39,11 @@ type Options struct {
 	// installed; OCRLang is its language list (default "eng").
 	NoOCR   bool
 	OCRLang string
+	// RetryBase is the first wait before a failed file is tried again (it
+	// doubles each time); MaxAttempts is how many tries a file gets before
+	// its failure is recorded. Defaults: 2 s and 6.
+	RetryBase   time.Duration
+	MaxAttempts int
 }
 
 // Vault is an open vault.
@@ -54,6 +60,8 @@ type Vault struct {
 	nnOnce sync.Once
 	mu     sync.RWMutex        // guards searcher, which loading models replaces
 	bin    *search.BinaryIndex // the vectors' sign bits, in memory
+	// drainMu lets one run work the queue at a time.
+	drainMu sync.Mutex
 }
 
 // Open opens the vault in dir, creating it when needed.
@@ -183,6 +191,9 @@ type Status struct {
 	SQLiteVersion string       `json:"sqlite_version"`
 	VecVersion    string       `json:"vec_version"`
 	Neural        NeuralStatus `json:"neural"`
+	// Queue is the indexing queue: counts and its first rows.
+	Queue   Queue                 `json:"queue"`
+	Watched []store.WatchedFolder `json:"watched"`
 }
 
 // Status reports counts, size on disk and library versions.
@@ -204,7 +215,15 @@ func (v *Vault) Status(ctx context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	return Status{Vault: v.dir, Stats: st, Schema: schema, SQLiteVersion: sv, VecVersion: vv, Neural: ns}, nil
+	q, err := v.Queue(ctx, 10, 0)
+	if err != nil {
+		return Status{}, err
+	}
+	w, err := v.store.Watched(ctx)
+	if err != nil {
+		return Status{}, err
+	}
+	return Status{Vault: v.dir, Stats: st, Schema: schema, SQLiteVersion: sv, VecVersion: vv, Neural: ns, Queue: q, Watched: w}, nil
 }
 
 // Check runs the database's consistency checks.

@@ -18,10 +18,12 @@ import (
 
 // job is one thing to index: a file, or one record of a JSONL corpus.
 type job struct {
-	path   string // source path stored in the vault (record: file#id)
-	file   string // file on disk
-	record *corpusRecord
-	err    error // a failure found while walking (loop, unreadable)
+	path       string // source path stored in the vault (record: file#id)
+	file       string // file on disk
+	record     *corpusRecord
+	err        error // a failure found while walking (loop, unreadable)
+	collection string
+	attempts   int // earlier attempts of its queue item
 }
 
 type corpusRecord struct {
@@ -76,8 +78,6 @@ func (w *walker) expand(paths []string) []job {
 		case fi.IsDir():
 			visited := map[string]bool{}
 			w.walkDir(abs, visited, &jobs)
-		case isCorpus(abs):
-			jobs = append(jobs, w.corpus(abs)...)
 		default:
 			jobs = append(jobs, job{path: abs, file: abs})
 		}
@@ -140,9 +140,7 @@ func (w *walker) walkDir(dir string, visited map[string]bool, jobs *[]job) {
 			w.walkDir(p, visited, jobs)
 		case !typ.IsRegular():
 			w.skipped++ // sockets, devices, pipes
-		case isCorpus(p):
-			*jobs = append(*jobs, w.corpus(p)...)
-		case extract.Known(e.Name()):
+		case extract.Known(e.Name()) || isCorpus(p):
 			*jobs = append(*jobs, job{path: p, file: p})
 		default:
 			w.skipped++
@@ -175,7 +173,7 @@ func isCorpus(p string) bool {
 
 // corpus reads every record of a JSONL corpus; each becomes a document whose
 // path is "file#id". A bad line fails alone.
-func (w *walker) corpus(p string) []job {
+func corpusJobs(p string) []job {
 	f, err := os.Open(p)
 	if err != nil {
 		return []job{{path: p, file: p, err: statError(err)}}

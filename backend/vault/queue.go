@@ -1,0 +1,324 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/hoardvault/hoard/backend/store"
+)
+
+// drainBatch is how many queue rows one pass claims: it bounds memory
+// whatever the size of the queue.
+const drainBatch = 256
+
+// Retry defaults: 2 s doubling, 6 attempts (about two minutes in all).
+const (
+	defaultRetryBase   = 2 * time.Second
+	defaultMaxAttempts = 6
+	maxBackoff         = 10 * time.Minute
+)
+
+func (v *Vault) maxAttempts() int {
+	if v.opt.MaxAttempts > 0 {
+		return v.opt.MaxAttempts
+	}
+	return defaultMaxAttempts
+}
+
+// backoff is the wait before attempt n+1 after n failed ones.
+func (v *Vault) backoff(n int) time.Duration {
+	base := v.opt.RetryBase
+	if base <= 0 {
+		base = defaultRetryBase
+	}
+	d := base << max(0, n-1)
+	if d <= 0 || d > maxBackoff {
+		d = maxBackoff
+	}
+	return d
+}
+
+// errTransient marks a failure worth another attempt later.
+var errTransient = errors.New("temporary failure")
+
+// transient reports whether a failure may pass by itself: a busy or
+// unreadable-for-now file, an engine that is down or overloaded, a timeout.
+func transient(err error) bool {
+	// Not net.Error: every syscall.Errno satisfies it.
+	var op *net.OpError
+	var ue *url.Error
+	switch {
+	case errors.Is(err, errTransient), errors.As(err, &op), errors.As(err, &ue), errors.Is(err, context.DeadlineExceeded):
+		return true
+	case errors.Is(err, syscall.EBUSY), errors.Is(err, syscall.EAGAIN), errors.Is(err, syscall.EIO),
+		errors.Is(err, syscall.ETXTBSY), errors.Is(err, syscall.EINTR):
+		return true
+	}
+	return false
+}
+
+// Enqueue puts files and folders (walked now, recursively) in the indexing
+// queue. Paths that do not exist are reported in Failed and not queued.
+func (v *Vault) Enqueue(ctx context.Context, paths []string, collection string) (Summary, error) {
+	w := walker{skipDir: v.dir}
+	jobs := w.expand(paths)
+	sum := Summary{Skipped: w.skipped, Warnings: w.warnings}
+	tasks := make([]store.Task, 0, len(jobs))
+	for _, j := range jobs {
+		if errors.Is(j.err, errNoSuchFile) {
+			sum.Failed = append(sum.Failed, Failure{Path: j.path, Reason: j.err.Error()})
+			continue
+		}
+		tasks = append(tasks, store.Task{Path: j.path, Op: store.OpIndex, Collection: collection})
+	}
+	return sum, v.store.Enqueue(ctx, tasks)
+}
+
+// Add indexes files and folders (recursively): it queues them and works the
+// queue. A file that fails is recorded with its reason and the run goes on;
+// Add returns an error only when the run itself could not proceed. With no
+// paths it finishes what is already queued (after a crash, say).
+func (v *Vault) Add(ctx context.Context, paths []string, opt AddOptions) (Summary, error) {
+	pre, err := v.Enqueue(ctx, paths, opt.Collection)
+	if err != nil {
+		return pre, err
+	}
+	sum, err := v.Drain(ctx, opt)
+	sum.Skipped += pre.Skipped
+	sum.Warnings = append(pre.Warnings, sum.Warnings...)
+	sum.Failed = append(pre.Failed, sum.Failed...)
+	return sum, err
+}
+
+// Drain works the queue until nothing is due: rows in backoff and rows
+// waiting for an engine stay for later. Work that an earlier run had claimed
+// when it crashed is taken up again; what it had stored is not redone.
+func (v *Vault) Drain(ctx context.Context, opt AddOptions) (Summary, error) {
+	v.drainMu.Lock()
+	defer v.drainMu.Unlock()
+	var sum Summary
+	if _, err := v.store.Requeue(ctx); err != nil {
+		return sum, err
+	}
+	if v.transcriber() != nil {
+		if _, err := v.store.Release(ctx); err != nil {
+			return sum, err
+		}
+	}
+	// Claims an interrupted run leaves go back to pending.
+	defer v.store.Requeue(context.WithoutCancel(ctx))
+	done := 0
+	changed := false
+	for {
+		items, err := v.store.Claim(ctx, time.Now(), drainBatch)
+		if err != nil {
+			return sum, err
+		}
+		if len(items) == 0 {
+			break
+		}
+		changed = true
+		if err := v.drainItems(ctx, items, &sum, &done, opt.Progress); err != nil {
+			return sum, err
+		}
+	}
+	if !changed {
+		return sum, nil
+	}
+	v.bin.Invalidate()
+	if _, err := v.updateGists(ctx); err != nil {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("global memory incomplete: %v", err))
+	}
+	if v.embedding(ctx) {
+		n, err := v.embedPending(ctx, opt.EmbedProgress)
+		sum.Embedded = n
+		if err != nil {
+			// The text is stored and searchable; vectors can be finished later.
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("vectors incomplete (run `hoard reindex --vectors`): %v", err))
+		}
+	}
+	return sum, nil
+}
+
+// itemRun follows one queue row through a batch: how many of its jobs are
+// still out, and the worst thing that happened to them.
+type itemRun struct {
+	q       store.QueueItem
+	left    int
+	retry   string // a transient failure's reason
+	wait    string
+	missing bool // the file went away before it could be read
+}
+
+func (v *Vault) drainItems(ctx context.Context, items []store.QueueItem, sum *Summary, done *int, progress func(Progress)) error {
+	runs := make([]itemRun, len(items))
+	var jobs []job
+	var owner []int
+	var removes []int
+	for i, q := range items {
+		runs[i].q = q
+		if q.Op == store.OpRemove {
+			removes = append(removes, i)
+			continue
+		}
+		js, remove, err := v.jobsFor(ctx, q)
+		if err != nil {
+			return err
+		}
+		if remove {
+			removes = append(removes, i)
+			continue
+		}
+		for _, j := range js {
+			j.collection, j.attempts = q.Collection, q.Attempts
+			jobs = append(jobs, j)
+			owner = append(owner, i)
+		}
+		runs[i].left = len(js)
+		if len(js) == 0 {
+			if err := v.store.Finish(ctx, q); err != nil {
+				return err
+			}
+		}
+	}
+	pending, err := v.store.QueueStats(ctx)
+	if err != nil {
+		return err
+	}
+	total := *done + len(jobs) + len(removes) + pending.Pending
+	report := func(path string, out Outcome, reason string) {
+		*done++
+		if progress != nil {
+			progress(Progress{Done: *done, Total: max(total, *done), Path: path, Outcome: out, Reason: reason})
+		}
+	}
+	err = v.process(ctx, jobs, func(i int, p prepared) error {
+		out, reason, err := v.write(ctx, p)
+		if err != nil {
+			return fmt.Errorf("store %s: %w", p.job.path, err)
+		}
+		r := &runs[owner[i]]
+		switch out {
+		case OutIndexed:
+			sum.Indexed++
+			if p.content != nil {
+				sum.Chunks += len(p.content.Chunks)
+			}
+		case OutUnchanged:
+			sum.Unchanged++
+		case OutLinked:
+			sum.Linked++
+		case OutFailed:
+			if errors.Is(p.err, errNoSuchFile) {
+				r.missing = true
+				break
+			}
+			sum.Failed = append(sum.Failed, Failure{Path: p.job.path, Reason: reason})
+		case OutRetry:
+			r.retry = reason
+		case OutWaiting:
+			r.wait = reason
+		}
+		report(p.job.path, out, reason)
+		r.left--
+		if r.left == 0 {
+			return v.settle(ctx, r, sum)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, i := range removes {
+		q := items[i]
+		n, err := v.removePath(ctx, q.Path)
+		if err != nil {
+			return err
+		}
+		sum.Removed += n
+		if n > 0 {
+			report(q.Path, OutRemoved, "")
+		}
+		if err := v.store.Finish(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settle closes a queue row whose jobs are all written.
+func (v *Vault) settle(ctx context.Context, r *itemRun, sum *Summary) error {
+	switch {
+	case r.retry != "":
+		n := r.q.Attempts + 1
+		sum.Retrying = append(sum.Retrying, Failure{Path: r.q.Path, Reason: r.retry})
+		return v.store.Retry(ctx, r.q, n, time.Now().Add(v.backoff(n)), r.retry)
+	case r.wait != "":
+		sum.Waiting = append(sum.Waiting, Failure{Path: r.q.Path, Reason: r.wait})
+		return v.store.Park(ctx, r.q, r.wait)
+	case r.missing:
+		// Deleted between queueing and reading: what the vault held goes too.
+		n, err := v.removePath(ctx, r.q.Path)
+		if err != nil {
+			return err
+		}
+		sum.Removed += n
+	}
+	return v.store.Finish(ctx, r.q)
+}
+
+// jobsFor turns a queue row into jobs: a file is one job, a corpus one per
+// record; a folder (one that appeared under a watched folder) has its files
+// queued; a path that no longer exists is a removal.
+func (v *Vault) jobsFor(ctx context.Context, q store.QueueItem) (jobs []job, remove bool, err error) {
+	if filepath.IsAbs(q.Path) {
+		fi, serr := os.Stat(q.Path)
+		switch {
+		case errors.Is(serr, fs.ErrNotExist):
+			return nil, true, nil
+		case serr == nil && fi.IsDir():
+			_, err := v.Enqueue(ctx, []string{q.Path}, q.Collection)
+			return nil, false, err
+		case serr == nil && isCorpus(q.Path):
+			return corpusJobs(q.Path), false, nil
+		}
+	}
+	return []job{{path: q.Path, file: q.Path}}, false, nil
+}
+
+// removePath forgets a file's source, or every source below a folder, and
+// returns how many went.
+func (v *Vault) removePath(ctx context.Context, p string) (int, error) {
+	err := v.store.RemoveSource(ctx, p)
+	switch {
+	case err == nil:
+		return 1, nil
+	case !errors.Is(err, store.ErrNotFound):
+		return 0, err
+	}
+	return v.store.RemoveUnder(ctx, p)
+}
+
+// Queue is the indexing queue's state.
+type Queue struct {
+	store.QueueStats
+	Items []store.QueueItem `json:"items"`
+}
+
+// Queue reports the indexing queue with up to limit rows.
+func (v *Vault) Queue(ctx context.Context, limit, offset int) (Queue, error) {
+	st, err := v.store.QueueStats(ctx)
+	if err != nil {
+		return Queue{}, err
+	}
+	items, err := v.store.QueueItems(ctx, limit, offset)
+	return Queue{QueueStats: st, Items: items}, err
+}
