@@ -49,6 +49,14 @@ func (a *app) serveCmd() *cobra.Command {
 		hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		errc := make(chan error, 1)
 		go func() { errc <- hs.Serve(ln) }()
+		// The watched folders are followed while serving.
+		if ws, err := v.Watched(ctx); err == nil && len(ws) > 0 {
+			go func() {
+				if err := v.Watch(ctx, a.watchOptions(0, 0)); err != nil {
+					fmt.Fprintf(a.stderr, "watch: %v\n", err)
+				}
+			}()
+		}
 		select {
 		case err := <-errc:
 			return err

@@ -68,7 +68,7 @@ func transient(err error) bool {
 // Enqueue puts files and folders (walked now, recursively) in the indexing
 // queue. Paths that do not exist are reported in Failed and not queued.
 func (v *Vault) Enqueue(ctx context.Context, paths []string, collection string) (Summary, error) {
-	w := walker{skipDir: v.dir}
+	w := walker{skipDir: v.dir, rules: v.rulesFor}
 	jobs := w.expand(paths)
 	sum := Summary{Skipped: w.skipped, Warnings: w.warnings}
 	tasks := make([]store.Task, 0, len(jobs))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hoardvault/hoard/backend/chunk"
 	"github.com/hoardvault/hoard/backend/extract"
+	"github.com/hoardvault/hoard/backend/ignore"
 	"github.com/hoardvault/hoard/backend/search"
 	"github.com/hoardvault/hoard/backend/store"
 )
@@ -62,6 +63,9 @@ type Vault struct {
 	bin    *search.BinaryIndex // the vectors' sign bits, in memory
 	// drainMu lets one run work the queue at a time.
 	drainMu sync.Mutex
+	// rules are the ignore rules of the watched folders, by folder.
+	rulesMu sync.Mutex
+	rules   map[string]*ignore.Rules
 }
 
 // Open opens the vault in dir, creating it when needed.

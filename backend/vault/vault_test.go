@@ -304,9 +304,11 @@ func TestIgnoreRules(t *testing.T) {
 	ctx := context.Background()
 	v := openVault(t, Options{})
 	src := t.TempDir()
-	for _, name := range []string{"keep.md", ".hidden.md", ".git/config.txt", "~$draft.docx", "notes.md~", ".#lock.md", "#autosave.md#", "x.swp", "photo.jpg"} {
+	for _, name := range []string{"keep.md", ".hidden.md", ".git/config.txt", "~$draft.docx", "notes.md~", ".#lock.md", "#autosave.md#", "x.swp", "photo.jpg",
+		"private/diary.md", "sub/plan.draft.md"} {
 		writeFile(t, filepath.Join(src, name), "searchable words here")
 	}
+	writeFile(t, filepath.Join(src, ".hoardignore"), "private/\n*.draft.md\n")
 	sum, err := v.Add(ctx, []string{src}, AddOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/hoardvault/hoard/backend/extract"
+	"github.com/hoardvault/hoard/backend/ignore"
 )
 
 // job is one thing to index: a file, or one record of a JSONL corpus.
@@ -33,25 +34,6 @@ type corpusRecord struct {
 	Metadata map[string]any `json:"metadata"`
 }
 
-// Ignored reports whether a folder walk passes over a file or folder: hidden
-// names and the temporary and lock files of editors and office suites.
-func Ignored(name string) bool {
-	lower := strings.ToLower(name)
-	switch {
-	case strings.HasPrefix(name, "."), strings.HasPrefix(name, "~$"), strings.HasSuffix(name, "~"),
-		strings.HasPrefix(name, "#") && strings.HasSuffix(name, "#"):
-		return true
-	case lower == "thumbs.db", lower == "desktop.ini", lower == "node_modules", lower == "__pycache__":
-		return true
-	}
-	for _, ext := range []string{".swp", ".swo", ".swx", ".tmp", ".temp", ".part", ".crdownload", ".partial", ".bak", ".lock"} {
-		if strings.HasSuffix(lower, ext) {
-			return true
-		}
-	}
-	return false
-}
-
 // errNoSuchFile is reported but not stored: there is nothing to keep a
 // document for (a typo, a dangling link).
 var errNoSuchFile = errors.New("no such file")
@@ -61,6 +43,9 @@ type walker struct {
 	skipDir  string // the vault's own folder
 	skipped  int
 	warnings []string
+	// rules gives the ignore rules for a folder being walked; by default
+	// the .hoardignore files from that folder down.
+	rules func(dir string) *ignore.Rules
 }
 
 func (w *walker) expand(paths []string) []job {
@@ -77,7 +62,11 @@ func (w *walker) expand(paths []string) []job {
 			jobs = append(jobs, job{path: abs, file: abs, err: statError(err)})
 		case fi.IsDir():
 			visited := map[string]bool{}
-			w.walkDir(abs, visited, &jobs)
+			rules := ignore.New(abs)
+			if w.rules != nil {
+				rules = w.rules(abs)
+			}
+			w.walkDir(abs, visited, rules, &jobs)
 		default:
 			jobs = append(jobs, job{path: abs, file: abs})
 		}
@@ -100,7 +89,7 @@ func statError(err error) error {
 
 // walkDir follows symlinked folders but never one it has already visited,
 // which is how a symlink loop is cut.
-func (w *walker) walkDir(dir string, visited map[string]bool, jobs *[]job) {
+func (w *walker) walkDir(dir string, visited map[string]bool, rules *ignore.Rules, jobs *[]job) {
 	real, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		*jobs = append(*jobs, job{path: dir, file: dir, err: statError(err)})
@@ -121,7 +110,7 @@ func (w *walker) walkDir(dir string, visited map[string]bool, jobs *[]job) {
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	for _, e := range entries {
-		if Ignored(e.Name()) {
+		if ignore.Name(e.Name()) {
 			w.skipped++
 			continue
 		}
@@ -135,9 +124,13 @@ func (w *walker) walkDir(dir string, visited map[string]bool, jobs *[]job) {
 			}
 			typ = fi.Mode().Type()
 		}
+		if rules.Ignored(p, typ.IsDir()) {
+			w.skipped++
+			continue
+		}
 		switch {
 		case typ.IsDir():
-			w.walkDir(p, visited, jobs)
+			w.walkDir(p, visited, rules, jobs)
 		case !typ.IsRegular():
 			w.skipped++ // sockets, devices, pipes
 		case extract.Known(e.Name()) || isCorpus(p):

@@ -1,0 +1,272 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hoardvault/hoard/backend/ignore"
+	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/watch"
+)
+
+// WatchOptions tune Watch.
+type WatchOptions struct {
+	// Settle, Poll and MaxWatches: see watch.Options.
+	Settle     time.Duration
+	Poll       time.Duration
+	MaxWatches int
+	// Progress hears about every file indexed, removed or failed.
+	Progress func(Progress)
+	// Ready is called once the folders are watched and reconciled; Drained
+	// after every pass over the queue, with what it did.
+	Ready   func(WatchState)
+	Drained func(Summary, WatchState)
+	// Warn hears about folders that could not be watched.
+	Warn func(string)
+}
+
+// WatchState is what a running watch reports.
+type WatchState struct {
+	Folders int              `json:"folders"`
+	Watched int              `json:"watched"` // folders followed through the OS
+	Polled  int              `json:"polled"`  // folders scanned instead (the OS limit was reached)
+	Queue   store.QueueStats `json:"queue"`
+}
+
+// AddWatched records dir as a watched folder; documents from it go to
+// collection.
+func (v *Vault) AddWatched(ctx context.Context, dir, collection string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return "", fmt.Errorf("watch %s: %w", dir, statError(err))
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("watch %s: not a folder", dir)
+	}
+	if abs == v.dir || strings.HasPrefix(abs, v.dir+string(filepath.Separator)) {
+		return "", fmt.Errorf("watch %s: that is the vault's own folder", dir)
+	}
+	if collection == "" {
+		collection = store.DefaultCollection
+	}
+	return abs, v.store.AddWatched(ctx, abs, collection)
+}
+
+// RemoveWatched stops watching dir; what was indexed from it stays.
+func (v *Vault) RemoveWatched(ctx context.Context, dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	return v.store.RemoveWatched(ctx, abs)
+}
+
+// Watched lists the watched folders.
+func (v *Vault) Watched(ctx context.Context) ([]store.WatchedFolder, error) {
+	return v.store.Watched(ctx)
+}
+
+// rulesFor returns the ignore rules that apply to dir: those of the watched
+// folder holding it, so a .hoardignore above dir still counts.
+func (v *Vault) rulesFor(dir string) *ignore.Rules {
+	v.rulesMu.Lock()
+	defer v.rulesMu.Unlock()
+	var best *ignore.Rules
+	for root, r := range v.rules {
+		if (dir == root || strings.HasPrefix(dir, root+string(filepath.Separator))) && (best == nil || len(root) > len(best.Root())) {
+			best = r
+		}
+	}
+	if best == nil {
+		return ignore.New(dir)
+	}
+	return best
+}
+
+// skip is the watcher's ignore test: the vault's own folder and the ignore
+// rules of the watched folder.
+func (v *Vault) skip(p string, isDir bool) bool {
+	if p == v.dir || strings.HasPrefix(p, v.dir+string(filepath.Separator)) {
+		return true
+	}
+	return v.rulesFor(p).Ignored(p, isDir)
+}
+
+// Watch keeps the watched folders and the vault in step until ctx ends:
+// first it reconciles what changed while Hoard was closed (size and
+// modification time first; the content hash decides), then it follows
+// changes as they settle. Work goes through the queue, so an interrupted
+// watch resumes where it stopped.
+func (v *Vault) Watch(ctx context.Context, opt WatchOptions) error {
+	folders, err := v.store.Watched(ctx)
+	if err != nil {
+		return err
+	}
+	if len(folders) == 0 {
+		return errors.New("no folders are watched: add one with `hoard watch DIR`")
+	}
+	v.rulesMu.Lock()
+	v.rules = map[string]*ignore.Rules{}
+	for _, f := range folders {
+		v.rules[f.Path] = ignore.New(f.Path)
+	}
+	v.rulesMu.Unlock()
+	w, err := watch.New(watch.Options{Settle: opt.Settle, Poll: opt.Poll, MaxWatches: opt.MaxWatches, Skip: v.skip, Logger: v.log})
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	warn := func() {
+		for _, msg := range w.Warnings() {
+			if opt.Warn != nil {
+				opt.Warn(msg)
+			}
+		}
+	}
+	// Watches go in before the reconciling walk, so nothing changed in
+	// between is missed (a change seen twice is harmless).
+	var live []store.WatchedFolder
+	for _, f := range folders {
+		if err := w.Add(f.Path); err != nil {
+			if opt.Warn != nil {
+				opt.Warn(fmt.Sprintf("%v (still watched; it is looked at again on the next start)", err))
+			}
+			continue
+		}
+		live = append(live, f)
+	}
+	warn()
+	runErr := make(chan error, 1)
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() { runErr <- w.Run(wctx) }()
+	state := func() WatchState {
+		q, _ := v.store.QueueStats(ctx)
+		watched, polled := w.Stats()
+		return WatchState{Folders: len(folders), Watched: watched, Polled: polled, Queue: q}
+	}
+	drain := func() error {
+		sum, err := v.Drain(ctx, AddOptions{Progress: opt.Progress})
+		if err != nil {
+			return err
+		}
+		if opt.Drained != nil {
+			opt.Drained(sum, state())
+		}
+		return nil
+	}
+	for _, f := range live {
+		tasks, err := v.reconcile(ctx, f)
+		if err != nil {
+			return err
+		}
+		if err := v.store.Enqueue(ctx, tasks); err != nil {
+			return err
+		}
+	}
+	if err := drain(); err != nil {
+		return err
+	}
+	if opt.Ready != nil {
+		opt.Ready(state())
+	}
+	retry := time.NewTimer(time.Hour)
+	defer retry.Stop()
+	for {
+		// Wake up for the next retry that falls due.
+		retry.Reset(time.Hour)
+		if t, ok, err := v.store.NextDue(ctx); err == nil && ok {
+			retry.Reset(max(time.Until(t), 10*time.Millisecond))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-runErr:
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		case batch := <-w.Changes():
+			if err := v.store.Enqueue(ctx, v.classify(batch, live)); err != nil {
+				return err
+			}
+			warn()
+		case <-retry.C:
+		}
+		if err := drain(); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// classify turns settled paths into queue tasks: what exists is indexed (a
+// folder is walked), what is gone is removed. A changed .hoardignore has its
+// folder walked again under the new rules.
+func (v *Vault) classify(paths []string, folders []store.WatchedFolder) []store.Task {
+	var index, remove []store.Task
+	for _, p := range paths {
+		coll := store.DefaultCollection
+		for _, f := range folders {
+			if strings.HasPrefix(p, f.Path+string(filepath.Separator)) {
+				coll = f.Collection
+			}
+		}
+		if filepath.Base(p) == ignore.FileName {
+			dir := filepath.Dir(p)
+			v.rulesFor(dir).Forget(dir)
+			index = append(index, store.Task{Path: dir, Op: store.OpIndex, Collection: coll})
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			index = append(index, store.Task{Path: p, Op: store.OpIndex, Collection: coll})
+		} else {
+			remove = append(remove, store.Task{Path: p, Op: store.OpRemove, Collection: coll})
+		}
+	}
+	// New paths first: a rename links the new path before the old one goes,
+	// so the document and its vectors are kept, not rebuilt.
+	return append(index, remove...)
+}
+
+// reconcile compares a watched folder with what the vault holds for it.
+func (v *Vault) reconcile(ctx context.Context, f store.WatchedFolder) ([]store.Task, error) {
+	stored, err := v.store.SourcesUnder(ctx, f.Path)
+	if err != nil {
+		return nil, err
+	}
+	w := walker{skipDir: v.dir, rules: v.rulesFor}
+	jobs := w.expand([]string{f.Path})
+	seen := make(map[string]bool, len(jobs))
+	var tasks []store.Task
+	for _, j := range jobs {
+		seen[j.path] = true
+		if st, ok := stored[j.path]; ok && j.err == nil {
+			if fi, err := os.Stat(j.file); err == nil && fi.Size() == st.Size && fi.ModTime().Unix() == st.MTime {
+				continue
+			}
+		}
+		tasks = append(tasks, store.Task{Path: j.path, Op: store.OpIndex, Collection: f.Collection})
+	}
+	for p := range stored {
+		file := p
+		if i := strings.LastIndexByte(p, '#'); i > 0 {
+			file = p[:i] // a corpus record
+		}
+		if !seen[file] {
+			tasks = append(tasks, store.Task{Path: p, Op: store.OpRemove, Collection: f.Collection})
+		}
+	}
+	return tasks, nil
+}
