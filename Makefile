@@ -7,7 +7,7 @@ export CGO_ENABLED := 1
 SHARED ?= $(abspath ../shared)
 DEMO_VAULT ?= $(CURDIR)/.cache/demo-vault
 
-.PHONY: all setup ort build test test-models fuzz bench demo clean
+.PHONY: all setup ort build whisper test test-models fuzz bench demo clean
 
 all: build
 
@@ -21,6 +21,15 @@ ort:
 
 build:
 	$(GO) build -tags $(TAGS) -o bin/hoard .
+
+# hoard with the in-process whisper.cpp engine (build tag whisper): builds
+# libwhisper from the upstream source first (needs internet and cmake).
+WHISPER_DIR ?= $(CURDIR)/.cache/whisper.cpp
+whisper:
+	bash scripts/whisper.sh $(WHISPER_DIR)
+	C_INCLUDE_PATH=$(WHISPER_DIR)/include:$(WHISPER_DIR)/ggml/include \
+	LIBRARY_PATH=$(WHISPER_DIR)/build/src:$(WHISPER_DIR)/build/ggml/src \
+		$(GO) build -tags "$(TAGS) whisper" -o bin/hoard .
 
 test: setup
 	$(GO) vet -tags $(TAGS) ./...

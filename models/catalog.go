@@ -70,8 +70,8 @@ func (c Catalog) Find(name string) (Spec, bool) {
 	return Spec{}, false
 }
 
-// installedName is the file's name in the model folder.
-func (f File) installedName() string {
+// InstalledName is the file's name in the model folder.
+func (f File) InstalledName() string {
 	if f.As != "" {
 		return f.As
 	}

@@ -167,23 +167,23 @@ func (m *Manager) Import(name, from string) (Installed, error) {
 	defer os.RemoveAll(stage)
 	man := Manifest{Name: name, Role: spec.Role, Files: map[string]string{}, Source: from}
 	for _, f := range spec.Files {
-		src := filepath.Join(from, f.installedName())
+		src := filepath.Join(from, f.InstalledName())
 		if _, err := os.Stat(src); err != nil {
 			src = filepath.Join(from, filepath.FromSlash(f.Path))
 		}
 		in, err := os.Open(src)
 		if err != nil {
-			return Installed{}, fmt.Errorf("import %s: %s is missing from %s", name, f.installedName(), from)
+			return Installed{}, fmt.Errorf("import %s: %s is missing from %s", name, f.InstalledName(), from)
 		}
-		sum, err := copyHashed(filepath.Join(stage, f.installedName()), in, false)
+		sum, err := copyHashed(filepath.Join(stage, f.InstalledName()), in, false)
 		in.Close()
 		if err != nil {
 			return Installed{}, fmt.Errorf("import %s: %w", name, err)
 		}
 		if f.SHA256 != "" && !strings.EqualFold(sum, f.SHA256) {
-			return Installed{}, fmt.Errorf("import %s: %s: %w (got %s, want %s)", name, f.installedName(), ErrChecksum, sum, f.SHA256)
+			return Installed{}, fmt.Errorf("import %s: %s: %w (got %s, want %s)", name, f.InstalledName(), ErrChecksum, sum, f.SHA256)
 		}
-		man.Files[f.installedName()] = sum
+		man.Files[f.InstalledName()] = sum
 	}
 	return m.commit(spec, stage, man)
 }

@@ -32,11 +32,11 @@ func (m *Manager) Pull(ctx context.Context, name string) (Installed, error) {
 		if man.Source == "" {
 			man.Source = src
 		}
-		sum, err := m.download(ctx, name, f, src, filepath.Join(partial, f.installedName()))
+		sum, err := m.download(ctx, name, f, src, filepath.Join(partial, f.InstalledName()))
 		if err != nil {
 			return Installed{}, fmt.Errorf("pull %s: %w", name, err)
 		}
-		man.Files[f.installedName()] = sum
+		man.Files[f.InstalledName()] = sum
 	}
 	stage, err := m.stage(name)
 	if err != nil {
@@ -78,7 +78,7 @@ func (m *Manager) download(ctx context.Context, model string, f File, src, dest 
 	if client == nil {
 		client = http.DefaultClient
 	}
-	name := f.installedName()
+	name := f.InstalledName()
 	var have int64
 	if st, err := os.Stat(dest); err == nil {
 		have = st.Size()

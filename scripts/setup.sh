@@ -4,7 +4,7 @@
 set -euo pipefail
 
 need_go="1.26"
-pkgs=(build-essential pkg-config libsqlite3-dev poppler-utils poppler-data tesseract-ocr tesseract-ocr-eng)
+pkgs=(build-essential pkg-config libsqlite3-dev poppler-utils poppler-data tesseract-ocr tesseract-ocr-eng ffmpeg)
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

@@ -31,8 +31,9 @@ type Citation struct {
 	Title   string `json:"title"`
 	Path    string `json:"path"`
 	Page    int    `json:"page"`
-	StartMS int64  `json:"start_ms"` // audio position (0 for documents)
-	Text    string `json:"text"`
+	// Time is where a cited transcript passage was spoken; nil for text.
+	Time *search.TimeSpan `json:"time,omitempty"`
+	Text string           `json:"text"`
 }
 
 // Step is one entry of an answer's trace: how it was made.
@@ -136,7 +137,7 @@ func emit(opt Options, text string) error {
 }
 
 func cite(n int, h search.Hit, text string) Citation {
-	return Citation{N: n, DocID: h.DocID, ChunkID: h.ChunkID, Title: h.Title, Path: h.Path, Page: h.Page, Text: text}
+	return Citation{N: n, DocID: h.DocID, ChunkID: h.ChunkID, Title: h.Title, Path: h.Path, Page: h.Page, Time: h.Time, Text: text}
 }
 
 var marker = regexp.MustCompile(`\[(\d+)\]`)

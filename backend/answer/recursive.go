@@ -121,6 +121,9 @@ func prompt(q string, hits []search.Hit, facts []Fact) string {
 		if h.Page > 0 {
 			where += fmt.Sprintf(", page %d", h.Page)
 		}
+		if h.Time != nil {
+			where += ", at " + search.Clock(h.Time.StartMS)
+		}
 		fmt.Fprintf(&sb, "[%d] %s\n%s\n\n", i+1, where, strings.TrimSpace(h.Text))
 	}
 	if len(facts) > 0 {

@@ -6,6 +6,7 @@ package chunk
 
 import (
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -28,6 +29,9 @@ type Section struct {
 	Heading []string
 	Start   int
 	End     int
+	// From and To are where a transcript's section was spoken (To is zero
+	// for text).
+	From, To time.Duration
 }
 
 // Chunk is a contiguous span of the text.
@@ -38,6 +42,9 @@ type Chunk struct {
 	PageStart int
 	PageEnd   int
 	Heading   []string
+	// From and To span the times of the transcript sections the chunk
+	// covers; To is zero for text.
+	From, To time.Duration
 }
 
 type span struct{ start, end, tokens int }
@@ -69,6 +76,7 @@ func Split(text string, sections []Section, opt Options) []Chunk {
 		for _, sp := range pack(units, opt) {
 			c := Chunk{Text: text[sp.start:sp.end], Start: sp.start, End: sp.end, Heading: group[0].Heading}
 			c.PageStart, c.PageEnd = pages(group, sp.start, sp.end)
+			c.From, c.To = times(group, sp.start, sp.end)
 			out = append(out, c)
 		}
 		i = j
@@ -101,6 +109,21 @@ func pages(group []Section, start, end int) (first, last int) {
 		}
 	}
 	return first, last
+}
+
+func times(group []Section, start, end int) (from, to time.Duration) {
+	first := true
+	for _, s := range group {
+		if s.To == 0 || s.End <= start || s.Start >= end {
+			continue
+		}
+		if first || s.From < from {
+			from = s.From
+		}
+		first = false
+		to = max(to, s.To)
+	}
+	return from, to
 }
 
 // pack groups consecutive units into chunks of about the target size, each

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hoardvault/hoard/backend/answer"
 	"github.com/hoardvault/hoard/backend/llm"
+	"github.com/hoardvault/hoard/backend/search"
 	"github.com/hoardvault/hoard/backend/vault"
 )
 
@@ -63,6 +64,9 @@ func (a *app) askCmd() *cobra.Command {
 				where := c.Path
 				if c.Page > 0 {
 					where += fmt.Sprintf(" p. %d", c.Page)
+				}
+				if c.Time != nil {
+					where += " " + search.Clock(c.Time.StartMS)
 				}
 				fmt.Fprintf(a.stdout, "  [%d] %s — %s\n", c.N, c.Title, where)
 			}

@@ -69,7 +69,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&a.hub, "hub", "", "model hub address (default https://huggingface.co)")
 	root.PersistentFlags().MarkHidden("hub")
 	root.AddCommand(a.addCmd(), a.searchCmd(), a.lsCmd(), a.rmCmd(), a.statusCmd(), a.exportCmd(), a.importCmd(), a.benchCmd(),
-		a.modelsCmd(), a.reindexCmd(), a.askCmd(), a.serveCmd(), a.mcpCmd(), a.rememberCmd(), a.memoriesCmd(), a.memoryCmd(), a.chatsCmd(), a.watchCmd())
+		a.modelsCmd(), a.reindexCmd(), a.askCmd(), a.serveCmd(), a.mcpCmd(), a.rememberCmd(), a.memoriesCmd(), a.memoryCmd(), a.chatsCmd(), a.watchCmd(), a.transcriptionCmd())
 	return root
 }
 

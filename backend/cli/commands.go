@@ -114,6 +114,8 @@ type jsonHit struct {
 	Text    string  `json:"text"`
 	Score   float64 `json:"score"`
 	Via     string  `json:"via,omitempty"` // the bridge a multi-hop hit was found through
+	// Time is where a transcript hit was spoken (milliseconds).
+	Time *search.TimeSpan `json:"time,omitempty"`
 }
 
 func (a *app) searchCmd() *cobra.Command {
@@ -148,7 +150,7 @@ func (a *app) searchCmd() *cobra.Command {
 			out := make([]jsonHit, 0, len(hits))
 			for _, h := range hits {
 				out = append(out, jsonHit{DocID: h.DocID, ChunkID: h.ChunkID, Title: h.Title, Path: h.Path, Page: h.Page,
-					Heading: h.Heading, Snippet: h.Snippet, Text: h.Text, Score: h.Score, Via: h.Via})
+					Heading: h.Heading, Snippet: h.Snippet, Text: h.Text, Score: h.Score, Via: h.Via, Time: h.Time})
 			}
 			return a.printJSON(out)
 		}
@@ -164,6 +166,9 @@ func (a *app) searchCmd() *cobra.Command {
 			loc := h.Path
 			if h.Page > 0 {
 				loc += fmt.Sprintf(" p. %d", h.Page)
+			}
+			if h.Time != nil {
+				loc += " " + search.Clock(h.Time.StartMS)
 			}
 			if h.Heading != "" {
 				loc += " › " + h.Heading

@@ -123,9 +123,12 @@ func TestAskJSON(t *testing.T) {
 	if !strings.Contains(got.Answer, "80 degrees") || len(got.Citations) != 1 || len(got.Trace) == 0 {
 		t.Fatalf("ask: %s", out)
 	}
-	for _, k := range []string{"doc_id", "title", "path", "page", "start_ms", "text"} {
+	for _, k := range []string{"doc_id", "title", "path", "page", "text"} {
 		if _, ok := got.Citations[0][k]; !ok {
 			t.Errorf("citation lacks %q", k)
 		}
+	}
+	if _, ok := got.Citations[0]["time"]; ok {
+		t.Error("a citation of a text passage has no recording time")
 	}
 }

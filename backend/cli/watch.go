@@ -105,3 +105,90 @@ func plural(n int, word string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, word)
 }
+
+func (a *app) transcriptionCmd() *cobra.Command {
+	var t vault.TranscriptionOptions
+	var off bool
+	cmd := &cobra.Command{
+		Use:   "transcription",
+		Short: "Show or set the speech-to-text engine for audio and video files",
+		Long: "Audio and video files wait in the queue until an engine is set up, then are transcribed:\n" +
+			"  --url URL          any OpenAI-compatible /v1/audio/transcriptions server (whisper.cpp's server,\n" +
+			"                     faster-whisper-server, LocalAI)\n" +
+			"  --whisper MODEL    whisper.cpp in process (whisper-tiny, whisper-base, whisper-small; needs a\n" +
+			"                     `make whisper` build and `hoard models pull MODEL`)\n" +
+			"Speech is found with the Silero VAD model when it is installed (hoard models pull silero-vad).",
+		Args: cobra.NoArgs,
+	}
+	f := cmd.Flags()
+	f.StringVar(&t.URL, "url", "", "transcription server URL")
+	f.StringVar(&t.APIKey, "api-key", "", "the server's API key, if it wants one")
+	f.StringVar(&t.Model, "model", "", "the server's model name (default whisper-1)")
+	f.StringVar(&t.Whisper, "whisper", "", "whisper.cpp model to run in process")
+	f.StringVar(&t.Language, "language", "", "spoken language code, e.g. en (default: detected)")
+	f.IntVar(&t.Threads, "threads", 0, "whisper.cpp threads (default: its own)")
+	f.BoolVar(&off, "off", false, "forget the engine (audio files wait again)")
+	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, _ []string) error {
+		changed := off || cmd.Flags().NFlag() > 0
+		if changed {
+			// Flags change what they name; the rest stays.
+			next, err := v.Transcription(ctx)
+			if err != nil {
+				return err
+			}
+			fl := cmd.Flags()
+			for name, set := range map[string]func(){
+				"url": func() { next.URL = t.URL }, "api-key": func() { next.APIKey = t.APIKey },
+				"model": func() { next.Model = t.Model }, "whisper": func() { next.Whisper = t.Whisper },
+				"language": func() { next.Language = t.Language }, "threads": func() { next.Threads = t.Threads },
+			} {
+				if fl.Changed(name) {
+					set()
+				}
+			}
+			if off {
+				next = vault.TranscriptionOptions{}
+			}
+			if err := v.SetTranscription(ctx, next); err != nil {
+				return err
+			}
+		}
+		cur, err := v.Transcription(ctx)
+		if err != nil {
+			return err
+		}
+		switch {
+		case cur.URL != "":
+			fmt.Fprintf(a.stdout, "engine: transcription server %s (model %s)\n", cur.URL, orDefault(cur.Model, "whisper-1"))
+		case cur.Whisper != "":
+			fmt.Fprintf(a.stdout, "engine: whisper.cpp with %s\n", cur.Whisper)
+		default:
+			fmt.Fprintln(a.stdout, "engine: none (audio files wait in the queue)")
+		}
+		fmt.Fprintf(a.stdout, "language: %s\n", orDefault(cur.Language, "detected"))
+		if !changed || (cur.URL == "" && cur.Whisper == "") {
+			return nil
+		}
+		// Audio that was waiting is transcribed now.
+		sum, err := v.Drain(ctx, vault.AddOptions{})
+		if err != nil {
+			return err
+		}
+		if n := sum.Indexed + len(sum.Failed) + len(sum.Retrying) + len(sum.Waiting); n > 0 {
+			fmt.Fprintf(a.stdout, "queued files: %d transcribed, %d failed, %d to retry, %d still waiting\n",
+				sum.Indexed, len(sum.Failed), len(sum.Retrying), len(sum.Waiting))
+			for _, f := range append(sum.Failed, sum.Retrying...) {
+				fmt.Fprintf(a.stdout, "  %s: %s\n", f.Path, f.Reason)
+			}
+		}
+		return nil
+	})
+	return cmd
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

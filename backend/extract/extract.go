@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -22,6 +23,9 @@ type Section struct {
 	Heading []string
 	Start   int
 	End     int
+	// From and To are where a transcript's section was spoken; both zero
+	// for text.
+	From, To time.Duration
 }
 
 // Document is the result of extraction.

@@ -46,6 +46,24 @@ type Hit struct {
 	MediaType  string  `json:"media_type"`
 	Via        string  `json:"via,omitempty"`     // how a hop reached it
 	Context    string  `json:"context,omitempty"` // neighbouring text, when asked for
+	// Time is where a transcript chunk was spoken; nil for text.
+	Time *TimeSpan `json:"time,omitempty"`
+}
+
+// Clock formats a position in a recording as MM:SS, or H:MM:SS past an
+// hour: how hits and citations name it ("memo.m4a 03:12").
+func Clock(ms int64) string {
+	s := ms / 1000
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%02d:%02d", s/60, s%60)
+}
+
+// TimeSpan is a stretch of a recording in milliseconds from its start.
+type TimeSpan struct {
+	StartMS int64 `json:"start_ms"`
+	EndMS   int64 `json:"end_ms"`
 }
 
 // Candidate is a chunk proposed by a retriever, with its score (higher is
@@ -72,7 +90,7 @@ func (s *Searcher) hydrate(ctx context.Context, cands []Candidate, m matcher) ([
 	}
 	ids, marks := idArgs(cands)
 	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.document_id, d.title, c.page_start, c.page_end, c.heading, c.text, d.media_type, col.name,
-		coalesce((SELECT path FROM sources WHERE document_id = d.id ORDER BY id LIMIT 1), '')
+		coalesce((SELECT path FROM sources WHERE document_id = d.id ORDER BY id LIMIT 1), ''), c.time_start, c.time_end
 		FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections col ON col.id = d.collection_id
 		WHERE c.id IN (`+marks+`)`, ids...)
 	if err != nil {
@@ -82,8 +100,12 @@ func (s *Searcher) hydrate(ctx context.Context, cands []Candidate, m matcher) ([
 	byID := make(map[int64]Hit, len(cands))
 	for rows.Next() {
 		var h Hit
-		if err := rows.Scan(&h.ChunkID, &h.DocID, &h.Title, &h.Page, &h.PageEnd, &h.Heading, &h.Text, &h.MediaType, &h.Collection, &h.Path); err != nil {
+		var ts, te sql.NullInt64
+		if err := rows.Scan(&h.ChunkID, &h.DocID, &h.Title, &h.Page, &h.PageEnd, &h.Heading, &h.Text, &h.MediaType, &h.Collection, &h.Path, &ts, &te); err != nil {
 			return nil, fmt.Errorf("load hits: %w", err)
+		}
+		if ts.Valid {
+			h.Time = &TimeSpan{StartMS: ts.Int64, EndMS: te.Int64}
 		}
 		byID[h.ChunkID] = h
 	}

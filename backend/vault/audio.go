@@ -1,9 +1,192 @@
 package vault
 
-import "errors"
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/hoardvault/hoard/backend/audio"
+	"github.com/hoardvault/hoard/backend/extract"
+	"github.com/hoardvault/hoard/backend/infer"
+	"github.com/hoardvault/hoard/models"
+)
 
 // ErrNoTranscriber keeps an audio file in the queue until a transcription
 // engine is configured.
-var ErrNoTranscriber = errors.New("waiting for a transcription engine")
+var ErrNoTranscriber = errors.New("waiting for a transcription engine (set one up with `hoard transcription --url URL` or `--whisper whisper-base`)")
 
-func (v *Vault) transcriber() any { return nil }
+// TranscriptionOptions choose the speech-to-text engine.
+type TranscriptionOptions struct {
+	// URL of an OpenAI-compatible /v1/audio/transcriptions server; it wins
+	// over Whisper when both are set.
+	URL    string `json:"url,omitempty"`
+	APIKey string `json:"api_key,omitempty"`
+	Model  string `json:"model,omitempty"` // the server's model name
+	// Whisper is a whisper.cpp model from the catalog (whisper-tiny,
+	// whisper-base, whisper-small), run in process by a `make whisper` build.
+	Whisper  string `json:"whisper,omitempty"`
+	Language string `json:"language,omitempty"` // "" or "auto": detected
+	Threads  int    `json:"threads,omitempty"`
+}
+
+func (t TranscriptionOptions) set() bool { return t.URL != "" || t.Whisper != "" }
+
+const transcriptionKey = "transcription"
+
+// Transcription returns the engine configuration in force: the vault's
+// options when they name one, else what the vault stores.
+func (v *Vault) Transcription(ctx context.Context) (TranscriptionOptions, error) {
+	if v.opt.Transcription.set() {
+		return v.opt.Transcription, nil
+	}
+	var t TranscriptionOptions
+	raw, err := v.store.Setting(ctx, transcriptionKey)
+	if err != nil || raw == "" {
+		return t, err
+	}
+	if err := json.Unmarshal([]byte(raw), &t); err != nil {
+		return t, fmt.Errorf("stored transcription settings: %w", err)
+	}
+	return t, nil
+}
+
+// SetTranscription stores the engine configuration and makes audio files
+// that were waiting for one pending again.
+func (v *Vault) SetTranscription(ctx context.Context, t TranscriptionOptions) error {
+	if t.URL != "" {
+		u, err := url.Parse(t.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("transcription server %q: want an http(s) URL", t.URL)
+		}
+	}
+	if t.Whisper != "" {
+		spec, ok := v.models().Catalog.Find(t.Whisper)
+		if !ok || spec.Role != models.RoleWhisper {
+			return fmt.Errorf("%q is not a whisper model (whisper-tiny, whisper-base or whisper-small)", t.Whisper)
+		}
+	}
+	raw, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	if err := v.store.SetSetting(ctx, transcriptionKey, string(raw)); err != nil {
+		return err
+	}
+	v.trMu.Lock()
+	v.closeTranscriber()
+	v.trMu.Unlock()
+	_, err = v.store.Release(ctx)
+	return err
+}
+
+func (v *Vault) models() *models.Manager {
+	if v.opt.Neural.Models != nil {
+		return v.opt.Neural.Models
+	}
+	return ModelManager("")
+}
+
+// transcriber returns the configured pipeline, built on first need, or nil
+// when no engine is configured or it cannot run (the reason is logged).
+func (v *Vault) transcriber() *audio.Transcriber {
+	v.trMu.Lock()
+	defer v.trMu.Unlock()
+	if v.tr != nil {
+		return v.tr
+	}
+	ctx := context.Background()
+	cfg, err := v.Transcription(ctx)
+	if err != nil || !cfg.set() {
+		return nil
+	}
+	var engine audio.Engine
+	switch {
+	case cfg.URL != "":
+		engine = &audio.OpenAI{URL: cfg.URL, APIKey: cfg.APIKey, Model: cfg.Model}
+	default:
+		inst, err := v.models().Get(cfg.Whisper)
+		if err != nil {
+			v.log.Warn("transcription: whisper model not installed", "model", cfg.Whisper, "err", err)
+			return nil
+		}
+		w, err := audio.NewWhisper(inst.Path("model.bin"), cfg.Threads)
+		if err != nil {
+			v.log.Warn("transcription engine unavailable", "err", err)
+			return nil
+		}
+		engine = w
+	}
+	v.tr = &audio.Transcriber{Engine: engine, Language: cfg.Language, Window: infer.VADWindow}
+	if vad, ok := v.models().FirstInstalled(models.RoleVAD); ok {
+		rt, err := infer.Open(infer.Config{LibPath: v.opt.Neural.ORTLib, Threads: 1, Logger: v.log})
+		if err == nil {
+			if m, err := rt.VAD(vad.Path(vad.Spec.Files[0].InstalledName())); err == nil {
+				v.tr.VAD, v.vadRT = m, rt
+			} else {
+				rt.Close()
+				v.log.Warn("voice activity detection is off", "err", err)
+			}
+		} else {
+			v.log.Warn("voice activity detection is off: recordings are transcribed whole", "err", err)
+		}
+	} else {
+		v.log.Info("no voice activity model installed (hoard models pull silero-vad): recordings are transcribed whole")
+	}
+	return v.tr
+}
+
+// closeTranscriber frees the engine and VAD; v.trMu is held.
+func (v *Vault) closeTranscriber() {
+	if v.tr != nil {
+		if c, ok := v.tr.Engine.(io.Closer); ok {
+			c.Close()
+		}
+	}
+	if v.vadRT != nil {
+		v.vadRT.Close()
+	}
+	v.tr, v.vadRT = nil, nil
+}
+
+// transcribe turns a recording into a document whose sections carry the
+// times they were spoken.
+func (v *Vault) transcribe(ctx context.Context, path string) (*extract.Document, error) {
+	tr := v.transcriber()
+	if tr == nil {
+		return nil, ErrNoTranscriber
+	}
+	t, err := tr.File(ctx, path)
+	switch {
+	case errors.Is(err, audio.ErrUnavailable):
+		return nil, fmt.Errorf("%w: %w", errTransient, err)
+	case err != nil:
+		return nil, err
+	}
+	doc := &extract.Document{
+		Title:     strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)),
+		MediaType: audio.MediaType(path),
+		Metadata: map[string]any{
+			"duration_s": t.Duration.Seconds(), "speech_s": t.Speech.Seconds(),
+			"engine": tr.Engine.Name(), "vad": t.VAD,
+		},
+	}
+	if tr.Language != "" {
+		doc.Metadata["language"] = tr.Language
+	}
+	var sb strings.Builder
+	for _, s := range t.Segments {
+		if sb.Len() > 0 {
+			sb.WriteString("\n")
+		}
+		start := sb.Len()
+		sb.WriteString(s.Text)
+		doc.Sections = append(doc.Sections, extract.Section{Start: start, End: sb.Len(), From: s.Start, To: max(s.End, s.Start+1)})
+	}
+	doc.Text = sb.String()
+	return doc, nil
+}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/hoardvault/hoard/backend/audio"
 	"github.com/hoardvault/hoard/backend/chunk"
 	"github.com/hoardvault/hoard/backend/entity"
 	"github.com/hoardvault/hoard/backend/extract"
@@ -56,7 +57,7 @@ type Summary struct {
 	Removed   int       `json:"removed,omitempty"`
 	Retrying  []Failure `json:"retrying,omitempty"` // left in the queue for another attempt
 	Waiting   []Failure `json:"waiting,omitempty"`  // left in the queue until a transcription engine is set up
-	Skipped   int       `json:"skipped"` // files a folder walk passed over
+	Skipped   int       `json:"skipped"`            // files a folder walk passed over
 	Chunks    int       `json:"chunks"`
 	Embedded  int       `json:"embedded,omitempty"` // chunks given vectors
 	Warnings  []string  `json:"warnings,omitempty"`
@@ -235,6 +236,11 @@ func (v *Vault) prepare(ctx context.Context, j job) (p prepared) {
 		if err == nil && len(j.record.Metadata) > 0 {
 			doc.Metadata = j.record.Metadata
 		}
+	} else if audio.MediaType(name) != "" {
+		doc, err = v.transcribe(ctx, j.file)
+		if err == nil && doc.Text == "" {
+			p.note = "no speech found"
+		}
 	} else {
 		doc, err = v.registry.Extract(ctx, name, data)
 	}
@@ -296,7 +302,7 @@ func baseTitle(name string) string {
 func (v *Vault) content(doc *extract.Document, p prepared) *store.Content {
 	secs := make([]chunk.Section, len(doc.Sections))
 	for i, s := range doc.Sections {
-		secs[i] = chunk.Section{Page: s.Page, Heading: s.Heading, Start: s.Start, End: s.End}
+		secs[i] = chunk.Section{Page: s.Page, Heading: s.Heading, Start: s.Start, End: s.End, From: s.From, To: s.To}
 	}
 	chunks := chunk.Split(doc.Text, secs, v.opt.Chunk)
 	conv := newOffsets(doc.Text)
@@ -310,9 +316,13 @@ func (v *Vault) content(doc *extract.Document, p prepared) *store.Content {
 			CharStart: conv.char(s.Start), CharEnd: conv.char(s.End)})
 	}
 	for i, ch := range chunks {
-		c.Chunks = append(c.Chunks, store.Chunk{Ordinal: i, Text: ch.Text, PageStart: ch.PageStart, PageEnd: ch.PageEnd,
+		sc := store.Chunk{Ordinal: i, Text: ch.Text, PageStart: ch.PageStart, PageEnd: ch.PageEnd,
 			Heading: joinHeading(ch.Heading), CharStart: conv.char(ch.Start), CharEnd: conv.char(ch.End),
-			Entities: entityRefs(doc.Title, ch.Heading, ch.Text)})
+			Entities: entityRefs(doc.Title, ch.Heading, ch.Text)}
+		if ch.To > 0 {
+			sc.Time = &store.Span{StartMS: ch.From.Milliseconds(), EndMS: ch.To.Milliseconds()}
+		}
+		c.Chunks = append(c.Chunks, sc)
 	}
 	return c
 }

@@ -16,9 +16,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hoardvault/hoard/backend/audio"
 	"github.com/hoardvault/hoard/backend/chunk"
 	"github.com/hoardvault/hoard/backend/extract"
 	"github.com/hoardvault/hoard/backend/ignore"
+	"github.com/hoardvault/hoard/backend/infer"
 	"github.com/hoardvault/hoard/backend/search"
 	"github.com/hoardvault/hoard/backend/store"
 )
@@ -45,6 +47,9 @@ type Options struct {
 	// its failure is recorded. Defaults: 2 s and 6.
 	RetryBase   time.Duration
 	MaxAttempts int
+	// Transcription chooses the speech-to-text engine; when it names none,
+	// the one stored in the vault (SetTranscription) is used.
+	Transcription TranscriptionOptions
 }
 
 // Vault is an open vault.
@@ -66,6 +71,11 @@ type Vault struct {
 	// rules are the ignore rules of the watched folders, by folder.
 	rulesMu sync.Mutex
 	rules   map[string]*ignore.Rules
+	// tr transcribes audio, built on first need; vadRT is the ONNX Runtime
+	// its voice activity detector runs on.
+	trMu  sync.Mutex
+	tr    *audio.Transcriber
+	vadRT *infer.Runtime
 }
 
 // Open opens the vault in dir, creating it when needed.
@@ -126,6 +136,9 @@ func (v *Vault) search() *search.Searcher {
 }
 
 func (v *Vault) Close() error {
+	v.trMu.Lock()
+	v.closeTranscriber()
+	v.trMu.Unlock()
 	var err error
 	if v.nn.rt != nil {
 		err = v.nn.rt.Close()

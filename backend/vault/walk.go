@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/hoardvault/hoard/backend/audio"
 	"github.com/hoardvault/hoard/backend/extract"
 	"github.com/hoardvault/hoard/backend/ignore"
 )
@@ -133,7 +134,7 @@ func (w *walker) walkDir(dir string, visited map[string]bool, rules *ignore.Rule
 			w.walkDir(p, visited, rules, jobs)
 		case !typ.IsRegular():
 			w.skipped++ // sockets, devices, pipes
-		case extract.Known(e.Name()) || isCorpus(p):
+		case extract.Known(e.Name()) || audio.MediaType(e.Name()) != "" || isCorpus(p):
 			*jobs = append(*jobs, job{path: p, file: p})
 		default:
 			w.skipped++

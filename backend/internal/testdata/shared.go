@@ -4,6 +4,7 @@ package testdata
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -32,4 +33,16 @@ func Shared(t testing.TB, rel string) string {
 		t.Skip(msg)
 	}
 	return p
+}
+
+// NeedFFmpeg skips a test when ffmpeg is not installed, or fails it when
+// HOARD_REQUIRE_FFMPEG=1 (CI).
+func NeedFFmpeg(t testing.TB) {
+	t.Helper()
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		if os.Getenv("HOARD_REQUIRE_FFMPEG") == "1" {
+			t.Fatal("ffmpeg is required (HOARD_REQUIRE_FFMPEG=1) but not installed")
+		}
+		t.Skip("ffmpeg not installed (sudo apt install ffmpeg)")
+	}
 }
