@@ -45,7 +45,8 @@ fuzz:
 
 # Ingest throughput and search latency on SciFact (../shared); embedding
 # throughput against transformers.js; vector and hybrid search latency at
-# VECTOR_SIZES chunks (add 1000000 for the 1M figure: about 10 minutes).
+# VECTOR_SIZES chunks (add 1000000 for the 1M figure: about 10 minutes);
+# watched folders: saved note to searchable, throughput and peak memory.
 VECTOR_SIZES ?= 100000
 bench: setup build
 	./bin/hoard bench ingest --corpus $(SHARED)/datasets/scifact/corpus.jsonl \
@@ -53,6 +54,7 @@ bench: setup build
 	SHARED=$(SHARED) bash scripts/bench-embed.sh
 	./bin/hoard bench vectors --n $(VECTOR_SIZES) --clustered
 	./bin/hoard bench vectors --n $(VECTOR_SIZES)
+	./bin/hoard bench watch
 
 # Regenerates the tiny test models and their PyTorch references
 # (needs Debian's python3-torch and python3-onnx).

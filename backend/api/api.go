@@ -90,6 +90,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PUT /api/memories/{id}", s.updateMemory)
 	mux.HandleFunc("DELETE /api/memories/{id}", s.forget)
 	mux.HandleFunc("GET /api/memory", s.globalMemory)
+	mux.HandleFunc("GET /api/queue", s.queue)
+	mux.HandleFunc("GET /api/watched", s.watched)
+	mux.HandleFunc("POST /api/watched", s.watchFolder)
+	mux.HandleFunc("DELETE /api/watched", s.unwatchFolder)
+	mux.HandleFunc("GET /api/transcription", s.transcription)
+	mux.HandleFunc("PUT /api/transcription", s.setTranscription)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
 	})

@@ -314,3 +314,58 @@ func TestMCPOverHTTP(t *testing.T) {
 		t.Fatalf("memories after add_note: %+v", mems)
 	}
 }
+
+// Watched folders, the indexing queue and the transcription settings: what
+// the settings screen reads and writes. The API key is never sent back.
+func TestWatchedQueueAndTranscription(t *testing.T) {
+	srv, v := newServer(t, api.Options{Token: token})
+	h := map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+	dir := t.TempDir()
+	if code, body := do(t, "POST", srv.URL+"/api/watched", strings.NewReader(`{"path":"`+dir+`","collection":"inbox"}`), h); code != 201 {
+		t.Fatalf("watch: %d %s", code, body)
+	}
+	if code, body := do(t, "POST", srv.URL+"/api/watched", strings.NewReader(`{"path":"/no/such/folder"}`), h); code != 400 || !strings.Contains(string(body), "no such file") {
+		t.Fatalf("watching a missing folder: %d %s", code, body)
+	}
+	_, body := do(t, "GET", srv.URL+"/api/watched", nil, h)
+	var ws []struct{ Path, Collection string }
+	if json.Unmarshal(body, &ws); len(ws) != 1 || ws[0].Path != dir || ws[0].Collection != "inbox" {
+		t.Fatalf("watched: %s", body)
+	}
+	// Audio without an engine waits in the queue.
+	memo := filepath.Join(t.TempDir(), "memo.wav")
+	data, err := os.ReadFile(filepath.Join(testdata.Shared(t, "samples/audio/jfk"), "jfk.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(memo, data, 0o644)
+	if _, err := v.Add(context.Background(), []string{memo}, vault.AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = do(t, "GET", srv.URL+"/api/queue", nil, h)
+	var q struct {
+		Waiting int
+		Items   []struct{ Path, State, Reason string }
+	}
+	if json.Unmarshal(body, &q); q.Waiting != 1 || len(q.Items) != 1 || q.Items[0].State != "waiting" || !strings.Contains(q.Items[0].Reason, "transcription engine") {
+		t.Fatalf("queue: %s", body)
+	}
+	if code, body := do(t, "PUT", srv.URL+"/api/transcription", strings.NewReader(`{"url":"not a url"}`), h); code != 400 {
+		t.Fatalf("bad engine URL: %d %s", code, body)
+	}
+	code, body := do(t, "PUT", srv.URL+"/api/transcription", strings.NewReader(`{"url":"http://127.0.0.1:9/","api_key":"sk-secret","language":"en"}`), h)
+	if code != 200 || strings.Contains(string(body), "sk-secret") || !strings.Contains(string(body), `"language":"en"`) {
+		t.Fatalf("set transcription: %d %s", code, body)
+	}
+	// Sending the masked key back keeps the real one.
+	do(t, "PUT", srv.URL+"/api/transcription", strings.NewReader(`{"url":"http://127.0.0.1:9/","api_key":"********","language":"de"}`), h)
+	if cur, _ := v.Transcription(context.Background()); cur.APIKey != "sk-secret" || cur.Language != "de" {
+		t.Fatalf("stored settings: %+v", cur)
+	}
+	if code, _ := do(t, "DELETE", srv.URL+"/api/watched?path="+url.QueryEscape(dir), nil, h); code != 204 {
+		t.Fatalf("unwatch: %d", code)
+	}
+	if code, _ := do(t, "DELETE", srv.URL+"/api/watched?path="+url.QueryEscape(dir), nil, h); code != 404 {
+		t.Fatalf("unwatching twice: %d, want 404", code)
+	}
+}

@@ -48,7 +48,7 @@ func (a *app) benchCmd() *cobra.Command {
 	ingest.Flags().StringVar(&qrels, "qrels", "", "qrels TSV: only the queries it judges are run")
 	ingest.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	ingest.MarkFlagRequired("corpus")
-	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchAnswersCmd())
+	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchAnswersCmd(), a.benchWatchCmd())
 	return cmd
 }
 
@@ -232,5 +232,40 @@ func (a *app) benchAnswersCmd() *cobra.Command {
 	cmd.Flags().StringVar(&split, "split", "test", "qrels split")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.MarkFlagRequired("dataset")
+	return cmd
+}
+
+func (a *app) benchWatchCmd() *cobra.Command {
+	var opt eval.WatchOptions
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "watch",
+		Short: "Time a watched folder: saved note to searchable (p50/p95), and indexing throughput and peak memory by folder size",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !asJSON {
+				opt.Log = func(format string, args ...any) { fmt.Fprintf(a.stderr, format+"\n", args...) }
+			}
+			rep, err := eval.Watch(cmd.Context(), opt)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.printJSON(rep)
+			}
+			fmt.Fprintf(a.stdout, "save → searchable (Markdown note, settle %d ms, %d samples): p50 %.0f ms, p95 %.0f ms\n",
+				rep.SettleMS, rep.Samples, rep.P50MS, rep.P95MS)
+			for _, f := range rep.Folders {
+				fmt.Fprintf(a.stdout, "folder of %d files: indexed in %.1f s (%.0f files/s), peak Go heap %.1f MiB\n",
+					f.Files, f.Seconds, f.FilesPerSec, f.PeakHeapMiB)
+			}
+			fmt.Fprintf(a.stdout, "peak resident memory of the whole run: %.0f MiB\n", rep.PeakRSSMiB)
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&opt.Samples, "samples", 30, "saved notes to time")
+	cmd.Flags().IntSliceVar(&opt.Sizes, "files", []int{1000, 10000}, "folder sizes (files) for throughput and memory")
+	cmd.Flags().DurationVar(&opt.Settle, "settle", 0, "how long a file must be quiet before it is indexed (default 300ms)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

@@ -49,14 +49,15 @@ func (a *app) serveCmd() *cobra.Command {
 		hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		errc := make(chan error, 1)
 		go func() { errc <- hs.Serve(ln) }()
-		// The watched folders are followed while serving.
-		if ws, err := v.Watched(ctx); err == nil && len(ws) > 0 {
-			go func() {
-				if err := v.Watch(ctx, a.watchOptions(0, 0)); err != nil {
-					fmt.Fprintf(a.stderr, "watch: %v\n", err)
-				}
-			}()
-		}
+		// The watched folders are followed while serving, including ones
+		// added through the API.
+		go func() {
+			wo := a.watchOptions(0, 0)
+			wo.Standby = true
+			if err := v.Watch(ctx, wo); err != nil {
+				fmt.Fprintf(a.stderr, "watch: %v\n", err)
+			}
+		}()
 		select {
 		case err := <-errc:
 			return err

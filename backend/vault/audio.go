@@ -80,8 +80,11 @@ func (v *Vault) SetTranscription(ctx context.Context, t TranscriptionOptions) er
 	v.trMu.Lock()
 	v.closeTranscriber()
 	v.trMu.Unlock()
-	_, err = v.store.Release(ctx)
-	return err
+	if _, err := v.store.Release(ctx); err != nil {
+		return err
+	}
+	v.kickWatch() // a running watch works the released files now
+	return nil
 }
 
 func (v *Vault) models() *models.Manager {

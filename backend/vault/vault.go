@@ -71,6 +71,8 @@ type Vault struct {
 	// rules are the ignore rules of the watched folders, by folder.
 	rulesMu sync.Mutex
 	rules   map[string]*ignore.Rules
+	// watchKick wakes a running Watch when the watched folders change.
+	watchKick chan struct{}
 	// tr transcribes audio, built on first need; vadRT is the ONNX Runtime
 	// its voice activity detector runs on.
 	trMu  sync.Mutex
@@ -113,6 +115,8 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 		searcher: newSearcher(st, opt.Search),
 		opt:      opt,
 		log:      opt.Logger,
+
+		watchKick: make(chan struct{}, 1),
 	}
 	v.bin = search.NewBinaryIndex(st.EachBits)
 	return v, nil

@@ -28,6 +28,9 @@ type WatchOptions struct {
 	Drained func(Summary, WatchState)
 	// Warn hears about folders that could not be watched.
 	Warn func(string)
+	// Standby keeps Watch running with no folder (a server, where folders
+	// are added later); without it, no folder is an error.
+	Standby bool
 }
 
 // WatchState is what a running watch reports.
@@ -58,7 +61,19 @@ func (v *Vault) AddWatched(ctx context.Context, dir, collection string) (string,
 	if collection == "" {
 		collection = store.DefaultCollection
 	}
-	return abs, v.store.AddWatched(ctx, abs, collection)
+	if err := v.store.AddWatched(ctx, abs, collection); err != nil {
+		return "", err
+	}
+	v.kickWatch()
+	return abs, nil
+}
+
+// kickWatch tells a running Watch that the watched folders changed.
+func (v *Vault) kickWatch() {
+	select {
+	case v.watchKick <- struct{}{}:
+	default:
+	}
 }
 
 // RemoveWatched stops watching dir; what was indexed from it stays.
@@ -67,7 +82,11 @@ func (v *Vault) RemoveWatched(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	return v.store.RemoveWatched(ctx, abs)
+	if err := v.store.RemoveWatched(ctx, abs); err != nil {
+		return err
+	}
+	v.kickWatch()
+	return nil
 }
 
 // Watched lists the watched folders.
@@ -111,48 +130,79 @@ func (v *Vault) Watch(ctx context.Context, opt WatchOptions) error {
 	if err != nil {
 		return err
 	}
-	if len(folders) == 0 {
+	if len(folders) == 0 && !opt.Standby {
 		return errors.New("no folders are watched: add one with `hoard watch DIR`")
 	}
-	v.rulesMu.Lock()
-	v.rules = map[string]*ignore.Rules{}
-	for _, f := range folders {
-		v.rules[f.Path] = ignore.New(f.Path)
-	}
-	v.rulesMu.Unlock()
 	w, err := watch.New(watch.Options{Settle: opt.Settle, Poll: opt.Poll, MaxWatches: opt.MaxWatches, Skip: v.skip, Logger: v.log})
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	warn := func() {
+	warn := func(msg string) {
+		if opt.Warn != nil {
+			opt.Warn(msg)
+		}
+	}
+	flushWarnings := func() {
 		for _, msg := range w.Warnings() {
-			if opt.Warn != nil {
-				opt.Warn(msg)
-			}
+			warn(msg)
 		}
 	}
-	// Watches go in before the reconciling walk, so nothing changed in
-	// between is missed (a change seen twice is harmless).
-	var live []store.WatchedFolder
-	for _, f := range folders {
-		if err := w.Add(f.Path); err != nil {
-			if opt.Warn != nil {
-				opt.Warn(fmt.Sprintf("%v (still watched; it is looked at again on the next start)", err))
-			}
-			continue
-		}
-		live = append(live, f)
-	}
-	warn()
 	runErr := make(chan error, 1)
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() { runErr <- w.Run(wctx) }()
+	var live []store.WatchedFolder
+	// follow brings the watcher and the ignore rules in line with the
+	// stored folders and queues what changed in the new ones.
+	follow := func(folders []store.WatchedFolder) error {
+		want := map[string]bool{}
+		for _, f := range folders {
+			want[f.Path] = true
+		}
+		had := map[string]bool{}
+		var kept []store.WatchedFolder
+		for _, f := range live {
+			had[f.Path] = true
+			if want[f.Path] {
+				kept = append(kept, f)
+			} else {
+				w.Remove(f.Path)
+			}
+		}
+		live = kept
+		v.rulesMu.Lock()
+		v.rules = map[string]*ignore.Rules{}
+		for _, f := range folders {
+			v.rules[f.Path] = ignore.New(f.Path)
+		}
+		v.rulesMu.Unlock()
+		for _, f := range folders {
+			if had[f.Path] {
+				continue
+			}
+			// The watch goes in before the reconciling walk, so nothing
+			// changed in between is missed (a change seen twice is harmless).
+			if err := w.Add(f.Path); err != nil {
+				warn(fmt.Sprintf("%v (still listed; it is looked at again on the next start)", err))
+				continue
+			}
+			live = append(live, f)
+			tasks, err := v.reconcile(ctx, f)
+			if err != nil {
+				return err
+			}
+			if err := v.store.Enqueue(ctx, tasks); err != nil {
+				return err
+			}
+		}
+		flushWarnings()
+		return nil
+	}
 	state := func() WatchState {
 		q, _ := v.store.QueueStats(ctx)
 		watched, polled := w.Stats()
-		return WatchState{Folders: len(folders), Watched: watched, Polled: polled, Queue: q}
+		return WatchState{Folders: len(live), Watched: watched, Polled: polled, Queue: q}
 	}
 	drain := func() error {
 		sum, err := v.Drain(ctx, AddOptions{Progress: opt.Progress})
@@ -164,14 +214,8 @@ func (v *Vault) Watch(ctx context.Context, opt WatchOptions) error {
 		}
 		return nil
 	}
-	for _, f := range live {
-		tasks, err := v.reconcile(ctx, f)
-		if err != nil {
-			return err
-		}
-		if err := v.store.Enqueue(ctx, tasks); err != nil {
-			return err
-		}
+	if err := follow(folders); err != nil {
+		return err
 	}
 	if err := drain(); err != nil {
 		return err
@@ -199,7 +243,15 @@ func (v *Vault) Watch(ctx context.Context, opt WatchOptions) error {
 			if err := v.store.Enqueue(ctx, v.classify(batch, live)); err != nil {
 				return err
 			}
-			warn()
+			flushWarnings()
+		case <-v.watchKick:
+			folders, err := v.store.Watched(ctx)
+			if err != nil {
+				return err
+			}
+			if err := follow(folders); err != nil {
+				return err
+			}
 		case <-retry.C:
 		}
 		if err := drain(); err != nil {

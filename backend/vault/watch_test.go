@@ -173,6 +173,26 @@ func TestWatchFolders(t *testing.T) {
 	os.Remove(filepath.Join(a, "edit.md"))
 	eventually(t, "deletion seen", 10*time.Second, func() bool { return hitPath(t, v, "echidnas") == "" })
 
+	// A folder added while watching is caught up and followed; one removed
+	// is no longer followed (what was indexed from it stays).
+	c := t.TempDir()
+	writeFile(t, filepath.Join(c, "old.md"), "# Old\n\nThe okapi was here first.")
+	if _, err := v.AddWatched(ctx, c, "third"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "new folder caught up", 10*time.Second, func() bool { return hitPath(t, v, "okapi") == filepath.Join(c, "old.md") })
+	writeFile(t, filepath.Join(c, "new.md"), "# New\n\nThe quokka smiles.")
+	eventually(t, "new folder followed", 10*time.Second, func() bool { return hitPath(t, v, "quokka") == filepath.Join(c, "new.md") })
+	if err := v.RemoveWatched(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	writeFile(t, filepath.Join(c, "later.md"), "# Later\n\nThe narwhal surfaces.")
+	time.Sleep(600 * time.Millisecond)
+	if p := hitPath(t, v, "narwhal"); p != "" || hitPath(t, v, "quokka") == "" {
+		t.Fatalf("after unwatching: narwhal in %q; quokka must stay", p)
+	}
+
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for p, n := range r.indexed {
