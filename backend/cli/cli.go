@@ -27,6 +27,8 @@ type app struct {
 	hub       string
 	ortLib    string
 	forms     []string
+	noOCR     bool
+	ocrLang   string
 	stdout    io.Writer
 	stderr    io.Writer
 }
@@ -66,6 +68,8 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&a.device, "device", "cpu", "where models run: cpu or cuda (falls back to cpu)")
 	root.PersistentFlags().StringVar(&a.ortLib, "ort-lib", "", "ONNX Runtime library (env HOARD_ORT_LIB; default lib/ beside hoard, then the system)")
 	root.PersistentFlags().StringSliceVar(&a.forms, "vector-forms", nil, "how a new vault keeps vectors: any of float, int8, bit (default int8,bit)")
+	root.PersistentFlags().BoolVar(&a.noOCR, "no-ocr", false, "leave scanned pages and images unread even when tesseract is installed")
+	root.PersistentFlags().StringVar(&a.ocrLang, "ocr-lang", "", "tesseract languages, e.g. eng+deu (default eng)")
 	root.PersistentFlags().StringVar(&a.hub, "hub", "", "model hub address (default https://huggingface.co)")
 	root.PersistentFlags().MarkHidden("hub")
 	root.AddCommand(a.addCmd(), a.searchCmd(), a.lsCmd(), a.rmCmd(), a.statusCmd(), a.exportCmd(), a.importCmd(), a.benchCmd(),
@@ -85,7 +89,7 @@ func Execute(ctx context.Context, args []string) int {
 }
 
 func (a *app) open(ctx context.Context) (*vault.Vault, error) {
-	return vault.Open(ctx, a.vaultDir, vault.Options{Neural: a.neural()})
+	return vault.Open(ctx, a.vaultDir, vault.Options{Neural: a.neural(), NoOCR: a.noOCR, OCRLang: a.ocrLang})
 }
 
 func (a *app) neural() vault.NeuralOptions {
