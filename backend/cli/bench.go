@@ -264,7 +264,7 @@ func (a *app) benchWatchCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&opt.Samples, "samples", 30, "saved notes to time")
-	cmd.Flags().IntSliceVar(&opt.Sizes, "files", []int{1000, 10000}, "folder sizes (files) for throughput and memory")
+	cmd.Flags().IntSliceVar(&opt.Sizes, "files", []int{1000, 10000, 30000}, "folder sizes (files) for throughput and memory")
 	cmd.Flags().DurationVar(&opt.Settle, "settle", 0, "how long a file must be quiet before it is indexed (default 300ms)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd

@@ -18,7 +18,7 @@ import (
 // WatchOptions configure the watched-folder benchmark.
 type WatchOptions struct {
 	Samples int   // save → searchable measurements (default 30)
-	Sizes   []int // folder sizes for throughput and memory (default 1000, 10000)
+	Sizes   []int // folder sizes for throughput and memory (default 1000, 10000, 30000)
 	Settle  time.Duration
 	Log     func(format string, args ...any)
 }
@@ -49,7 +49,7 @@ func Watch(ctx context.Context, opt WatchOptions) (WatchReport, error) {
 		opt.Samples = 30
 	}
 	if len(opt.Sizes) == 0 {
-		opt.Sizes = []int{1000, 10000}
+		opt.Sizes = []int{1000, 10000, 30000}
 	}
 	if opt.Settle <= 0 {
 		opt.Settle = 300 * time.Millisecond

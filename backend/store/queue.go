@@ -272,24 +272,36 @@ type Stamp struct{ Size, MTime int64 }
 
 // SourcesUnder returns every source path below dir with its stamp.
 func (s *Store) SourcesUnder(ctx context.Context, dir string) (map[string]Stamp, error) {
+	out := map[string]Stamp{}
+	err := s.EachSourceUnder(ctx, dir, func(p string, st Stamp) error {
+		out[p] = st
+		return nil
+	})
+	return out, err
+}
+
+// EachSourceUnder calls fn with every source path below dir and its stamp,
+// reading them as it goes (a folder of any size in constant memory).
+func (s *Store) EachSourceUnder(ctx context.Context, dir string, fn func(path string, st Stamp) error) error {
 	prefix := strings.TrimSuffix(dir, "/") + "/"
 	// '0' sorts right after '/', so the range is exactly the paths below dir.
 	rows, err := s.db.QueryContext(ctx, `SELECT path, size, mtime FROM sources WHERE path >= ? AND path < ?`,
 		prefix, strings.TrimSuffix(prefix, "/")+"0")
 	if err != nil {
-		return nil, fmt.Errorf("sources under %s: %w", dir, err)
+		return fmt.Errorf("sources under %s: %w", dir, err)
 	}
 	defer rows.Close()
-	out := map[string]Stamp{}
 	for rows.Next() {
 		var p string
 		var st Stamp
 		if err := rows.Scan(&p, &st.Size, &st.MTime); err != nil {
-			return nil, err
+			return err
 		}
-		out[p] = st
+		if err := fn(p, st); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // RemoveUnder forgets every source below dir (a folder that was deleted or

@@ -95,11 +95,12 @@ func (v *Vault) models() *models.Manager {
 }
 
 // transcriber returns the configured pipeline, built on first need, or nil
-// when no engine is configured or it cannot run (the reason is logged).
+// when no engine is configured or the configured one cannot run (why is
+// kept in v.trErr, and logged once, until the settings change).
 func (v *Vault) transcriber() *audio.Transcriber {
 	v.trMu.Lock()
 	defer v.trMu.Unlock()
-	if v.tr != nil {
+	if v.tr != nil || v.trErr != nil {
 		return v.tr
 	}
 	ctx := context.Background()
@@ -114,15 +115,16 @@ func (v *Vault) transcriber() *audio.Transcriber {
 	default:
 		inst, err := v.models().Get(cfg.Whisper)
 		if err != nil {
-			v.log.Warn("transcription: whisper model not installed", "model", cfg.Whisper, "err", err)
+			v.trErr = fmt.Errorf("the whisper model is not installed (hoard models pull %s): %w", cfg.Whisper, err)
+		} else if w, err := audio.NewWhisper(inst.Path("model.bin"), cfg.Threads); err != nil {
+			v.trErr = err
+		} else {
+			engine = w
+		}
+		if v.trErr != nil {
+			v.log.Warn("transcription engine unavailable", "err", v.trErr)
 			return nil
 		}
-		w, err := audio.NewWhisper(inst.Path("model.bin"), cfg.Threads)
-		if err != nil {
-			v.log.Warn("transcription engine unavailable", "err", err)
-			return nil
-		}
-		engine = w
 	}
 	v.tr = &audio.Transcriber{Engine: engine, Language: cfg.Language, Window: infer.VADWindow}
 	if vad, ok := v.models().FirstInstalled(models.RoleVAD); ok {
@@ -153,7 +155,7 @@ func (v *Vault) closeTranscriber() {
 	if v.vadRT != nil {
 		v.vadRT.Close()
 	}
-	v.tr, v.vadRT = nil, nil
+	v.tr, v.vadRT, v.trErr = nil, nil, nil
 }
 
 // transcribe turns a recording into a document whose sections carry the
@@ -161,6 +163,12 @@ func (v *Vault) closeTranscriber() {
 func (v *Vault) transcribe(ctx context.Context, path string) (*extract.Document, error) {
 	tr := v.transcriber()
 	if tr == nil {
+		v.trMu.Lock()
+		why := v.trErr
+		v.trMu.Unlock()
+		if why != nil {
+			return nil, fmt.Errorf("%w; the configured one cannot run: %v", ErrNoTranscriber, why)
+		}
 		return nil, ErrNoTranscriber
 	}
 	t, err := tr.File(ctx, path)

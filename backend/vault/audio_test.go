@@ -60,6 +60,21 @@ func TestVoiceNotesWaitThenTranscribe(t *testing.T) {
 		t.Fatalf("a run without an engine touched the waiting memo: %+v", sum)
 	}
 
+	// An engine that cannot run keeps the memo waiting, and says why.
+	if err := v.SetTranscription(ctx, TranscriptionOptions{Whisper: "whisper-huge"}); err == nil {
+		t.Fatal("an unknown whisper model must be refused")
+	}
+	if err := v.SetTranscription(ctx, TranscriptionOptions{Whisper: "whisper-base"}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err = v.Add(ctx, nil, AddOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Waiting) != 1 || !strings.Contains(sum.Waiting[0].Reason, "hoard models pull whisper-base") {
+		t.Fatalf("with an uninstalled whisper model: %+v", sum)
+	}
+
 	srv, pieces := testdata.TranscriptionServer(t, jfkText, nil)
 	if err := v.SetTranscription(ctx, TranscriptionOptions{URL: "ftp://x"}); err == nil {
 		t.Fatal("a non-http URL must be refused")

@@ -68,18 +68,45 @@ func transient(err error) bool {
 // Enqueue puts files and folders (walked now, recursively) in the indexing
 // queue. Paths that do not exist are reported in Failed and not queued.
 func (v *Vault) Enqueue(ctx context.Context, paths []string, collection string) (Summary, error) {
-	w := walker{skipDir: v.dir, rules: v.rulesFor}
-	jobs := w.expand(paths)
-	sum := Summary{Skipped: w.skipped, Warnings: w.warnings}
-	tasks := make([]store.Task, 0, len(jobs))
-	for _, j := range jobs {
+	var sum Summary
+	b := v.batcher(ctx)
+	w := walker{skipDir: v.dir, rules: v.rulesFor, emit: func(j job) error {
 		if errors.Is(j.err, errNoSuchFile) {
 			sum.Failed = append(sum.Failed, Failure{Path: j.path, Reason: j.err.Error()})
-			continue
+			return nil
 		}
-		tasks = append(tasks, store.Task{Path: j.path, Op: store.OpIndex, Collection: collection})
+		return b.add(store.Task{Path: j.path, Op: store.OpIndex, Collection: collection})
+	}}
+	err := w.walk(paths)
+	sum.Skipped, sum.Warnings = w.skipped, w.warnings
+	if err != nil {
+		return sum, err
 	}
-	return sum, v.store.Enqueue(ctx, tasks)
+	return sum, b.flush()
+}
+
+// taskBatch writes queue tasks a thousand at a time, so a walk of any size
+// holds at most that many.
+type taskBatch struct {
+	ctx   context.Context
+	st    *store.Store
+	tasks []store.Task
+}
+
+func (v *Vault) batcher(ctx context.Context) *taskBatch { return &taskBatch{ctx: ctx, st: v.store} }
+
+func (b *taskBatch) add(t store.Task) error {
+	b.tasks = append(b.tasks, t)
+	if len(b.tasks) >= 1000 {
+		return b.flush()
+	}
+	return nil
+}
+
+func (b *taskBatch) flush() error {
+	err := b.st.Enqueue(b.ctx, b.tasks)
+	b.tasks = b.tasks[:0]
+	return err
 }
 
 // Add indexes files and folders (recursively): it queues them and works the

@@ -77,6 +77,7 @@ type Vault struct {
 	// its voice activity detector runs on.
 	trMu  sync.Mutex
 	tr    *audio.Transcriber
+	trErr error // why the configured engine cannot run
 	vadRT *infer.Runtime
 }
 

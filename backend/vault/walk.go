@@ -39,7 +39,8 @@ type corpusRecord struct {
 // document for (a typo, a dangling link).
 var errNoSuchFile = errors.New("no such file")
 
-// walker expands the paths given to Add into jobs.
+// walker expands the paths given to Add into file jobs, handing each to
+// emit as it is found, so a folder of any size is walked in constant memory.
 type walker struct {
 	skipDir  string // the vault's own folder
 	skipped  int
@@ -47,32 +48,42 @@ type walker struct {
 	// rules gives the ignore rules for a folder being walked; by default
 	// the .hoardignore files from that folder down.
 	rules func(dir string) *ignore.Rules
+	emit  func(job) error
+	err   error // the first error emit returned; the walk stops there
 }
 
-func (w *walker) expand(paths []string) []job {
-	var jobs []job
+func (w *walker) add(j job) {
+	if w.err == nil {
+		w.err = w.emit(j)
+	}
+}
+
+func (w *walker) walk(paths []string) error {
 	for _, p := range paths {
 		abs, err := filepath.Abs(p)
 		if err != nil {
-			jobs = append(jobs, job{path: p, err: err})
+			w.add(job{path: p, err: err})
 			continue
 		}
 		fi, err := os.Stat(abs)
 		switch {
 		case err != nil:
-			jobs = append(jobs, job{path: abs, file: abs, err: statError(err)})
+			w.add(job{path: abs, file: abs, err: statError(err)})
 		case fi.IsDir():
 			visited := map[string]bool{}
 			rules := ignore.New(abs)
 			if w.rules != nil {
 				rules = w.rules(abs)
 			}
-			w.walkDir(abs, visited, rules, &jobs)
+			w.walkDir(abs, visited, rules)
 		default:
-			jobs = append(jobs, job{path: abs, file: abs})
+			w.add(job{path: abs, file: abs})
+		}
+		if w.err != nil {
+			return w.err
 		}
 	}
-	return jobs
+	return w.err
 }
 
 func statError(err error) error {
@@ -90,10 +101,13 @@ func statError(err error) error {
 
 // walkDir follows symlinked folders but never one it has already visited,
 // which is how a symlink loop is cut.
-func (w *walker) walkDir(dir string, visited map[string]bool, rules *ignore.Rules, jobs *[]job) {
+func (w *walker) walkDir(dir string, visited map[string]bool, rules *ignore.Rules) {
+	if w.err != nil {
+		return
+	}
 	real, err := filepath.EvalSymlinks(dir)
 	if err != nil {
-		*jobs = append(*jobs, job{path: dir, file: dir, err: statError(err)})
+		w.add(job{path: dir, file: dir, err: statError(err)})
 		return
 	}
 	if visited[real] {
@@ -120,7 +134,7 @@ func (w *walker) walkDir(dir string, visited map[string]bool, rules *ignore.Rule
 		if typ&fs.ModeSymlink != 0 {
 			fi, err := os.Stat(p)
 			if err != nil {
-				*jobs = append(*jobs, job{path: p, file: p, err: statError(err)})
+				w.add(job{path: p, file: p, err: statError(err)})
 				continue
 			}
 			typ = fi.Mode().Type()
@@ -131,11 +145,11 @@ func (w *walker) walkDir(dir string, visited map[string]bool, rules *ignore.Rule
 		}
 		switch {
 		case typ.IsDir():
-			w.walkDir(p, visited, rules, jobs)
+			w.walkDir(p, visited, rules)
 		case !typ.IsRegular():
 			w.skipped++ // sockets, devices, pipes
 		case extract.Known(e.Name()) || audio.MediaType(e.Name()) != "" || isCorpus(p):
-			*jobs = append(*jobs, job{path: p, file: p})
+			w.add(job{path: p, file: p})
 		default:
 			w.skipped++
 		}

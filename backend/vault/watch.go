@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,6 +127,11 @@ func (v *Vault) skip(p string, isDir bool) bool {
 // changes as they settle. Work goes through the queue, so an interrupted
 // watch resumes where it stopped.
 func (v *Vault) Watch(ctx context.Context, opt WatchOptions) error {
+	// A kick from before this start is stale: the list is read now.
+	select {
+	case <-v.watchKick:
+	default:
+	}
 	folders, err := v.store.Watched(ctx)
 	if err != nil {
 		return err
@@ -188,11 +194,7 @@ func (v *Vault) Watch(ctx context.Context, opt WatchOptions) error {
 				continue
 			}
 			live = append(live, f)
-			tasks, err := v.reconcile(ctx, f)
-			if err != nil {
-				return err
-			}
-			if err := v.store.Enqueue(ctx, tasks); err != nil {
+			if err := v.reconcile(ctx, f); err != nil {
 				return err
 			}
 		}
@@ -246,10 +248,13 @@ func (v *Vault) Watch(ctx context.Context, opt WatchOptions) error {
 			flushWarnings()
 		case <-v.watchKick:
 			folders, err := v.store.Watched(ctx)
-			if err != nil {
-				return err
+			if err == nil {
+				err = follow(folders)
 			}
-			if err := follow(folders); err != nil {
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
 				return err
 			}
 		case <-retry.C:
@@ -292,33 +297,37 @@ func (v *Vault) classify(paths []string, folders []store.WatchedFolder) []store.
 	return append(index, remove...)
 }
 
-// reconcile compares a watched folder with what the vault holds for it.
-func (v *Vault) reconcile(ctx context.Context, f store.WatchedFolder) ([]store.Task, error) {
-	stored, err := v.store.SourcesUnder(ctx, f.Path)
-	if err != nil {
-		return nil, err
-	}
-	w := walker{skipDir: v.dir, rules: v.rulesFor}
-	jobs := w.expand([]string{f.Path})
-	seen := make(map[string]bool, len(jobs))
-	var tasks []store.Task
-	for _, j := range jobs {
-		seen[j.path] = true
-		if st, ok := stored[j.path]; ok && j.err == nil {
-			if fi, err := os.Stat(j.file); err == nil && fi.Size() == st.Size && fi.ModTime().Unix() == st.MTime {
-				continue
+// reconcile compares a watched folder with what the vault holds for it and
+// queues the differences. Both sides are streamed: memory does not grow
+// with the folder.
+func (v *Vault) reconcile(ctx context.Context, f store.WatchedFolder) error {
+	b := v.batcher(ctx)
+	w := walker{skipDir: v.dir, rules: v.rulesFor, emit: func(j job) error {
+		if j.err == nil {
+			if st, err := v.store.SourceState(ctx, j.path); err == nil {
+				if fi, err := os.Stat(j.file); err == nil && fi.Size() == st.Size && fi.ModTime().Unix() == st.MTime {
+					return nil // unchanged: not even read
+				}
 			}
 		}
-		tasks = append(tasks, store.Task{Path: j.path, Op: store.OpIndex, Collection: f.Collection})
+		return b.add(store.Task{Path: j.path, Op: store.OpIndex, Collection: f.Collection})
+	}}
+	if err := w.walk([]string{f.Path}); err != nil {
+		return err
 	}
-	for p := range stored {
+	// What the vault holds that is no longer on disk.
+	err := v.store.EachSourceUnder(ctx, f.Path, func(p string, _ store.Stamp) error {
 		file := p
 		if i := strings.LastIndexByte(p, '#'); i > 0 {
 			file = p[:i] // a corpus record
 		}
-		if !seen[file] {
-			tasks = append(tasks, store.Task{Path: p, Op: store.OpRemove, Collection: f.Collection})
+		if _, err := os.Lstat(file); errors.Is(err, fs.ErrNotExist) {
+			return b.add(store.Task{Path: p, Op: store.OpRemove, Collection: f.Collection})
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	return tasks, nil
+	return b.flush()
 }
