@@ -202,7 +202,7 @@ func (a *app) lsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "ls", Short: "List documents", Args: cobra.NoArgs}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	cmd.Flags().StringVar(&opt.Collection, "collection", "", "only this collection")
-	cmd.Flags().StringVar(&opt.Status, "status", "", "only this status (indexed, failed, queued)")
+	cmd.Flags().StringVar(&opt.Status, "status", "", "only this status (indexed or failed; what waits is in `hoard status`)")
 	cmd.Flags().IntVar(&opt.Limit, "limit", 0, "at most this many (0: all)")
 	cmd.Flags().IntVar(&opt.Offset, "offset", 0, "skip this many")
 	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, _ []string) error {
@@ -271,7 +271,7 @@ func (a *app) statusCmd() *cobra.Command {
 		}
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "vault\t%s\n", st.Vault)
-		fmt.Fprintf(tw, "documents\t%d (%d indexed, %d failed, %d queued)\n", st.Documents, st.Indexed, st.Failed, st.Queued)
+		fmt.Fprintf(tw, "documents\t%d (%d indexed, %d failed)\n", st.Documents, st.Indexed, st.Failed)
 		fmt.Fprintf(tw, "paths\t%d\n", st.Sources)
 		fmt.Fprintf(tw, "chunks\t%d\n", st.Chunks)
 		fmt.Fprintf(tw, "size\t%s\n", humanBytes(st.Bytes))

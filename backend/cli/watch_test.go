@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hoardvault/hoard/backend/internal/testdata"
 )
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.
@@ -79,5 +81,38 @@ func TestWatchCommand(t *testing.T) {
 	mustRun(t, "--vault", v, "watch", "--rm", dir)
 	if _, err := run(t, "--vault", v, "watch"); err == nil || !strings.Contains(err.Error(), "no folders are watched") {
 		t.Fatalf("watch with no folder: %v", err)
+	}
+}
+
+// A voice note waits until `hoard transcription` names an engine, is
+// transcribed then, and its hits name the moment in the recording.
+func TestTranscriptionCommand(t *testing.T) {
+	testdata.NeedFFmpeg(t)
+	v := t.TempDir()
+	memo := filepath.Join(t.TempDir(), "memo.wav")
+	data, err := os.ReadFile(filepath.Join(testdata.Shared(t, "samples/audio/jfk"), "jfk.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(memo, data, 0o644)
+	out := mustRun(t, "--vault", v, "--models", t.TempDir(), "add", memo)
+	if !strings.Contains(out, "queued: "+memo+": waiting for a transcription engine") {
+		t.Fatalf("add without an engine: %s", out)
+	}
+	if got := mustRun(t, "--vault", v, "transcription"); !strings.Contains(got, "engine: none") {
+		t.Fatalf("transcription: %s", got)
+	}
+	srv, _ := testdata.TranscriptionServer(t, "And so my fellow Americans, ask not what your country can do for you.", nil)
+	out = mustRun(t, "--vault", v, "--models", t.TempDir(), "transcription", "--url", srv.URL, "--api-key", "sk-test", "--language", "en")
+	if !strings.Contains(out, "engine: transcription server "+srv.URL) || !strings.Contains(out, "1 transcribed") {
+		t.Fatalf("setting the engine: %s", out)
+	}
+	// Changing one setting keeps the others.
+	mustRun(t, "--vault", v, "transcription", "--language", "de")
+	if got := mustRun(t, "--vault", v, "transcription"); !strings.Contains(got, srv.URL) || !strings.Contains(got, "language: de") {
+		t.Fatalf("after changing the language: %s", got)
+	}
+	if got := mustRun(t, "--vault", v, "search", "fellow Americans"); !strings.Contains(got, memo+" 00:0") {
+		t.Fatalf("the hit does not name the moment: %s", got)
 	}
 }
