@@ -7,7 +7,7 @@ export CGO_ENABLED := 1
 SHARED ?= $(abspath ../shared)
 DEMO_VAULT ?= $(CURDIR)/.cache/demo-vault
 
-.PHONY: all setup ort build whisper test test-models fuzz bench demo clean
+.PHONY: all setup ort build whisper test test-ui frontend frontend-deps test-models fuzz bench demo clean
 
 all: build
 
@@ -34,6 +34,21 @@ whisper:
 test: setup
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) test -tags $(TAGS) -count=1 ./...
+	$(MAKE) test-ui
+
+# The UI (frontend/: Svelte 5 + TypeScript + Vite). npm ci runs no install
+# scripts; it reruns only when the lock file changes.
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --ignore-scripts
+frontend-deps: frontend/node_modules/.package-lock.json
+
+frontend: frontend-deps
+	cd frontend && npm run build
+
+# vitest: formatting, the event-stream parser, and the API client against a
+# real `bin/hoard serve`.
+test-ui: frontend-deps build
+	cd frontend && npm test
 
 # Runs every fuzz target briefly (FUZZTIME each).
 FUZZTIME ?= 15s
@@ -70,4 +85,4 @@ demo: setup build
 	echo "== hoard status"; ./bin/hoard --vault $(DEMO_VAULT) status
 
 clean:
-	rm -rf bin .cache
+	rm -rf bin .cache frontend/dist frontend/node_modules

@@ -38,4 +38,10 @@ if ! have_go; then
   $sudo rm -rf /usr/local/go && $sudo tar -C /usr/local -xzf /tmp/go.tgz
   echo "setup: add /usr/local/go/bin to your PATH"
 fi
-echo "setup: ok ($(go version 2>/dev/null || /usr/local/go/bin/go version))"
+# The UI's tools (Vite 8, Vitest 4) need Node.js 20.19 or newer.
+need_node="20.19"
+node_v=$(node --version 2>/dev/null | sed 's/^v//')
+if [ -z "$node_v" ] || [ "$(printf '%s\n%s\n' "$need_node" "$node_v" | sort -V | head -n1)" != "$need_node" ]; then
+  echo "setup: the UI needs Node.js $need_node or newer (found ${node_v:-none}); install it from nodejs.org or NodeSource"
+fi
+echo "setup: ok ($(go version 2>/dev/null || /usr/local/go/bin/go version), node ${node_v:-missing})"

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { bytes, clock, where } from './format';
+
+describe('clock', () => {
+  it.each([
+    [0, '00:00'],
+    [3_000, '00:03'],
+    [192_500, '03:12'],
+    [3_599_999, '59:59'],
+    [3_600_000, '1:00:00'],
+    [7_384_000, '2:03:04'],
+  ])('%d ms is %s', (ms, want) => expect(clock(ms)).toBe(want));
+});
+
+describe('bytes', () => {
+  it.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1024, '1.0 KiB'],
+    [36_909_875, '35.2 MiB'],
+    [5 * 1024 ** 4, '5.0 TiB'],
+  ])('%d is %s', (n, want) => expect(bytes(n)).toBe(want));
+});
+
+describe('where', () => {
+  it('names the file, page, moment and heading', () => {
+    expect(where({ path: '/a/b/report.pdf', page: 4, heading: 'Results' })).toBe('report.pdf p. 4 › Results');
+    expect(where({ path: '/v/memo.m4a', page: 0, time: { start_ms: 192_000 } })).toBe('memo.m4a 03:12');
+    expect(where({ path: 'notes.md' })).toBe('notes.md');
+  });
+});

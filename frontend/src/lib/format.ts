@@ -1,0 +1,31 @@
+// Formatting shared by every screen.
+
+/** A position in a recording as MM:SS, or H:MM:SS past an hour (as the CLI prints it). */
+export function clock(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (s >= 3600) return `${Math.floor(s / 3600)}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}`;
+  return `${two(Math.floor(s / 60))}:${two(s % 60)}`;
+}
+
+/** Bytes in the units people read. */
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** Where a hit or citation is: file, page or moment, heading. */
+export function where(h: { path: string; page?: number; heading?: string; time?: { start_ms: number } | null }): string {
+  let s = h.path.split('/').pop() ?? h.path;
+  if (h.page && h.page > 0) s += ` p. ${h.page}`;
+  if (h.time) s += ` ${clock(h.time.start_ms)}`;
+  if (h.heading) s += ` › ${h.heading}`;
+  return s;
+}
