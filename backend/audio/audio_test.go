@@ -210,11 +210,9 @@ func TestVADOnRecordings(t *testing.T) {
 	}
 }
 
-const jfkText = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
-
 func TestOpenAIEngine(t *testing.T) {
 	testdata.NeedFFmpeg(t)
-	srv, pieces := testdata.TranscriptionServer(t, jfkText, nil)
+	srv, pieces := testdata.TranscriptionServer(t, testdata.JFKText, nil)
 	tr := &Transcriber{Engine: &OpenAI{URL: srv.URL, APIKey: "sk-test", Model: "whisper-1"}, Language: "en"}
 	got, err := tr.File(context.Background(), filepath.Join(testdata.Shared(t, "samples/audio/jfk"), "jfk.flac"))
 	if err != nil {
@@ -224,7 +222,7 @@ func TestOpenAIEngine(t *testing.T) {
 		t.Fatalf("%d pieces sent, %d segments back", len(*pieces), len(got.Segments))
 	}
 	joined := got.Segments[0].Text + " " + got.Segments[1].Text
-	if joined != jfkText || got.Segments[1].Start < 5*time.Second || got.Segments[1].End > got.Duration {
+	if joined != testdata.JFKText || got.Segments[1].Start < 5*time.Second || got.Segments[1].End > got.Duration {
 		t.Fatalf("transcript %+v", got)
 	}
 	// With /v1 in the URL too; a wrong key is a permanent error, a busy
@@ -234,7 +232,7 @@ func TestOpenAIEngine(t *testing.T) {
 		t.Fatalf("wrong key: %v", err)
 	}
 	code := http.StatusServiceUnavailable
-	busy, _ := testdata.TranscriptionServer(t, jfkText, &code)
+	busy, _ := testdata.TranscriptionServer(t, testdata.JFKText, &code)
 	if _, err := (&OpenAI{URL: busy.URL, APIKey: "sk-test"}).Transcribe(context.Background(), make([]float32, Rate), ""); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("503: %v, want ErrUnavailable", err)
 	}

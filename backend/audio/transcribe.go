@@ -70,6 +70,9 @@ func (t *Transcriber) Samples(ctx context.Context, pcm []float32) (Transcript, e
 		speech = Speech(probs, window, total, t.Segment)
 		tr.VAD = true
 	}
+	for _, s := range speech {
+		tr.Speech += s.End - s.Start
+	}
 	piece := t.Piece
 	if piece <= 0 {
 		piece = 30 * time.Second
@@ -79,7 +82,6 @@ func (t *Transcriber) Samples(ctx context.Context, pcm []float32) (Transcript, e
 		lang = ""
 	}
 	for _, p := range Pieces(speech, piece) {
-		tr.Speech += p.End - p.Start
 		lo, hi := samples(p.Start), min(len(pcm), samples(p.End))
 		if hi-lo < Rate/10 {
 			continue

@@ -12,9 +12,6 @@ import (
 	"github.com/ggerganov/whisper.cpp/bindings/go/pkg/whisper"
 )
 
-// WhisperBuilt says whether this build has the whisper.cpp engine.
-const WhisperBuilt = true
-
 // Whisper runs a whisper.cpp model in process.
 type Whisper struct {
 	model   whisper.Model

@@ -7,9 +7,6 @@ import (
 	"errors"
 )
 
-// WhisperBuilt says whether this build has the whisper.cpp engine.
-const WhisperBuilt = false
-
 // ErrNoWhisper explains how to get the in-process engine.
 var ErrNoWhisper = errors.New("this hoard was built without the whisper.cpp engine: build it with `make whisper` " +
 	"(see the README), or point Hoard at a transcription server (--transcribe-url)")

@@ -22,8 +22,6 @@ func needAudioTools(t *testing.T) {
 	}
 }
 
-const jfkText = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
-
 // A voice note waits in the queue until an engine is configured, then
 // becomes a document whose chunks carry the times they were spoken; hits
 // say where in the recording.
@@ -75,7 +73,7 @@ func TestVoiceNotesWaitThenTranscribe(t *testing.T) {
 		t.Fatalf("with an uninstalled whisper model: %+v", sum)
 	}
 
-	srv, pieces := testdata.TranscriptionServer(t, jfkText, nil)
+	srv, pieces := testdata.TranscriptionServer(t, testdata.JFKText, nil)
 	if err := v.SetTranscription(ctx, TranscriptionOptions{URL: "ftp://x"}); err == nil {
 		t.Fatal("a non-http URL must be refused")
 	}
@@ -117,7 +115,7 @@ func TestTranscriptionRetriesThenFails(t *testing.T) {
 	needAudioTools(t)
 	ctx := context.Background()
 	code := http.StatusServiceUnavailable
-	srv, _ := testdata.TranscriptionServer(t, jfkText, &code)
+	srv, _ := testdata.TranscriptionServer(t, testdata.JFKText, &code)
 	v := openVault(t, Options{RetryBase: 50 * time.Millisecond, MaxAttempts: 3,
 		Transcription: TranscriptionOptions{URL: srv.URL, APIKey: "sk-test"}})
 	memo := filepath.Join(t.TempDir(), "trees.m4a")

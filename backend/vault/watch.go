@@ -56,7 +56,7 @@ func (v *Vault) AddWatched(ctx context.Context, dir, collection string) (string,
 	if !fi.IsDir() {
 		return "", fmt.Errorf("watch %s: not a folder", dir)
 	}
-	if abs == v.dir || strings.HasPrefix(abs, v.dir+string(filepath.Separator)) {
+	if under(abs, v.dir) {
 		return "", fmt.Errorf("watch %s: that is the vault's own folder", dir)
 	}
 	if collection == "" {
@@ -95,6 +95,11 @@ func (v *Vault) Watched(ctx context.Context) ([]store.WatchedFolder, error) {
 	return v.store.Watched(ctx)
 }
 
+// under reports whether p is dir or lies below it.
+func under(p, dir string) bool {
+	return p == dir || strings.HasPrefix(p, dir+string(filepath.Separator))
+}
+
 // rulesFor returns the ignore rules that apply to dir: those of the watched
 // folder holding it, so a .hoardignore above dir still counts.
 func (v *Vault) rulesFor(dir string) *ignore.Rules {
@@ -102,7 +107,7 @@ func (v *Vault) rulesFor(dir string) *ignore.Rules {
 	defer v.rulesMu.Unlock()
 	var best *ignore.Rules
 	for root, r := range v.rules {
-		if (dir == root || strings.HasPrefix(dir, root+string(filepath.Separator))) && (best == nil || len(root) > len(best.Root())) {
+		if under(dir, root) && (best == nil || len(root) > len(best.Root())) {
 			best = r
 		}
 	}
@@ -115,7 +120,7 @@ func (v *Vault) rulesFor(dir string) *ignore.Rules {
 // skip is the watcher's ignore test: the vault's own folder and the ignore
 // rules of the watched folder.
 func (v *Vault) skip(p string, isDir bool) bool {
-	if p == v.dir || strings.HasPrefix(p, v.dir+string(filepath.Separator)) {
+	if under(p, v.dir) {
 		return true
 	}
 	return v.rulesFor(p).Ignored(p, isDir)
@@ -276,7 +281,7 @@ func (v *Vault) classify(paths []string, folders []store.WatchedFolder) []store.
 	for _, p := range paths {
 		coll := store.DefaultCollection
 		for _, f := range folders {
-			if strings.HasPrefix(p, f.Path+string(filepath.Separator)) {
+			if under(p, f.Path) {
 				coll = f.Collection
 			}
 		}

@@ -13,6 +13,9 @@ import (
 
 const rate = 16000
 
+// JFKText is what samples/audio/jfk says (samples/audio/TRANSCRIPTS.md).
+const JFKText = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
+
 // TranscriptionServer speaks OpenAI's /v1/audio/transcriptions. It checks
 // the request the way a real server would read it and answers with the
 // text it was told the recording holds, spread over two segments.
