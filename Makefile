@@ -19,7 +19,7 @@ setup:
 ort:
 	@bash scripts/ort.sh
 
-build:
+build: frontend
 	$(GO) build -tags $(TAGS) -o bin/hoard .
 
 # hoard with the in-process whisper.cpp engine (build tag whisper): builds

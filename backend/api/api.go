@@ -16,10 +16,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/hoardvault/hoard/backend/extract"
 	"github.com/hoardvault/hoard/backend/mcpserver"
 	"github.com/hoardvault/hoard/backend/search"
 	"github.com/hoardvault/hoard/backend/store"
@@ -38,7 +40,15 @@ type Options struct {
 	// Ask picks how questions are answered (a language model or none).
 	Ask func(ctx context.Context) vault.AskOptions
 	// UI serves the frontend's files; nil shows a short page instead.
-	UI      http.Handler
+	UI http.Handler
+	// Open shows a file at a page in the system's viewer (the desktop app);
+	// nil answers that only the desktop app does that.
+	Open func(path string, page int) error
+	// Context bounds background work (uploads indexed after the request
+	// answered); it is the server's lifetime. Default: never ends.
+	Context context.Context
+	// EventInterval is how often /api/events looks for changes (500 ms).
+	EventInterval time.Duration
 	Logger  *slog.Logger
 	Version string
 }
@@ -50,6 +60,13 @@ type Server struct {
 	hosts   map[string]bool
 	session string
 	log     *slog.Logger
+	// done ends event streams when the server's context ends.
+	done <-chan struct{}
+	// draining is set while a background drain runs; again asks it to
+	// look at the queue once more before it stops.
+	drainMu  sync.Mutex
+	draining bool
+	again    bool
 }
 
 // New builds the API. Without a token and not trusted, one is made; Token
@@ -61,7 +78,10 @@ func New(v *vault.Vault, opt Options) *Server {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	s := &Server{v: v, opt: opt, hosts: map[string]bool{}, session: NewToken(), log: opt.Logger}
+	if opt.Context == nil {
+		opt.Context = context.Background()
+	}
+	s := &Server{v: v, opt: opt, hosts: map[string]bool{}, session: NewToken(), log: opt.Logger, done: opt.Context.Done()}
 	for _, h := range opt.AllowHosts {
 		s.hosts[hostOnly(h)] = true
 	}
@@ -75,10 +95,29 @@ func (s *Server) Token() string { return s.opt.Token }
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/status", s.status)
+	mux.HandleFunc("GET /api/app", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"desktop": s.opt.Trusted, "version": s.opt.Version})
+	})
 	mux.HandleFunc("GET /api/documents", s.documents)
 	mux.HandleFunc("POST /api/documents", s.upload)
 	mux.HandleFunc("GET /api/documents/{id}", s.document)
+	mux.HandleFunc("PATCH /api/documents/{id}", s.updateDocument)
 	mux.HandleFunc("DELETE /api/documents/{id}", s.deleteDocument)
+	mux.HandleFunc("POST /api/documents/{id}/reindex", s.reindexDocument)
+	mux.HandleFunc("GET /api/documents/{id}/file", s.documentFile)
+	mux.HandleFunc("GET /api/documents/{id}/pages/{page}", s.pageImage)
+	mux.HandleFunc("POST /api/documents/{id}/open", s.openDocument)
+	mux.HandleFunc("GET /api/collections", s.collections)
+	mux.HandleFunc("POST /api/collections", s.createCollection)
+	mux.HandleFunc("PATCH /api/collections/{name}", s.updateCollection)
+	mux.HandleFunc("DELETE /api/collections/{name}", s.deleteCollection)
+	mux.HandleFunc("GET /api/export", s.export)
+	mux.HandleFunc("POST /api/import", s.importVault)
+	mux.HandleFunc("GET /api/events", s.events)
+	mux.HandleFunc("GET /api/models", s.models)
+	mux.HandleFunc("POST /api/models/{name}/pull", s.pullModel)
+	mux.HandleFunc("GET /api/llm", s.llm)
+	mux.HandleFunc("PUT /api/llm", s.setLLM)
 	mux.HandleFunc("GET /api/search", s.search)
 	mux.HandleFunc("POST /api/ask", s.ask)
 	mux.HandleFunc("GET /api/conversations", s.conversations)
@@ -121,8 +160,9 @@ func (s *Server) ui(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	io.WriteString(w, `<!doctype html><meta charset="utf-8"><title>Hoard</title>
-<p>Hoard's API is running. Open the address <code>hoard serve</code> printed (it carries the access token),
-or send <code>Authorization: Bearer TOKEN</code> to <code>/api/…</code>; agents can use MCP at <code>/mcp</code>.</p>`)
+<p>Hoard's API is running, but this hoard was built without its user interface
+(build it with <code>make build</code>, which runs <code>make frontend</code> first).
+Clients send <code>Authorization: Bearer TOKEN</code> to <code>/api/…</code>; agents can use MCP at <code>/mcp</code>.</p>`)
 }
 
 // errorBody is every error's shape.
@@ -145,8 +185,10 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 // fail maps an error to a status: unknown ids are 404, bad input 400.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, extract.ErrNoPage), errors.Is(err, extract.ErrNotPaged):
 		writeError(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, vault.ErrNoSource):
+		writeError(w, http.StatusGone, err.Error())
 	case errors.Is(err, errBadRequest):
 		writeError(w, http.StatusBadRequest, err.Error())
 	case r.Context().Err() != nil:
@@ -216,18 +258,21 @@ func (s *Server) paging(r *http.Request) (limit, offset int, err error) {
 	return
 }
 
+// documents lists one page of documents: ?collection, ?status, ?q (in the
+// title or a path), ?sort (updated, added, title, size, status, type; "-"
+// reverses), ?limit, ?offset.
 func (s *Server) documents(w http.ResponseWriter, r *http.Request) {
-	s.documentPage(w, r, r.URL.Query().Get("collection"))
-}
-
-// documentPage lists one page of documents, of a collection when named.
-func (s *Server) documentPage(w http.ResponseWriter, r *http.Request, collection string) {
 	limit, offset, err := s.paging(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	docs, total, err := s.v.Documents(r.Context(), store.ListOptions{Collection: collection, Status: r.URL.Query().Get("status"), Limit: limit, Offset: offset})
+	q := r.URL.Query()
+	docs, total, err := s.v.Documents(r.Context(), store.ListOptions{Collection: q.Get("collection"), Status: q.Get("status"),
+		Query: q.Get("q"), Sort: q.Get("sort"), Limit: limit, Offset: offset})
+	if errors.Is(err, store.ErrBadSort) {
+		err = badRequest("%v", err)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -326,12 +371,58 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest("no file in the upload (field \"file\")"))
 		return
 	}
-	sum, err := s.v.Add(r.Context(), paths, vault.AddOptions{Collection: r.URL.Query().Get("collection")})
+	collection := r.URL.Query().Get("collection")
+	if wait, _ := strconv.ParseBool(r.URL.Query().Get("wait")); wait {
+		sum, err := s.v.Add(r.Context(), paths, vault.AddOptions{Collection: collection})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, sum)
+		return
+	}
+	// The files are queued and indexed in the background; /api/events and
+	// /api/queue show their progress.
+	sum, err := s.v.Enqueue(r.Context(), paths, collection)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sum)
+	s.startDrain()
+	writeJSON(w, http.StatusAccepted, Queued{Queued: paths, Failed: sum.Failed})
+}
+
+// Queued answers an upload that is indexed in the background.
+type Queued struct {
+	Queued []string        `json:"queued"`
+	Failed []vault.Failure `json:"failed"`
+}
+
+// startDrain works the queue in the background until it is empty; calls
+// while it runs make it look once more.
+func (s *Server) startDrain() {
+	s.drainMu.Lock()
+	defer s.drainMu.Unlock()
+	if s.draining {
+		s.again = true
+		return
+	}
+	s.draining = true
+	go func() {
+		for {
+			if _, err := s.v.Drain(s.opt.Context, vault.AddOptions{}); err != nil && s.opt.Context.Err() == nil {
+				s.log.Error("indexing", "err", err)
+			}
+			s.drainMu.Lock()
+			if !s.again || s.opt.Context.Err() != nil {
+				s.draining = false
+				s.drainMu.Unlock()
+				return
+			}
+			s.again = false
+			s.drainMu.Unlock()
+		}
+	}()
 }
 
 // saveUpload writes one file, never over another: "a.pdf" becomes

@@ -141,7 +141,7 @@ func TestLibraryChatAndMemories(t *testing.T) {
 	fw2, _ := mw.CreateFormFile("file", "tea.md")
 	io.WriteString(fw2, "# Tea\n\nGreen tea is made from the steamed leaves of Camellia sinensis.\n")
 	mw.Close()
-	code, body := do(t, "POST", srv.URL+"/api/documents", &buf, map[string]string{"Authorization": "Bearer " + token, "Content-Type": mw.FormDataContentType()})
+	code, body := do(t, "POST", srv.URL+"/api/documents?wait=true", &buf, map[string]string{"Authorization": "Bearer " + token, "Content-Type": mw.FormDataContentType()})
 	var sum vault.Summary
 	if code != 200 || json.Unmarshal(body, &sum) != nil || sum.Indexed != 2 {
 		t.Fatalf("upload: %d %s", code, body)

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -49,24 +47,7 @@ func (s *Server) ask(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, a)
 		return
 	}
-	flusher, _ := w.(http.Flusher)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	send := func(event string, v any) error {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return err
-		}
-		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
-			return err
-		}
-		if flusher != nil {
-			flusher.Flush()
-		}
-		return nil
-	}
+	send := startSSE(w)
 	opt.OnDelta = func(text string) error { return send("delta", map[string]string{"text": text}) }
 	a, err := s.v.Ask(r.Context(), req.Question, opt)
 	if err != nil {
@@ -139,7 +120,10 @@ type Note struct {
 }
 
 func (s *Server) memories(w http.ResponseWriter, r *http.Request) {
-	s.documentPage(w, r, vault.MemoriesCollection)
+	q := r.URL.Query()
+	q.Set("collection", vault.MemoriesCollection)
+	r.URL.RawQuery = q.Encode()
+	s.documents(w, r)
 }
 
 func (s *Server) remember(w http.ResponseWriter, r *http.Request) {

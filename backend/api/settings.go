@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/hoardvault/hoard/backend/store"
 	"github.com/hoardvault/hoard/backend/vault"
@@ -71,7 +72,7 @@ func (s *Server) transcription(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if t.APIKey != "" {
-		t.APIKey = "********"
+		t.APIKey = masked
 	}
 	writeJSON(w, http.StatusOK, t)
 }
@@ -82,7 +83,7 @@ func (s *Server) setTranscription(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if t.APIKey == "********" { // the masked key sent back unchanged
+	if t.APIKey == masked { // the masked key sent back unchanged
 		cur, err := s.v.Transcription(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
@@ -95,4 +96,65 @@ func (s *Server) setTranscription(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.transcription(w, r)
+}
+
+func (s *Server) models(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.v.Models())
+}
+
+// pullModel downloads a model, streaming progress events (file, done,
+// total bytes) and then "done" or "error".
+func (s *Server) pullModel(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	send := startSSE(w)
+	last := time.Time{}
+	err := s.v.PullModel(r.Context(), name, func(file string, done, total int64) {
+		// At most ten events a second, and always the last.
+		if time.Since(last) < 100*time.Millisecond && done != total {
+			return
+		}
+		last = time.Now()
+		send("progress", map[string]any{"model": name, "file": file, "done": done, "total": total})
+	})
+	if err != nil {
+		send("error", errorBody{Error: err.Error()})
+		return
+	}
+	send("done", map[string]string{"model": name, "note": "installed; it is used from the next start of Hoard"})
+}
+
+const masked = "********"
+
+// llm shows the language-model settings; the API key is never sent back.
+func (s *Server) llm(w http.ResponseWriter, r *http.Request) {
+	l, err := s.v.LLM(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if l.APIKey != "" {
+		l.APIKey = masked
+	}
+	writeJSON(w, http.StatusOK, l)
+}
+
+func (s *Server) setLLM(w http.ResponseWriter, r *http.Request) {
+	var l vault.LLMSettings
+	if err := decode(r, &l); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if l.APIKey == masked {
+		cur, err := s.v.LLM(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		l.APIKey = cur.APIKey
+	}
+	if err := s.v.SetLLM(r.Context(), l); err != nil {
+		s.fail(w, r, badRequest("%v", err))
+		return
+	}
+	s.llm(w, r)
 }

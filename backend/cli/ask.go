@@ -31,6 +31,7 @@ func (a *app) askCmd() *cobra.Command {
 	cmd.Flags().StringVar(&chat, "chat", "", `keep the exchange in a conversation: "new", or the id of one to continue (follow-ups are read against it)`)
 	lf.register(cmd)
 	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, args []string) error {
+		lf.v = v
 		client, model, note := lf.pick(ctx)
 		opt := vault.AskOptions{LLM: client, Model: model}
 		switch chat {
@@ -83,16 +84,33 @@ func (a *app) askCmd() *cobra.Command {
 }
 
 // llmFlags are the flags that choose a language model.
-type llmFlags struct{ kind, url, model string }
+// Without any of them, the vault's stored settings (the settings screen)
+// choose.
+type llmFlags struct {
+	kind, url, model string
+	cmd              *cobra.Command
+	v                *vault.Vault // set once open, for its stored settings
+}
 
 func (f *llmFlags) register(cmd *cobra.Command) {
+	f.cmd = cmd
 	cmd.Flags().StringVar(&f.kind, "llm", "auto", "language model: auto (Ollama if running), ollama, openai, none (extractive)")
 	cmd.Flags().StringVar(&f.url, "llm-url", "", "server address (Ollama default http://localhost:11434)")
 	cmd.Flags().StringVar(&f.model, "llm-model", "", "model name (default: the first the server lists)")
 }
 
 func (f *llmFlags) pick(ctx context.Context) (llm.Client, string, string) {
-	return pickLLM(ctx, f.kind, f.url, f.model)
+	key := os.Getenv("HOARD_LLM_KEY")
+	fl := f.cmd.Flags()
+	if f.v != nil && !fl.Changed("llm") && !fl.Changed("llm-url") && !fl.Changed("llm-model") {
+		if s, err := f.v.LLM(ctx); err == nil {
+			if s.APIKey != "" {
+				key = s.APIKey
+			}
+			return pickLLM(ctx, s.Kind, s.URL, s.Model, key)
+		}
+	}
+	return pickLLM(ctx, f.kind, f.url, f.model, key)
 }
 
 // askOptions picks the model for each question (a server started before
@@ -104,8 +122,8 @@ func (f *llmFlags) askOptions(ctx context.Context) vault.AskOptions {
 
 // pickLLM resolves --llm: a client and model, or nil with a note saying why
 // the answer is extractive.
-func pickLLM(ctx context.Context, kind, url, model string) (llm.Client, string, string) {
-	opts := llm.Options{BaseURL: url, APIKey: os.Getenv("HOARD_LLM_KEY")}
+func pickLLM(ctx context.Context, kind, url, model, key string) (llm.Client, string, string) {
+	opts := llm.Options{BaseURL: url, APIKey: key}
 	var c llm.Client
 	switch kind {
 	case "none":

@@ -30,6 +30,7 @@ func (a *app) addCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&facts, "facts", false, "then have a language model read atomic facts from the new passages (see hoard memory)")
 	lf.register(cmd)
 	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, args []string) error {
+		lf.v = v
 		if facts {
 			defer func() {
 				if err := a.readFacts(ctx, v, &lf); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/hoardvault/hoard/backend/api"
 	"github.com/hoardvault/hoard/backend/mcpserver"
 	"github.com/hoardvault/hoard/backend/vault"
+	"github.com/hoardvault/hoard/frontend"
 )
 
 func (a *app) serveCmd() *cobra.Command {
@@ -35,7 +36,8 @@ func (a *app) serveCmd() *cobra.Command {
 	cmd.Flags().StringSliceVar(&hosts, "allow-host", nil, "host names to answer besides localhost (when listening beyond this machine)")
 	lf.register(cmd)
 	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, _ []string) error {
-		srv := api.New(v, api.Options{Token: token, AllowHosts: hosts, Ask: lf.askOptions})
+		lf.v = v
+		srv := api.New(v, api.Options{Token: token, AllowHosts: hosts, Ask: lf.askOptions, UI: frontend.Handler(), Context: ctx})
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return fmt.Errorf("listen: %w", err)
@@ -85,6 +87,7 @@ func (a *app) mcpCmd() *cobra.Command {
 	}
 	lf.register(cmd)
 	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, _ []string) error {
+		lf.v = v
 		return mcpserver.ServeStdio(ctx, mcpserver.New(v, mcpserver.Options{Ask: lf.askOptions}))
 	})
 	return cmd
@@ -162,6 +165,7 @@ func (a *app) memoryCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&facts, "facts", false, "have the language model read facts from every passage")
 	lf.register(cmd)
 	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, _ []string) error {
+		lf.v = v
 		if build || facts {
 			c, model, note := lf.pick(ctx)
 			if c == nil {

@@ -43,6 +43,7 @@ type EntityRef struct {
 
 // Chunk is a unit of retrieval.
 type Chunk struct {
+	ID        int64  `json:"id,omitempty"` // set when read back
 	Ordinal   int    `json:"ordinal"`
 	Text      string `json:"text"`
 	PageStart int    `json:"page_start"`

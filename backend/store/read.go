@@ -36,8 +36,42 @@ type DocumentInfo struct {
 type ListOptions struct {
 	Collection string
 	Status     string
-	Limit      int // 0 means no limit
-	Offset     int
+	// Query keeps documents whose title or a path contains it (any case).
+	Query string
+	// Sort is updated, added, title, size, status or type (a leading "-"
+	// reverses); "" is the most recently changed first.
+	Sort   string
+	Limit  int // 0 means no limit
+	Offset int
+}
+
+// sortOrders are the document listing's orders; a leading "-" reverses.
+var sortOrders = map[string]string{
+	"updated": "d.updated_at DESC, d.id DESC",
+	"added":   "d.created_at DESC, d.id DESC",
+	"title":   "d.title COLLATE NOCASE ASC, d.id ASC",
+	"size":    "d.size DESC, d.id DESC",
+	"status":  "d.status ASC, d.updated_at DESC, d.id DESC",
+	"type":    "d.media_type ASC, d.title COLLATE NOCASE ASC, d.id ASC",
+}
+
+// ErrBadSort is returned for a sort order that does not exist.
+var ErrBadSort = errors.New("unknown sort order (updated, added, title, size, status or type, - to reverse)")
+
+func orderBy(sort string) (string, error) {
+	if sort == "" {
+		return sortOrders["updated"], nil
+	}
+	key, desc := strings.CutPrefix(sort, "-")
+	o, ok := sortOrders[key]
+	if !ok {
+		return "", fmt.Errorf("%q: %w", sort, ErrBadSort)
+	}
+	if desc {
+		r := strings.NewReplacer(" ASC", " DESC", " DESC", " ASC")
+		o = r.Replace(o)
+	}
+	return o, nil
 }
 
 const docColumns = `d.id, c.name, d.title, d.media_type, d.size, d.mtime, coalesce(d.hash, ''), d.status, d.error, d.metadata, d.created_at, d.updated_at,
@@ -76,6 +110,15 @@ func (s *Store) ListDocuments(ctx context.Context, opt ListOptions) ([]DocumentI
 		where = append(where, "d.status = ?")
 		args = append(args, opt.Status)
 	}
+	if opt.Query != "" {
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(opt.Query) + "%"
+		where = append(where, `(d.title LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM sources s WHERE s.document_id = d.id AND s.path LIKE ? ESCAPE '\'))`)
+		args = append(args, like, like)
+	}
+	order, err := orderBy(opt.Sort)
+	if err != nil {
+		return nil, 0, err
+	}
 	cond := strings.Join(where, " AND ")
 	var total int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM documents d JOIN collections c ON c.id = d.collection_id WHERE `+cond, args...).Scan(&total); err != nil {
@@ -86,7 +129,7 @@ func (s *Store) ListDocuments(ctx context.Context, opt ListOptions) ([]DocumentI
 		limit = -1
 	}
 	q := `SELECT ` + docColumns + ` FROM documents d JOIN collections c ON c.id = d.collection_id WHERE ` + cond +
-		` ORDER BY d.updated_at DESC, d.id DESC LIMIT ? OFFSET ?`
+		` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
 	rows, err := s.db.QueryContext(ctx, q, append(args, limit, opt.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list documents: %w", err)
@@ -118,7 +161,7 @@ func (s *Store) GetDocument(ctx context.Context, id int64) (DocumentInfo, error)
 
 // Chunks returns a document's chunks in order.
 func (s *Store) Chunks(ctx context.Context, docID int64) ([]Chunk, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT ordinal, text, page_start, page_end, heading, char_start, char_end, time_start, time_end FROM chunks WHERE document_id = ? ORDER BY ordinal`, docID)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, ordinal, text, page_start, page_end, heading, char_start, char_end, time_start, time_end FROM chunks WHERE document_id = ? ORDER BY ordinal`, docID)
 	if err != nil {
 		return nil, fmt.Errorf("chunks of %d: %w", docID, err)
 	}
@@ -127,7 +170,7 @@ func (s *Store) Chunks(ctx context.Context, docID int64) ([]Chunk, error) {
 	for rows.Next() {
 		var c Chunk
 		var ts, te sql.NullInt64
-		if err := rows.Scan(&c.Ordinal, &c.Text, &c.PageStart, &c.PageEnd, &c.Heading, &c.CharStart, &c.CharEnd, &ts, &te); err != nil {
+		if err := rows.Scan(&c.ID, &c.Ordinal, &c.Text, &c.PageStart, &c.PageEnd, &c.Heading, &c.CharStart, &c.CharEnd, &ts, &te); err != nil {
 			return nil, err
 		}
 		if ts.Valid {

@@ -171,6 +171,7 @@ func (v *Vault) write(ctx context.Context, p prepared) (Outcome, string, error) 
 		}
 		return OutFailed, reason, nil
 	}
+	v.act.set(p.job.path, StageIndexing)
 	_, out, err := v.store.Index(ctx, collection, p.src, *p.content)
 	if err != nil {
 		return "", "", err
@@ -199,6 +200,7 @@ func (v *Vault) prepare(ctx context.Context, j job) (p prepared) {
 		p.err = j.err
 		return p
 	}
+	v.act.set(j.path, StageExtracting)
 	var data []byte
 	var name string
 	if j.record != nil {
@@ -237,6 +239,7 @@ func (v *Vault) prepare(ctx context.Context, j job) (p prepared) {
 			doc.Metadata = j.record.Metadata
 		}
 	} else if audio.MediaType(name) != "" {
+		v.act.set(j.path, StageTranscribing)
 		doc, err = v.transcribe(ctx, j.file)
 		if err == nil && doc.Text == "" {
 			p.note = "no speech found"

@@ -46,7 +46,7 @@ func (v *Vault) Export(ctx context.Context, file string) (int, error) {
 		return 0, fmt.Errorf("export: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	n, err := v.exportTo(ctx, tmp)
+	n, err := v.WriteExport(ctx, tmp)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -59,7 +59,8 @@ func (v *Vault) Export(ctx context.Context, file string) (int, error) {
 	return n, nil
 }
 
-func (v *Vault) exportTo(ctx context.Context, w io.Writer) (int, error) {
+// WriteExport writes the export to w (Export writes it to a file).
+func (v *Vault) WriteExport(ctx context.Context, w io.Writer) (int, error) {
 	st, err := v.store.Stats(ctx)
 	if err != nil {
 		return 0, err

@@ -229,6 +229,7 @@ func (v *Vault) drainItems(ctx context.Context, items []store.QueueItem, sum *Su
 	}
 	err = v.process(ctx, jobs, func(i int, p prepared) error {
 		out, reason, err := v.write(ctx, p)
+		v.act.clear(p.job.path)
 		if err != nil {
 			return fmt.Errorf("store %s: %w", p.job.path, err)
 		}
@@ -337,7 +338,14 @@ func (v *Vault) removePath(ctx context.Context, p string) (int, error) {
 // Queue is the indexing queue's state.
 type Queue struct {
 	store.QueueStats
-	Items []store.QueueItem `json:"items"`
+	Items []QueueEntry `json:"items"`
+}
+
+// QueueEntry is one queued file and, while it is worked on, its stage
+// (extracting, transcribing, indexing).
+type QueueEntry struct {
+	store.QueueItem
+	Stage string `json:"stage,omitempty"`
 }
 
 // Queue reports the indexing queue with up to limit rows.
@@ -347,5 +355,12 @@ func (v *Vault) Queue(ctx context.Context, limit, offset int) (Queue, error) {
 		return Queue{}, err
 	}
 	items, err := v.store.QueueItems(ctx, limit, offset)
-	return Queue{QueueStats: st, Items: items}, err
+	q := Queue{QueueStats: st, Items: make([]QueueEntry, len(items))}
+	for i, it := range items {
+		q.Items[i] = QueueEntry{QueueItem: it}
+		if it.State == store.QueueRunning {
+			q.Items[i].Stage = v.act.get(it.Path)
+		}
+	}
+	return q, err
 }

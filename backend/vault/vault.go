@@ -66,8 +66,10 @@ type Vault struct {
 	nnOnce sync.Once
 	mu     sync.RWMutex        // guards searcher, which loading models replaces
 	bin    *search.BinaryIndex // the vectors' sign bits, in memory
-	// drainMu lets one run work the queue at a time.
+	// drainMu lets one run work the queue at a time; act is what it is
+	// doing to each file.
 	drainMu sync.Mutex
+	act     activity
 	// rules are the ignore rules of the watched folders, by folder.
 	rulesMu sync.Mutex
 	rules   map[string]*ignore.Rules

@@ -1,11 +1,11 @@
 // The API client against the real thing: `bin/hoard serve` on a temporary
 // vault (make test builds it first), with a real PDF from ../shared.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, Client, parseSSE } from './api';
+import { have, serve, shared, type Served } from '../testing/serve';
+import { ApiError, Client, parseSSE, type Snapshot } from './api';
 
 describe('parseSSE', () => {
   const stream = 'event: delta\ndata: {"text":"Hel"}\n\n: keep-alive\n\nevent: delta\r\ndata: {"text":"lo"}\r\n\r\nevent: answer\ndata: {"answer":"Hello"}\n\n';
@@ -26,41 +26,19 @@ describe('parseSSE', () => {
   });
 });
 
-const root = resolve(__dirname, '../../..');
-const hoard = join(root, 'bin', 'hoard');
-const shared = process.env.HOARD_SHARED ?? resolve(root, '..', 'shared');
 const memo = join(shared, 'samples/docs/unstructured/fake-memo.pdf');
-const required = process.env.HOARD_REQUIRE_SHARED === '1';
-const ready = existsSync(hoard) && existsSync(memo);
-if (!ready && required) {
-  throw new Error(`need ${hoard} (make build) and ${memo} (../shared)`);
-}
+const ready = have(memo);
 
 describe.skipIf(!ready)('Client against hoard serve', () => {
-  let proc: ChildProcess;
-  let vault: string;
+  let srv: Served;
   let client: Client;
-  const token = 'ui-test-token';
 
   beforeAll(async () => {
-    vault = mkdtempSync(join(tmpdir(), 'hoard-ui-'));
-    proc = spawn(hoard, ['--vault', vault, '--models', join(vault, 'models'), 'serve', '--addr', '127.0.0.1:0', '--token', token, '--llm', 'none']);
-    const base = await new Promise<string>((ok, fail) => {
-      let out = '';
-      proc.stdout!.on('data', (b) => {
-        out += b;
-        const m = out.match(/open:\s+(http:\/\/[\d.]+:\d+)\//);
-        if (m) ok(m[1]);
-      });
-      proc.on('exit', (code) => fail(new Error(`hoard serve exited (${code}): ${out}`)));
-    });
-    client = new Client(base, token);
+    srv = await serve();
+    client = new Client(srv.base, srv.token);
   });
 
-  afterAll(() => {
-    proc?.kill();
-    if (vault) rmSync(vault, { recursive: true, force: true });
-  });
+  afterAll(() => srv?.stop());
 
   it('starts empty', async () => {
     const st = await client.status();
@@ -115,10 +93,43 @@ describe.skipIf(!ready)('Client against hoard serve', () => {
   it('turns API errors into ApiError with the server message', async () => {
     await expect(client.document(999999)).rejects.toMatchObject({ name: 'ApiError', status: 404 });
     await expect(client.watch('/no/such/folder')).rejects.toMatchObject({ status: 400, message: expect.stringContaining('no such file') });
-    const stranger = new Client((client as unknown as { base: string }).base, 'wrong-token');
+    const stranger = new Client(srv.base, 'wrong-token');
     await expect(stranger.status()).rejects.toBeInstanceOf(ApiError);
     await expect(stranger.status()).rejects.toMatchObject({ status: 401 });
-    const nowhere = new Client('http://127.0.0.1:1', token);
+    const nowhere = new Client('http://127.0.0.1:1', srv.token);
     await expect(nowhere.status()).rejects.toMatchObject({ status: 0 });
+  });
+
+  it('queues uploads and follows them live, then organises them', async () => {
+    const file = new File([readFileSync(memo)], 'memo.pdf', { type: 'application/pdf' });
+    const seen: Snapshot[] = [];
+    const done = new Promise<void>((ok) => {
+      const stop = client.events((s) => {
+        seen.push(s);
+        if (s.documents === 1 && s.queue.pending + s.queue.running === 0) {
+          stop();
+          ok();
+        }
+      });
+    });
+    const r = await client.enqueue([file]);
+    expect(r.queued).toHaveLength(1);
+    await done;
+    expect(seen.map((s) => s.seq)).toEqual([...seen.map((s) => s.seq)].sort((a, b) => a - b));
+
+    const [doc] = (await client.documents({ q: 'memo' })).items;
+    await client.createCollection('Work', 2);
+    expect((await client.moveDocument(doc.id, 'Work')).collection).toBe('Work');
+    expect((await client.documents({ collection: 'Work' })).total).toBe(1);
+    await expect(client.deleteCollection('Work')).rejects.toMatchObject({ status: 409 });
+    const renamed = await client.updateCollection('Work', { name: 'Projects', weight: 1.5 });
+    expect(renamed).toMatchObject({ name: 'Projects', weight: 1.5, documents: 1 });
+
+    const page = await fetch(client.pageURL(doc.id, 1, 400), { headers: { Authorization: `Bearer ${srv.token}` } });
+    expect(page.headers.get('content-type')).toBe('image/png');
+    expect((await page.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    await expect(client.open(doc.id)).rejects.toMatchObject({ status: 501 });
+    expect(await client.app()).toMatchObject({ desktop: false });
+    await client.deleteDocument(doc.id);
   });
 });

@@ -25,6 +25,7 @@ export interface DocumentInfo {
 }
 
 export interface Chunk {
+  id: number;
   ordinal: number;
   text: string;
   page_start: number;
@@ -62,6 +63,8 @@ export interface QueueItem {
   path: string;
   op: 'index' | 'remove';
   state: 'pending' | 'running' | 'waiting';
+  stage?: 'extracting' | 'transcribing' | 'indexing';
+  collection?: string;
   attempts: number;
   not_before?: string;
   reason?: string;
@@ -103,14 +106,72 @@ export interface Answer {
   extractive?: boolean;
 }
 
-export interface Status {
-  vault: string;
+/** The vault's counts and its queue. */
+export interface Counts {
   documents: number;
   indexed: number;
   failed: number;
   chunks: number;
   bytes: number;
   queue: Queue;
+}
+
+/** What /api/events sends whenever the library changes. */
+export interface Snapshot extends Counts {
+  seq: number;
+  embedding: { done: number; pending: number };
+}
+
+export interface Collection {
+  id: number;
+  name: string;
+  weight: number;
+  documents: number;
+  created_at: number;
+}
+
+export interface ModelStatus {
+  spec: { name: string; role: string; dims?: number; license?: string; about?: string; files: { path: string; size?: number }[] };
+  installed: boolean;
+  dir?: string;
+  bytes?: number;
+}
+
+export interface LLMSettings {
+  kind: 'auto' | 'ollama' | 'openai' | 'none';
+  url?: string;
+  model?: string;
+  api_key?: string;
+}
+
+export interface Conversation {
+  id: number;
+  title: string;
+  messages: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ChatMessage {
+  id?: number;
+  role: 'user' | 'assistant';
+  content: string;
+  citations?: Citation[] | null;
+  created_at?: number;
+}
+
+export interface ListOptions {
+  limit?: number;
+  offset?: number;
+  status?: string;
+  collection?: string;
+  q?: string;
+  sort?: string;
+}
+
+export interface Status extends Counts {
+  vault: string;
+  neural?: { embedder?: string; reranker: boolean; device?: string; onnxruntime?: string; note?: string; embedded_chunks: number; pending_chunks: number };
   watched: { path: string; collection?: string }[] | null;
 }
 
@@ -161,6 +222,38 @@ export function parseSSE(buffer: string): { events: SSEEvent[]; rest: string } {
 
 type Fetch = typeof fetch;
 
+/** Reads a response's event stream; onEvent returns true to stop early. */
+async function readEvents(res: Response, onEvent: (ev: SSEEvent) => boolean | void): Promise<void> {
+  const reader = res.body!.getReader();
+  const dec = new TextDecoder();
+  let rest = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (value) rest += dec.decode(value, { stream: true });
+      const parsed = parseSSE(rest);
+      rest = parsed.rest;
+      for (const ev of parsed.events) if (onEvent(ev)) return;
+      if (done) return;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
+function uploadForm(files: Iterable<File>): FormData {
+  const form = new FormData();
+  for (const f of files) form.append('file', f, f.name);
+  return form;
+}
+
+function uploadQuery(collection: string | undefined, wait: boolean): string {
+  const q = new URLSearchParams();
+  if (collection) q.set('collection', collection);
+  if (wait) q.set('wait', 'true');
+  return q.toString();
+}
+
 export class Client {
   constructor(
     private base = '',
@@ -168,7 +261,7 @@ export class Client {
     private fetchFn: Fetch = (input, init) => fetch(input, init),
   ) {}
 
-  private async call<T>(method: string, path: string, body?: BodyInit | object, accept = 'application/json'): Promise<Response> {
+  private async call(method: string, path: string, body?: BodyInit | object, accept = 'application/json', signal?: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { Accept: accept };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     let payload: BodyInit | undefined;
@@ -180,7 +273,7 @@ export class Client {
     }
     let res: Response;
     try {
-      res = await this.fetchFn(this.base + path, { method, headers, body: payload, credentials: 'same-origin' });
+      res = await this.fetchFn(this.base + path, { method, headers, body: payload, credentials: 'same-origin', signal });
     } catch (e) {
       throw new ApiError(0, `Hoard is not reachable: ${(e as Error).message}`);
     }
@@ -197,16 +290,21 @@ export class Client {
   }
 
   private async json<T>(method: string, path: string, body?: BodyInit | object): Promise<T> {
-    const res = await this.call<T>(method, path, body);
+    const res = await this.call(method, path, body);
     if (res.status === 204) return undefined as T;
     return (await res.json()) as T;
+  }
+
+  /** Which app this is: the desktop window (native file drop, system viewer) or a browser. */
+  app(): Promise<{ desktop: boolean; version: string }> {
+    return this.json('GET', '/api/app');
   }
 
   status(): Promise<Status> {
     return this.json('GET', '/api/status');
   }
 
-  documents(opt: { limit?: number; offset?: number; status?: string; collection?: string } = {}): Promise<Page<DocumentInfo>> {
+  documents(opt: ListOptions = {}): Promise<Page<DocumentInfo>> {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(opt)) if (v !== undefined && v !== '') q.set(k, String(v));
     return this.json('GET', `/api/documents?${q}`);
@@ -220,12 +318,136 @@ export class Client {
     return this.json('DELETE', `/api/documents/${id}`);
   }
 
-  /** Uploads files (HTML5 drop or picker) into the vault and indexes them. */
+  /** Uploads files and waits until they are indexed. */
   upload(files: Iterable<File>, collection?: string): Promise<Summary> {
+    return this.json('POST', `/api/documents?${uploadQuery(collection, true)}`, uploadForm(files));
+  }
+
+  /** Uploads files (HTML5 drop or picker); they are indexed in the background (see events). */
+  enqueue(files: Iterable<File>, collection?: string): Promise<{ queued: string[]; failed: { path: string; reason: string }[] | null }> {
+    return this.json('POST', `/api/documents?${uploadQuery(collection, false)}`, uploadForm(files));
+  }
+
+  moveDocument(id: number, collection: string): Promise<DocumentInfo> {
+    return this.json('PATCH', `/api/documents/${id}`, { collection });
+  }
+
+  reindex(id: number): Promise<{ queued: number }> {
+    return this.json('POST', `/api/documents/${id}/reindex`);
+  }
+
+  /** Opens the document's file in the system viewer (desktop app only). */
+  open(id: number, page = 0): Promise<void> {
+    return this.json('POST', `/api/documents/${id}/open`, { page });
+  }
+
+  /** The original file, for the browser to show. */
+  fileURL(id: number): string {
+    return `${this.base}/api/documents/${id}/file`;
+  }
+
+  /** A page of a PDF drawn as PNG. */
+  pageURL(id: number, page: number, width = 900): string {
+    return `${this.base}/api/documents/${id}/pages/${page}?width=${width}`;
+  }
+
+  collections(): Promise<Collection[]> {
+    return this.json('GET', '/api/collections');
+  }
+
+  createCollection(name: string, weight = 1): Promise<Collection> {
+    return this.json('POST', '/api/collections', { name, weight });
+  }
+
+  updateCollection(name: string, change: { name?: string; weight?: number }): Promise<Collection> {
+    return this.json('PATCH', `/api/collections/${encodeURIComponent(name)}`, change);
+  }
+
+  deleteCollection(name: string): Promise<void> {
+    return this.json('DELETE', `/api/collections/${encodeURIComponent(name)}`);
+  }
+
+  exportURL(): string {
+    return `${this.base}/api/export`;
+  }
+
+  /** Reads a vault export into this vault. */
+  importVault(file: File): Promise<{ added: number; existing: number }> {
     const form = new FormData();
-    for (const f of files) form.append('file', f, f.name);
-    const q = collection ? `?collection=${encodeURIComponent(collection)}` : '';
-    return this.json('POST', `/api/documents${q}`, form);
+    form.append('file', file, file.name);
+    return this.json('POST', '/api/import', form);
+  }
+
+  models(): Promise<ModelStatus[]> {
+    return this.json('GET', '/api/models');
+  }
+
+  /** Downloads a model; onProgress hears bytes done of total per file. */
+  async pullModel(name: string, onProgress?: (p: { file: string; done: number; total: number }) => void): Promise<string> {
+    const res = await this.call('POST', `/api/models/${encodeURIComponent(name)}/pull`, undefined, 'text/event-stream');
+    let note = '';
+    await readEvents(res, (ev) => {
+      const data = JSON.parse(ev.data);
+      if (ev.event === 'progress') onProgress?.(data);
+      else if (ev.event === 'error') throw new ApiError(500, data.error);
+      else if (ev.event === 'done') {
+        note = data.note;
+        return true;
+      }
+    });
+    return note;
+  }
+
+  llm(): Promise<LLMSettings> {
+    return this.json('GET', '/api/llm');
+  }
+
+  setLLM(s: LLMSettings): Promise<LLMSettings> {
+    return this.json('PUT', '/api/llm', s);
+  }
+
+  transcription(): Promise<{ url?: string; whisper?: string; model?: string; language?: string; api_key?: string }> {
+    return this.json('GET', '/api/transcription');
+  }
+
+  conversations(): Promise<{ items: Conversation[] | null }> {
+    return this.json('GET', '/api/conversations?limit=200');
+  }
+
+  conversation(id: number): Promise<Omit<Conversation, 'messages'> & { messages: ChatMessage[] | null }> {
+    return this.json('GET', `/api/conversations/${id}`);
+  }
+
+  renameConversation(id: number, title: string): Promise<void> {
+    return this.json('PATCH', `/api/conversations/${id}`, { title });
+  }
+
+  deleteConversation(id: number): Promise<void> {
+    return this.json('DELETE', `/api/conversations/${id}`);
+  }
+
+  /**
+   * Follows the library live: onSnapshot hears each change until the
+   * returned function is called. A dropped stream is opened again.
+   */
+  events(onSnapshot: (s: Snapshot) => void, onError?: (e: ApiError) => void): () => void {
+    const stop = new AbortController();
+    const run = async () => {
+      while (!stop.signal.aborted) {
+        try {
+          const res = await this.call('GET', '/api/events', undefined, 'text/event-stream', stop.signal);
+          await readEvents(res, (ev) => {
+            if (ev.event === 'status') onSnapshot(JSON.parse(ev.data) as Snapshot);
+          });
+        } catch (e) {
+          if (stop.signal.aborted) return;
+          onError?.(e instanceof ApiError ? e : new ApiError(0, String(e)));
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    };
+    run();
+    return () => stop.abort();
   }
 
   async search(q: string, limit = 20): Promise<Hit[]> {
@@ -257,21 +479,17 @@ export class Client {
       { question, conversation_id: opt.conversation ?? 0, new_conversation: !!opt.newConversation, stream: true },
       'text/event-stream',
     );
-    const reader = res.body!.getReader();
-    const dec = new TextDecoder();
-    let rest = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (value) rest += dec.decode(value, { stream: true });
-      const parsed = parseSSE(rest);
-      rest = parsed.rest;
-      for (const ev of parsed.events) {
-        const data = JSON.parse(ev.data);
-        if (ev.event === 'delta') opt.onDelta?.(data.text);
-        else if (ev.event === 'answer') return data as Answer;
-        else if (ev.event === 'error') throw new ApiError(500, data.error ?? 'the answer failed');
+    let answer: Answer | undefined;
+    await readEvents(res, (ev) => {
+      const data = JSON.parse(ev.data);
+      if (ev.event === 'delta') opt.onDelta?.(data.text);
+      else if (ev.event === 'error') throw new ApiError(500, data.error ?? 'the answer failed');
+      else if (ev.event === 'answer') {
+        answer = data as Answer;
+        return true;
       }
-      if (done) throw new ApiError(0, 'the answer stream ended early');
-    }
+    });
+    if (!answer) throw new ApiError(0, 'the answer stream ended early');
+    return answer;
   }
 }

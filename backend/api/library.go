@@ -1,0 +1,263 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/hoardvault/hoard/backend/store"
+)
+
+func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.v.Collections(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if cs == nil {
+		cs = []store.Collection{}
+	}
+	writeJSON(w, http.StatusOK, cs)
+}
+
+type collectionRequest struct {
+	Name   string  `json:"name"`
+	Weight float64 `json:"weight"`
+}
+
+func (s *Server) createCollection(w http.ResponseWriter, r *http.Request) {
+	var req collectionRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.v.CreateCollection(r.Context(), req.Name, req.Weight)
+	if err != nil {
+		s.failInput(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, c)
+}
+
+// updateCollection renames a collection and/or sets its weight.
+func (s *Server) updateCollection(w http.ResponseWriter, r *http.Request) {
+	var req collectionRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.v.UpdateCollection(r.Context(), r.PathValue("name"), req.Name, req.Weight)
+	if err != nil {
+		s.failInput(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) deleteCollection(w http.ResponseWriter, r *http.Request) {
+	if err := s.v.DeleteCollection(r.Context(), r.PathValue("name")); err != nil {
+		s.failInput(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// failInput is fail for actions whose other errors are the caller's: a
+// name taken, a collection not empty, a weight out of range.
+func (s *Server) failInput(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.fail(w, r, err)
+	case errors.Is(err, store.ErrCollectionExists), errors.Is(err, store.ErrCollectionNotEmpty):
+		writeError(w, http.StatusConflict, err.Error())
+	default:
+		s.fail(w, r, badRequest("%v", err))
+	}
+}
+
+// updateDocument moves a document to another collection.
+func (s *Server) updateDocument(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Collection string `json:"collection"`
+	}
+	id, err := pathID(r)
+	if err == nil {
+		err = decode(r, &req)
+	}
+	if err == nil && req.Collection == "" {
+		err = badRequest("collection is required")
+	}
+	if err == nil {
+		err = s.v.MoveDocument(r.Context(), id, req.Collection)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.document(w, r)
+}
+
+// reindexDocument reads a document's file again; the new document comes
+// out of the queue.
+func (s *Server) reindexDocument(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		_, err = s.v.ReindexDocument(r.Context(), id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.startDrain()
+	writeJSON(w, http.StatusAccepted, map[string]any{"queued": 1})
+}
+
+// documentFile sends a document's original file, to show in the browser.
+func (s *Server) documentFile(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, d, err := s.v.SourceFile(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.MediaType != "" {
+		w.Header().Set("Content-Type", d.MediaType)
+	}
+	// The file is shown, never run as a page of this origin.
+	w.Header().Set("Content-Security-Policy", "sandbox")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": filepath.Base(p)}))
+	http.ServeContent(w, r, filepath.Base(p), fi.ModTime(), f)
+}
+
+// pageImage renders one page of a PDF as PNG (?width=, default 900).
+func (s *Server) pageImage(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page, err := strconv.Atoi(r.PathValue("page"))
+	if err != nil {
+		s.fail(w, r, badRequest("%q is not a page number", r.PathValue("page")))
+		return
+	}
+	width, err := intParam(r, "width", 900, 2400)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	png, err := s.v.RenderPage(r.Context(), id, page, width)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	w.Write(png)
+}
+
+// openDocument opens a document's file in the system's viewer: only in the
+// desktop app, where the viewer is on the user's screen.
+func (s *Server) openDocument(w http.ResponseWriter, r *http.Request) {
+	if s.opt.Open == nil {
+		writeError(w, http.StatusNotImplemented, "opening files in the system viewer is done by the desktop app; the browser shows them itself")
+		return
+	}
+	var req struct {
+		Page int `json:"page"`
+	}
+	id, err := pathID(r)
+	if err == nil && r.ContentLength != 0 {
+		err = decode(r, &req)
+	}
+	var p string
+	if err == nil {
+		p, _, err = s.v.SourceFile(r.Context(), id)
+	}
+	if err == nil {
+		err = s.opt.Open(p, req.Page)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// export sends the whole vault as one export file.
+func (s *Server) export(w http.ResponseWriter, r *http.Request) {
+	name := "hoard-" + time.Now().Format("2006-01-02") + ".hoard"
+	w.Header().Set("Content-Type", "application/gzip")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	if _, err := s.v.WriteExport(r.Context(), w); err != nil {
+		// The status is sent; a cut stream fails the download in the browser.
+		s.log.Error("export", "err", err)
+	}
+}
+
+// importVault reads an uploaded export file (multipart field "file").
+func (s *Server) importVault(w http.ResponseWriter, r *http.Request) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		s.fail(w, r, badRequest("send the export as multipart/form-data: %v", err))
+		return
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			s.fail(w, r, badRequest("no file in the upload (field \"file\")"))
+			return
+		}
+		if err != nil {
+			s.fail(w, r, badRequest("import: %v", err))
+			return
+		}
+		if part.FormName() != "file" {
+			part.Close()
+			continue
+		}
+		tmp, err := os.CreateTemp(s.v.Dir(), ".import-*")
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		defer os.Remove(tmp.Name())
+		_, err = io.Copy(tmp, io.LimitReader(part, maxUpload))
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			s.fail(w, r, fmt.Errorf("import: %w", err))
+			return
+		}
+		res, err := s.v.Import(r.Context(), tmp.Name())
+		if err != nil {
+			s.fail(w, r, badRequest("%v", err))
+			return
+		}
+		writeJSON(w, http.StatusOK, res)
+		return
+	}
+}

@@ -1,0 +1,287 @@
+package api_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hoardvault/hoard/backend/api"
+	"github.com/hoardvault/hoard/backend/internal/testdata"
+	"github.com/hoardvault/hoard/backend/store"
+)
+
+// multipartFiles builds an upload body from name → content.
+func multipartFiles(t *testing.T, files ...[2]string) (*bytes.Buffer, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, f := range files {
+		fw, err := mw.CreateFormFile("file", f[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(fw, f[1])
+	}
+	mw.Close()
+	return &buf, mw.FormDataContentType()
+}
+
+func getJSON(t *testing.T, u string, v any) {
+	t.Helper()
+	code, body := do(t, "GET", u, nil, map[string]string{"Authorization": "Bearer " + token})
+	if code != 200 {
+		t.Fatalf("GET %s: %d %s", u, code, body)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatalf("GET %s: %v in %s", u, err, body)
+	}
+}
+
+// waitIdle reads /api/events until the vault holds want documents and the
+// queue is empty, and returns the stages files were seen in.
+func waitIdle(t *testing.T, base string, want int) map[string]bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("events: content type %q", ct)
+	}
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	lastSeq := 0
+	for sc.Scan() {
+		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		var snap struct {
+			api.Snapshot
+			Queue struct {
+				store.QueueStats
+				Items []struct {
+					State string `json:"state"`
+					Stage string `json:"stage"`
+				} `json:"items"`
+			} `json:"queue"`
+		}
+		if err := json.Unmarshal([]byte(data), &snap); err != nil {
+			t.Fatalf("event %s: %v", data, err)
+		}
+		if snap.Seq <= lastSeq {
+			t.Fatalf("event sequence went from %d to %d", lastSeq, snap.Seq)
+		}
+		lastSeq = snap.Seq
+		for _, it := range snap.Queue.Items {
+			seen[it.State+"/"+it.Stage] = true
+		}
+		if snap.Documents == want && snap.Queue.Total() == 0 {
+			return seen
+		}
+	}
+	t.Fatalf("events ended before the vault held %d documents: %v", want, sc.Err())
+	return nil
+}
+
+// The library's management through the API: background uploads followed
+// live, sorting and filtering, collections, moving, re-indexing, the
+// original file and its rendered pages, export and import, settings.
+func TestLibraryManagement(t *testing.T) {
+	var opened []string
+	srv, _ := newServer(t, api.Options{Token: token, EventInterval: 20 * time.Millisecond, Open: func(p string, page int) error {
+		opened = append(opened, filepath.Base(p)+"#"+formatInt(int64(page)))
+		return nil
+	}})
+	auth := map[string]string{"Authorization": "Bearer " + token}
+	pdfPath := filepath.Join(testdata.Shared(t, "samples/docs"), "unstructured", "list-item-example.pdf")
+	pdf, err := os.ReadFile(pdfPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, ct := multipartFiles(t, [2]string{"list-item-example.pdf", string(pdf)}, [2]string{"tea.md", "# Tea\n\nGreen tea is made from steamed leaves.\n"})
+	code, resp := do(t, "POST", srv.URL+"/api/documents", body, map[string]string{"Authorization": "Bearer " + token, "Content-Type": ct})
+	var queued api.Queued
+	if code != 202 || json.Unmarshal(resp, &queued) != nil || len(queued.Queued) != 2 {
+		t.Fatalf("background upload: %d %s", code, resp)
+	}
+	waitIdle(t, srv.URL, 2)
+
+	type docPage struct {
+		Items []store.DocumentInfo `json:"items"`
+		Total int                  `json:"total"`
+	}
+	var byTitle, filtered docPage
+	getJSON(t, srv.URL+"/api/documents?sort=title", &byTitle)
+	if byTitle.Total != 2 || byTitle.Items[0].Title >= byTitle.Items[1].Title {
+		t.Fatalf("sort by title: %+v", byTitle.Items)
+	}
+	getJSON(t, srv.URL+"/api/documents?sort=-title", &filtered)
+	if filtered.Items[0].ID != byTitle.Items[1].ID {
+		t.Errorf("reverse title order: %+v", filtered.Items)
+	}
+	getJSON(t, srv.URL+"/api/documents?q=TEA.md", &filtered)
+	if filtered.Total != 1 || filtered.Items[0].Title != "Tea" {
+		t.Errorf("filter by path: %+v", filtered)
+	}
+	if code, _ := do(t, "GET", srv.URL+"/api/documents?sort=colour", nil, auth); code != 400 {
+		t.Errorf("unknown sort: %d", code)
+	}
+	var pdfDoc, tea store.DocumentInfo
+	for _, d := range byTitle.Items {
+		if d.MediaType == "application/pdf" {
+			pdfDoc = d
+		} else {
+			tea = d
+		}
+	}
+	if pdfDoc.Pages != 2 {
+		t.Fatalf("pdf document: %+v", pdfDoc)
+	}
+
+	// The original file, and its second page drawn for the page view.
+	code, resp = do(t, "GET", srv.URL+"/api/documents/"+itoa(pdfDoc.ID)+"/file", nil, auth)
+	if code != 200 || !bytes.Equal(resp, pdf) {
+		t.Errorf("file: %d, %d bytes (want %d)", code, len(resp), len(pdf))
+	}
+	code, resp = do(t, "GET", srv.URL+"/api/documents/"+itoa(pdfDoc.ID)+"/pages/2?width=600", nil, auth)
+	img, err := png.Decode(bytes.NewReader(resp))
+	if code != 200 || err != nil || img.Bounds().Dx() < 590 || img.Bounds().Dx() > 610 {
+		t.Fatalf("page 2: %d %v", code, err)
+	}
+	for _, tc := range []struct {
+		path string
+		want int
+	}{
+		{"/pages/3", 404}, {"/pages/0", 404}, {"/pages/x", 400},
+	} {
+		if code, b := do(t, "GET", srv.URL+"/api/documents/"+itoa(pdfDoc.ID)+tc.path, nil, auth); code != tc.want {
+			t.Errorf("%s: %d %s, want %d", tc.path, code, b, tc.want)
+		}
+	}
+	if code, _ := do(t, "GET", srv.URL+"/api/documents/"+itoa(tea.ID)+"/pages/1", nil, auth); code != 404 {
+		t.Errorf("a page of markdown: %d", code)
+	}
+	if code, b := do(t, "POST", srv.URL+"/api/documents/"+itoa(pdfDoc.ID)+"/open", strings.NewReader(`{"page":2}`), auth); code != 204 || len(opened) != 1 || opened[0] != "list-item-example.pdf#2" {
+		t.Errorf("open: %d %s %v", code, b, opened)
+	}
+
+	// Collections: create, rename, weigh, move a document in, delete.
+	post := func(path, body string) (int, []byte) {
+		return do(t, "POST", srv.URL+path, strings.NewReader(body), auth)
+	}
+	if code, b := post("/api/collections", `{"name":"Work","weight":2}`); code != 201 || !strings.Contains(string(b), `"weight":2`) {
+		t.Fatalf("create collection: %d %s", code, b)
+	}
+	if code, _ := post("/api/collections", `{"name":"Work"}`); code != 409 {
+		t.Errorf("duplicate collection: %d", code)
+	}
+	if code, _ := post("/api/collections", `{"name":"  "}`); code != 400 {
+		t.Errorf("blank name: %d", code)
+	}
+	if code, b := do(t, "PATCH", srv.URL+"/api/collections/Work", strings.NewReader(`{"name":"Projects","weight":1.5}`), auth); code != 200 || !strings.Contains(string(b), `"name":"Projects","weight":1.5`) {
+		t.Fatalf("rename collection: %d %s", code, b)
+	}
+	if code, b := do(t, "PATCH", srv.URL+"/api/documents/"+itoa(tea.ID), strings.NewReader(`{"collection":"Projects"}`), auth); code != 200 || !strings.Contains(string(b), `"collection":"Projects"`) {
+		t.Fatalf("move document: %d %s", code, b)
+	}
+	var hits struct {
+		Hits []struct {
+			DocID int64 `json:"doc_id"`
+		} `json:"hits"`
+	}
+	getJSON(t, srv.URL+"/api/search?q=green+tea&collection=Projects", &hits)
+	if len(hits.Hits) == 0 || hits.Hits[0].DocID != tea.ID {
+		t.Errorf("search in the new collection: %+v", hits)
+	}
+	getJSON(t, srv.URL+"/api/search?q=green+tea&collection=library", &hits)
+	if len(hits.Hits) != 0 {
+		t.Errorf("the old collection still finds it: %+v", hits)
+	}
+	if code, _ := do(t, "DELETE", srv.URL+"/api/collections/Projects", nil, auth); code != 409 {
+		t.Errorf("deleting a collection with documents: %d", code)
+	}
+	if code, _ := do(t, "DELETE", srv.URL+"/api/collections/nope", nil, auth); code != 404 {
+		t.Errorf("deleting a missing collection: %d", code)
+	}
+
+	// Re-index reads the file again into a new document.
+	if code, b := post("/api/documents/"+itoa(pdfDoc.ID)+"/reindex", ""); code != 202 {
+		t.Fatalf("reindex: %d %s", code, b)
+	}
+	waitIdle(t, srv.URL, 2)
+	getJSON(t, srv.URL+"/api/documents?q=list-item", &filtered)
+	if filtered.Total != 1 || filtered.Items[0].ID == pdfDoc.ID || filtered.Items[0].Status != "indexed" || filtered.Items[0].Chunks == 0 {
+		t.Errorf("after re-index: %+v", filtered.Items)
+	}
+
+	// Export, and import into another vault.
+	code, export := do(t, "GET", srv.URL+"/api/export", nil, auth)
+	if code != 200 || len(export) < 100 {
+		t.Fatalf("export: %d, %d bytes", code, len(export))
+	}
+	other, _ := newServer(t, api.Options{Token: token})
+	body, ct = multipartFiles(t, [2]string{"vault.hoard", string(export)})
+	code, resp = do(t, "POST", other.URL+"/api/import", body, map[string]string{"Authorization": "Bearer " + token, "Content-Type": ct})
+	if code != 200 || !strings.Contains(string(resp), `"added":2`) {
+		t.Fatalf("import: %d %s", code, resp)
+	}
+	getJSON(t, other.URL+"/api/search?q=prototyping+methodologies", &hits)
+	if len(hits.Hits) == 0 {
+		t.Error("the imported vault finds nothing")
+	}
+	body, ct = multipartFiles(t, [2]string{"junk.hoard", "not an export"})
+	if code, b := do(t, "POST", other.URL+"/api/import", body, map[string]string{"Authorization": "Bearer " + token, "Content-Type": ct}); code != 400 || !strings.Contains(string(b), "not a Hoard export") {
+		t.Errorf("importing junk: %d %s", code, b)
+	}
+
+	// Settings: the language model (key masked), the model catalog.
+	put := func(path, body string) (int, []byte) {
+		return do(t, "PUT", srv.URL+path, strings.NewReader(body), auth)
+	}
+	if code, b := put("/api/llm", `{"kind":"openai","url":"http://127.0.0.1:9/v1","model":"m","api_key":"secret"}`); code != 200 || strings.Contains(string(b), "secret") || !strings.Contains(string(b), `"api_key":"********"`) {
+		t.Errorf("set llm: %d %s", code, b)
+	}
+	if code, _ := put("/api/llm", `{"kind":"openai"}`); code != 400 {
+		t.Errorf("openai without a URL: %d", code)
+	}
+	if code, _ := put("/api/llm", `{"kind":"telepathy"}`); code != 400 {
+		t.Errorf("unknown kind: %d", code)
+	}
+	var ms []struct {
+		Spec struct {
+			Name string `json:"name"`
+			Role string `json:"role"`
+		} `json:"spec"`
+		Installed bool `json:"installed"`
+	}
+	getJSON(t, srv.URL+"/api/models", &ms)
+	if len(ms) < 3 || ms[0].Spec.Name == "" || ms[0].Installed {
+		t.Errorf("models: %+v", ms)
+	}
+}
+
+// Without the desktop app, opening in the system viewer is refused plainly.
+func TestOpenNeedsTheDesktop(t *testing.T) {
+	srv, _ := newServer(t, api.Options{Token: token})
+	code, b := do(t, "POST", srv.URL+"/api/documents/1/open", nil, map[string]string{"Authorization": "Bearer " + token})
+	if code != 501 || !strings.Contains(string(b), "desktop app") {
+		t.Errorf("open: %d %s", code, b)
+	}
+}

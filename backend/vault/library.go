@@ -1,0 +1,132 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/hoardvault/hoard/backend/extract"
+	"github.com/hoardvault/hoard/backend/store"
+)
+
+// Stages a file in the queue goes through while it is worked on.
+const (
+	StageExtracting   = "extracting"
+	StageTranscribing = "transcribing"
+	StageIndexing     = "indexing"
+)
+
+// activity is what the running drain is doing to each path right now, so
+// the library can show a file's stage and not only "in the queue".
+type activity struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (a *activity) set(path, stage string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.m == nil {
+		a.m = map[string]string{}
+	}
+	a.m[path] = stage
+}
+
+func (a *activity) clear(path string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.m, path)
+}
+
+func (a *activity) get(path string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.m[path]
+}
+
+// CreateCollection adds an empty collection with a search weight (0: 1).
+func (v *Vault) CreateCollection(ctx context.Context, name string, weight float64) (store.Collection, error) {
+	return v.store.CreateCollection(ctx, name, weight)
+}
+
+// UpdateCollection renames a collection and sets its weight (0 keeps it).
+func (v *Vault) UpdateCollection(ctx context.Context, name, newName string, weight float64) (store.Collection, error) {
+	return v.store.UpdateCollection(ctx, name, newName, weight)
+}
+
+// DeleteCollection removes an empty collection.
+func (v *Vault) DeleteCollection(ctx context.Context, name string) error {
+	return v.store.DeleteCollection(ctx, name)
+}
+
+// MoveDocument puts a document in another collection, vectors included.
+func (v *Vault) MoveDocument(ctx context.Context, id int64, collection string) error {
+	if err := v.store.MoveDocument(ctx, id, collection); err != nil {
+		return err
+	}
+	v.bin.Invalidate() // the in-memory sign bits carry the collection
+	return nil
+}
+
+// ErrNoSource means none of a document's files is on disk any more.
+var ErrNoSource = errors.New("none of the document's files is on disk")
+
+// SourceFile is the first of a document's files that still exists.
+func (v *Vault) SourceFile(ctx context.Context, id int64) (string, store.DocumentInfo, error) {
+	d, err := v.store.GetDocument(ctx, id)
+	if err != nil {
+		return "", d, err
+	}
+	for _, p := range d.Paths {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p, d, nil
+		}
+	}
+	return "", d, fmt.Errorf("document %d (%s): %w", id, d.Title, ErrNoSource)
+}
+
+// ReindexDocument reads a document's file again from scratch (extraction,
+// chunks, vectors): the document is replaced by a new one from the queue.
+func (v *Vault) ReindexDocument(ctx context.Context, id int64) (Summary, error) {
+	p, d, err := v.SourceFile(ctx, id)
+	if err != nil {
+		return Summary{}, err
+	}
+	// Queued first, so a crash in between leaves the file to be indexed.
+	if err := v.store.Enqueue(ctx, []store.Task{{Path: p, Op: store.OpIndex, Collection: d.Collection}}); err != nil {
+		return Summary{}, err
+	}
+	if err := v.store.DeleteDocument(ctx, id); err != nil {
+		return Summary{}, err
+	}
+	v.bin.Invalidate()
+	return Summary{}, nil
+}
+
+// RenderPage draws one page (1-based) of a PDF document as a PNG about
+// width pixels wide, for the in-app page view.
+func (v *Vault) RenderPage(ctx context.Context, id int64, page, width int) ([]byte, error) {
+	p, d, err := v.SourceFile(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.MediaType != "application/pdf" {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(p), extract.ErrNotPaged)
+	}
+	return extract.RenderPage(ctx, p, page, width)
+}
+
+// Stats counts documents and chunks and measures the database on disk.
+func (v *Vault) Stats(ctx context.Context) (store.Stats, error) { return v.store.Stats(ctx) }
+
+// VectorCounts says how many chunks have vectors and how many wait for
+// one; both are 0 when no embedder is in use.
+func (v *Vault) VectorCounts(ctx context.Context) (done, pending int, err error) {
+	if !v.embedding(ctx) {
+		return 0, 0, nil
+	}
+	return v.store.VectorCounts(ctx)
+}

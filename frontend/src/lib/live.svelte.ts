@@ -1,0 +1,32 @@
+// The library's live state, shared by every screen: one /api/events stream.
+import { ApiError, type Client, type Snapshot } from './api';
+
+export class Live {
+  snapshot = $state<Snapshot | null>(null);
+  offline = $state('');
+  private stop: (() => void) | null = null;
+
+  constructor(private api: Client) {}
+
+  start() {
+    this.stop = this.api.events(
+      (s) => {
+        this.snapshot = s;
+        this.offline = '';
+      },
+      (e: ApiError) => {
+        this.offline = e.status === 401 ? 'Signed out: open the link hoard serve printed.' : `Hoard is not answering (${e.message}); retrying…`;
+      },
+    );
+  }
+
+  close() {
+    this.stop?.();
+  }
+
+  /** Files in the queue, in any state. */
+  get busy(): number {
+    const q = this.snapshot?.queue;
+    return q ? q.pending + q.running + q.waiting : 0;
+  }
+}
