@@ -7,7 +7,7 @@ export CGO_ENABLED := 1
 SHARED ?= $(abspath ../shared)
 DEMO_VAULT ?= $(CURDIR)/.cache/demo-vault
 
-.PHONY: all setup ort build whisper test test-ui frontend frontend-deps test-models fuzz bench demo clean
+.PHONY: all setup ort build desktop whisper test test-ui test-desktop frontend frontend-deps test-models fuzz bench bench-ui demo clean
 
 all: build
 
@@ -22,6 +22,13 @@ ort:
 build: frontend
 	$(GO) build -tags $(TAGS) -o bin/hoard .
 
+# The desktop app (Wails; apt libgtk-3-dev libwebkit2gtk-4.1-dev): `hoard`
+# alone opens the window, every command still works. `wails build` makes
+# the same binary from wails.json.
+DESKTOP_TAGS := $(TAGS) desktop production webkit2_41
+desktop: frontend
+	$(GO) build -tags "$(DESKTOP_TAGS)" -o bin/hoard-desktop .
+
 # hoard with the in-process whisper.cpp engine (build tag whisper): builds
 # libwhisper from the upstream source first (needs internet and cmake).
 WHISPER_DIR ?= $(CURDIR)/.cache/whisper.cpp
@@ -35,6 +42,7 @@ test: setup
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) test -tags $(TAGS) -count=1 ./...
 	$(MAKE) test-ui
+	$(MAKE) test-desktop
 
 # The UI (frontend/: Svelte 5 + TypeScript + Vite). npm ci runs no install
 # scripts; it reruns only when the lock file changes.
@@ -45,10 +53,18 @@ frontend-deps: frontend/node_modules/.package-lock.json
 frontend: frontend-deps
 	cd frontend && npm run build
 
-# vitest: formatting, the event-stream parser, and the API client against a
-# real `bin/hoard serve`.
+# vitest: the UI's logic and components, the API client against a real
+# `bin/hoard serve`; then end to end in Debian's Chromium (playwright-core),
+# with screenshots of every screen in frontend/test-results/e2e.
 test-ui: frontend-deps build
 	cd frontend && npm test
+	cd frontend && npm run e2e
+
+# The desktop build under Xvfb: the window shows the Library, quits cleanly
+# (screenshot in frontend/test-results/desktop).
+test-desktop: desktop
+	$(GO) vet -tags "$(DESKTOP_TAGS)" . ./app/
+	$(GO) test -tags "$(DESKTOP_TAGS)" -count=1 ./app/
 
 # Runs every fuzz target briefly (FUZZTIME each).
 FUZZTIME ?= 15s
@@ -70,6 +86,12 @@ bench: setup build
 	./bin/hoard bench vectors --n $(VECTOR_SIZES) --clustered
 	./bin/hoard bench vectors --n $(VECTOR_SIZES)
 	./bin/hoard bench watch
+	$(MAKE) bench-ui
+
+# The library screen with 20,000 documents: time to first render, scrolling,
+# and the API's list latency (Chromium against hoard serve).
+bench-ui: build frontend-deps
+	cd frontend && npm run bench
 
 # Regenerates the tiny test models and their PyTorch references
 # (needs Debian's python3-torch and python3-onnx).
@@ -85,4 +107,5 @@ demo: setup build
 	echo "== hoard status"; ./bin/hoard --vault $(DEMO_VAULT) status
 
 clean:
-	rm -rf bin .cache frontend/dist frontend/node_modules
+	rm -rf bin build/bin .cache frontend/node_modules frontend/test-results
+	find frontend/dist -mindepth 1 ! -name .keep -delete 2>/dev/null || true

@@ -1,5 +1,5 @@
 // Command hoard is Hoard's single binary: the command line, and (in a desktop
-// build) the window.
+// build, tags desktop,production,webkit2_41) the window.
 package main
 
 import (
@@ -13,7 +13,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Execute(ctx, os.Args[1:])
+	code := cli.Execute(ctx, os.Args[1:], window())
 	stop()
 	os.Exit(code)
 }

@@ -383,12 +383,11 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	// The files are queued and indexed in the background; /api/events and
 	// /api/queue show their progress.
-	sum, err := s.v.Enqueue(r.Context(), paths, collection)
+	sum, err := s.Submit(r.Context(), paths, collection)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.startDrain()
 	writeJSON(w, http.StatusAccepted, Queued{Queued: paths, Failed: sum.Failed})
 }
 
@@ -396,6 +395,16 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 type Queued struct {
 	Queued []string        `json:"queued"`
 	Failed []vault.Failure `json:"failed"`
+}
+
+// Submit queues files and folders (an upload, or the desktop window's
+// native drop) and indexes them in the background.
+func (s *Server) Submit(ctx context.Context, paths []string, collection string) (vault.Summary, error) {
+	sum, err := s.v.Enqueue(ctx, paths, collection)
+	if err == nil {
+		s.startDrain()
+	}
+	return sum, err
 }
 
 // startDrain works the queue in the background until it is empty; calls

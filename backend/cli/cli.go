@@ -47,9 +47,13 @@ func DefaultVaultDir() string {
 	return "hoard-vault"
 }
 
-// NewRoot builds the command tree. extra lets a build add commands (the
-// desktop build adds the window).
-func NewRoot(stdout, stderr io.Writer) *cobra.Command {
+// Window opens the desktop window on a vault until it is closed or ctx
+// ends; ask picks how questions are answered.
+type Window func(ctx context.Context, v *vault.Vault, ask func(context.Context) vault.AskOptions) error
+
+// NewRoot builds the command tree. A desktop build passes its window, which
+// `hoard` with no command (and `hoard window`) opens.
+func NewRoot(stdout, stderr io.Writer, window Window) *cobra.Command {
 	a := &app{stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:   "hoard",
@@ -72,14 +76,22 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&a.ocrLang, "ocr-lang", "", "tesseract languages, e.g. eng+deu (default eng)")
 	root.PersistentFlags().StringVar(&a.hub, "hub", "", "model hub address (default https://huggingface.co)")
 	root.PersistentFlags().MarkHidden("hub")
+	if window != nil {
+		win := a.windowCmd(window)
+		root.AddCommand(win)
+		root.Args = cobra.NoArgs
+		root.Flags().AddFlagSet(win.Flags())
+		root.RunE = win.RunE
+	}
 	root.AddCommand(a.addCmd(), a.searchCmd(), a.lsCmd(), a.rmCmd(), a.statusCmd(), a.exportCmd(), a.importCmd(), a.benchCmd(),
 		a.modelsCmd(), a.reindexCmd(), a.askCmd(), a.serveCmd(), a.mcpCmd(), a.rememberCmd(), a.memoriesCmd(), a.memoryCmd(), a.chatsCmd(), a.watchCmd(), a.transcriptionCmd())
 	return root
 }
 
-// Execute runs the command line and returns the process exit code.
-func Execute(ctx context.Context, args []string) int {
-	root := NewRoot(os.Stdout, os.Stderr)
+// Execute runs the command line and returns the process exit code; window
+// is nil outside a desktop build.
+func Execute(ctx context.Context, args []string, window Window) int {
+	root := NewRoot(os.Stdout, os.Stderr, window)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "hoard:", err)

@@ -23,7 +23,7 @@ import (
 func run(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	root := NewRoot(&out, &errb)
+	root := NewRoot(&out, &errb, nil)
 	root.SetArgs(args)
 	err := root.ExecuteContext(context.Background())
 	return out.String(), err
@@ -122,7 +122,7 @@ func TestCrashChild(t *testing.T) {
 	if args == "" {
 		t.Skip("runs only as the child of TestCrashMidIngest")
 	}
-	os.Exit(Execute(context.Background(), strings.Split(args, "\x1f")))
+	os.Exit(Execute(context.Background(), strings.Split(args, "\x1f"), nil))
 }
 
 // TestCrashMidIngest kills `hoard add` with SIGKILL in the middle of a run

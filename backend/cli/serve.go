@@ -263,3 +263,19 @@ func (a *app) readFacts(ctx context.Context, v *vault.Vault, lf *llmFlags) error
 	fmt.Fprintf(a.stderr, "\n%d fact(s) from %d passage(s) by %s\n", p.Facts, p.Chunks, model)
 	return err
 }
+
+// windowCmd opens the desktop window (desktop builds only).
+func (a *app) windowCmd(window Window) *cobra.Command {
+	var lf llmFlags
+	cmd := &cobra.Command{
+		Use:   "window",
+		Short: "Open Hoard's window (what `hoard` alone does in the desktop app)",
+		Args:  cobra.NoArgs,
+	}
+	lf.register(cmd)
+	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, _ []string) error {
+		lf.v = v
+		return window(ctx, v, lf.askOptions)
+	})
+	return cmd
+}

@@ -38,7 +38,7 @@ func TestWatchCommand(t *testing.T) {
 	v, dir := t.TempDir(), t.TempDir()
 	os.WriteFile(filepath.Join(dir, "first.md"), []byte("# First\n\nThe walrus naps."), 0o644)
 	var out, errb syncBuffer
-	root := NewRoot(&out, &errb)
+	root := NewRoot(&out, &errb, nil)
 	root.SetArgs([]string{"--vault", v, "watch", "--settle", "50ms", dir})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -128,8 +128,10 @@ func (s *Store) ListDocuments(ctx context.Context, opt ListOptions) ([]DocumentI
 	if limit <= 0 {
 		limit = -1
 	}
-	q := `SELECT ` + docColumns + ` FROM documents d JOIN collections c ON c.id = d.collection_id WHERE ` + cond +
-		` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+	// The page's ids first (an index walk), then its columns: the per-row
+	// subqueries run for the page only, not for every row sorted.
+	q := `SELECT ` + docColumns + ` FROM (SELECT d.id FROM documents d JOIN collections c ON c.id = d.collection_id WHERE ` + cond +
+		` ORDER BY ` + order + ` LIMIT ? OFFSET ?) page JOIN documents d ON d.id = page.id JOIN collections c ON c.id = d.collection_id ORDER BY ` + order
 	rows, err := s.db.QueryContext(ctx, q, append(args, limit, opt.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list documents: %w", err)

@@ -1,0 +1,127 @@
+// End to end in a real browser against `hoard serve` on a temporary vault:
+// upload a PDF, see it reach "done", search a phrase, open the hit at its
+// page, chat, delete the document, import an export. Each screen is saved
+// as a screenshot (test-results/e2e, or $HOARD_ARTIFACTS/e2e).
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { have, serve, shared, type Served } from '../src/testing/serve';
+import { artifacts, chromiumPath, launch } from './browser';
+
+const pdf = join(shared, 'samples/docs/unstructured/list-item-example.pdf');
+const hasChromium = existsSync(chromiumPath);
+if (!hasChromium && process.env.HOARD_REQUIRE_SHARED === '1') throw new Error(`no Chromium at ${chromiumPath} (apt install chromium)`);
+const ready = have(pdf) && hasChromium;
+
+describe.skipIf(!ready)('Hoard in a browser', () => {
+  let srv: Served;
+  let browser: Browser;
+  let page: Page;
+  const shots = artifacts('e2e');
+  const shot = async (name: string) => {
+    const file = join(shots, `${name}.png`);
+    await page.screenshot({ path: file });
+    expect(statSync(file).size).toBeGreaterThan(5000);
+  };
+
+  beforeAll(async () => {
+    srv = await serve('e2e-token');
+    browser = await launch();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    page.on('dialog', (d) => d.accept()); // the delete confirmation
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await srv?.stop();
+  });
+
+  it('signs in with the token link and shows the empty library', async () => {
+    await page.goto(`${srv.base}/?token=${srv.token}`);
+    expect(page.url()).not.toContain('token=');
+    await page.getByRole('heading', { name: 'Your vault is empty' }).waitFor();
+    await expect(page.getByText('Up to date')).toBeTruthy();
+    await shot('library-empty');
+  });
+
+  it('uploads a PDF and shows it reach done', async () => {
+    await page.locator('section[aria-label="Library"] input[type=file]').setInputFiles(pdf);
+    const row = page.locator('.doc[data-state="done"]');
+    await row.waitFor({ timeout: 30000 });
+    expect(await row.count()).toBe(1);
+    expect(await row.locator('.num').first().textContent()).toBe('2'); // pages
+    await shot('library');
+  });
+
+  it('searches as you type and opens the hit at its page', async () => {
+    await page.keyboard.press('Control+k');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Search');
+    await page.keyboard.type('technology and tools selection');
+    const hit = page.locator('article.hit').first();
+    await page.getByText(/1 passage ·/).waitFor(); // the whole phrase searched, not a prefix
+    await hit.waitFor();
+    expect(await hit.getAttribute('data-page')).toBe('2');
+    expect(await hit.locator('mark').count()).toBeGreaterThan(0);
+    await shot('search');
+    await hit.locator('h3 a').click();
+    await page.getByText('Page 2 of 2').waitFor();
+    const img = page.locator('img.page');
+    await img.waitFor();
+    await page.waitForFunction(() => (document.querySelector('img.page') as HTMLImageElement | null)?.naturalWidth! > 0);
+    expect(await img.getAttribute('data-page')).toBe('2');
+    await shot('document-page');
+  });
+
+  it('answers in chat with citation chips that open the page', async () => {
+    await page.getByRole('link', { name: 'Chat' }).click();
+    await page.getByRole('heading', { name: 'Ask your vault' }).waitFor();
+    await page.getByLabel('Question').fill('Which prototyping methodologies are covered?');
+    await page.getByRole('button', { name: 'Ask' }).click();
+    const chip = page.locator('a.chip').first();
+    await chip.waitFor({ timeout: 30000 });
+    expect(await chip.textContent()).toContain('list-item-example.pdf');
+    await page.locator('aside li a').first().waitFor(); // the conversation is kept
+    await shot('chat');
+    await chip.click();
+    await page.locator('img.page').waitFor();
+  });
+
+  let exported = '';
+  it('shows memory and settings, and exports the vault', async () => {
+    await page.getByRole('link', { name: 'Memory' }).click();
+    await page.locator('tr[data-collection="library"]').waitFor();
+    await shot('memory');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export the vault' }).click()]);
+    exported = join(shots, 'vault.hoard');
+    await download.saveAs(exported);
+    expect(statSync(exported).size).toBeGreaterThan(200);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Models' }).waitFor();
+    await page.locator('tr[data-model]').first().waitFor();
+    await shot('settings');
+  });
+
+  it('deletes the document, then imports the export', async () => {
+    await page.getByRole('link', { name: 'Library' }).click();
+    await page.locator('.doc a.title').first().click();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { name: 'Your vault is empty' }).waitFor();
+    await page.getByRole('link', { name: 'Memory' }).click();
+    await page.locator('section[aria-label="Memory"] input[type=file]').setInputFiles(exported);
+    await page.getByText('Imported 1 document').waitFor();
+    await page.getByRole('link', { name: 'Library' }).click();
+    await page.locator('.doc[data-state="done"]').waitFor();
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('prototyping methodologies');
+    await page.locator('article.hit').first().waitFor();
+  });
+
+  it('follows the dark theme of the system', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.getByRole('link', { name: 'Library' }).click();
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(bg).not.toBe('rgb(255, 255, 255)');
+    await shot('library-dark');
+  });
+});
