@@ -46,12 +46,27 @@ describe.skipIf(!ready)('Hoard in a browser', () => {
   });
 
   it('uploads a PDF and shows it reach done', async () => {
-    await page.locator('section[aria-label="Library"] input[type=file]').setInputFiles(pdf);
+    await page.getByLabel('Add files').setInputFiles(pdf);
     const row = page.locator('.doc[data-state="done"]');
     await row.waitFor({ timeout: 30000 });
     expect(await row.count()).toBe(1);
     expect(await row.locator('.num').first().textContent()).toBe('2'); // pages
     await shot('library');
+  });
+
+  it('indexes a file dropped on the window, and deletes it from its row', async () => {
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['# Dropped note\n\nThe courier arrives on Tuesdays.\n'], 'dropped.md', { type: 'text/markdown' }));
+      const target = document.querySelector('section[aria-label="Library"]')!;
+      target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await page.locator('.doc[data-state="done"]', { hasText: 'Dropped note' }).waitFor({ timeout: 30000 });
+    await page.getByText('2 documents').waitFor();
+    await page.getByRole('button', { name: 'Actions for Dropped note' }).click();
+    await page.getByRole('menuitem', { name: 'Delete' }).click();
+    await page.getByText('1 document', { exact: true }).waitFor();
   });
 
   it('searches as you type and opens the hit at its page', async () => {

@@ -4,6 +4,7 @@ import { href, parseHash } from './route';
 import { documentState, queueNote, queueState, stateLabel } from './status';
 import { PagedList, visibleRange } from './pages';
 import type { QueueItem } from './api';
+import { batches } from './drop';
 
 describe('routes', () => {
   it.each([
@@ -83,5 +84,12 @@ describe('paged list', () => {
     expect(visibleRange(44 * 1000, 440, 44, 20000)).toEqual([992, 1018]);
     expect(visibleRange(44 * 20000, 440, 44, 20000)).toEqual([19992, 20000]);
     expect(visibleRange(0, 440, 44, 3)).toEqual([0, 3]);
+  });
+});
+
+describe('upload batches', () => {
+  it('splits into requests of at most n', () => {
+    expect(batches([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(batches([], 50)).toEqual([]);
   });
 });
