@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hoardvault/hoard/backend/store"
@@ -254,7 +255,8 @@ func (s *Server) importVault(w http.ResponseWriter, r *http.Request) {
 		}
 		res, err := s.v.Import(r.Context(), tmp.Name())
 		if err != nil {
-			s.fail(w, r, badRequest("%v", err))
+			// Name the file the user sent, not the temporary copy.
+			s.fail(w, r, badRequest("%s", strings.ReplaceAll(err.Error(), tmp.Name(), part.FileName())))
 			return
 		}
 		writeJSON(w, http.StatusOK, res)

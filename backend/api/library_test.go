@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +21,8 @@ import (
 	"github.com/hoardvault/hoard/backend/api"
 	"github.com/hoardvault/hoard/backend/internal/testdata"
 	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/vault"
+	"github.com/hoardvault/hoard/models"
 )
 
 // multipartFiles builds an upload body from name → content.
@@ -247,7 +252,7 @@ func TestLibraryManagement(t *testing.T) {
 		t.Error("the imported vault finds nothing")
 	}
 	body, ct = multipartFiles(t, [2]string{"junk.hoard", "not an export"})
-	if code, b := do(t, "POST", other.URL+"/api/import", body, map[string]string{"Authorization": "Bearer " + token, "Content-Type": ct}); code != 400 || !strings.Contains(string(b), "not a Hoard export") {
+	if code, b := do(t, "POST", other.URL+"/api/import", body, map[string]string{"Authorization": "Bearer " + token, "Content-Type": ct}); code != 400 || !strings.Contains(string(b), "import junk.hoard: not a Hoard export") {
 		t.Errorf("importing junk: %d %s", code, b)
 	}
 
@@ -283,5 +288,69 @@ func TestOpenNeedsTheDesktop(t *testing.T) {
 	code, b := do(t, "POST", srv.URL+"/api/documents/1/open", nil, map[string]string{"Authorization": "Bearer " + token})
 	if code != 501 || !strings.Contains(string(b), "desktop app") {
 		t.Errorf("open: %d %s", code, b)
+	}
+}
+
+// A model download from the settings screen: progress events, then "done",
+// and the model is listed as installed; a bad checksum is an error event.
+func TestPullModelStreamsProgress(t *testing.T) {
+	weights := bytes.Repeat([]byte("weights-"), 200000) // 1.6 MB
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/acme/tiny/resolve/main/model.onnx" {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeContent(w, r, "model.onnx", time.Time{}, bytes.NewReader(weights))
+	}))
+	t.Cleanup(hub.Close)
+	sum := sha256.Sum256(weights)
+	m := &models.Manager{Dir: t.TempDir(), Hub: hub.URL, Catalog: models.Catalog{
+		{Name: "tiny", Role: models.RoleEmbedder, Repo: "acme/tiny", Files: []models.File{{Path: "model.onnx", SHA256: hex.EncodeToString(sum[:])}}},
+		{Name: "broken", Role: models.RoleEmbedder, Repo: "acme/tiny", Files: []models.File{{Path: "model.onnx", SHA256: strings.Repeat("0", 64)}}},
+	}}
+	v, err := vault.Open(context.Background(), t.TempDir(), vault.Options{Neural: vault.NeuralOptions{Models: m}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	srv := httptest.NewServer(api.New(v, api.Options{Token: token}).Handler())
+	t.Cleanup(srv.Close)
+
+	events := func(name string) (kinds []string, last string) {
+		code, body := do(t, "POST", srv.URL+"/api/models/"+name+"/pull", nil, map[string]string{"Authorization": "Bearer " + token})
+		if code != 200 {
+			t.Fatalf("pull %s: %d %s", name, code, body)
+		}
+		for _, line := range strings.Split(string(body), "\n") {
+			if ev, ok := strings.CutPrefix(line, "event: "); ok {
+				kinds = append(kinds, ev)
+			}
+			if data, ok := strings.CutPrefix(line, "data: "); ok {
+				last = data
+			}
+		}
+		return kinds, last
+	}
+	kinds, last := events("tiny")
+	if len(kinds) < 2 || kinds[0] != "progress" || kinds[len(kinds)-1] != "done" {
+		t.Fatalf("pull events: %v (%s)", kinds, last)
+	}
+	var ms []struct {
+		Spec struct {
+			Name string `json:"name"`
+		} `json:"spec"`
+		Installed bool  `json:"installed"`
+		Bytes     int64 `json:"bytes"`
+	}
+	getJSON(t, srv.URL+"/api/models", &ms)
+	if ms[0].Spec.Name != "tiny" || !ms[0].Installed || ms[0].Bytes != int64(len(weights)) {
+		t.Errorf("after the pull: %+v", ms)
+	}
+	kinds, last = events("broken")
+	if kinds[len(kinds)-1] != "error" || !strings.Contains(last, "checksum") {
+		t.Errorf("a bad download: %v %s", kinds, last)
+	}
+	if kinds, last = events("nope"); kinds[len(kinds)-1] != "error" {
+		t.Errorf("an unknown model: %v %s", kinds, last)
 	}
 }

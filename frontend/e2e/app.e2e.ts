@@ -2,7 +2,10 @@
 // upload a PDF, see it reach "done", search a phrase, open the hit at its
 // page, chat, delete the document, import an export. Each screen is saved
 // as a screenshot (test-results/e2e, or $HOARD_ARTIFACTS/e2e).
+import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,8 +28,20 @@ describe.skipIf(!ready)('Hoard in a browser', () => {
     expect(statSync(file).size).toBeGreaterThan(5000);
   };
 
+  // A stand-in for the model hub (Hugging Face's URL layout and its sha256
+  // announcement), so a download runs for real in Settings.
+  let hub: Server;
+  const weights = Buffer.alloc(3 << 20, 7);
+
   beforeAll(async () => {
-    srv = await serve('e2e-token');
+    hub = createServer((req, res) => {
+      const body = req.url?.endsWith('.json') ? Buffer.from('{"version":"1.0"}') : weights;
+      res.writeHead(200, { 'Content-Length': body.length, 'X-Linked-Etag': `"${createHash('sha256').update(body).digest('hex')}"` });
+      res.end(body);
+    });
+    await new Promise<void>((ok) => hub.listen(0, '127.0.0.1', ok));
+    const port = (hub.address() as AddressInfo).port;
+    srv = await serve('e2e-token', ['--hub', `http://127.0.0.1:${port}`]);
     browser = await launch();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     page.on('dialog', (d) => d.accept()); // the delete confirmation
@@ -35,6 +50,7 @@ describe.skipIf(!ready)('Hoard in a browser', () => {
   afterAll(async () => {
     await browser?.close();
     await srv?.stop();
+    hub?.close();
   });
 
   it('signs in with the token link and shows the empty library', async () => {
@@ -106,6 +122,9 @@ describe.skipIf(!ready)('Hoard in a browser', () => {
   it('shows memory and settings, and exports the vault', async () => {
     await page.getByRole('link', { name: 'Memory' }).click();
     await page.locator('tr[data-collection="library"]').waitFor();
+    await page.getByLabel('New collection name').fill('Work');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.locator('tr[data-collection="Work"]').waitFor();
     await shot('memory');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export the vault' }).click()]);
     exported = join(shots, 'vault.hoard');
@@ -113,7 +132,10 @@ describe.skipIf(!ready)('Hoard in a browser', () => {
     expect(statSync(exported).size).toBeGreaterThan(200);
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('heading', { name: 'Models' }).waitFor();
-    await page.locator('tr[data-model]').first().waitFor();
+    const model = page.locator('tr[data-model="bge-small-en-v1.5"]');
+    await model.getByRole('button', { name: 'Download' }).click();
+    await model.getByText('used from the next start').waitFor({ timeout: 30000 });
+    expect(await model.textContent()).toContain('Installed (3.0 MiB)');
     await shot('settings');
   });
 
