@@ -33,7 +33,11 @@ func Handler() http.Handler {
 	if !Built() {
 		return nil
 	}
-	files := Assets()
+	return serveApp(Assets())
+}
+
+// serveApp serves an app's files from files.
+func serveApp(files fs.FS) http.Handler {
 	fileServer := http.FileServerFS(files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")

@@ -49,8 +49,8 @@ type Options struct {
 	Context context.Context
 	// EventInterval is how often /api/events looks for changes (500 ms).
 	EventInterval time.Duration
-	Logger  *slog.Logger
-	Version string
+	Logger        *slog.Logger
+	Version       string
 }
 
 // Server is the API over one vault.
