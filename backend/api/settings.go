@@ -1,11 +1,11 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
 	"github.com/hoardvault/hoard/backend/store"
-	"github.com/hoardvault/hoard/backend/vault"
 )
 
 func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
@@ -64,40 +64,6 @@ func (s *Server) unwatchFolder(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// transcription shows the engine settings; the API key is never sent back.
-func (s *Server) transcription(w http.ResponseWriter, r *http.Request) {
-	t, err := s.v.Transcription(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if t.APIKey != "" {
-		t.APIKey = masked
-	}
-	writeJSON(w, http.StatusOK, t)
-}
-
-func (s *Server) setTranscription(w http.ResponseWriter, r *http.Request) {
-	var t vault.TranscriptionOptions
-	if err := decode(r, &t); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if t.APIKey == masked { // the masked key sent back unchanged
-		cur, err := s.v.Transcription(r.Context())
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		t.APIKey = cur.APIKey
-	}
-	if err := s.v.SetTranscription(r.Context(), t); err != nil {
-		s.fail(w, r, badRequest("%v", err))
-		return
-	}
-	s.transcription(w, r)
-}
-
 func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.v.Models())
 }
@@ -123,38 +89,43 @@ func (s *Server) pullModel(w http.ResponseWriter, r *http.Request) {
 	send("done", map[string]string{"model": name, "note": "installed; it is used from the next start of Hoard"})
 }
 
+// masked stands for a stored API key, which is never sent back; a client
+// that sends it back unchanged keeps the stored key.
 const masked = "********"
 
-// llm shows the language-model settings; the API key is never sent back.
-func (s *Server) llm(w http.ResponseWriter, r *http.Request) {
-	l, err := s.v.LLM(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if l.APIKey != "" {
-		l.APIKey = masked
-	}
-	writeJSON(w, http.StatusOK, l)
-}
-
-func (s *Server) setLLM(w http.ResponseWriter, r *http.Request) {
-	var l vault.LLMSettings
-	if err := decode(r, &l); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if l.APIKey == masked {
-		cur, err := s.v.LLM(r.Context())
+// secretSettings serves GET and PUT of a settings object holding an API key
+// (the transcription engine's, the language model's).
+func secretSettings[T any](s *Server, get func(context.Context) (T, error), set func(context.Context, T) error, key func(*T) *string) (read, write http.HandlerFunc) {
+	read = func(w http.ResponseWriter, r *http.Request) {
+		v, err := get(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		l.APIKey = cur.APIKey
+		if k := key(&v); *k != "" {
+			*k = masked
+		}
+		writeJSON(w, http.StatusOK, v)
 	}
-	if err := s.v.SetLLM(r.Context(), l); err != nil {
-		s.fail(w, r, badRequest("%v", err))
-		return
+	write = func(w http.ResponseWriter, r *http.Request) {
+		var v T
+		if err := decode(r, &v); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if k := key(&v); *k == masked {
+			cur, err := get(r.Context())
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			*k = *key(&cur)
+		}
+		if err := set(r.Context(), v); err != nil {
+			s.fail(w, r, badRequest("%v", err))
+			return
+		}
+		read(w, r)
 	}
-	s.llm(w, r)
+	return read, write
 }

@@ -45,14 +45,8 @@ func (v *Vault) Transcription(ctx context.Context) (TranscriptionOptions, error)
 		return v.opt.Transcription, nil
 	}
 	var t TranscriptionOptions
-	raw, err := v.store.Setting(ctx, transcriptionKey)
-	if err != nil || raw == "" {
-		return t, err
-	}
-	if err := json.Unmarshal([]byte(raw), &t); err != nil {
-		return t, fmt.Errorf("stored transcription settings: %w", err)
-	}
-	return t, nil
+	err := v.jsonSetting(ctx, transcriptionKey, &t)
+	return t, err
 }
 
 // SetTranscription stores the engine configuration and makes audio files

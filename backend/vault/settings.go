@@ -42,14 +42,21 @@ const llmKey = "llm"
 // LLM returns the stored language-model settings (kind "auto" when none).
 func (v *Vault) LLM(ctx context.Context) (LLMSettings, error) {
 	s := LLMSettings{Kind: "auto"}
-	raw, err := v.store.Setting(ctx, llmKey)
+	err := v.jsonSetting(ctx, llmKey, &s)
+	return s, err
+}
+
+// jsonSetting reads a setting stored as JSON into dst; a missing one
+// leaves dst as it is.
+func (v *Vault) jsonSetting(ctx context.Context, key string, dst any) error {
+	raw, err := v.store.Setting(ctx, key)
 	if err != nil || raw == "" {
-		return s, err
+		return err
 	}
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		return s, fmt.Errorf("stored language-model settings: %w", err)
+	if err := json.Unmarshal([]byte(raw), dst); err != nil {
+		return fmt.Errorf("stored %s settings: %w", key, err)
 	}
-	return s, nil
+	return nil
 }
 
 // SetLLM stores the language-model settings.
