@@ -53,10 +53,11 @@ frontend-deps: frontend/node_modules/.package-lock.json
 frontend: frontend-deps
 	cd frontend && npm run build
 
-# vitest: the UI's logic and components, the API client against a real
-# `bin/hoard serve`; then end to end in Debian's Chromium (playwright-core),
+# svelte-check (types in components and modules); vitest: the UI's logic
+# and components, the API client against a real `bin/hoard serve`; then end to end in Debian's Chromium (playwright-core),
 # with screenshots of every screen in frontend/test-results/e2e.
 test-ui: frontend-deps build
+	cd frontend && npm run check
 	cd frontend && npm test
 	cd frontend && npm run e2e
 

@@ -24,6 +24,9 @@ export interface DocumentInfo {
   updated_at: number;
 }
 
+/** A document with its passages (GET and PATCH /api/documents/{id}). */
+export type DocumentDetail = Omit<DocumentInfo, 'chunks'> & { chunks: Chunk[] };
+
 export interface Chunk {
   id: number;
   ordinal: number;
@@ -310,7 +313,7 @@ export class Client {
     return this.json('GET', `/api/documents?${q}`);
   }
 
-  document(id: number): Promise<DocumentInfo & { chunks: Chunk[] }> {
+  document(id: number): Promise<DocumentDetail> {
     return this.json('GET', `/api/documents/${id}`);
   }
 
@@ -328,7 +331,7 @@ export class Client {
     return this.json('POST', `/api/documents?${uploadQuery(collection, false)}`, uploadForm(files));
   }
 
-  moveDocument(id: number, collection: string): Promise<DocumentInfo> {
+  moveDocument(id: number, collection: string): Promise<DocumentDetail> {
     return this.json('PATCH', `/api/documents/${id}`, { collection });
   }
 
