@@ -60,8 +60,6 @@ type Server struct {
 	hosts   map[string]bool
 	session string
 	log     *slog.Logger
-	// done ends event streams when the server's context ends.
-	done <-chan struct{}
 	// draining is set while a background drain runs; again asks it to
 	// look at the queue once more before it stops.
 	drainMu  sync.Mutex
@@ -81,7 +79,7 @@ func New(v *vault.Vault, opt Options) *Server {
 	if opt.Context == nil {
 		opt.Context = context.Background()
 	}
-	s := &Server{v: v, opt: opt, hosts: map[string]bool{}, session: NewToken(), log: opt.Logger, done: opt.Context.Done()}
+	s := &Server{v: v, opt: opt, hosts: map[string]bool{}, session: NewToken(), log: opt.Logger}
 	for _, h := range opt.AllowHosts {
 		s.hosts[hostOnly(h)] = true
 	}
@@ -191,7 +189,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, vault.ErrNoSource):
 		writeError(w, http.StatusGone, err.Error())
-	case errors.Is(err, errBadRequest):
+	case errors.Is(err, errBadRequest), errors.Is(err, store.ErrBadSort):
 		writeError(w, http.StatusBadRequest, err.Error())
 	case r.Context().Err() != nil:
 		return // the client went away
@@ -272,9 +270,6 @@ func (s *Server) documents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	docs, total, err := s.v.Documents(r.Context(), store.ListOptions{Collection: q.Get("collection"), Status: q.Get("status"),
 		Query: q.Get("q"), Sort: q.Get("sort"), Limit: limit, Offset: offset})
-	if errors.Is(err, store.ErrBadSort) {
-		err = badRequest("%v", err)
-	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -6,19 +6,21 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/hoardvault/hoard/backend/vault"
 )
 
 // Snapshot is what the library shows live: the counts and the first rows
 // of the queue. Seq grows whenever anything in it changed, so a client
 // knows to reload the page of documents it shows.
 type Snapshot struct {
-	Seq       int   `json:"seq"`
-	Documents int   `json:"documents"`
-	Indexed   int   `json:"indexed"`
-	Failed    int   `json:"failed"`
-	Chunks    int   `json:"chunks"`
-	Bytes     int64 `json:"bytes"`
-	Queue     any   `json:"queue"`
+	Seq       int         `json:"seq"`
+	Documents int         `json:"documents"`
+	Indexed   int         `json:"indexed"`
+	Failed    int         `json:"failed"`
+	Chunks    int         `json:"chunks"`
+	Bytes     int64       `json:"bytes"`
+	Queue     vault.Queue `json:"queue"`
 	Embedding struct {
 		Done    int `json:"done"`
 		Pending int `json:"pending"`
@@ -70,7 +72,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
-		case <-s.done:
+		case <-s.opt.Context.Done(): // the server is stopping
 			return
 		case <-tick.C:
 		}

@@ -109,7 +109,7 @@ func (s *Server) updateDocument(w http.ResponseWriter, r *http.Request) {
 func (s *Server) reindexDocument(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err == nil {
-		_, err = s.v.ReindexDocument(r.Context(), id)
+		err = s.v.ReindexDocument(r.Context(), id)
 	}
 	if err != nil {
 		s.fail(w, r, err)

@@ -30,8 +30,7 @@ func (a *app) askCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"answer", "citations", "trace"}`)
 	cmd.Flags().StringVar(&chat, "chat", "", `keep the exchange in a conversation: "new", or the id of one to continue (follow-ups are read against it)`)
 	lf.register(cmd)
-	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, args []string) error {
-		lf.v = v
+	cmd.RunE = a.withVaultLLM(&lf, func(ctx context.Context, v *vault.Vault, args []string) error {
 		client, model, note := lf.pick(ctx)
 		opt := vault.AskOptions{LLM: client, Model: model}
 		switch chat {

@@ -120,6 +120,15 @@ func (a *app) withVault(fn func(ctx context.Context, v *vault.Vault, args []stri
 	}
 }
 
+// withVaultLLM is withVault for commands that use a language model: once
+// the vault is open, its stored settings apply where no --llm flag is given.
+func (a *app) withVaultLLM(lf *llmFlags, fn func(ctx context.Context, v *vault.Vault, args []string) error) func(*cobra.Command, []string) error {
+	return a.withVault(func(ctx context.Context, v *vault.Vault, args []string) error {
+		lf.v = v
+		return fn(ctx, v, args)
+	})
+}
+
 func (a *app) printJSON(v any) error {
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")

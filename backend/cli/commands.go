@@ -29,8 +29,7 @@ func (a *app) addCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	cmd.Flags().BoolVar(&facts, "facts", false, "then have a language model read atomic facts from the new passages (see hoard memory)")
 	lf.register(cmd)
-	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, args []string) error {
-		lf.v = v
+	cmd.RunE = a.withVaultLLM(&lf, func(ctx context.Context, v *vault.Vault, args []string) error {
 		if facts {
 			defer func() {
 				if err := a.readFacts(ctx, v, &lf); err != nil {

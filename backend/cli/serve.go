@@ -35,8 +35,7 @@ func (a *app) serveCmd() *cobra.Command {
 	cmd.Flags().StringVar(&token, "token", os.Getenv("HOARD_TOKEN"), "access token (env HOARD_TOKEN; default: a new random one)")
 	cmd.Flags().StringSliceVar(&hosts, "allow-host", nil, "host names to answer besides localhost (when listening beyond this machine)")
 	lf.register(cmd)
-	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, _ []string) error {
-		lf.v = v
+	cmd.RunE = a.withVaultLLM(&lf, func(ctx context.Context, v *vault.Vault, _ []string) error {
 		srv := api.New(v, api.Options{Token: token, AllowHosts: hosts, Ask: lf.askOptions, UI: frontend.Handler(), Context: ctx})
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
@@ -86,8 +85,7 @@ func (a *app) mcpCmd() *cobra.Command {
 		Args: cobra.NoArgs,
 	}
 	lf.register(cmd)
-	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, _ []string) error {
-		lf.v = v
+	cmd.RunE = a.withVaultLLM(&lf, func(ctx context.Context, v *vault.Vault, _ []string) error {
 		return mcpserver.ServeStdio(ctx, mcpserver.New(v, mcpserver.Options{Ask: lf.askOptions}))
 	})
 	return cmd
@@ -164,8 +162,7 @@ func (a *app) memoryCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&build, "build", false, "have the language model write the gists and the overview")
 	cmd.Flags().BoolVar(&facts, "facts", false, "have the language model read facts from every passage")
 	lf.register(cmd)
-	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, _ []string) error {
-		lf.v = v
+	cmd.RunE = a.withVaultLLM(&lf, func(ctx context.Context, v *vault.Vault, _ []string) error {
 		if build || facts {
 			c, model, note := lf.pick(ctx)
 			if c == nil {
@@ -273,8 +270,7 @@ func (a *app) windowCmd(window Window) *cobra.Command {
 		Args:  cobra.NoArgs,
 	}
 	lf.register(cmd)
-	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, _ []string) error {
-		lf.v = v
+	cmd.RunE = a.withVaultLLM(&lf, func(ctx context.Context, v *vault.Vault, _ []string) error {
 		return window(ctx, v, lf.askOptions)
 	})
 	return cmd

@@ -130,19 +130,16 @@ func (s *Store) MoveDocument(ctx context.Context, docID int64, collection string
 		return err
 	}
 	return s.withTx(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM documents WHERE id = ?`, docID).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
-			return fmt.Errorf("document %d: %w", docID, ErrNotFound)
-		}
 		cid, err := ensureCollection(ctx, tx, collection)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE documents SET collection_id = ?, updated_at = ? WHERE id = ?`, cid, now(), docID); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE documents SET collection_id = ?, updated_at = ? WHERE id = ?`, cid, now(), docID)
+		if err != nil {
 			return fmt.Errorf("move document: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("document %d: %w", docID, ErrNotFound) // rolls back a collection made for it
 		}
 		if !hasVectors {
 			return nil
@@ -151,16 +148,15 @@ func (s *Store) MoveDocument(ctx context.Context, docID int64, collection string
 		col := map[string]string{FormBit: "bits", FormInt8: "int8", FormFloat: "f32"}[knn]
 		fn := map[string]string{FormBit: "vec_bit", FormInt8: "vec_int8", FormFloat: "vec_f32"}[knn]
 		chunks := `(SELECT id FROM chunks WHERE document_id = ?)`
-		for _, q := range []string{
-			`UPDATE chunk_embeddings SET collection_id = ? WHERE chunk_id IN ` + chunks,
-			`DELETE FROM chunk_vectors WHERE rowid IN ` + chunks,
-			`INSERT INTO chunk_vectors(rowid, collection_id, emb_` + knn + `) SELECT chunk_id, ?, ` + fn + `(` + col + `) FROM chunk_embeddings WHERE chunk_id IN ` + chunks,
+		for _, st := range []struct {
+			q    string
+			args []any
+		}{
+			{`UPDATE chunk_embeddings SET collection_id = ? WHERE chunk_id IN ` + chunks, []any{cid, docID}},
+			{`DELETE FROM chunk_vectors WHERE rowid IN ` + chunks, []any{docID}},
+			{`INSERT INTO chunk_vectors(rowid, collection_id, emb_` + knn + `) SELECT chunk_id, ?, ` + fn + `(` + col + `) FROM chunk_embeddings WHERE chunk_id IN ` + chunks, []any{cid, docID}},
 		} {
-			args := []any{cid, docID}
-			if strings.HasPrefix(q, "DELETE") {
-				args = args[1:]
-			}
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
 				return fmt.Errorf("move document vectors: %w", err)
 			}
 		}

@@ -90,20 +90,20 @@ func (v *Vault) SourceFile(ctx context.Context, id int64) (string, store.Documen
 
 // ReindexDocument reads a document's file again from scratch (extraction,
 // chunks, vectors): the document is replaced by a new one from the queue.
-func (v *Vault) ReindexDocument(ctx context.Context, id int64) (Summary, error) {
+func (v *Vault) ReindexDocument(ctx context.Context, id int64) error {
 	p, d, err := v.SourceFile(ctx, id)
 	if err != nil {
-		return Summary{}, err
+		return err
 	}
 	// Queued first, so a crash in between leaves the file to be indexed.
 	if err := v.store.Enqueue(ctx, []store.Task{{Path: p, Op: store.OpIndex, Collection: d.Collection}}); err != nil {
-		return Summary{}, err
+		return err
 	}
 	if err := v.store.DeleteDocument(ctx, id); err != nil {
-		return Summary{}, err
+		return err
 	}
 	v.bin.Invalidate()
-	return Summary{}, nil
+	return nil
 }
 
 // RenderPage draws one page (1-based) of a PDF document as a PNG about

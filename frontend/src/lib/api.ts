@@ -409,20 +409,12 @@ export class Client {
     return this.json('PUT', '/api/llm', s);
   }
 
-  transcription(): Promise<{ url?: string; whisper?: string; model?: string; language?: string; api_key?: string }> {
-    return this.json('GET', '/api/transcription');
-  }
-
   conversations(): Promise<{ items: Conversation[] | null }> {
     return this.json('GET', '/api/conversations?limit=200');
   }
 
   conversation(id: number): Promise<Omit<Conversation, 'messages'> & { messages: ChatMessage[] | null }> {
     return this.json('GET', `/api/conversations/${id}`);
-  }
-
-  renameConversation(id: number, title: string): Promise<void> {
-    return this.json('PATCH', `/api/conversations/${id}`, { title });
   }
 
   deleteConversation(id: number): Promise<void> {
