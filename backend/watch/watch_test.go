@@ -91,9 +91,11 @@ func TestSettledOnce(t *testing.T) {
 	}
 	var last time.Time
 	for i := range 8 {
+		// Taken before the write: its event cannot come earlier, while
+		// Sync may take long on a slow disk.
+		last = time.Now()
 		f.WriteString(strings.Repeat("line ", 100) + "\n")
 		f.Sync()
-		last = time.Now()
 		time.Sleep(40 * time.Millisecond)
 		if c.count(p) > 0 {
 			t.Fatalf("reported while still being written (after %d writes)", i+1)
