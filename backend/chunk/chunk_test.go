@@ -8,6 +8,7 @@ import (
 
 func TestSplit(t *testing.T) {
 	long := strings.Repeat("The quick brown fox jumps over the lazy dog. ", 100)
+	words := func(n int) string { return strings.Repeat("The quick brown fox jumps over the lazy dog. ", n/10) }
 	cases := []struct {
 		name     string
 		text     string
@@ -18,6 +19,8 @@ func TestSplit(t *testing.T) {
 	}{
 		{"empty", "", nil, DefaultOptions(), 0, 0},
 		{"one short", "Hello world.", nil, DefaultOptions(), 1, 1},
+		{"short section kept whole", words(400), nil, DefaultOptions(), 1, 1},
+		{"section over the whole limit is cut", words(600), nil, DefaultOptions(), 3, 4},
 		{"long one section", long, []Section{{Page: 1, Start: 0, End: len(long)}}, Options{TargetTokens: 64, OverlapTokens: 16}, 12, 30},
 		{"giant word", strings.Repeat("x", 5000), nil, Options{TargetTokens: 50, OverlapTokens: 10}, 2, 100},
 		{"cjk", strings.Repeat("わたくしといふ現象は", 100), nil, Options{TargetTokens: 100, OverlapTokens: 10}, 9, 12},
@@ -33,7 +36,7 @@ func TestSplit(t *testing.T) {
 				if c.Text != tc.text[c.Start:c.End] {
 					t.Fatalf("chunk text does not match its offsets")
 				}
-				if n := Tokens(c.Text); n > tc.opt.TargetTokens+1 {
+				if n := Tokens(c.Text); n > max(tc.opt.TargetTokens, tc.opt.WholeTokens)+1 {
 					t.Errorf("chunk of %d tokens, target %d", n, tc.opt.TargetTokens)
 				}
 				for i := c.Start; i < c.End; i++ {

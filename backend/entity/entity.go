@@ -56,7 +56,22 @@ var generic = func() map[string]bool {
 }()
 
 func usable(name string) bool {
-	return len(name) >= 3 && !generic[name]
+	return len(name) >= 3 && !Generic(name)
+}
+
+// IsConnector reports whether a lower-case word may sit inside a name.
+func IsConnector(w string) bool { return connectors[w] }
+
+// Generic reports whether a normalized name is made only of generic words
+// and connectors ("methods and results", "notes"): such a name is a part of
+// a document's structure, not a thing it is about.
+func Generic(name string) bool {
+	for _, w := range strings.Fields(name) {
+		if !generic[w] && !connectors[w] {
+			return false
+		}
+	}
+	return true
 }
 
 // connectors may sit inside a name ("Bank of America", "Ludwig van

@@ -58,7 +58,7 @@ func (e *entityIndex) refresh(ctx context.Context) error {
 		if err := rows.Scan(&name, &id); err != nil {
 			return err
 		}
-		if stopWords[name] {
+		if stopWords[name] || entity.Generic(name) {
 			continue
 		}
 		by[name] = append(by[name], id)
@@ -108,8 +108,15 @@ func (e *entityIndex) mentions(text string) []mention {
 		matched := 0
 		for n := min(e.maxLen, len(toks)-i); n >= 1; n-- {
 			parts := make([]string, n)
+			proper := true
 			for k := range n {
 				parts[k] = toks[i+k].w
+				if !toks[i+k].upper && !entity.IsConnector(parts[k]) {
+					proper = false
+				}
+			}
+			if !proper {
+				continue
 			}
 			name := strings.Join(parts, " ")
 			if docs, ok := e.byName[name]; ok {

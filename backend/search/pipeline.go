@@ -14,8 +14,9 @@ import (
 // Stage names, for switching stages on and off (ablations, --stages).
 const (
 	StageNormalize = "normalize" // strip chat cruft and quoting from the query
-	StageProximity = "proximity" // a list that rewards query words close together
-	StagePRF       = "prf"       // pseudo-relevance feedback (RM3-style expansion)
+	StageRescore   = "rescore"   // BM25F with Porter2 stems over the full-text candidates
+	StageProximity = "proximity" // query words side by side in a passage add to its score (with rescore)
+	StagePRF       = "prf"       // pseudo-relevance feedback: RM3 expansion (with rescore)
 	StageDense     = "dense"     // the vector list (needs an embedder)
 	StageMultiHop  = "multihop"  // follow entities from the top hits
 	StageRerank    = "rerank"    // the gated reranker slot (needs a reranker)
@@ -26,7 +27,7 @@ const (
 )
 
 // AllStages lists every optional stage in pipeline order.
-var AllStages = []string{StageNormalize, StageProximity, StagePRF, StageDense, StageMultiHop, StageRerank, StageMMR, StageDedupe, StagePools, StageDecay}
+var AllStages = []string{StageNormalize, StageRescore, StageProximity, StagePRF, StageDense, StageMultiHop, StageRerank, StageMMR, StageDedupe, StagePools, StageDecay}
 
 // Reranker scores (query, passage) pairs; higher is more relevant.
 type Reranker interface {
@@ -43,9 +44,9 @@ type Options struct {
 
 	// RRF fuses ranked lists: score = Σ weight / (K + rank).
 	RRFK            float64
-	ProximityWeight float64 // weight of the proximity list
-	PRFWeight       float64 // weight of the expanded-query list
-	PRFDocs         int     // feedback chunks
+	ProximityWeight float64 // share of the word pairs' BM25 added to the words'
+	PRFKeep         float64 // weight of the original query in RM3 (1 − the expansion's)
+	PRFDocs         int     // feedback passages
 	PRFTerms        int     // expansion terms
 
 	// Dense is the vector list; nil (or no embedder) leaves search lexical.
@@ -77,11 +78,11 @@ type Options struct {
 func DefaultOptions() Options {
 	return Options{
 		Stages: map[string]bool{
-			StageNormalize: true, StageProximity: false, StagePRF: false, StageDense: true, StageMultiHop: true, StageRerank: true,
+			StageNormalize: true, StageRescore: true, StageProximity: true, StagePRF: true, StageDense: true, StageMultiHop: true, StageRerank: true,
 			StageMMR: false, StageDedupe: true, StagePools: true, StageDecay: true,
 		},
 		TitleWeight: 2.0, HeadingWeight: 1.5, BodyWeight: 1.0,
-		RRFK: 60, DenseWeight: 1.0, ProximityWeight: 0.5, PRFWeight: 0.5, PRFDocs: 8, PRFTerms: 10,
+		RRFK: 60, DenseWeight: 1.0, ProximityWeight: 0.15, PRFKeep: 0.85, PRFDocs: 10, PRFTerms: 10,
 		RerankDecisive: 0.5, RerankFlat: 0.02, RerankDepth: 30,
 		MMRLambda: 0.7, DedupeBits: 3,
 		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3, HopCoMentions: false, CoMentionWeight: 0.3,
@@ -154,6 +155,7 @@ type Searcher struct {
 	opt      Options
 	lexical  *BM25
 	entities *entityIndex
+	lexStats *lexStats
 }
 
 // New returns a searcher with the default pipeline.
@@ -162,7 +164,7 @@ func New(db *sql.DB) *Searcher { return NewWithOptions(db, DefaultOptions()) }
 // NewWithOptions returns a searcher with the given pipeline.
 func NewWithOptions(db *sql.DB, opt Options) *Searcher {
 	w := fmt.Sprintf("%g, %g, %g", opt.TitleWeight, opt.HeadingWeight, opt.BodyWeight)
-	return &Searcher{db: db, opt: opt, lexical: &BM25{db: db, weights: w}, entities: newEntityIndex(db)}
+	return &Searcher{db: db, opt: opt, lexical: &BM25{db: db, weights: w}, entities: newEntityIndex(db), lexStats: newLexStats()}
 }
 
 // Options returns the pipeline configuration.
@@ -242,29 +244,12 @@ func (s *Searcher) candidates(ctx context.Context, raw string, q Query, f Filter
 	if err != nil {
 		return nil, err
 	}
-	lists := []ranked{{name: "bm25", weight: 1, cands: base}}
-	if s.opt.On(StageProximity) {
-		if expr := proximityFTS(q); expr != "" {
-			prox, err := s.lexical.match(ctx, expr, f, depth)
-			if err != nil {
-				return nil, err
-			}
-			lists = append(lists, ranked{name: "proximity", weight: s.opt.ProximityWeight, cands: prox})
-		}
-	}
-	if s.opt.On(StagePRF) && len(base) > 0 {
-		exp, err := s.prf(ctx, q, base)
-		if err != nil {
+	if s.opt.On(StageRescore) {
+		if base, err = s.rescoreLexical(ctx, q, base); err != nil {
 			return nil, err
 		}
-		if exp != "" {
-			more, err := s.lexical.match(ctx, exp, f, depth)
-			if err != nil {
-				return nil, err
-			}
-			lists = append(lists, ranked{name: "prf", weight: s.opt.PRFWeight, cands: more})
-		}
 	}
+	lists := []ranked{{name: "bm25", weight: 1, cands: base}}
 	if s.opt.On(StageDense) && s.opt.Dense != nil && s.opt.Dense.Embedder != nil {
 		dense, err := s.denseList(ctx, raw, f, depth)
 		if err != nil {
