@@ -44,6 +44,7 @@ type Options struct {
 
 	// RRF fuses ranked lists: score = Σ weight / (K + rank).
 	RRFK            float64
+	RescoreDepth    int     // full-text candidates the rescore stage ranks again
 	ProximityWeight float64 // share of the word pairs' BM25 added to the words'
 	PRFKeep         float64 // weight of the original query in RM3 (1 − the expansion's)
 	PRFDocs         int     // feedback passages
@@ -82,7 +83,7 @@ func DefaultOptions() Options {
 			StageMMR: false, StageDedupe: true, StagePools: true, StageDecay: true,
 		},
 		TitleWeight: 2.0, HeadingWeight: 1.5, BodyWeight: 1.0,
-		RRFK: 60, DenseWeight: 1.0, ProximityWeight: 0.15, PRFKeep: 0.85, PRFDocs: 10, PRFTerms: 10,
+		RRFK: 60, DenseWeight: 1.0, RescoreDepth: 100, ProximityWeight: 0.15, PRFKeep: 0.85, PRFDocs: 10, PRFTerms: 10,
 		RerankDecisive: 0.5, RerankFlat: 0.02, RerankDepth: 30,
 		MMRLambda: 0.7, DedupeBits: 3,
 		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3, HopCoMentions: false, CoMentionWeight: 0.3,
@@ -452,10 +453,14 @@ func (ci *chunkInfo) simHash() uint64 {
 	if ci.sim != 0 {
 		return ci.sim
 	}
+	// acc counts the words that set each bit; a bit is kept where more than
+	// half of them do. Visiting only the set bits halves the work.
 	var acc [64]int
+	n := 0
 	add := func(v uint64) {
-		for b := range 64 {
-			acc[b] += int(v>>b&1)*2 - 1
+		n++
+		for ; v != 0; v &= v - 1 {
+			acc[bits.TrailingZeros64(v)]++
 		}
 	}
 	// FNV-1a over each lower-cased ASCII word (other bytes pass as they are).
@@ -481,7 +486,7 @@ func (ci *chunkInfo) simHash() uint64 {
 	}
 	var out uint64
 	for b := range 64 {
-		if acc[b] > 0 {
+		if 2*acc[b] > n {
 			out |= 1 << b
 		}
 	}

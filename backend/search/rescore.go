@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The rescore stage ranks the full-text candidates again with BM25F computed
@@ -124,13 +126,12 @@ func (l *lexStats) docFreq(ctx context.Context, db *sql.DB, expr string) (float6
 	return float64(c), nil
 }
 
-// passage is one candidate's stems, field by field.
+// passage is one candidate's lower-case words, field by field (title,
+// heading, body).
 type passage struct {
-	text   [3]string          // title, heading, body
-	tf     map[string]float64 // weighted term frequencies
-	seq    [][]string         // each field's stems in order, for pairs
-	length float64            // weighted length
-	raw    float64            // unweighted length
+	words  [3][]string
+	length float64 // weighted length
+	raw    float64 // unweighted length
 }
 
 // rescoreTerm is a query stem with its weight and an FTS5 expression that
@@ -141,8 +142,7 @@ type rescoreTerm struct {
 	weight float64
 }
 
-// rescoreLexical ranks base again (see the top of this file); it returns base as
-// it was when the passages cannot be read.
+// rescoreLexical ranks base again (see the top of this file).
 func (s *Searcher) rescoreLexical(ctx context.Context, q Query, base []Candidate) ([]Candidate, error) {
 	if len(base) == 0 {
 		return base, nil
@@ -152,73 +152,91 @@ func (s *Searcher) rescoreLexical(ctx context.Context, q Query, base []Candidate
 	if err := st.refresh(ctx, s.db, w); err != nil {
 		return nil, err
 	}
+	if n := s.opt.RescoreDepth; n > 0 && len(base) > n {
+		// Past the first RescoreDepth the order stays FTS5's, after them.
+		head, err := s.rescoreLexical(ctx, q, base[:n:n])
+		if err != nil {
+			return nil, err
+		}
+		low := head[len(head)-1].Score
+		tail := append([]Candidate(nil), base[n:]...)
+		for i := range tail {
+			tail[i].Score = low * float64(len(tail)-i) / float64(len(tail)+1)
+		}
+		return append(head, tail...), nil
+	}
 	texts, err := s.fields(ctx, base)
 	if err != nil {
 		return nil, err
 	}
 	ps := make([]*passage, len(base))
-	for i, c := range base {
-		f, ok := texts[c.ChunkID]
+	parallel(len(base), func(i int) {
+		f, ok := texts[base[i].ChunkID]
 		if !ok {
-			continue
+			return
 		}
-		p := &passage{text: f, tf: map[string]float64{}}
+		p := &passage{}
 		for j, text := range f {
-			var seq []string
-			for _, word := range words(text) {
-				sw := st.stem(word)
-				p.tf[sw] += w[j]
-				seq = append(seq, sw)
-			}
-			p.length += w[j] * float64(len(seq))
-			p.raw += float64(len(seq))
-			p.seq = append(p.seq, seq)
+			p.words[j] = appendWords(nil, strings.ToLower(text))
+			p.length += w[j] * float64(len(p.words[j]))
+			p.raw += float64(len(p.words[j]))
 		}
 		ps[i] = p
-	}
+	})
 
 	// The query: its words (stop words are already gone) and their pairs.
 	var qwords []string
 	for _, t := range q.Terms {
-		qwords = append(qwords, words(t)...)
+		qwords = appendWords(qwords, t)
 	}
 	for _, ph := range q.Phrases {
-		qwords = append(qwords, words(ph)...)
+		qwords = appendWords(qwords, ph)
 	}
-	terms := map[string]*rescoreTerm{}
-	var order []string
+	var qterms []rescoreTerm
+	at := map[string]int{}
 	for _, word := range qwords {
 		sw := st.stem(word)
-		if t, ok := terms[sw]; ok {
-			t.weight++
+		if k, ok := at[sw]; ok {
+			qterms[k].weight++
 			continue
 		}
-		terms[sw] = &rescoreTerm{stem: sw, expr: quote(word), weight: 1}
-		order = append(order, sw)
+		at[sw] = len(qterms)
+		qterms = append(qterms, rescoreTerm{stem: sw, expr: quote(word), weight: 1})
 	}
-	qterms := make([]rescoreTerm, 0, len(order))
-	for _, sw := range order {
-		qterms = append(qterms, *terms[sw])
-	}
-	var pairs []rescoreTerm
+	var pairs [][2]int // indexes into qterms
+	var pairExpr []string
 	if s.opt.On(StageProximity) {
 		for i := 0; i+1 < len(qwords) && len(pairs) < 12; i++ {
-			a, b := st.stem(qwords[i]), st.stem(qwords[i+1])
+			a, b := at[st.stem(qwords[i])], at[st.stem(qwords[i+1])]
 			if a != b {
-				pairs = append(pairs, rescoreTerm{stem: a + " " + b, expr: quote(qwords[i] + " " + qwords[i+1]), weight: 1})
+				pairs = append(pairs, [2]int{a, b})
+				pairExpr = append(pairExpr, quote(qwords[i]+" "+qwords[i+1]))
 			}
 		}
 	}
 
-	scores, err := s.bm25f(ctx, ps, qterms, pairs, 1)
+	tf, pairTF := st.count(ps, w, qterms, pairs)
+	scores, err := s.bm25f(ctx, ps, qterms, tf)
 	if err != nil {
 		return nil, err
 	}
+	prox, err := s.proximity(ctx, ps, pairExpr, pairTF)
+	if err != nil {
+		return nil, err
+	}
+	for i := range scores {
+		scores[i] += prox[i]
+	}
 	if s.opt.On(StagePRF) {
-		expanded := s.rm3(ps, scores, qterms, st)
-		if len(expanded) > len(qterms) {
-			if scores, err = s.bm25f(ctx, ps, expanded, pairs, 1/float64(len(qwords))); err != nil {
+		if expanded := s.rm3(ps, w, scores, qterms); len(expanded) > len(qterms) {
+			tf, _ := st.count(ps, w, expanded, nil)
+			if scores, err = s.bm25f(ctx, ps, expanded, tf); err != nil {
 				return nil, err
+			}
+			// The expanded query's weights sum to one: scale the pairs' bonus
+			// the same way.
+			for i := range scores {
+				scores[i] += prox[i] / float64(len(qwords))
 			}
 		}
 	}
@@ -232,73 +250,137 @@ func (s *Searcher) rescoreLexical(ctx context.Context, q Query, base []Candidate
 	return out, nil
 }
 
-// bm25f scores every passage for the terms, plus the proximity weight ×
-// (pairScale) × the BM25 of the word pairs found side by side.
-func (s *Searcher) bm25f(ctx context.Context, ps []*passage, terms, pairs []rescoreTerm, pairScale float64) ([]float64, error) {
-	st := s.lexStats
-	const k1, b = 1.2, 0.75
-	idf := func(expr string) (float64, error) {
-		df, err := st.docFreq(ctx, s.db, expr)
-		if err != nil {
-			return 0, err
-		}
-		return math.Log(1 + (st.rows-df+0.5)/(df+0.5)), nil
+// count finds each term's weighted frequency in each passage, and how often
+// each pair of terms stands side by side. Only words whose first letters
+// match a term's are stemmed (a stem keeps them; see head).
+func (l *lexStats) count(ps []*passage, w [3]float64, terms []rescoreTerm, pairs [][2]int) (tf, pairTF [][]float64) {
+	at := make(map[string]int, len(terms))
+	heads := map[string]bool{}
+	for k, t := range terms {
+		at[t.stem] = k
+		heads[head(t.stem)] = true
 	}
+	follows := map[[2]int]int{}
+	for k, pr := range pairs {
+		follows[pr] = k
+	}
+	tf = make([][]float64, len(ps))
+	pairTF = make([][]float64, len(ps))
+	parallel(len(ps), func(i int) {
+		p := ps[i]
+		if p == nil {
+			return
+		}
+		tf[i] = make([]float64, len(terms))
+		if len(pairs) > 0 {
+			pairTF[i] = make([]float64, len(pairs))
+		}
+		for j, ws := range p.words {
+			prev := -1
+			for _, word := range ws {
+				k := -1
+				if len(word) < 3 || heads[head(word)] {
+					if n, ok := at[l.stem(word)]; ok {
+						k = n
+					}
+				}
+				if k >= 0 {
+					tf[i][k] += w[j]
+					if prev >= 0 && len(pairs) > 0 {
+						if n, ok := follows[[2]int{prev, k}]; ok {
+							pairTF[i][n]++
+						}
+					}
+				}
+				prev = k
+			}
+		}
+	})
+	return tf, pairTF
+}
+
+// parallel calls fn for 0..n-1 on two goroutines: tokenizing hundreds of
+// passages is most of a query's own work, and search latency is measured
+// on two cores.
+func parallel(n int, fn func(i int)) {
+	if n < 64 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 1; i < n; i += 2 {
+			fn(i)
+		}
+	}()
+	for i := 0; i < n; i += 2 {
+		fn(i)
+	}
+	wg.Wait()
+}
+
+const bm25K1, bm25B = 1.2, 0.75
+
+func (s *Searcher) idf(ctx context.Context, expr string) (float64, error) {
+	df, err := s.lexStats.docFreq(ctx, s.db, expr)
+	if err != nil {
+		return 0, err
+	}
+	return math.Log(1 + (s.lexStats.rows-df+0.5)/(df+0.5)), nil
+}
+
+// bm25f scores every passage for the terms from their weighted frequencies.
+func (s *Searcher) bm25f(ctx context.Context, ps []*passage, terms []rescoreTerm, tf [][]float64) ([]float64, error) {
 	scores := make([]float64, len(ps))
-	for _, t := range terms {
-		v, err := idf(t.expr)
+	for k, t := range terms {
+		v, err := s.idf(ctx, t.expr)
 		if err != nil {
 			return nil, err
 		}
 		for i, p := range ps {
-			if p == nil {
+			if p == nil || tf[i][k] == 0 {
 				continue
 			}
-			if tf := p.tf[t.stem]; tf > 0 {
-				scores[i] += t.weight * v * tf * (k1 + 1) / (tf + k1*(1-b+b*p.length/st.avgLen))
-			}
-		}
-	}
-	if len(pairs) == 0 {
-		return scores, nil
-	}
-	weight := s.opt.ProximityWeight * pairScale
-	for _, pr := range pairs {
-		a, bb, _ := strings.Cut(pr.stem, " ")
-		var v float64
-		for i, p := range ps {
-			if p == nil || p.tf[a] == 0 || p.tf[bb] == 0 {
-				continue
-			}
-			tf := 0.0
-			for _, seq := range p.seq {
-				for j := 0; j+1 < len(seq); j++ {
-					if seq[j] == a && seq[j+1] == bb {
-						tf++
-					}
-				}
-			}
-			if tf == 0 {
-				continue
-			}
-			if v == 0 {
-				var err error
-				if v, err = idf(pr.expr); err != nil {
-					return nil, err
-				}
-			}
-			scores[i] += weight * v * tf * (k1 + 1) / (tf + k1*(1-b+b*p.raw/st.avgRaw))
+			f := tf[i][k]
+			scores[i] += t.weight * v * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*p.length/s.lexStats.avgLen))
 		}
 	}
 	return scores, nil
 }
 
-// rm3 adds RM3 feedback terms to the query: the best PRFDocs passages
-// vote for their words in proportion to their share of the score mass
-// (softmax) and each word's share of the passage; the PRFTerms words with
-// most votes join the query with weight 1−PRFKeep, the original words keep
-// PRFKeep.
-func (s *Searcher) rm3(ps []*passage, scores []float64, qterms []rescoreTerm, st *lexStats) []rescoreTerm {
+// proximity is the ProximityWeight share of the BM25 of the query's word
+// pairs that stand side by side in each passage.
+func (s *Searcher) proximity(ctx context.Context, ps []*passage, exprs []string, pairTF [][]float64) ([]float64, error) {
+	out := make([]float64, len(ps))
+	for k, expr := range exprs {
+		v := -1.0
+		for i, p := range ps {
+			if p == nil || pairTF[i][k] == 0 {
+				continue
+			}
+			if v < 0 {
+				var err error
+				if v, err = s.idf(ctx, expr); err != nil {
+					return nil, err
+				}
+			}
+			f := pairTF[i][k]
+			out[i] += s.opt.ProximityWeight * v * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*p.raw/s.lexStats.avgRaw))
+		}
+	}
+	return out, nil
+}
+
+// rm3 adds RM3 feedback terms to the query: the best PRFDocs passages vote
+// for their words in proportion to their share of the score mass (softmax)
+// and each word's share of the passage; the PRFTerms words with most votes
+// join the query with weight 1−PRFKeep, the original words keep PRFKeep.
+func (s *Searcher) rm3(ps []*passage, w [3]float64, scores []float64, qterms []rescoreTerm) []rescoreTerm {
+	st := s.lexStats
 	idx := make([]int, 0, len(ps))
 	for i, p := range ps {
 		if p != nil {
@@ -316,20 +398,15 @@ func (s *Searcher) rm3(ps []*passage, scores []float64, qterms []rescoreTerm, st
 		z += math.Exp(scores[i] - top)
 	}
 	votes := map[string]float64{}
-	surface := map[string]string{}
+	surface := map[string]string{} // a word FTS5 can count the stem by
 	for _, i := range idx {
 		pd := math.Exp(scores[i]-top) / z
 		p := ps[i]
-		for sw, tf := range p.tf {
-			votes[sw] += pd * tf / p.length
-		}
-	}
-	// An expansion term needs a word FTS5 can count: the first word of a
-	// feedback passage with that stem.
-	for _, i := range idx {
-		for _, text := range ps[i].text {
-			for _, word := range words(text) {
-				if sw := st.stem(word); surface[sw] == "" {
+		for j, ws := range p.words {
+			for _, word := range ws {
+				sw := st.stem(word)
+				votes[sw] += pd * w[j] / p.length
+				if surface[sw] == "" {
 					surface[sw] = word
 				}
 			}
@@ -370,6 +447,52 @@ func (s *Searcher) rm3(ps []*passage, scores []float64, qterms []rescoreTerm, st
 		out = append(out, rescoreTerm{stem: sw, expr: quote(surface[sw]), weight: wt})
 	}
 	return out
+}
+
+// appendWords appends the lower-case words of s (runs of letters, digits
+// and marks, as entity.Words splits them) to dst, without copying words
+// that are already lower case.
+func appendWords(dst []string, s string) []string {
+	start, upper := -1, false
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			isWord := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z'
+			if isWord {
+				if start < 0 {
+					start, upper = i, false
+				}
+				upper = upper || c <= 'Z' && c >= 'A'
+			} else if start >= 0 {
+				dst = appendWord(dst, s[start:i], upper)
+				start = -1
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) {
+			if start < 0 {
+				start = i
+			}
+			upper = true // not known to be lower case: let ToLower decide
+		} else if start >= 0 {
+			dst = appendWord(dst, s[start:i], upper)
+			start = -1
+		}
+		i += n
+	}
+	if start >= 0 {
+		dst = appendWord(dst, s[start:], upper)
+	}
+	return dst
+}
+
+func appendWord(dst []string, w string, upper bool) []string {
+	if upper {
+		w = strings.ToLower(w)
+	}
+	return append(dst, w)
 }
 
 // fields reads each candidate's title, heading and text.

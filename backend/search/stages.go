@@ -3,7 +3,6 @@ package search
 import (
 	"regexp"
 	"strings"
-
 )
 
 // Leading phrases people type to a chat box rather than a search box.
