@@ -73,6 +73,7 @@ fuzz:
 	@for t in FuzzText FuzzMarkdown FuzzHTML FuzzPDF FuzzDOCX FuzzODT FuzzEPUB; do \
 		$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./backend/extract/ || exit 1; done
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./backend/search/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzWords$$' -fuzztime $(FUZZTIME) ./backend/search/
 	$(GO) test -run '^$$' -fuzz '^FuzzFind$$' -fuzztime $(FUZZTIME) ./backend/entity/
 
 # Ingest throughput and search latency on SciFact (../shared); embedding

@@ -2,11 +2,13 @@ package search
 
 import (
 	"context"
+	"slices"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/hoardvault/hoard/backend/entity"
 	"github.com/hoardvault/hoard/backend/store"
 )
 
@@ -20,6 +22,12 @@ func FuzzParse(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { s.Close() })
+	// One passage, so that the rescore stage runs on whatever matches.
+	text := "Hello world: a NEAR b, col x and 🙂 naïve Straße 東京 a\x00b 3.5 co-op"
+	if _, _, err := s.Index(context.Background(), "", store.Source{Path: "/fuzz"}, store.Content{Hash: "f", Title: "Fuzz note", Text: text,
+		MediaType: "text/plain", Chunks: []store.Chunk{{Text: text, CharEnd: len([]rune(text))}}}); err != nil {
+		f.Fatal(err)
+	}
 	searcher := New(s.DB())
 	f.Fuzz(func(t *testing.T, in string) {
 		q := Parse(in)
@@ -32,6 +40,20 @@ func FuzzParse(f *testing.F) {
 		}
 		if _, err := searcher.Search(context.Background(), Request{Query: in, Limit: 5}); err != nil {
 			t.Fatalf("search %q (%s): %v", in, expr, err)
+		}
+	})
+}
+
+// FuzzWords checks the rescore stage's tokenizer against entity.Words, the
+// plain definition it speeds up.
+func FuzzWords(f *testing.F) {
+	for _, s := range []string{"Hello, WORLD!", "ÉTÉ naïve", "東京", "\xff\xfeBad", "İstanbul", "ǅungla", "a\u0301b", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		got, want := appendWords(nil, in), entity.Words(in)
+		if !slices.Equal(got, want) {
+			t.Fatalf("appendWords(%q) = %q, entity.Words = %q", in, got, want)
 		}
 	})
 }

@@ -1,0 +1,156 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/hoardvault/hoard/backend/entity"
+	"github.com/hoardvault/hoard/backend/store"
+)
+
+func TestAppendWords(t *testing.T) {
+	cases := []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"Hello, WORLD!", []string{"hello", "world"}},
+		{"x2 3.5kg co-op", []string{"x2", "3", "5kg", "co", "op"}},
+		{"ÉTÉ naïve Straße", []string{"été", "naïve", "straße"}},
+		{"東京 タワー", []string{"東京", "タワー"}},
+		{"emoji🙂between", []string{"emoji", "between"}},
+		{"\xff\xfeBad", []string{"bad"}},
+	}
+	for _, tc := range cases {
+		got := appendWords(nil, tc.in)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("appendWords(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if ref := entity.Words(tc.in); !slices.Equal(got, ref) {
+			t.Errorf("appendWords(%q) = %q, entity.Words says %q", tc.in, got, ref)
+		}
+	}
+}
+
+func TestGetVarint(t *testing.T) {
+	nine := []byte{0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}
+	cases := []struct {
+		in   []byte
+		want int64
+		n    int
+	}{
+		{[]byte{0x05}, 5, 1},
+		{[]byte{0x81, 0x00}, 128, 2},
+		{[]byte{0xff, 0x7f, 0x33}, 16383, 2},
+		{nine, 1<<57 | 1, 9},
+		{[]byte{0x81}, 0, 0}, // cut short
+		{nil, 0, 0},
+	}
+	for _, tc := range cases {
+		if v, n := getVarint(tc.in); v != tc.want || n != tc.n {
+			t.Errorf("getVarint(%x) = %d, %d; want %d, %d", tc.in, v, n, tc.want, tc.n)
+		}
+	}
+}
+
+// The statistics come from FTS5's own averages record and follow the index
+// as it changes; cached document frequencies are dropped with it.
+func TestLexStatsFollowIndex(t *testing.T) {
+	ctx := context.Background()
+	s := vaultDB(t, map[string]string{
+		"Alpha": "one two three four",
+		"Beta":  "five six seven eight nine ten",
+	})
+	st := newLexStats()
+	w := [3]float64{2, 1.5, 1}
+	if err := st.refresh(ctx, s.DB(), w); err != nil {
+		t.Fatal(err)
+	}
+	// Two rows; tokens: titles 1+1, bodies 4+6.
+	if st.rows != 2 || st.avgRaw != 6 || st.avgLen != (2*2+10)/2.0 {
+		t.Fatalf("rows %v avgRaw %v avgLen %v", st.rows, st.avgRaw, st.avgLen)
+	}
+	df, err := st.docFreq(ctx, s.DB(), `"seven"`)
+	if err != nil || df != 1 {
+		t.Fatalf("df %v, %v", df, err)
+	}
+	_, _, err = s.Index(ctx, "", store.Source{Path: "/Gamma"}, store.Content{Hash: "g", Title: "Gamma", Text: "seven seas", MediaType: "text/plain",
+		Chunks: []store.Chunk{{Text: "seven seas", CharEnd: 10}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.refresh(ctx, s.DB(), w); err != nil {
+		t.Fatal(err)
+	}
+	if df, _ := st.docFreq(ctx, s.DB(), `"seven"`); st.rows != 3 || df != 2 {
+		t.Fatalf("after a new document: rows %v, df %v", st.rows, df)
+	}
+}
+
+// Proximity and feedback each break a tie that plain BM25F leaves: the
+// passages have the same length and the same query-word counts.
+func TestRescoreStages(t *testing.T) {
+	ctx := context.Background()
+	docs := map[string]string{ // eleven words each
+		"Paired":    "cardiac arrest survival improved with early care in this cohort today",
+		"Apart":     "arrest cohort survival improved with early care in this cardiac today",
+		"Lifted":    "arrest defibrillation bystanders trained community program helped many patients recover cardiac",
+		"Feedback1": "cardiac arrest defibrillation bystanders trained community program helped survival rates greatly",
+		"Feedback2": "cardiac arrest defibrillation bystanders trained community program helped many patients recover",
+	}
+	for i := range 6 {
+		docs[fmt.Sprintf("Filler %d", i)] = "gardening tomatoes weather spring soil water sunlight compost mulch"
+	}
+	s := vaultDB(t, docs)
+	srch := New(s.DB())
+	q := Parse("cardiac arrest")
+	base, err := srch.lexical.Retrieve(ctx, q, Filter{}, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(base) != 5 {
+		t.Fatalf("%d candidates, want the 5 passages with the words", len(base))
+	}
+	scores := func(stages string) map[string]float64 {
+		t.Helper()
+		opt, err := DefaultOptions().WithStages(stages)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srch.opt = opt
+		got, err := srch.rescoreLexical(ctx, q, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(base) {
+			t.Fatalf("rescoring changed the candidates: %d of %d", len(got), len(base))
+		}
+		if err := srch.loadInfo(ctx, got); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for _, c := range got {
+			out[c.info.title] = c.Score
+		}
+		return out
+	}
+	flat := scores("rescore")
+	if math.Abs(flat["Paired"]-flat["Apart"]) > 1e-9 || math.Abs(flat["Lifted"]-flat["Apart"]) > 1e-9 {
+		t.Fatalf("same counts, same length: BM25F should tie, got %v", flat)
+	}
+	if flat["Apart"] <= 0 {
+		t.Fatalf("scores should be positive: %v", flat)
+	}
+	if p := scores("rescore,proximity"); p["Paired"] <= p["Apart"] {
+		t.Errorf("words side by side should earn the proximity bonus: %v", p)
+	}
+	// The best passages share "defibrillation", "bystanders", "trained"…;
+	// RM3 lifts the passage that has them over one that ties it on the
+	// query's own words.
+	if fb := scores("rescore,prf"); fb["Lifted"] <= fb["Apart"] {
+		t.Errorf("feedback terms should lift Lifted over Apart: %v", fb)
+	}
+}
