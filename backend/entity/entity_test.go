@@ -66,3 +66,19 @@ func FuzzFind(f *testing.F) {
 		}
 	})
 }
+
+func TestGeneric(t *testing.T) {
+	cases := map[string]bool{
+		"methods and results":   true,
+		"introduction":          true,
+		"table of contents":     true,
+		"results of the survey": false,
+		"ermina tourelle":       false,
+		"bank of america":       false,
+	}
+	for name, want := range cases {
+		if got := Generic(name); got != want {
+			t.Errorf("Generic(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

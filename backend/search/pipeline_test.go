@@ -207,6 +207,36 @@ func TestMultiHopAndRerankSlot(t *testing.T) {
 	}
 }
 
+// A hop follows proper names only: a title such as "T cell activation"
+// named in running text ("T cell activation" starts with a capital letter,
+// but "cell" does not) is a topic, not a bridge; "Methods and Results" is
+// document structure.
+func TestHopsFollowProperNames(t *testing.T) {
+	s := vaultDB(t, map[string]string{
+		"Receptor signalling": "Receptor signalling drives T cell activation. METHODS AND RESULTS are reported for Marla Quince.",
+		"T cell activation":   "A review of lymphocyte priming.",
+		"Methods and Results": "A structured abstract heading.",
+		"Marla Quince":        "A researcher from Ghent.",
+	})
+	hits, err := New(s.DB()).Search(context.Background(), Request{Query: "receptor signalling", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, h := range hits {
+		got[h.Title] = h.Via
+	}
+	if _, ok := got["T cell activation"]; ok {
+		t.Errorf("a topic phrase was followed as a bridge: %v", got)
+	}
+	if _, ok := got["Methods and Results"]; ok {
+		t.Errorf("a structure heading was followed as a bridge: %v", got)
+	}
+	if !strings.Contains(got["Marla Quince"], "marla quince") {
+		t.Errorf("the proper name should be followed: %v", got)
+	}
+}
+
 func titles(hits []Hit) []string {
 	var out []string
 	for _, h := range hits {
