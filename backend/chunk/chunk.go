@@ -17,10 +17,10 @@ import (
 type Options struct {
 	TargetTokens  int // aim for chunks of about this many tokens
 	OverlapTokens int // repeat about this many tokens from the previous chunk
-	// WholeTokens keeps a heading's text whole when it is at most this many
-	// tokens: cutting a note or an abstract in two splits the evidence that
-	// a search needs (SciFact NDCG@10 +0.015, docs/retrieval.md). Zero
-	// means TargetTokens.
+	// WholeTokens keeps a heading's text on one page whole when it is at
+	// most this many tokens: cutting a note or an abstract in two splits
+	// the evidence that a search needs (docs/retrieval.md). Zero means
+	// TargetTokens.
 	WholeTokens int
 }
 
@@ -84,7 +84,7 @@ func Split(text string, sections []Section, opt Options) []Chunk {
 			total += u.tokens
 		}
 		gopt := opt
-		if total <= opt.WholeTokens {
+		if total <= opt.WholeTokens && citedAlike(group) {
 			gopt.TargetTokens = max(total, opt.TargetTokens)
 		}
 		for _, sp := range pack(units, gopt) {
@@ -96,6 +96,18 @@ func Split(text string, sections []Section, opt Options) []Chunk {
 		i = j
 	}
 	return out
+}
+
+// citedAlike reports whether keeping the sections in one chunk loses no
+// precision in citations: they sit on one page and carry no timestamps
+// (a transcript keeps its shorter chunks, so a hit points at the moment).
+func citedAlike(group []Section) bool {
+	for _, s := range group {
+		if s.Page != group[0].Page || s.To > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func sameHeading(a, b []string) bool {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSplit(t *testing.T) {
@@ -21,6 +22,8 @@ func TestSplit(t *testing.T) {
 		{"one short", "Hello world.", nil, DefaultOptions(), 1, 1},
 		{"short section kept whole", words(400), nil, DefaultOptions(), 1, 1},
 		{"section over the whole limit is cut", words(600), nil, DefaultOptions(), 3, 4},
+		{"short text over two pages is cut by page", words(400), []Section{{Page: 1, Start: 0, End: len(words(200))}, {Page: 2, Start: len(words(200)), End: len(words(400))}}, DefaultOptions(), 2, 3},
+		{"short transcript keeps its moments", words(400), []Section{{Start: 0, End: len(words(400)), From: time.Second, To: time.Minute}}, DefaultOptions(), 2, 3},
 		{"long one section", long, []Section{{Page: 1, Start: 0, End: len(long)}}, Options{TargetTokens: 64, OverlapTokens: 16}, 12, 30},
 		{"giant word", strings.Repeat("x", 5000), nil, Options{TargetTokens: 50, OverlapTokens: 10}, 2, 100},
 		{"cjk", strings.Repeat("わたくしといふ現象は", 100), nil, Options{TargetTokens: 100, OverlapTokens: 10}, 9, 12},

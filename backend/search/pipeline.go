@@ -79,7 +79,7 @@ type Options struct {
 func DefaultOptions() Options {
 	return Options{
 		Stages: map[string]bool{
-			StageNormalize: true, StageRescore: true, StageProximity: true, StagePRF: true, StageDense: true, StageMultiHop: true, StageRerank: true,
+			StageNormalize: true, StageRescore: true, StageProximity: true, StagePRF: false, StageDense: true, StageMultiHop: true, StageRerank: true,
 			StageMMR: false, StageDedupe: true, StagePools: true, StageDecay: true,
 		},
 		TitleWeight: 2.0, HeadingWeight: 1.5, BodyWeight: 1.0,

@@ -18,8 +18,8 @@ func TestWithStages(t *testing.T) {
 		want string
 		err  bool
 	}{
-		{"", "normalize,rescore,proximity,prf,dense,multihop,rerank,dedupe,pools,decay", false},
-		{"-multihop,-prf,+mmr", "normalize,rescore,proximity,dense,rerank,mmr,dedupe,pools,decay", false},
+		{"", "normalize,rescore,proximity,dense,multihop,rerank,dedupe,pools,decay", false},
+		{"-multihop,+prf,+mmr", "normalize,rescore,proximity,prf,dense,rerank,mmr,dedupe,pools,decay", false},
 		{"none", "", false},
 		{"prf,mmr", "prf,mmr", false},
 		{"-all", "", false},
