@@ -11,6 +11,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hoardvault/hoard/backend/internal/script"
 )
 
 // The rescore stage ranks the full-text candidates again with BM25F computed
@@ -144,7 +146,7 @@ type rescoreTerm struct {
 
 // rescoreLexical ranks base again (see the top of this file).
 func (s *Searcher) rescoreLexical(ctx context.Context, q Query, base []Candidate) ([]Candidate, error) {
-	if len(base) == 0 {
+	if len(base) == 0 || !wholeWords(q) {
 		return base, nil
 	}
 	w := [3]float64{s.opt.TitleWeight, s.opt.HeadingWeight, s.opt.BodyWeight}
@@ -248,6 +250,21 @@ func (s *Searcher) rescoreLexical(ctx context.Context, q Query, base []Candidate
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
 	return out, nil
+}
+
+// wholeWords reports whether the query is made of whole words that the
+// rescore stage can count. Prefixes (word*) and CJK words, which FTS5
+// matches as the start of a longer token, keep FTS5's order.
+func wholeWords(q Query) bool {
+	if len(q.Prefixes) > 0 {
+		return false
+	}
+	for _, t := range append(append([]string{}, q.Terms...), q.Phrases...) {
+		if strings.IndexFunc(t, script.IsCJK) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // count finds each term's weighted frequency in each passage, and how often

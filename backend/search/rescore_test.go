@@ -35,6 +35,33 @@ func TestAppendWords(t *testing.T) {
 	}
 }
 
+// Prefix and CJK queries keep FTS5's order: the stage cannot count words
+// that FTS5 matches as the start of a longer token.
+func TestRescoreLeavesPrefixAndCJK(t *testing.T) {
+	s := vaultDB(t, map[string]string{
+		"Tokyo":  "東京タワーは高い。photography of towers",
+		"Photos": "photographs photography photographer photo",
+	})
+	srch := New(s.DB())
+	for _, in := range []string{"photo*", "東京", "towers 東京"} {
+		q := Parse(in)
+		base, err := srch.lexical.Retrieve(context.Background(), q, Filter{}, 10)
+		if err != nil || len(base) == 0 {
+			t.Fatalf("%q: %d candidates, %v", in, len(base), err)
+		}
+		got, err := srch.rescoreLexical(context.Background(), q, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, base) {
+			t.Errorf("%q: order or scores changed: %v, was %v", in, got, base)
+		}
+	}
+	if q := Parse("photography towers"); !wholeWords(q) {
+		t.Errorf("plain words should be rescored")
+	}
+}
+
 func TestGetVarint(t *testing.T) {
 	nine := []byte{0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}
 	cases := []struct {
