@@ -154,18 +154,10 @@ func (s *Searcher) rescoreLexical(ctx context.Context, q Query, base []Candidate
 	if err := st.refresh(ctx, s.db, w); err != nil {
 		return nil, err
 	}
+	var tail []Candidate
 	if n := s.opt.RescoreDepth; n > 0 && len(base) > n {
 		// Past the first RescoreDepth the order stays FTS5's, after them.
-		head, err := s.rescoreLexical(ctx, q, base[:n:n])
-		if err != nil {
-			return nil, err
-		}
-		low := head[len(head)-1].Score
-		tail := append([]Candidate(nil), base[n:]...)
-		for i := range tail {
-			tail[i].Score = low * float64(len(tail)-i) / float64(len(tail)+1)
-		}
-		return append(head, tail...), nil
+		base, tail = base[:n:n], base[n:]
 	}
 	texts, err := s.fields(ctx, base)
 	if err != nil {
@@ -249,6 +241,11 @@ func (s *Searcher) rescoreLexical(ctx context.Context, q Query, base []Candidate
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	low := out[len(out)-1].Score
+	for i, c := range tail {
+		c.Score = low * float64(len(tail)-i) / float64(len(tail)+1)
+		out = append(out, c)
+	}
 	return out, nil
 }
 
