@@ -124,9 +124,9 @@ func (a *app) benchVectorsCmd() *cobra.Command {
 						kind = "clustered"
 					}
 					fmt.Fprintf(a.stdout, "%s: %d chunks × %d dims (built in %.0f s, %s): exact float p50 %.1f ms; int8 p50 %.1f ms (recall@10 %.3f); "+
-						"binary+int8 rescore p50 %.1f ms (recall@10 %.3f); hybrid query p50 %.1f ms, p95 %.1f ms\n",
+						"binary+int8 rescore p50 %.1f ms (recall@10 %.3f, %d rescored, index %s in memory, loaded in %.0f ms); hybrid query p50 %.1f ms, p95 %.1f ms\n",
 						kind, rep.N, rep.Dims, rep.BuildSeconds, humanBytes(rep.DBBytes), rep.FloatP50, rep.Int8P50, rep.Int8Recall,
-						rep.BinaryP50, rep.RecallAt10, rep.HybridP50, rep.HybridP95)
+						rep.BinaryP50, rep.RecallAt10, rep.Shortlist, humanBytes(int64(rep.IndexBytes)), rep.IndexLoadMS, rep.HybridP50, rep.HybridP95)
 				}
 			}
 			if asJSON {

@@ -90,7 +90,7 @@ func TestModelsPullIndexAndSearch(t *testing.T) {
 		t.Fatalf("add did not embed: %s", out)
 	}
 	out = mustRun(t, append(common, "--vault", v, "status")...)
-	for _, want := range []string{"bge-small-en-v1.5, 32 dims", "0 pending", "hybrid search true", "vectors 40"} {
+	for _, want := range []string{"bge-small-en-v1.5, 32 dims", "0 pending", "hybrid search true", "vectors 48"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}

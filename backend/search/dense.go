@@ -23,15 +23,16 @@ type QueryEmbedder interface {
 type Dense struct {
 	Embedder QueryEmbedder
 	Vectors  store.VectorConfig
-	// Index holds the sign bits in memory for the shortlist (when the
-	// vectors keep bits).
-	Index     *BinaryIndex
-	Shortlist int // candidates rescored (default max(4 × depth, 400))
+	// Index holds the sign bits and int8 codes in memory (when the vectors
+	// keep bits); without it the bit shortlist comes from the vec0 table
+	// and is rescored from SQLite.
+	Index     *VectorIndex
+	Shortlist int // vec0 bit candidates rescored without an Index (default max(4 × depth, 400))
 }
 
-// denseList ranks chunks by similarity to the query: a Hamming shortlist
-// over the bit vectors, rescored with int8 (or float) vectors; or exact KNN
-// over float vectors when no bit form is kept.
+// denseList ranks chunks by similarity to the query: a shortlist from the
+// bit vectors, rescored with int8 (or float) vectors; or KNN over the int8
+// or float vectors when no bit form is kept.
 func (s *Searcher) denseList(ctx context.Context, raw string, f Filter, depth int) ([]Candidate, error) {
 	d := s.opt.Dense
 	qv, err := d.Embedder.EmbedQuery(ctx, raw)
@@ -65,16 +66,9 @@ func (s *Searcher) vectorSearch(ctx context.Context, qv []float32, f Filter, dep
 	var ids []int64
 	var dist []float64
 	var err error
+	var cands []Candidate
 	switch {
-	case knnForm == store.FormBit:
-		short := d.Shortlist
-		if short <= 0 {
-			short = max(4*depth, 400)
-		}
-		if d.Index == nil {
-			ids, dist, err = s.knn(ctx, `emb_bit MATCH vec_bit(?)`, store.BitBlob(qv), short, where, args)
-			break
-		}
+	case knnForm == store.FormBit && d.Index != nil:
 		var coll int64
 		if f.Collection != "" {
 			err := s.db.QueryRowContext(ctx, `SELECT id FROM collections WHERE name = ?`, f.Collection).Scan(&coll)
@@ -84,8 +78,19 @@ func (s *Searcher) vectorSearch(ctx context.Context, qv []float32, f Filter, dep
 				return nil, err
 			}
 		}
-		ids, err = d.Index.Shortlist(ctx, store.BitBlob(qv), short, coll)
-		dist = make([]float64, len(ids))
+		// A filter beyond the collection drops candidates afterwards: ask
+		// for more so enough remain.
+		want := depth
+		if !f.empty() {
+			want = 4 * depth
+		}
+		cands, err = d.Index.Nearest(ctx, qv, want, coll)
+	case knnForm == store.FormBit:
+		short := d.Shortlist
+		if short <= 0 {
+			short = max(4*depth, 400)
+		}
+		ids, dist, err = s.knn(ctx, `emb_bit MATCH vec_bit(?)`, store.BitBlob(qv), short, where, args)
 	case knnForm == store.FormInt8:
 		ids, dist, err = s.knn(ctx, `emb_int8 MATCH vec_int8(?)`, store.Int8Blob(qv, d.Vectors.Int8Factor()), depth, where, args)
 	default:
@@ -94,13 +99,15 @@ func (s *Searcher) vectorSearch(ctx context.Context, qv []float32, f Filter, dep
 	if err != nil {
 		return nil, err
 	}
-	cands := make([]Candidate, len(ids))
-	for i, id := range ids {
-		cands[i] = Candidate{ChunkID: id, Score: -dist[i]}
-	}
-	if knnForm == store.FormBit {
-		if cands, err = s.rescore(ctx, qv, cands); err != nil {
-			return nil, err
+	if cands == nil {
+		cands = make([]Candidate, len(ids))
+		for i, id := range ids {
+			cands[i] = Candidate{ChunkID: id, Score: -dist[i]}
+		}
+		if knnForm == store.FormBit {
+			if cands, err = s.rescore(ctx, qv, cands); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if !f.empty() {
@@ -149,7 +156,7 @@ func (s *Searcher) rescore(ctx context.Context, qv []float32, cands []Candidate)
 		col = "f32"
 	}
 	ids, marks := idArgs(cands)
-	rows, err := s.db.QueryContext(ctx, `SELECT chunk_id, `+col+` FROM chunk_embeddings WHERE chunk_id IN (`+marks+`)`, ids...)
+	rows, err := s.db.QueryContext(ctx, `SELECT chunk_id, `+col+`, int8_scale FROM chunk_embeddings WHERE chunk_id IN (`+marks+`)`, ids...)
 	if err != nil {
 		return nil, fmt.Errorf("rescore: %w", err)
 	}
@@ -158,12 +165,16 @@ func (s *Searcher) rescore(ctx context.Context, qv []float32, cands []Candidate)
 	for rows.Next() {
 		var id int64
 		var b []byte
-		if err := rows.Scan(&id, &b); err != nil {
+		var scale sql.NullFloat64
+		if err := rows.Scan(&id, &b, &scale); err != nil {
 			return nil, err
 		}
-		if col == "f32" {
+		switch {
+		case col == "f32":
 			score[id] = dotFloat(qv, b)
-		} else {
+		case scale.Valid:
+			score[id] = dotInt8(qv, b) * scale.Float64
+		default: // written before per-vector scales
 			score[id] = dotInt8(qv, b) / s.opt.Dense.Vectors.Int8Factor()
 		}
 	}

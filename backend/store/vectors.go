@@ -50,12 +50,15 @@ func (c VectorConfig) Int8Factor() float64 {
 func (c VectorConfig) Has(form string) bool { return slices.Contains(c.Forms, form) }
 
 // BytesPerChunk is the stored size of one chunk's vectors: each form once,
-// and the sign bits twice (the vec0 index and the in-memory shortlist's
-// source).
+// and the sign bits twice (the vec0 index and the in-memory index's
+// source), with the int8 vector's own scale.
 func (c VectorConfig) BytesPerChunk() int {
 	n := 0
 	if c.Has(FormBit) {
 		n += (c.Dims + 7) / 8
+		if c.Has(FormInt8) {
+			n += 8 // int8_scale, a REAL
+		}
 	}
 	for _, f := range c.Forms {
 		switch f {
@@ -282,7 +285,7 @@ func (s *Store) PutVectors(ctx context.Context, cfg VectorConfig, ids []int64, v
 		return fmt.Errorf("put vectors: %w", err)
 	}
 	defer ins.Close()
-	emb, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO chunk_embeddings(chunk_id, collection_id, bits, int8, f32) VALUES (?, ?, ?, ?, ?)`)
+	emb, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO chunk_embeddings(chunk_id, collection_id, bits, int8, int8_scale, f32) VALUES (?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("put vectors: %w", err)
 	}
@@ -309,13 +312,18 @@ func (s *Store) PutVectors(ctx context.Context, cfg VectorConfig, ids []int64, v
 		if _, err := ins.ExecContext(ctx, id, cid, blob(knn, vecs[i])); err != nil {
 			return fmt.Errorf("put vectors: chunk %d: %w", id, err)
 		}
-		// The shortlist and rescoring forms; with no bit shortlist the vec0
-		// column is searched directly and is enough.
-		var bits, i8, f32 any
+		// The in-memory index's forms; with no bit shortlist the vec0
+		// column is searched directly and is enough. The int8 form here
+		// keeps its own scale (vec0's int8 column needs the shared one).
+		var bits, i8, i8scale, f32 any
 		if knn == FormBit {
-			bits, i8, f32 = blob(FormBit, vecs[i]), blob(FormInt8, vecs[i]), blob(FormFloat, vecs[i])
+			bits, f32 = blob(FormBit, vecs[i]), blob(FormFloat, vecs[i])
+			if cfg.Has(FormInt8) {
+				codes, sc := QuantizeInt8(vecs[i])
+				i8, i8scale = codes, sc
+			}
 		}
-		if _, err := emb.ExecContext(ctx, id, cid, bits, i8, f32); err != nil {
+		if _, err := emb.ExecContext(ctx, id, cid, bits, i8, i8scale, f32); err != nil {
 			return fmt.Errorf("put vectors: chunk %d: %w", id, err)
 		}
 	}
@@ -342,6 +350,24 @@ func Int8Blob(v []float32, scale float64) []byte {
 	return b
 }
 
+// QuantizeInt8 maps a vector to int8 with its own scale: the largest
+// component becomes ±127, and component ≈ code × scale.
+func QuantizeInt8(v []float32) (codes []byte, scale float64) {
+	var m float64
+	for _, x := range v {
+		m = max(m, math.Abs(float64(x)))
+	}
+	if m == 0 {
+		return make([]byte, len(v)), 0
+	}
+	scale = m / 127
+	codes = make([]byte, len(v))
+	for i, x := range v {
+		codes[i] = byte(int8(max(-127, min(127, math.Round(float64(x)/scale)))))
+	}
+	return codes, scale
+}
+
 // BitBlob keeps the sign of each component: bit i (least significant first
 // in each byte, as sqlite-vec's vec_quantize_binary) is set when v[i] > 0.
 func BitBlob(v []float32) []byte {
@@ -354,20 +380,44 @@ func BitBlob(v []float32) []byte {
 	return b
 }
 
-// EachBits calls fn with every embedded chunk's sign bits, in id order.
-func (s *Store) EachBits(ctx context.Context, fn func(id, collection int64, bits []byte)) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT chunk_id, collection_id, bits FROM chunk_embeddings WHERE bits IS NOT NULL ORDER BY chunk_id`)
+// StoredVector is one chunk's row for the in-memory index: its sign bits
+// and a rescoring form (int8 codes with their scale, or float32).
+type StoredVector struct {
+	ID, Collection int64
+	Bits           []byte
+	Int8           []byte
+	Int8Scale      float64 // component ≈ code × Int8Scale
+	F32            []byte
+}
+
+// EachVector calls fn with every embedded chunk's sign bits and rescoring
+// vector, in id order. The slices are valid only during the call.
+func (s *Store) EachVector(ctx context.Context, fn func(StoredVector)) error {
+	cfg, ok, err := s.Vectors(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	// Rows written before per-vector scales use the vault's one scale.
+	global := 1 / cfg.Int8Factor()
+	rows, err := s.db.QueryContext(ctx, `SELECT chunk_id, collection_id, bits, int8, int8_scale, f32 FROM chunk_embeddings
+		WHERE bits IS NOT NULL ORDER BY chunk_id`)
 	if err != nil {
 		return fmt.Errorf("load vectors: %w", err)
 	}
 	defer rows.Close()
-	var b []byte
+	var v StoredVector
+	var bits, i8, f32 sql.RawBytes
 	for rows.Next() {
-		var id, coll int64
-		if err := rows.Scan(&id, &coll, &b); err != nil {
+		var sc sql.NullFloat64
+		if err := rows.Scan(&v.ID, &v.Collection, &bits, &i8, &sc, &f32); err != nil {
 			return fmt.Errorf("load vectors: %w", err)
 		}
-		fn(id, coll, b)
+		v.Bits, v.Int8, v.F32 = bits, i8, f32
+		v.Int8Scale = global
+		if sc.Valid {
+			v.Int8Scale = sc.Float64
+		}
+		fn(v)
 	}
 	return rows.Err()
 }

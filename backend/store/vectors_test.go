@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -71,6 +72,31 @@ func TestVectorsLifecycle(t *testing.T) {
 	if err != nil || done != len(cids) || pending != 0 {
 		t.Fatalf("after put: done %d pending %d %v", done, pending, err)
 	}
+	// The in-memory index's source: every vector's bits and int8 codes,
+	// which give back the vector; a row written before per-vector scales
+	// (NULL) reads with the vault's one scale.
+	if _, err := s.db.Exec(`UPDATE chunk_embeddings SET int8 = ?, int8_scale = NULL WHERE chunk_id = ?`,
+		Int8Blob(vecs[0], cfg.Int8Factor()), cids[0]); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	err = s.EachVector(ctx, func(v StoredVector) {
+		k := slices.Index(cids, v.ID)
+		if k < 0 || !bytes.Equal(v.Bits, BitBlob(vecs[k])) || len(v.Int8) != 64 {
+			t.Errorf("vector %d: %+v", v.ID, v)
+			return
+		}
+		seen++
+		for i, c := range v.Int8 {
+			if d := math.Abs(float64(int8(c))*v.Int8Scale - float64(vecs[k][i])); d > v.Int8Scale/2+1e-6 {
+				t.Errorf("vector %d[%d]: %d × %g is %g off", v.ID, i, int8(c), v.Int8Scale, d)
+				return
+			}
+		}
+	})
+	if err != nil || seen != len(cids) {
+		t.Fatalf("EachVector saw %d of %d: %v", seen, len(cids), err)
+	}
 	// Deleting a document deletes its chunks' vectors (trigger).
 	if err := s.DeleteDocument(ctx, ids[0]); err != nil {
 		t.Fatal(err)
@@ -114,4 +140,26 @@ func indexSample(t *testing.T, s *Store, texts ...string) []int64 {
 		ids = append(ids, id)
 	}
 	return ids
+}
+
+func TestQuantizeInt8(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		v     []float32
+		scale float64
+		codes []int8
+	}{
+		{"largest maps to 127", []float32{0.5, -0.25, 0}, 0.5 / 127, []int8{127, -64, 0}},
+		{"negative largest", []float32{-0.1, 0.03}, 0.1 / 127, []int8{-127, 38}},
+		{"zero vector", []float32{0, 0}, 0, []int8{0, 0}},
+	} {
+		codes, scale := QuantizeInt8(tc.v)
+		got := make([]int8, len(codes))
+		for i, c := range codes {
+			got[i] = int8(c)
+		}
+		if math.Abs(scale-tc.scale) > 1e-6*tc.scale || !slices.Equal(got, tc.codes) {
+			t.Errorf("%s: %v × %g, want %v × %g", tc.name, got, scale, tc.codes, tc.scale)
+		}
+	}
 }

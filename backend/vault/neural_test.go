@@ -87,7 +87,7 @@ func TestHybridSearchWithAnEmbedder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := st.Neural; n.Embedder != "tiny" || !n.HybridActive || n.Pending != 0 || n.Embedded != sum.Chunks || n.VectorBytes != 32+4+4 {
+	if n := st.Neural; n.Embedder != "tiny" || !n.HybridActive || n.Pending != 0 || n.Embedded != sum.Chunks || n.VectorBytes != 32+8+4+4 { // int8 with its scale, bits twice
 		t.Fatalf("neural status %+v", n)
 	}
 	// Words that occur nowhere: only the vector list can answer.

@@ -65,7 +65,7 @@ type Vault struct {
 	// commands such as ls and rm do not pay for ONNX Runtime sessions.
 	nnOnce sync.Once
 	mu     sync.RWMutex        // guards searcher, which loading models replaces
-	bin    *search.BinaryIndex // the vectors' sign bits, in memory
+	bin    *search.VectorIndex // the vectors' sign bits and int8 codes, in memory
 	// drainMu lets one run work the queue at a time; act is what it is
 	// doing to each file.
 	drainMu sync.Mutex
@@ -121,7 +121,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 
 		watchKick: make(chan struct{}, 1),
 	}
-	v.bin = search.NewBinaryIndex(st.EachBits)
+	v.bin = search.NewVectorIndex(st.EachVector)
 	return v, nil
 }
 
