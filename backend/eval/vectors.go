@@ -270,7 +270,7 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 	}
 	var tf, ti, tb, th []time.Duration
 	var recall, recallI8 float64
-	index := search.NewVectorIndex(st.EachVector)
+	index := search.NewVectorIndex(st)
 	dense := &search.Dense{Embedder: &fixedEmbedder{vecs: queries}, Vectors: cfg, Index: index}
 	sopt := search.DefaultOptions()
 	sopt.Dense = dense

@@ -32,13 +32,15 @@ import (
 // uniform 384-dim vectors a 2,000 shortlist keeps 0.83 of the true top 10,
 // 10,000 keeps 0.96, 20,000 0.97.
 type VectorIndex struct {
-	load func(ctx context.Context, fn func(store.StoredVector)) error
+	src VectorSource
 	// PrefilterAbove is the vault size from which step 1 runs (default
 	// 200,000: below it, step 2 over every vector costs under 5 ms).
 	PrefilterAbove int
 
 	mu     sync.RWMutex
 	loaded bool
+	stale  bool  // rows may have been added or removed since loading
+	added  int64 // the latest write batch held
 	dims   int // per int8 code vector
 	words  int // uint64 words of sign bits per vector
 	ids    []int64
@@ -48,17 +50,40 @@ type VectorIndex struct {
 	scales []float32
 }
 
-// NewVectorIndex makes an index that loads itself with load on first use.
-func NewVectorIndex(load func(ctx context.Context, fn func(store.StoredVector)) error) *VectorIndex {
-	return &VectorIndex{load: load}
+// VectorSource is where the index reads vectors (the store).
+type VectorSource interface {
+	// EachVector calls fn for the rows of write batches after `after`
+	// (-1: all rows).
+	EachVector(ctx context.Context, after int64, fn func(store.StoredVector)) error
+	// VectorRows counts the rows.
+	VectorRows(ctx context.Context) (int, error)
 }
 
-// Invalidate drops the index; the next search reloads it (after new
-// vectors, deletions or a rebuild).
+// NewVectorIndex makes an index that loads itself from src on first use.
+func NewVectorIndex(src VectorSource) *VectorIndex {
+	return &VectorIndex{src: src}
+}
+
+// Invalidate drops the index; the next search reads every vector again
+// (after a rebuild, or when vectors changed collection).
 func (x *VectorIndex) Invalidate() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.loaded = false
+	x.reset()
+}
+
+// Refresh tells the index that vectors were added or deleted. The next
+// search reads only the rows added since; only when rows also went away
+// (the count differs) does it read everything again. A large vault keeps
+// its index across ingests instead of rereading it after each.
+func (x *VectorIndex) Refresh() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.stale = true
+}
+
+func (x *VectorIndex) reset() {
+	x.loaded, x.stale, x.added = false, false, 0
 	x.dims, x.words = 0, 0
 	x.ids, x.colls, x.bits, x.codes, x.scales = nil, nil, nil, nil, nil
 }
@@ -95,23 +120,37 @@ func (x *VectorIndex) append(v store.StoredVector) {
 	x.scales = append(x.scales, float32(scale))
 	x.ids = append(x.ids, v.ID)
 	x.colls = append(x.colls, v.Collection)
+	x.added = max(x.added, v.Added)
 }
 
 func (x *VectorIndex) ensure(ctx context.Context) error {
 	x.mu.RLock()
-	ok := x.loaded
+	ok := x.loaded && !x.stale
 	x.mu.RUnlock()
 	if ok {
 		return nil
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.loaded {
+	if x.loaded && !x.stale {
 		return nil
 	}
-	x.dims, x.words = 0, 0
-	x.ids, x.colls, x.bits, x.codes, x.scales = nil, nil, nil, nil, nil
-	if err := x.load(ctx, x.append); err != nil {
+	if x.loaded {
+		// Catch up: the rows added since, then whether any went away
+		// (held + added ≠ rows), which only a full read can settle.
+		err := x.src.EachVector(ctx, x.added, x.append)
+		n, cerr := 0, err
+		if err == nil {
+			n, cerr = x.src.VectorRows(ctx)
+		}
+		if cerr == nil && n == len(x.ids) {
+			x.stale = false
+			return nil
+		}
+	}
+	x.reset()
+	if err := x.src.EachVector(ctx, -1, x.append); err != nil {
+		x.reset()
 		return err
 	}
 	x.loaded = true

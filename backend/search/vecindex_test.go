@@ -27,14 +27,28 @@ func storedVec(t testVec) store.StoredVector {
 	return sv
 }
 
-func indexOf(vecs *[]testVec, loads *int) *VectorIndex {
-	return NewVectorIndex(func(_ context.Context, fn func(store.StoredVector)) error {
-		*loads++
-		for _, v := range *vecs {
-			fn(storedVec(v))
-		}
+// sliceSource serves test vectors as one write batch; the store's own
+// source is exercised by TestVectorIndexFollowsTheStore.
+type sliceSource struct {
+	vecs  *[]testVec
+	loads *int
+}
+
+func (s sliceSource) EachVector(_ context.Context, after int64, fn func(store.StoredVector)) error {
+	if after >= 0 {
 		return nil
-	})
+	}
+	*s.loads++
+	for _, v := range *s.vecs {
+		fn(storedVec(v))
+	}
+	return nil
+}
+
+func (s sliceSource) VectorRows(context.Context) (int, error) { return len(*s.vecs), nil }
+
+func indexOf(vecs *[]testVec, loads *int) *VectorIndex {
+	return NewVectorIndex(sliceSource{vecs, loads})
 }
 
 func unit(v ...float32) []float32 {
@@ -105,9 +119,128 @@ func TestVectorIndexNearest(t *testing.T) {
 	if got, _ := x.Nearest(ctx, q, 10, 0); len(got) != 2 || loads != 2 {
 		t.Errorf("after invalidate: %v (%d loads)", got, loads)
 	}
-	bad := NewVectorIndex(func(context.Context, func(store.StoredVector)) error { return errors.New("disk gone") })
+	bad := NewVectorIndex(failingSource{})
 	if _, err := bad.Nearest(ctx, q, 1, 0); err == nil {
 		t.Error("a failed load was not reported")
+	}
+}
+
+type failingSource struct{}
+
+func (failingSource) EachVector(context.Context, int64, func(store.StoredVector)) error {
+	return errors.New("disk gone")
+}
+func (failingSource) VectorRows(context.Context) (int, error) { return 0, errors.New("disk gone") }
+
+// countingSource is the real store, with its full reads counted.
+type countingSource struct {
+	*store.Store
+	full *int
+}
+
+func (c countingSource) EachVector(ctx context.Context, after int64, fn func(store.StoredVector)) error {
+	if after < 0 {
+		*c.full++
+	}
+	return c.Store.EachVector(ctx, after, fn)
+}
+
+// After an ingest the index reads only the new rows; after a deletion, or
+// a chunk id used again, it reads everything, and never serves a vector
+// that is gone.
+func TestVectorIndexFollowsTheStore(t *testing.T) {
+	ctx := context.Background()
+	st := vaultDB(t, map[string]string{"a": "alpha", "b": "beta"})
+	cfg := store.VectorConfig{Model: "m", Dims: 16, Forms: []string{store.FormInt8, store.FormBit}}
+	if err := st.EnsureVectors(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	vec := map[int64][]float32{}
+	embed := func() {
+		t.Helper()
+		pend, err := st.PendingChunks(ctx, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		var vecs [][]float32
+		for _, p := range pend {
+			v := make([]float32, 16)
+			for i := range v {
+				v[i] = float32(r.NormFloat64())
+			}
+			vec[p.ID] = unit(v...)
+			ids, vecs = append(ids, p.ID), append(vecs, vec[p.ID])
+		}
+		if err := st.PutVectors(ctx, cfg, ids, vecs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addDoc := func(title string) int64 {
+		t.Helper()
+		id, _, err := st.Index(ctx, "", store.Source{Path: "/" + title}, store.Content{Hash: title, Title: title, Text: title,
+			MediaType: "text/plain", Chunks: []store.Chunk{{Text: title, CharEnd: len(title)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	full := 0
+	x := NewVectorIndex(countingSource{st, &full})
+	// The index must find exactly the chunks that exist, each by its own vector.
+	check := func(step string) {
+		t.Helper()
+		var want []int64
+		rows, err := st.DB().Query(`SELECT id FROM chunks ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id int64
+			rows.Scan(&id)
+			want = append(want, id)
+		}
+		rows.Close()
+		for _, id := range want {
+			got, err := x.Nearest(ctx, vec[id], 1, 0)
+			if err != nil || len(got) != 1 || got[0].ChunkID != id {
+				t.Fatalf("%s: nearest to chunk %d's vector: %v %v", step, id, got, err)
+			}
+		}
+		if x.Len() != len(want) {
+			t.Fatalf("%s: index holds %d vectors, the vault %d", step, x.Len(), len(want))
+		}
+	}
+	embed()
+	check("first load")
+	addDoc("gamma")
+	embed()
+	x.Refresh()
+	check("after adding")
+	if full != 1 {
+		t.Errorf("adding read everything again (%d full reads)", full)
+	}
+	// Delete the newest document and add one: its chunk id comes back with
+	// another vector.
+	var last int64
+	st.DB().QueryRow(`SELECT max(id) FROM chunks`).Scan(&last)
+	var doc int64
+	st.DB().QueryRow(`SELECT document_id FROM chunks WHERE id = ?`, last).Scan(&doc)
+	if err := st.DeleteDocument(ctx, doc); err != nil {
+		t.Fatal(err)
+	}
+	addDoc("delta")
+	embed()
+	var reused int64
+	st.DB().QueryRow(`SELECT max(id) FROM chunks`).Scan(&reused)
+	if reused != last {
+		t.Logf("chunk id %d not reused (%d)", last, reused)
+	}
+	x.Refresh()
+	check("after a deletion and a reused id")
+	if full != 2 {
+		t.Errorf("a deletion did not read everything again (%d full reads)", full)
 	}
 }
 

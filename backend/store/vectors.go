@@ -285,11 +285,19 @@ func (s *Store) PutVectors(ctx context.Context, cfg VectorConfig, ids []int64, v
 		return fmt.Errorf("put vectors: %w", err)
 	}
 	defer ins.Close()
-	emb, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO chunk_embeddings(chunk_id, collection_id, bits, int8, int8_scale, f32) VALUES (?, ?, ?, ?, ?, ?)`)
+	emb, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO chunk_embeddings(chunk_id, collection_id, bits, int8, int8_scale, f32, added)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("put vectors: %w", err)
 	}
 	defer emb.Close()
+	// A counter of its own, not max(added) + 1: that would hand out a
+	// number again after its rows were deleted.
+	var batch int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO settings(key, value) VALUES ('vector_batch', '1')
+		ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)`).Scan(&batch); err != nil {
+		return fmt.Errorf("put vectors: %w", err)
+	}
 	coll, err := tx.PrepareContext(ctx, `SELECT d.collection_id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?`)
 	if err != nil {
 		return err
@@ -323,7 +331,7 @@ func (s *Store) PutVectors(ctx context.Context, cfg VectorConfig, ids []int64, v
 				i8, i8scale = codes, sc
 			}
 		}
-		if _, err := emb.ExecContext(ctx, id, cid, bits, i8, i8scale, f32); err != nil {
+		if _, err := emb.ExecContext(ctx, id, cid, bits, i8, i8scale, f32, batch); err != nil {
 			return fmt.Errorf("put vectors: chunk %d: %w", id, err)
 		}
 	}
@@ -384,23 +392,29 @@ func BitBlob(v []float32) []byte {
 // and a rescoring form (int8 codes with their scale, or float32).
 type StoredVector struct {
 	ID, Collection int64
+	Added          int64 // the write batch (0: before batches were counted)
 	Bits           []byte
 	Int8           []byte
 	Int8Scale      float64 // component ≈ code × Int8Scale
 	F32            []byte
 }
 
-// EachVector calls fn with every embedded chunk's sign bits and rescoring
-// vector, in id order. The slices are valid only during the call.
-func (s *Store) EachVector(ctx context.Context, fn func(StoredVector)) error {
+// EachVector calls fn with the sign bits and rescoring vector of every
+// chunk embedded in a write batch after `after` (-1: all), in id order. The
+// slices are valid only during the call.
+func (s *Store) EachVector(ctx context.Context, after int64, fn func(StoredVector)) error {
 	cfg, ok, err := s.Vectors(ctx)
 	if err != nil || !ok {
 		return err
 	}
 	// Rows written before per-vector scales use the vault's one scale.
 	global := 1 / cfg.Int8Factor()
-	rows, err := s.db.QueryContext(ctx, `SELECT chunk_id, collection_id, bits, int8, int8_scale, f32 FROM chunk_embeddings
-		WHERE bits IS NOT NULL ORDER BY chunk_id`)
+	where, args := `bits IS NOT NULL`, []any{}
+	if after >= 0 {
+		where, args = where+` AND added > ?`, append(args, after) // by the added index
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT chunk_id, collection_id, bits, int8, int8_scale, f32, coalesce(added, 0)
+		FROM chunk_embeddings WHERE `+where+` ORDER BY chunk_id`, args...)
 	if err != nil {
 		return fmt.Errorf("load vectors: %w", err)
 	}
@@ -409,7 +423,7 @@ func (s *Store) EachVector(ctx context.Context, fn func(StoredVector)) error {
 	var bits, i8, f32 sql.RawBytes
 	for rows.Next() {
 		var sc sql.NullFloat64
-		if err := rows.Scan(&v.ID, &v.Collection, &bits, &i8, &sc, &f32); err != nil {
+		if err := rows.Scan(&v.ID, &v.Collection, &bits, &i8, &sc, &f32, &v.Added); err != nil {
 			return fmt.Errorf("load vectors: %w", err)
 		}
 		v.Bits, v.Int8, v.F32 = bits, i8, f32
@@ -420,6 +434,15 @@ func (s *Store) EachVector(ctx context.Context, fn func(StoredVector)) error {
 		fn(v)
 	}
 	return rows.Err()
+}
+
+// VectorRows counts the embedded chunks through the added index, without
+// reading the vectors. With sign bits kept (the only case the in-memory
+// index serves) every row has them, so this is EachVector's full count.
+func (s *Store) VectorRows(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM chunk_embeddings`).Scan(&n)
+	return n, err
 }
 
 // PerChunk is the average stored size of a chunk's text and of its share

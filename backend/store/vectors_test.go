@@ -80,7 +80,7 @@ func TestVectorsLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := 0
-	err = s.EachVector(ctx, func(v StoredVector) {
+	err = s.EachVector(ctx, -1, func(v StoredVector) {
 		k := slices.Index(cids, v.ID)
 		if k < 0 || !bytes.Equal(v.Bits, BitBlob(vecs[k])) || len(v.Int8) != 64 {
 			t.Errorf("vector %d: %+v", v.ID, v)

@@ -102,7 +102,7 @@ func (v *Vault) ReindexDocument(ctx context.Context, id int64) error {
 	if err := v.store.DeleteDocument(ctx, id); err != nil {
 		return err
 	}
-	v.bin.Invalidate()
+	v.bin.Refresh()
 	return nil
 }
 

@@ -373,7 +373,7 @@ func (v *Vault) putNote(ctx context.Context, path, title, text string) (int64, e
 	if err != nil {
 		return 0, err
 	}
-	v.bin.Invalidate()
+	v.bin.Refresh()
 	if v.embedding(ctx) {
 		if _, err := v.embedPending(ctx, nil); err != nil {
 			v.log.Warn("memory stored without its vector", "err", err)

@@ -201,7 +201,7 @@ func (v *Vault) embedPending(ctx context.Context, progress func(EmbedProgress)) 
 			progress(EmbedProgress{Done: done, Total: total})
 		}
 	}
-	v.bin.Invalidate()
+	v.bin.Refresh()
 	v.applyNeural(ctx)
 	return done, nil
 }

@@ -157,7 +157,7 @@ func (v *Vault) Import(ctx context.Context, file string) (ImportResult, error) {
 			}
 		}
 	}
-	v.bin.Invalidate()
+	v.bin.Refresh()
 	_, err = v.updateGists(ctx)
 	return res, err
 }

@@ -160,7 +160,7 @@ func (v *Vault) Drain(ctx context.Context, opt AddOptions) (Summary, error) {
 	if !changed {
 		return sum, nil
 	}
-	v.bin.Invalidate()
+	v.bin.Refresh()
 	if _, err := v.updateGists(ctx); err != nil {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf("global memory incomplete: %v", err))
 	}

@@ -121,7 +121,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 
 		watchKick: make(chan struct{}, 1),
 	}
-	v.bin = search.NewVectorIndex(st.EachVector)
+	v.bin = search.NewVectorIndex(st)
 	return v, nil
 }
 
@@ -203,7 +203,7 @@ func (v *Vault) Remove(ctx context.Context, refs ...string) error {
 			errs = append(errs, err)
 		}
 	}
-	v.bin.Invalidate()
+	v.bin.Refresh()
 	return errors.Join(errs...)
 }
 
