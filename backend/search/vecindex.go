@@ -41,8 +41,8 @@ type VectorIndex struct {
 	loaded bool
 	stale  bool  // rows may have been added or removed since loading
 	added  int64 // the latest write batch held
-	dims   int // per int8 code vector
-	words  int // uint64 words of sign bits per vector
+	dims   int   // per int8 code vector
+	words  int   // uint64 words of sign bits per vector
 	ids    []int64
 	colls  []int64
 	bits   []uint64
