@@ -241,6 +241,20 @@ type ranked struct {
 // candidates runs the retrievers: the query itself, and the stages that add
 // lists (proximity, feedback, hops).
 func (s *Searcher) candidates(ctx context.Context, raw string, q Query, f Filter, depth int) ([]ranked, error) {
+	// The vector list (embedding the query, then the index) runs beside
+	// the keyword list: neither waits for the other.
+	type denseResult struct {
+		cands []Candidate
+		err   error
+	}
+	var denseCh chan denseResult
+	if s.opt.On(StageDense) && s.opt.Dense != nil && s.opt.Dense.Embedder != nil {
+		denseCh = make(chan denseResult, 1) // buffered: never blocks if abandoned
+		go func() {
+			c, err := s.denseList(ctx, raw, f, depth)
+			denseCh <- denseResult{c, err}
+		}()
+	}
 	base, err := s.lexical.Retrieve(ctx, q, f, depth)
 	if err != nil {
 		return nil, err
@@ -251,12 +265,12 @@ func (s *Searcher) candidates(ctx context.Context, raw string, q Query, f Filter
 		}
 	}
 	lists := []ranked{{name: "bm25", weight: 1, cands: base}}
-	if s.opt.On(StageDense) && s.opt.Dense != nil && s.opt.Dense.Embedder != nil {
-		dense, err := s.denseList(ctx, raw, f, depth)
-		if err != nil {
-			return nil, err
+	if denseCh != nil {
+		d := <-denseCh
+		if d.err != nil {
+			return nil, d.err
 		}
-		lists = append(lists, ranked{name: "dense", weight: s.opt.DenseWeight, cands: dense})
+		lists = append(lists, ranked{name: "dense", weight: s.opt.DenseWeight, cands: d.cands})
 	}
 	if s.opt.On(StageMultiHop) && len(base) > 0 {
 		hops, err := s.multiHop(ctx, q, f, fuse(lists, s.opt.RRFK), depth)

@@ -200,11 +200,11 @@ func (x *VectorIndex) Nearest(ctx context.Context, q []float32, n int, collectio
 	if len(q) != x.dims {
 		return nil, fmt.Errorf("vector index: the query has %d dims, the index %d", len(q), x.dims)
 	}
-	var rows []int32 // nil: every row
+	var prefilter float64 // the fraction the Hamming prefilter keeps
 	if total > x.prefilterAbove() {
-		rows = x.hamming(q, max(x.prefilterAbove(), total/5), collection)
+		prefilter = float64(max(x.prefilterAbove(), total/5)) / float64(total)
 	}
-	rows = x.shortlist(q, rows, ShortlistSize(n, total), collection)
+	rows := x.shortlist(q, ShortlistSize(n, total), prefilter, collection)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -224,59 +224,11 @@ func (x *VectorIndex) Nearest(ctx context.Context, q []float32, n int, collectio
 	return out[:min(n, len(out))], nil
 }
 
-// hamming keeps the keep rows whose sign bits differ least from the
-// query's.
-func (x *VectorIndex) hamming(q []float32, keep int, collection int64) []int32 {
-	w := x.words
-	qb := make([]uint64, w)
-	for i, v := range q {
-		if v > 0 {
-			qb[i/64] |= 1 << (i % 64)
-		}
-	}
-	total := len(x.ids)
-	dist := make([]uint16, total)
-	inParts(total, 50000, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if collection != 0 && x.colls[i] != collection {
-				dist[i] = math.MaxUint16
-				continue
-			}
-			d := 0
-			for k, v := range x.bits[i*w : i*w+w] {
-				d += bits.OnesCount64(v ^ qb[k])
-			}
-			dist[i] = uint16(d)
-		}
-	})
-	// Counting select: distances are small integers.
-	hist := make([]int, 64*w+1)
-	for _, d := range dist {
-		if d != math.MaxUint16 {
-			hist[d]++
-		}
-	}
-	cut, acc := -1, 0
-	for d := 0; d < len(hist) && acc < keep; d++ {
-		acc += hist[d]
-		cut = d
-	}
-	out := make([]int32, 0, acc)
-	for i, d := range dist {
-		if int(d) <= cut {
-			out = append(out, int32(i))
-		}
-	}
-	return out
-}
-
-// shortlist scores rows (nil: all) by the float query against their sign
-// bits, q·s with s = ±1 per dimension, and keeps about keep of the best.
-// A table per byte of sign bits holds the partial sum for each of its 256
-// values, so a vector costs one lookup per byte.
-func (x *VectorIndex) shortlist(q []float32, rows []int32, keep int, collection int64) []int32 {
-	w := x.words
-	lut := make([][256]float32, 8*w)
+// signTable holds, for each byte of sign bits, the partial sum q·s over
+// its 8 dimensions (s = ±1) for each of the byte's 256 values, so scoring
+// a vector against the float query costs one lookup per byte.
+func signTable(q []float32, words int) [][256]float32 {
+	lut := make([][256]float32, 8*words)
 	for b := range lut {
 		var base float32
 		for t := range 8 {
@@ -286,45 +238,104 @@ func (x *VectorIndex) shortlist(q []float32, rows []int32, keep int, collection 
 		}
 		lut[b][0] = base
 		for v := 1; v < 256; v++ {
-			t := bits.TrailingZeros8(uint8(v))
 			var qj float32
-			if j := 8*b + t; j < len(q) {
+			if j := 8*b + bits.TrailingZeros8(uint8(v)); j < len(q) {
 				qj = q[j]
 			}
 			lut[b][v] = lut[b][v&(v-1)] + 2*qj
 		}
 	}
-	count := len(rows)
-	if rows == nil {
-		count = len(x.ids)
+	return lut
+}
+
+// signScore is q·s for one vector's sign bits.
+func signScore(lut [][256]float32, row []uint64) float32 {
+	var s float32
+	for k, v := range row {
+		l := (*[8][256]float32)(lut[8*k : 8*k+8])
+		s += l[0][v&255] + l[1][(v>>8)&255] + l[2][(v>>16)&255] + l[3][(v>>24)&255] +
+			l[4][(v>>32)&255] + l[5][(v>>40)&255] + l[6][(v>>48)&255] + l[7][v>>56]
 	}
-	est := make([]float32, count)
-	inParts(count, 20000, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			r := i
-			if rows != nil {
-				r = int(rows[i])
-			} else if collection != 0 && x.colls[r] != collection {
-				est[i] = float32(math.Inf(-1))
-				continue
+	return s
+}
+
+// shortlist scores the vectors of the collection (0: all) by the float
+// query against their sign bits and keeps about keep of the best. In a
+// large vault (prefilter > 0) only those whose sign bits are within a
+// Hamming distance of the query's are scored: the distance that keeps
+// about that fraction of a strided sample. One pass does both, so each
+// vector's bits are read once, in order.
+func (x *VectorIndex) shortlist(q []float32, keep int, prefilter float64, collection int64) []int32 {
+	w := x.words
+	total := len(x.ids)
+	lut := signTable(q, w)
+	cut := 64 * w // every vector
+	qb := make([]uint64, w)
+	if prefilter > 0 {
+		for i, v := range q {
+			if v > 0 {
+				qb[i/64] |= 1 << (i % 64)
 			}
-			var s float32
-			for k, v := range x.bits[r*w : r*w+w] {
-				l := (*[8][256]float32)(lut[8*k : 8*k+8])
-				s += l[0][v&255] + l[1][(v>>8)&255] + l[2][(v>>16)&255] + l[3][(v>>24)&255] +
-					l[4][(v>>32)&255] + l[5][(v>>40)&255] + l[6][(v>>48)&255] + l[7][v>>56]
+		}
+		hist := make([]int, 64*w+1)
+		sampled := 0
+		for i := 0; i < total; i += max(1, total/20000) {
+			if collection == 0 || x.colls[i] == collection {
+				hist[hammingDist(x.bits[i*w:i*w+w], qb)]++
+				sampled++
 			}
-			est[i] = s
+		}
+		acc := 0
+		for d, c := range hist {
+			acc += c
+			if float64(acc) >= prefilter*float64(sampled) {
+				cut = d
+				break
+			}
+		}
+	}
+	type part struct {
+		rows []int32
+		est  []float32
+	}
+	parts := make([]part, runtime.GOMAXPROCS(0))
+	n := len(parts)
+	inParts(n, 1, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			a, b := p*total/n, (p+1)*total/n
+			var out part
+			for i := a; i < b; i++ {
+				if collection != 0 && x.colls[i] != collection {
+					continue
+				}
+				row := x.bits[i*w : i*w+w]
+				if prefilter > 0 && hammingDist(row, qb) > cut {
+					continue
+				}
+				out.rows = append(out.rows, int32(i))
+				out.est = append(out.est, signScore(lut, row))
+			}
+			parts[p] = out
 		}
 	})
-	best := topIndices(est, keep)
-	if rows == nil {
-		return best
+	var rows []int32
+	var est []float32
+	for _, p := range parts {
+		rows, est = append(rows, p.rows...), append(est, p.est...)
 	}
+	best := topIndices(est, keep)
 	for i, b := range best {
 		best[i] = rows[b]
 	}
 	return best
+}
+
+func hammingDist(a, b []uint64) int {
+	d := 0
+	for k, v := range a {
+		d += bits.OnesCount64(v ^ b[k])
+	}
+	return d
 }
 
 // topIndices returns the indices of the keep highest finite scores, plus
