@@ -50,6 +50,7 @@ func (a *app) serveCmd() *cobra.Command {
 		hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		errc := make(chan error, 1)
 		go func() { errc <- hs.Serve(ln) }()
+		go v.WarmVectors(ctx)
 		// The watched folders are followed while serving, including ones
 		// added through the API.
 		go func() {

@@ -157,6 +157,9 @@ func (x *VectorIndex) ensure(ctx context.Context) error {
 	return nil
 }
 
+// Load reads the vectors now, ahead of the first search.
+func (x *VectorIndex) Load(ctx context.Context) error { return x.ensure(ctx) }
+
 // Len is the number of vectors held.
 func (x *VectorIndex) Len() int {
 	x.mu.RLock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hoardvault/hoard/backend/infer"
 	"github.com/hoardvault/hoard/backend/search"
@@ -139,6 +140,23 @@ func (v *Vault) applyNeural(ctx context.Context) {
 	v.mu.Lock()
 	v.searcher = next
 	v.mu.Unlock()
+}
+
+// WarmVectors reads the vector index into memory ahead of the first
+// search, when search uses it. A server or window calls it at start: a
+// vault of a million passages takes seconds to read.
+func (v *Vault) WarmVectors(ctx context.Context) {
+	v.neuralReady(ctx)
+	d := v.search().Options().Dense
+	if d == nil || d.Index == nil || d.Vectors.KNNForm() != store.FormBit {
+		return
+	}
+	start := time.Now()
+	if err := d.Index.Load(ctx); err != nil {
+		v.log.Warn("vector index", "err", err)
+		return
+	}
+	v.log.Info("vector index loaded", "vectors", d.Index.Len(), "bytes", d.Index.Bytes(), "took", time.Since(start).Round(time.Millisecond))
 }
 
 // embedding reports whether new chunks get vectors.

@@ -90,6 +90,10 @@ func TestHybridSearchWithAnEmbedder(t *testing.T) {
 	if n := st.Neural; n.Embedder != "tiny" || !n.HybridActive || n.Pending != 0 || n.Embedded != sum.Chunks || n.VectorBytes != 32+8+4+4 { // int8 with its scale, bits twice
 		t.Fatalf("neural status %+v", n)
 	}
+	v.WarmVectors(ctx)
+	if v.bin.Len() != sum.Chunks {
+		t.Fatalf("warmed vector index holds %d of %d vectors", v.bin.Len(), sum.Chunks)
+	}
 	// Words that occur nowhere: only the vector list can answer.
 	hits, err := v.Search(ctx, search.Request{Query: "zyzzyva quux", Limit: 5})
 	if err != nil {
