@@ -36,6 +36,7 @@ type VectorIndex struct {
 	// PrefilterAbove is the vault size from which step 1 runs (default
 	// 200,000: below it, step 2 over every vector costs under 5 ms).
 	PrefilterAbove int
+	sample         int // vectors the prefilter's cut is taken from (default 20,000)
 
 	mu     sync.RWMutex
 	loaded bool
@@ -266,7 +267,7 @@ func signScore(lut [][256]float32, row []uint64) float32 {
 // query against their sign bits and keeps about keep of the best. In a
 // large vault (prefilter > 0) only those whose sign bits are within a
 // Hamming distance of the query's are scored: the distance that keeps
-// about that fraction of a strided sample. One pass does both, so each
+// about that fraction of a sample. One pass does both, so each
 // vector's bits are read once, in order.
 func (x *VectorIndex) shortlist(q []float32, keep int, prefilter float64, collection int64) []int32 {
 	w := x.words
@@ -281,17 +282,25 @@ func (x *VectorIndex) shortlist(q []float32, keep int, prefilter float64, collec
 			}
 		}
 		hist := make([]int, 64*w+1)
-		sampled := 0
-		for i := 0; i < total; i += max(1, total/20000) {
+		sampled, sample := 0, min(total, cmp.Or(x.sample, 20000))
+		for k := range sample {
+			// Scattered, not strided: a stride could fall in step with
+			// how collections interleave.
+			i := int(uint64(k) * 2654435761 % uint64(total))
 			if collection == 0 || x.colls[i] == collection {
 				hist[hammingDist(x.bits[i*w:i*w+w], qb)]++
 				sampled++
 			}
 		}
+		// A collection too small to show in the sample is small enough to
+		// score whole.
+		if sampled < 1000 {
+			prefilter = 0
+		}
 		acc := 0
 		for d, c := range hist {
 			acc += c
-			if float64(acc) >= prefilter*float64(sampled) {
+			if prefilter > 0 && float64(acc) >= prefilter*float64(sampled) {
 				cut = d
 				break
 			}

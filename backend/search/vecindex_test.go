@@ -261,6 +261,9 @@ func TestVectorIndexRecallUniform(t *testing.T) {
 	vecs := make([]testVec, n)
 	for i := range vecs {
 		vecs[i] = testVec{id: int64(i + 1), coll: int64(1 + i%2), v: random()}
+		if i%100 == 0 {
+			vecs[i].coll = 3 // a small collection: 200 vectors
+		}
 	}
 	qs := make([][]float32, queries)
 	for i := range qs {
@@ -297,11 +300,14 @@ func TestVectorIndexRecallUniform(t *testing.T) {
 		{"all vectors scored", 0, 0},
 		{"hamming prefilter", 5000, 0},
 		{"one collection, prefilter", 5000, 2},
+		// 200 of 20,000 vectors: about 20 in a 2,000 sample, too few to
+		// take a cut from.
+		{"small collection, prefilter", 5000, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			loads := 0
 			x := indexOf(&vecs, &loads)
-			x.PrefilterAbove = tc.prefilter
+			x.PrefilterAbove, x.sample = tc.prefilter, 2000
 			hits := 0
 			for _, q := range qs {
 				want := exact(q, tc.coll)
