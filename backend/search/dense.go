@@ -3,11 +3,8 @@ package search
 import (
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
-	"sort"
 
 	"github.com/hoardvault/hoard/backend/store"
 )
@@ -23,11 +20,9 @@ type QueryEmbedder interface {
 type Dense struct {
 	Embedder QueryEmbedder
 	Vectors  store.VectorConfig
-	// Index holds the sign bits and int8 codes in memory (when the vectors
-	// keep bits); without it the bit shortlist comes from the vec0 table
-	// and is rescored from SQLite.
-	Index     *VectorIndex
-	Shortlist int // vec0 bit candidates rescored without an Index (default max(4 × depth, 400))
+	// Index holds the sign bits and int8 codes in memory; it is what
+	// searches vectors kept with sign bits.
+	Index *VectorIndex
 }
 
 // denseList ranks chunks by similarity to the query: a shortlist from the
@@ -86,11 +81,7 @@ func (s *Searcher) vectorSearch(ctx context.Context, qv []float32, f Filter, dep
 		}
 		cands, err = d.Index.Nearest(ctx, qv, want, coll)
 	case knnForm == store.FormBit:
-		short := d.Shortlist
-		if short <= 0 {
-			short = max(4*depth, 400)
-		}
-		ids, dist, err = s.knn(ctx, `emb_bit MATCH vec_bit(?)`, store.BitBlob(qv), short, where, args)
+		return nil, errors.New("dense search: vectors kept with sign bits need the in-memory vector index")
 	case knnForm == store.FormInt8:
 		ids, dist, err = s.knn(ctx, `emb_int8 MATCH vec_int8(?)`, store.Int8Blob(qv, d.Vectors.Int8Factor()), depth, where, args)
 	default:
@@ -103,11 +94,6 @@ func (s *Searcher) vectorSearch(ctx context.Context, qv []float32, f Filter, dep
 		cands = make([]Candidate, len(ids))
 		for i, id := range ids {
 			cands[i] = Candidate{ChunkID: id, Score: -dist[i]}
-		}
-		if knnForm == store.FormBit {
-			if cands, err = s.rescore(ctx, qv, cands); err != nil {
-				return nil, err
-			}
 		}
 	}
 	if !f.empty() {
@@ -145,54 +131,6 @@ func (s *Searcher) knn(ctx context.Context, match string, blob []byte, k int, wh
 	return ids, dist, rows.Err()
 }
 
-// rescore replaces Hamming distances with dot products against the int8
-// (or float) vectors, then sorts.
-func (s *Searcher) rescore(ctx context.Context, qv []float32, cands []Candidate) ([]Candidate, error) {
-	if len(cands) == 0 {
-		return cands, nil
-	}
-	col := "int8"
-	if s.opt.Dense.Vectors.Has(store.FormFloat) {
-		col = "f32"
-	}
-	ids, marks := idArgs(cands)
-	rows, err := s.db.QueryContext(ctx, `SELECT chunk_id, `+col+`, int8_scale FROM chunk_embeddings WHERE chunk_id IN (`+marks+`)`, ids...)
-	if err != nil {
-		return nil, fmt.Errorf("rescore: %w", err)
-	}
-	defer rows.Close()
-	score := make(map[int64]float64, len(cands))
-	for rows.Next() {
-		var id int64
-		var b []byte
-		var scale sql.NullFloat64
-		if err := rows.Scan(&id, &b, &scale); err != nil {
-			return nil, err
-		}
-		switch {
-		case col == "f32":
-			score[id] = dotFloat(qv, b)
-		case scale.Valid:
-			score[id] = dotInt8(qv, b) * scale.Float64
-		default: // written before per-vector scales
-			score[id] = dotInt8(qv, b) / s.opt.Dense.Vectors.Int8Factor()
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	// A chunk deleted since the index was loaded has no row: dropped.
-	out := cands[:0]
-	for _, c := range cands {
-		if sc, ok := score[c.ChunkID]; ok {
-			c.Score = sc
-			out = append(out, c)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
-	return out, nil
-}
-
 // keepMatching drops candidates outside the filter (the vector index only
 // knows collections).
 func (s *Searcher) keepMatching(ctx context.Context, cands []Candidate, f Filter) ([]Candidate, error) {
@@ -222,20 +160,4 @@ func (s *Searcher) keepMatching(ctx context.Context, cands []Candidate, f Filter
 		}
 	}
 	return out, rows.Err()
-}
-
-func dotFloat(q []float32, b []byte) float64 {
-	var s float64
-	for i := 0; i < len(q) && 4*i+4 <= len(b); i++ {
-		s += float64(q[i]) * float64(math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
-	}
-	return s
-}
-
-func dotInt8(q []float32, b []byte) float64 {
-	var s float32
-	for i := 0; i < len(q) && i < len(b); i++ {
-		s += q[i] * float32(int8(b[i]))
-	}
-	return float64(s)
 }
