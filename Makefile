@@ -78,7 +78,7 @@ fuzz:
 
 # Ingest throughput and search latency on SciFact (../shared); embedding
 # throughput against transformers.js; vector and hybrid search latency at
-# VECTOR_SIZES chunks (add 1000000 for the 1M figure: about 10 minutes);
+# VECTOR_SIZES chunks (add 1000000 for the 1M figure: about 15 minutes a kind);
 # watched folders: saved note to searchable, throughput and peak memory.
 VECTOR_SIZES ?= 100000
 bench: setup build
