@@ -181,13 +181,6 @@ func ShortlistSize(n, total int) int {
 	return min(total, max(4*n, 1000)+total/50)
 }
 
-func (x *VectorIndex) prefilterAbove() int {
-	if x.PrefilterAbove > 0 {
-		return x.PrefilterAbove
-	}
-	return 200_000
-}
-
 // Nearest returns the n vectors with the highest dot product with q
 // (collection 0: every collection), best first; the scores are dot
 // products with the int8 vectors.
@@ -205,8 +198,8 @@ func (x *VectorIndex) Nearest(ctx context.Context, q []float32, n int, collectio
 		return nil, fmt.Errorf("vector index: the query has %d dims, the index %d", len(q), x.dims)
 	}
 	var prefilter float64 // the fraction the Hamming prefilter keeps
-	if total > x.prefilterAbove() {
-		prefilter = float64(max(x.prefilterAbove(), total/5)) / float64(total)
+	if above := cmp.Or(x.PrefilterAbove, 200_000); total > above {
+		prefilter = float64(max(above, total/5)) / float64(total)
 	}
 	rows := x.shortlist(q, ShortlistSize(n, total), prefilter, collection)
 	if err := ctx.Err(); err != nil {
