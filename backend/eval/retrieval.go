@@ -144,6 +144,7 @@ type RetrievalReport struct {
 	Docs          int      `json:"docs"`
 	IngestSeconds float64  `json:"ingest_seconds"`
 	Stages        []string `json:"stages"`
+	Config        string   `json:"config,omitempty"` // the stage switches asked for
 	Embedder      string   `json:"embedder,omitempty"`
 	Reranker      string   `json:"reranker,omitempty"`
 }
@@ -187,15 +188,32 @@ func freshVault(ctx context.Context, ds *Dataset, opt vault.Options) (*vault.Vau
 // Retrieval ingests the dataset's corpus into a fresh temporary vault through
 // the normal ingestion path, runs every query and scores the ranking.
 func Retrieval(ctx context.Context, ds *Dataset, opt RetrievalOptions) (RetrievalReport, error) {
+	reps, err := RetrievalConfigs(ctx, ds, opt, []string{opt.Stages})
+	if err != nil {
+		return RetrievalReport{Dataset: ds.Name}, err
+	}
+	return reps[0], nil
+}
+
+// RetrievalConfigs scores several stage configurations (opt.Stages is
+// ignored) on one ingested vault: embedding a corpus once is what a real
+// embedder makes expensive.
+func RetrievalConfigs(ctx context.Context, ds *Dataset, opt RetrievalOptions, configs []string) ([]RetrievalReport, error) {
 	if opt.Depth <= 0 {
 		opt.Depth = 100
 	}
-	r := RetrievalReport{Dataset: ds.Name}
-	sopt, err := search.DefaultOptions().WithStages(opt.Stages)
-	if err != nil {
-		return r, err
+	if len(configs) == 0 {
+		configs = []string{""}
 	}
-	r.Stages = benchStages(&sopt)
+	stages := make([]search.Options, len(configs))
+	for i, c := range configs {
+		o, err := search.DefaultOptions().WithStages(c)
+		if err != nil {
+			return nil, err
+		}
+		benchStages(&o)
+		stages[i] = o
+	}
 	neural := vault.NeuralOptions{Models: opt.Models, Embedder: "none", Reranker: "none"}
 	if opt.Embedder != "" {
 		neural.Embedder = opt.Embedder
@@ -204,26 +222,42 @@ func Retrieval(ctx context.Context, ds *Dataset, opt RetrievalOptions) (Retrieva
 		neural.Reranker = opt.Reranker
 	}
 	start := time.Now()
-	v, done, err := freshVault(ctx, ds, vault.Options{Search: &sopt, Neural: neural})
+	v, done, err := freshVault(ctx, ds, vault.Options{Search: &stages[0], Neural: neural})
 	if err != nil {
-		return r, err
+		return nil, err
 	}
 	defer done()
-	r.IngestSeconds = time.Since(start).Seconds()
+	ingest := time.Since(start).Seconds()
 	st, err := v.Status(ctx)
 	if err != nil {
-		return r, err
+		return nil, err
 	}
-	r.Docs = st.Indexed
 	if opt.Embedder != "" && !st.Neural.HybridActive {
-		return r, fmt.Errorf("embedder %s is not in use: %s", opt.Embedder, st.Neural.Note)
+		return nil, fmt.Errorf("embedder %s is not in use: %s", opt.Embedder, st.Neural.Note)
 	}
-	r.Embedder, r.Reranker = st.Neural.Embedder, opt.Reranker
 	prefix, err := filepath.Abs(ds.Corpus)
 	if err != nil {
-		return r, err
+		return nil, err
 	}
 	prefix += "#"
+	var out []RetrievalReport
+	for i, so := range stages {
+		v.Retune(ctx, func(o *search.Options) { o.Stages = so.Stages })
+		r, err := scoreQueries(ctx, v, ds, prefix, opt.Depth)
+		if err != nil {
+			return nil, err
+		}
+		r.Dataset, r.Docs, r.IngestSeconds, r.Stages, r.Config = ds.Name, st.Indexed, ingest, so.Enabled(), configs[i]
+		r.Embedder, r.Reranker = st.Neural.Embedder, opt.Reranker
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// scoreQueries runs every judged query against the vault and averages the
+// metrics.
+func scoreQueries(ctx context.Context, v *vault.Vault, ds *Dataset, prefix string, depth int) (RetrievalReport, error) {
+	var r RetrievalReport
 	var lat []time.Duration
 	var sum RetrievalReport
 	for _, q := range ds.Queries {
@@ -232,7 +266,7 @@ func Retrieval(ctx context.Context, ds *Dataset, opt RetrievalOptions) (Retrieva
 			continue
 		}
 		t := time.Now()
-		hits, err := v.Search(ctx, search.Request{Query: q.Text, Limit: opt.Depth, PerDocument: true})
+		hits, err := v.Search(ctx, search.Request{Query: q.Text, Limit: depth, PerDocument: true})
 		if err != nil {
 			return r, fmt.Errorf("query %s: %w", q.ID, err)
 		}

@@ -1,9 +1,12 @@
 package infer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math"
+	"os"
 	"slices"
 	"sort"
 
@@ -56,6 +59,13 @@ func (r *Runtime) Embedder(spec EmbedderSpec) (*Embedder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedder: %w", err)
 	}
+	if m.dynamicQuant {
+		// The int8 scale of each activation is computed over the whole
+		// batch tensor, so a text's vector would depend on its batch mates
+		// and their padding (cosine 0.993 against the text alone, measured
+		// on SciFact): run such models one text at a time.
+		spec.Batch = 1
+	}
 	tok, inputs, types, outs := m.tok, m.inputs, m.types, m.outputs
 	out := outs[0]
 	for _, o := range outs {
@@ -82,6 +92,9 @@ type model struct {
 	inputs  []string
 	types   bool // takes token_type_ids
 	outputs []ort.InputOutputInfo
+	// dynamicQuant: the graph quantizes activations at run time
+	// (DynamicQuantizeLinear), as the int8 exports do.
+	dynamicQuant bool
 }
 
 func loadModel(path, tokenizer string) (model, error) {
@@ -100,12 +113,41 @@ func loadModel(path, tokenizer string) (model, error) {
 		return m, fmt.Errorf("%s: the model has no outputs", path)
 	}
 	m.inputs, m.outputs = []string{"input_ids", "attention_mask"}, outs
+	if m.dynamicQuant, err = fileContains(path, []byte("DynamicQuantizeLinear")); err != nil {
+		return m, err
+	}
 	for _, in := range ins {
 		if in.Name == "token_type_ids" {
 			m.inputs, m.types = append(m.inputs, "token_type_ids"), true
 		}
 	}
 	return m, nil
+}
+
+// fileContains reports whether the file holds the bytes (an operator's
+// name in an ONNX graph is stored as plain text), reading it in blocks.
+func fileContains(path string, needle []byte) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20+len(needle))
+	keep := 0
+	for {
+		n, err := io.ReadFull(f, buf[keep:])
+		n += keep
+		if bytes.Contains(buf[:n], needle) {
+			return true, nil
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		keep = copy(buf, buf[n-len(needle):n])
+	}
 }
 
 // Dim is the vector size (0 until known for models with a dynamic width).

@@ -1,7 +1,11 @@
 package infer
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gomlx/go-huggingface/tokenizers/api"
@@ -17,6 +21,10 @@ type Tokenizer struct {
 	prefix []int // what the template puts before a text ([CLS], <s>)
 	suffix []int // and after it ([SEP], </s>)
 	pad    int
+	// cleanFormat drops format and private-use characters (zero-width
+	// space, soft hyphen, BOM) as Hugging Face's BERT normalizer does with
+	// clean_text; the Go library drops only control characters.
+	cleanFormat bool
 }
 
 // LoadTokenizer reads a tokenizer.json.
@@ -34,7 +42,7 @@ func LoadTokenizer(path string) (*Tokenizer, error) {
 	if err := t.With(api.EncodeOptions{AddSpecialTokens: false}); err != nil {
 		return nil, err
 	}
-	out := &Tokenizer{tok: t}
+	out := &Tokenizer{tok: t, cleanFormat: bertCleansText(path)}
 	switch len(around) {
 	case 0:
 	case 1:
@@ -61,6 +69,9 @@ func (t *Tokenizer) pieces(text string, max int) []int {
 			cut--
 		}
 		text = text[:cut]
+	}
+	if t.cleanFormat {
+		text = dropFormat(text)
 	}
 	ids := t.tok.Encode(text)
 	if max > 0 && len(ids) > max {
@@ -111,4 +122,42 @@ func (t *Tokenizer) EncodePair(a, b string, maxLen int, double bool) (ids, types
 
 // Count is the number of tokens of text without special tokens (for
 // chunk sizing).
-func (t *Tokenizer) Count(text string) int { return len(t.tok.Encode(text)) }
+func (t *Tokenizer) Count(text string) int {
+	if t.cleanFormat {
+		text = dropFormat(text)
+	}
+	return len(t.tok.Encode(text))
+}
+
+// bertCleansText reports whether the file's normalizer is BERT's with
+// clean_text on (the default when the field is absent).
+func bertCleansText(path string) bool {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var f struct {
+		Normalizer *struct {
+			Type      string `json:"type"`
+			CleanText *bool  `json:"clean_text"`
+		} `json:"normalizer"`
+	}
+	if json.Unmarshal(raw, &f) != nil || f.Normalizer == nil || f.Normalizer.Type != "BertNormalizer" {
+		return false
+	}
+	return f.Normalizer.CleanText == nil || *f.Normalizer.CleanText
+}
+
+func isFormat(r rune) bool { return unicode.In(r, unicode.Cf, unicode.Co) }
+
+func dropFormat(s string) string {
+	if strings.IndexFunc(s, isFormat) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isFormat(r) {
+			return -1
+		}
+		return r
+	}, s)
+}

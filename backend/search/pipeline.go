@@ -17,6 +17,7 @@ const (
 	StageRescore   = "rescore"   // BM25F with Porter2 stems over the full-text candidates
 	StageProximity = "proximity" // query words side by side in a passage add to its score (with rescore)
 	StagePRF       = "prf"       // pseudo-relevance feedback: RM3 expansion (with rescore)
+	StageKeyword   = "keyword"   // the full-text list; off ("-keyword") leaves the vector list alone
 	StageDense     = "dense"     // the vector list (needs an embedder)
 	StageMultiHop  = "multihop"  // follow entities from the top hits
 	StageRerank    = "rerank"    // the gated reranker slot (needs a reranker)
@@ -27,7 +28,7 @@ const (
 )
 
 // AllStages lists every optional stage in pipeline order.
-var AllStages = []string{StageNormalize, StageRescore, StageProximity, StagePRF, StageDense, StageMultiHop, StageRerank, StageMMR, StageDedupe, StagePools, StageDecay}
+var AllStages = []string{StageNormalize, StageKeyword, StageRescore, StageProximity, StagePRF, StageDense, StageMultiHop, StageRerank, StageMMR, StageDedupe, StagePools, StageDecay}
 
 // Reranker scores (query, passage) pairs; higher is more relevant.
 type Reranker interface {
@@ -79,7 +80,7 @@ type Options struct {
 func DefaultOptions() Options {
 	return Options{
 		Stages: map[string]bool{
-			StageNormalize: true, StageRescore: true, StageProximity: true, StagePRF: false, StageDense: true, StageMultiHop: true, StageRerank: true,
+			StageNormalize: true, StageKeyword: true, StageRescore: true, StageProximity: true, StagePRF: false, StageDense: true, StageMultiHop: true, StageRerank: true,
 			StageMMR: false, StageDedupe: true, StagePools: true, StageDecay: true,
 		},
 		TitleWeight: 2.0, HeadingWeight: 1.5, BodyWeight: 1.0,
@@ -120,6 +121,9 @@ func (o Options) WithStages(spec string) (Options, error) {
 		}
 		if part == "all" {
 			for _, s := range AllStages {
+				if s == StageKeyword {
+					continue // switched off only by name
+				}
 				next[s] = on
 			}
 			continue
@@ -140,6 +144,12 @@ func (o Options) WithStages(spec string) (Options, error) {
 func (o Options) Enabled() []string {
 	out := []string{}
 	for _, s := range AllStages {
+		if s == StageKeyword {
+			if !o.On(s) {
+				out = append(out, "-"+s) // the base list, named only when off
+			}
+			continue
+		}
 		if o.Stages[s] {
 			out = append(out, s)
 		}
@@ -148,7 +158,15 @@ func (o Options) Enabled() []string {
 }
 
 // On reports whether a stage is on.
-func (o Options) On(stage string) bool { return o.Stages[stage] }
+func (o Options) On(stage string) bool {
+	if stage == StageKeyword {
+		// The keyword list is the base of search: on unless switched off
+		// by name, so a stage list such as "prf,multihop" keeps it.
+		on, set := o.Stages[stage]
+		return on || !set
+	}
+	return o.Stages[stage]
+}
 
 // Searcher runs the pipeline over one vault database.
 type Searcher struct {
@@ -255,16 +273,20 @@ func (s *Searcher) candidates(ctx context.Context, raw string, q Query, f Filter
 			denseCh <- denseResult{c, err}
 		}()
 	}
-	base, err := s.lexical.Retrieve(ctx, q, f, depth)
-	if err != nil {
-		return nil, err
-	}
-	if s.opt.On(StageRescore) {
-		if base, err = s.rescoreLexical(ctx, q, base); err != nil {
+	var base []Candidate
+	var lists []ranked
+	if s.opt.On(StageKeyword) || denseCh == nil {
+		var err error
+		if base, err = s.lexical.Retrieve(ctx, q, f, depth); err != nil {
 			return nil, err
 		}
+		if s.opt.On(StageRescore) {
+			if base, err = s.rescoreLexical(ctx, q, base); err != nil {
+				return nil, err
+			}
+		}
+		lists = append(lists, ranked{name: "bm25", weight: 1, cands: base})
 	}
-	lists := []ranked{{name: "bm25", weight: 1, cands: base}}
 	if denseCh != nil {
 		d := <-denseCh
 		if d.err != nil {

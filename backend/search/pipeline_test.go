@@ -23,6 +23,7 @@ func TestWithStages(t *testing.T) {
 		{"none", "", false},
 		{"prf,mmr", "prf,mmr", false},
 		{"-all", "", false},
+		{"-keyword", "normalize,-keyword,rescore,proximity,dense,multihop,rerank,dedupe,pools,decay", false},
 		{"bogus", "", true},
 	}
 	for _, tc := range cases {

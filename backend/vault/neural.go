@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/hoardvault/hoard/backend/infer"
@@ -34,12 +38,67 @@ type neural struct {
 	note string
 }
 
-// ModelManager returns the model manager for a folder ("" the default).
+// ModelManager returns the model manager for a folder ("" the default). It
+// checks every model it installs (CheckModel).
 func ModelManager(dir string) *models.Manager {
 	if dir == "" {
 		dir = models.DefaultDir()
 	}
-	return models.NewManager(dir)
+	m := models.NewManager(dir)
+	m.Check = CheckModel
+	return m
+}
+
+// CheckModel proves that a model folder holds the model its spec names,
+// by running it: an embedder's graph, width and a probe sentence, a
+// reranker's probe pair, the VAD on silence, a Whisper file's header.
+// Without ONNX Runtime an ONNX model cannot be checked here; it is checked
+// again when a vault loads it.
+func CheckModel(spec models.Spec, dir string) error {
+	if len(spec.Files) == 0 {
+		return nil
+	}
+	path := filepath.Join(dir, spec.Files[0].InstalledName())
+	if spec.Role == models.RoleWhisper {
+		return checkGGML(path)
+	}
+	rt, err := infer.Open(infer.Config{Threads: 1, Logger: slog.New(slog.DiscardHandler)})
+	if errors.Is(err, infer.ErrUnavailable) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	defer rt.Close()
+	ctx := context.Background()
+	tok := filepath.Join(dir, "tokenizer.json")
+	switch spec.Role {
+	case models.RoleEmbedder:
+		return rt.CheckEmbedder(ctx, embedderSpec(spec, path, tok), spec.Dims)
+	case models.RoleReranker:
+		return rt.CheckReranker(ctx, infer.RerankerSpec{Model: path, Tokenizer: tok, MaxLen: spec.MaxLen, DoubleSeparator: spec.DoubleSep})
+	case models.RoleVAD:
+		return rt.CheckVAD(ctx, path)
+	}
+	return nil
+}
+
+func embedderSpec(s models.Spec, model, tokenizer string) infer.EmbedderSpec {
+	return infer.EmbedderSpec{Model: model, Tokenizer: tokenizer, Pooling: s.Pooling, Normalize: s.Normalize,
+		QueryPrefix: s.QueryPrefix, PassagePrefix: s.PassagePrefix, MaxLen: s.MaxLen}
+}
+
+// checkGGML reads a whisper.cpp model's magic number.
+func checkGGML(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var magic [4]byte
+	if _, err := io.ReadFull(f, magic[:]); err != nil || string(magic[:]) != "lmgg" {
+		return fmt.Errorf("%w: %s is not a whisper.cpp (ggml) model", infer.ErrWrongModel, filepath.Base(path))
+	}
+	return nil
 }
 
 // loadNeural finds the configured models. Any problem leaves search lexical
@@ -81,10 +140,13 @@ func (v *Vault) loadNeural(ctx context.Context) {
 	v.nn.rt = rt
 	if haveEmb {
 		s := emb.Spec
-		e, err := rt.Embedder(infer.EmbedderSpec{
-			Model: emb.Path("model.onnx"), Tokenizer: emb.Path("tokenizer.json"), Pooling: s.Pooling, Normalize: s.Normalize,
-			QueryPrefix: s.QueryPrefix, PassagePrefix: s.PassagePrefix, MaxLen: s.MaxLen,
-		})
+		es := embedderSpec(s, emb.Path("model.onnx"), emb.Path("tokenizer.json"))
+		e, err := rt.Embedder(es)
+		if err == nil {
+			// A file installed by hand, or before installs were checked,
+			// may be another model: say so instead of failing every search.
+			err = rt.CheckEmbedder(ctx, es, s.Dims)
+		}
 		if err != nil {
 			v.log.Warn("embedder failed to load", "model", s.Name, "err", err)
 			v.nn.note = err.Error()

@@ -35,7 +35,7 @@ func tinyModels(t *testing.T) *models.Manager {
 		{Name: "tiny", Role: models.RoleEmbedder, Files: files, Pooling: "cls", Normalize: true, Dims: 32, MaxLen: 128},
 		{Name: "tiny2", Role: models.RoleEmbedder, Files: files, Pooling: "mean", Normalize: true, Dims: 32, MaxLen: 128},
 		{Name: "tiny-reranker", Role: models.RoleReranker, Files: files, MaxLen: 128},
-	}}
+	}, Check: CheckModel}
 	for name, onnx := range map[string]string{"tiny": "tiny-embedder.onnx", "tiny2": "tiny-embedder.onnx", "tiny-reranker": "tiny-reranker.onnx"} {
 		src := t.TempDir()
 		copyFile(t, filepath.Join("../../models/testdata", onnx), filepath.Join(src, "model.onnx"))
@@ -61,6 +61,96 @@ func copyFile(t *testing.T, from, to string) {
 	defer out.Close()
 	if _, err := io.Copy(out, in); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A file that is not the model its name says is refused at install with a
+// reason, the installed model keeps working, and one that got in by hand
+// turns semantic search off with that reason in the status instead of
+// failing every search.
+func TestModelCheckRefusesTheWrongModel(t *testing.T) {
+	ctx := context.Background()
+	m := tinyModels(t)
+	vad := testdata.Shared(t, "models/vad/silero_vad.onnx")
+	tok := filepath.Join(testdata.Shared(t, "models/tokenizers/bge-small-en-v1.5"), "tokenizer.json")
+	m.Catalog = append(m.Catalog,
+		models.Spec{Name: "wide", Role: models.RoleEmbedder, Files: []models.File{{Path: "model.onnx"}, {Path: "tokenizer.json"}}, Pooling: "cls", Normalize: true, Dims: 384, MaxLen: 128},
+		models.Spec{Name: "vad", Role: models.RoleVAD, Files: []models.File{{Path: "silero_vad.onnx"}}},
+		models.Spec{Name: "whisper", Role: models.RoleWhisper, Files: []models.File{{Path: "model.bin"}}})
+	folder := func(files map[string]string) string {
+		dir := t.TempDir()
+		for name, from := range files {
+			copyFile(t, from, filepath.Join(dir, name))
+		}
+		return dir
+	}
+	tinyOnnx := "../../models/testdata/tiny-embedder.onnx"
+	cases := []struct {
+		name, model string
+		files       map[string]string
+		want        string // in the error; "" installs
+	}{
+		{"VAD as an embedder", "tiny", map[string]string{"model.onnx": vad, "tokenizer.json": tok}, "takes an input \"input\""},
+		{"reranker graph as an embedder", "tiny", map[string]string{"model.onnx": "../../models/testdata/tiny-reranker.onnx", "tokenizer.json": tok}, "want token states"},
+		{"embedder of another width", "wide", map[string]string{"model.onnx": tinyOnnx, "tokenizer.json": tok}, "32-wide vectors, the catalog says 384"},
+		{"not ONNX at all", "tiny", map[string]string{"model.onnx": tok, "tokenizer.json": tok}, "not an ONNX model"},
+		{"embedder as the VAD", "vad", map[string]string{"silero_vad.onnx": tinyOnnx}, "not a Silero VAD"},
+		{"the VAD as the VAD", "vad", map[string]string{"silero_vad.onnx": vad}, ""},
+		{"ONNX as a Whisper model", "whisper", map[string]string{"model.bin": vad}, "not a whisper.cpp (ggml) model"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before, _ := m.Get(tc.model)
+			_, err := m.Import(tc.model, folder(tc.files))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !errors.Is(err, infer.ErrWrongModel) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("import: %v, want ErrWrongModel with %q", err, tc.want)
+			}
+			if after, _ := m.Get(tc.model); after.Manifest.InstalledAt != before.Manifest.InstalledAt {
+				t.Errorf("the installed %s changed", tc.model)
+			}
+		})
+	}
+	// The real embedder still serves after the refusals.
+	v, err := Open(ctx, t.TempDir(), Options{Neural: NeuralOptions{Models: m, Embedder: "tiny", Reranker: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := v.Status(ctx)
+	v.Close()
+	if st.Neural.Embedder != "tiny" || st.Neural.Note != "" {
+		t.Fatalf("after refused imports: %+v", st.Neural)
+	}
+
+	// The VAD put in the embedder's folder by hand, as an older Hoard let
+	// it in: the vault opens lexical, says why, and searches.
+	inst, _ := m.Get("tiny")
+	copyFile(t, vad, inst.Path("model.onnx"))
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "a.txt"), "Solar panels convert sunlight into electricity.")
+	v, err = Open(ctx, t.TempDir(), Options{Neural: NeuralOptions{Models: m, Embedder: "tiny", Reranker: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if _, err := v.Add(ctx, []string{src}, AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err = v.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Neural.HybridActive || st.Neural.Embedder != "" || !strings.Contains(st.Neural.Note, "input_ids") {
+		t.Errorf("with a VAD as the embedder, status says %+v", st.Neural)
+	}
+	hits, err := v.Search(ctx, search.Request{Query: "solar panels", Limit: 3})
+	if err != nil || len(hits) != 1 {
+		t.Errorf("lexical search with a broken embedder: %d hits, %v", len(hits), err)
 	}
 }
 

@@ -162,6 +162,19 @@ func (v *Vault) Search(ctx context.Context, req search.Request) ([]search.Hit, e
 	return v.search().Search(ctx, req)
 }
 
+// Retune changes the search options (stages, weights) of an open vault,
+// keeping the models it loaded: benchmarks compare configurations on one
+// ingested vault.
+func (v *Vault) Retune(ctx context.Context, change func(*search.Options)) {
+	v.neuralReady(ctx)
+	opt := v.search().Options()
+	change(&opt)
+	next := search.NewWithOptions(v.store.DB(), opt)
+	v.mu.Lock()
+	v.searcher = next
+	v.mu.Unlock()
+}
+
 // Documents lists documents with paging.
 func (v *Vault) Documents(ctx context.Context, opt store.ListOptions) ([]store.DocumentInfo, int, error) {
 	return v.store.ListDocuments(ctx, opt)

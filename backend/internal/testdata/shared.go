@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/hoardvault/hoard/models"
 )
 
 // Root returns the repository root.
@@ -45,4 +47,27 @@ func NeedFFmpeg(t testing.TB) {
 		}
 		t.Skip("ffmpeg not installed (sudo apt install ffmpeg)")
 	}
+}
+
+// Model returns the folder of an installed real model (`make models`
+// installs them into the default models folder, or $HOARD_MODELS; tests
+// that point HOARD_MODELS elsewhere keep the real folder in
+// $HOARD_REAL_MODELS). When it is not installed the test is skipped with a
+// clear message, or fails when HOARD_REQUIRE_MODELS=1 (CI).
+func Model(t testing.TB, name string) string {
+	t.Helper()
+	dir := os.Getenv("HOARD_REAL_MODELS")
+	if dir == "" {
+		dir = models.DefaultDir()
+	}
+	m := models.NewManager(dir)
+	inst, err := m.Get(name)
+	if err != nil {
+		msg := "real model " + name + " not installed in " + m.Dir + " (run `make models MODELS=" + name + "`): " + err.Error()
+		if os.Getenv("HOARD_REQUIRE_MODELS") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return inst.Dir
 }
