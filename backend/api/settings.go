@@ -86,7 +86,15 @@ func (s *Server) pullModel(w http.ResponseWriter, r *http.Request) {
 		send("error", errorBody{Error: err.Error()})
 		return
 	}
-	send("done", map[string]string{"model": name, "note": "installed; it is used from the next start of Hoard"})
+	note := "installed"
+	ctx := s.opt.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if s.v.AdoptModels(ctx) {
+		note = "installed and in use: the vault's passages are being embedded"
+	}
+	send("done", map[string]string{"model": name, "note": note})
 }
 
 // masked stands for a stored API key, which is never sent back; a client

@@ -53,7 +53,7 @@ func (a *app) benchCmd() *cobra.Command {
 }
 
 func (a *app) benchRetrievalCmd() *cobra.Command {
-	var dataset, split, stages, model, reranker string
+	var dataset, split, stages, model, reranker, keep string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "retrieval --dataset DIR [--split test] [--json]",
@@ -66,7 +66,7 @@ func (a *app) benchRetrievalCmd() *cobra.Command {
 			}
 			defer ds.Close()
 			configs := strings.Split(stages, ";")
-			reps, err := eval.RetrievalConfigs(cmd.Context(), ds, eval.RetrievalOptions{Embedder: model, Reranker: reranker, Models: a.models()}, configs)
+			reps, err := eval.RetrievalConfigs(cmd.Context(), ds, eval.RetrievalOptions{Embedder: model, Reranker: reranker, Models: a.models(), Keep: keep}, configs)
 			if err != nil {
 				return err
 			}
@@ -99,6 +99,7 @@ func (a *app) benchRetrievalCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	cmd.Flags().StringVar(&model, "model", "", "installed embedder for hybrid search (default: lexical only)")
 	cmd.Flags().StringVar(&reranker, "rerank-model", "", "installed reranker (default: none)")
+	cmd.Flags().StringVar(&keep, "keep", "", "vault folder kept after the run; a later run on the same corpus and model reuses it")
 	cmd.MarkFlagRequired("dataset")
 	return cmd
 }

@@ -25,6 +25,9 @@ type Dataset struct {
 	Queries []Query
 	Qrels   map[string]map[string]int
 	Toy     bool // DragonMemory's toy format: report hit@1, hit@3, MRR@3
+	// Pages: Corpus is a folder of documents (a documentation set) and
+	// judgments name files by their path inside it.
+	Pages bool
 	cleanup func()
 }
 
@@ -40,6 +43,9 @@ func (d *Dataset) Close() {
 func LoadDataset(dir, split string) (*Dataset, error) {
 	if _, err := os.Stat(filepath.Join(dir, "qa.jsonl")); err == nil {
 		return loadToy(dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, bookIndex)); err == nil {
+		return loadBookIndex(dir)
 	}
 	qrels := filepath.Join(dir, "qrels", split+".tsv")
 	judged, err := LoadQrels(qrels)
@@ -156,6 +162,9 @@ type RetrievalOptions struct {
 	// Embedder and Reranker name installed models ("" none: lexical).
 	Embedder, Reranker string
 	Models             *models.Manager
+	// Keep is a folder for the vault that stays after the run, so a later
+	// run with the same corpus skips ingesting and embedding it.
+	Keep string
 }
 
 // benchStages turns temporal decay off (benchmarks have no notion of age)
@@ -168,16 +177,33 @@ func benchStages(o *search.Options) []string {
 // freshVault ingests the dataset's corpus into a new temporary vault
 // through the normal ingestion path; done closes and removes it.
 func freshVault(ctx context.Context, ds *Dataset, opt vault.Options) (*vault.Vault, func(), error) {
-	dir, err := os.MkdirTemp("", "hoard-eval-*")
+	return keptVault(ctx, ds, opt, "")
+}
+
+// keptVault is freshVault in a folder that stays (keep, when not ""): a
+// later run finds the corpus indexed and embedded, and only checks it.
+func keptVault(ctx context.Context, ds *Dataset, opt vault.Options, keep string) (*vault.Vault, func(), error) {
+	dir, vdir := keep, keep
+	if keep == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "hoard-eval-*"); err != nil {
+			return nil, nil, err
+		}
+		vdir = filepath.Join(dir, "vault")
+	}
+	v, err := vault.Open(ctx, vdir, opt)
 	if err != nil {
+		if keep == "" {
+			os.RemoveAll(dir)
+		}
 		return nil, nil, err
 	}
-	v, err := vault.Open(ctx, filepath.Join(dir, "vault"), opt)
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, nil, err
+	done := func() {
+		v.Close()
+		if keep == "" {
+			os.RemoveAll(dir)
+		}
 	}
-	done := func() { v.Close(); os.RemoveAll(dir) }
 	if _, err := v.Add(ctx, []string{ds.Corpus}, vault.AddOptions{}); err != nil {
 		done()
 		return nil, nil, err
@@ -222,7 +248,7 @@ func RetrievalConfigs(ctx context.Context, ds *Dataset, opt RetrievalOptions, co
 		neural.Reranker = opt.Reranker
 	}
 	start := time.Now()
-	v, done, err := freshVault(ctx, ds, vault.Options{Search: &stages[0], Neural: neural})
+	v, done, err := keptVault(ctx, ds, vault.Options{Search: &stages[0], Neural: neural}, opt.Keep)
 	if err != nil {
 		return nil, err
 	}
@@ -242,13 +268,24 @@ func RetrievalConfigs(ctx context.Context, ds *Dataset, opt RetrievalOptions, co
 	prefix += "#"
 	var out []RetrievalReport
 	for i, so := range stages {
-		v.Retune(ctx, func(o *search.Options) { o.Stages = so.Stages })
+		v.Retune(ctx, func(o *search.Options) {
+			o.Stages, o.RRFK, o.DenseWeight, o.HopWeight = so.Stages, so.RRFK, so.DenseWeight, so.HopWeight
+		})
 		r, err := scoreQueries(ctx, v, ds, prefix, opt.Depth)
 		if err != nil {
 			return nil, err
 		}
 		r.Dataset, r.Docs, r.IngestSeconds, r.Stages, r.Config = ds.Name, st.Indexed, ingest, so.Enabled(), configs[i]
 		r.Embedder, r.Reranker = st.Neural.Embedder, opt.Reranker
+		out = append(out, r)
+	}
+	if ds.Pages {
+		// The baseline a real-documents figure is read against.
+		r, err := NaiveFTS5(ctx, v, ds)
+		if err != nil {
+			return nil, err
+		}
+		r.Docs, r.IngestSeconds = st.Indexed, ingest
 		out = append(out, r)
 	}
 	return out, nil
@@ -273,26 +310,14 @@ func scoreQueries(ctx context.Context, v *vault.Vault, ds *Dataset, prefix strin
 		lat = append(lat, time.Since(t))
 		ranked := make([]string, 0, len(hits))
 		for _, h := range hits {
-			ranked = append(ranked, strings.TrimPrefix(h.Path, prefix))
+			ranked = append(ranked, ds.docID(h.Path, prefix))
 		}
-		m := Score(ranked, rel)
-		sum.NDCG10 += m.NDCG10
-		sum.Recall2 += m.Recall2
-		sum.Recall5 += m.Recall5
-		sum.Recall10 += m.Recall10
-		sum.Recall100 += m.Recall100
-		sum.MRR10 += m.MRR10
-		sum.MRR3 += m.MRR3
-		sum.Hit1 += m.Hit1
-		sum.Hit3 += m.Hit3
+		add(&sum, Score(ranked, rel))
 	}
-	n := float64(len(lat))
-	if n == 0 {
+	if len(lat) == 0 {
 		return r, fmt.Errorf("dataset %s: no judged queries", ds.Name)
 	}
-	r.Queries = len(lat)
-	r.NDCG10, r.Recall2, r.Recall5, r.Recall10, r.Recall100 = sum.NDCG10/n, sum.Recall2/n, sum.Recall5/n, sum.Recall10/n, sum.Recall100/n
-	r.MRR10, r.MRR3, r.Hit1, r.Hit3 = sum.MRR10/n, sum.MRR3/n, sum.Hit1/n, sum.Hit3/n
+	average(&r, sum, len(lat))
 	r.P50ms, r.P95ms, r.P99ms = Percentile(lat, 50), Percentile(lat, 95), Percentile(lat, 99)
 	return r, nil
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/bits"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -112,6 +113,12 @@ func (o Options) WithStages(spec string) (Options, error) {
 	}
 	for _, part := range strings.Split(spec, ",") {
 		part = strings.TrimSpace(part)
+		if key, val, ok := strings.Cut(part, "="); ok {
+			if err := o.tune(key, val); err != nil {
+				return o, err
+			}
+			continue
+		}
 		on := true
 		switch {
 		case strings.HasPrefix(part, "-"):
@@ -138,6 +145,27 @@ func (o Options) WithStages(spec string) (Options, error) {
 	}
 	o.Stages = next
 	return o, nil
+}
+
+// tunables are the weights a stage spec may set ("rrf_k=30"), for
+// ablations.
+var tunables = map[string]func(*Options) *float64{
+	"rrf_k":        func(o *Options) *float64 { return &o.RRFK },
+	"dense_weight": func(o *Options) *float64 { return &o.DenseWeight },
+	"hop_weight":   func(o *Options) *float64 { return &o.HopWeight },
+}
+
+func (o *Options) tune(key, val string) error {
+	field, ok := tunables[strings.TrimSpace(key)]
+	if !ok {
+		return fmt.Errorf("unknown setting %q (known: rrf_k, dense_weight, hop_weight)", key)
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+	if err != nil || f < 0 {
+		return fmt.Errorf("setting %s: %q is not a number ≥ 0", key, val)
+	}
+	*field(o) = f
+	return nil
 }
 
 // Enabled lists the stages that are on, in pipeline order.

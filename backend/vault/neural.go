@@ -221,6 +221,38 @@ func (v *Vault) WarmVectors(ctx context.Context) {
 	v.log.Info("vector index loaded", "vectors", d.Index.Len(), "bytes", d.Index.Bytes(), "took", time.Since(start).Round(time.Millisecond))
 }
 
+// AdoptModels takes up an embedder installed after the vault loaded its
+// models (a download from Settings) without a restart: when the vault had
+// none, the new one is loaded and the vault's chunks get their vectors in
+// the background, for as long as ctx lasts (the counts show in
+// VectorCounts; search turns hybrid when they are done). It reports whether
+// an embedder was taken up.
+func (v *Vault) AdoptModels(ctx context.Context) bool {
+	v.neuralReady(ctx)
+	v.drainMu.Lock() // nothing embeds while the models change
+	if v.nn.embedder != nil {
+		v.drainMu.Unlock()
+		return false
+	}
+	if v.nn.rt != nil {
+		v.retired = append(v.retired, v.nn.rt)
+	}
+	v.nn = neural{}
+	v.loadNeural(ctx)
+	if v.nn.embedder == nil {
+		v.drainMu.Unlock()
+		return false
+	}
+	v.log.Info("embedder taken up", "model", v.nn.embName)
+	go func() {
+		defer v.drainMu.Unlock()
+		if _, err := v.Reindex(ctx, ReindexOptions{Vectors: true}); err != nil && ctx.Err() == nil {
+			v.log.Warn("vectors incomplete (run `hoard reindex --vectors`)", "err", err)
+		}
+	}()
+	return true
+}
+
 // embedding reports whether new chunks get vectors.
 func (v *Vault) embedding(ctx context.Context) bool {
 	v.neuralReady(ctx)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hoardvault/hoard/backend/infer"
 	"github.com/hoardvault/hoard/backend/internal/testdata"
@@ -331,5 +332,59 @@ func TestVectorFormsAllSearch(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// An embedder installed while the vault is open (a download from
+// Settings) is taken up without a restart: the chunks get vectors in the
+// background and search turns hybrid.
+func TestAdoptModelsWithoutARestart(t *testing.T) {
+	ctx := context.Background()
+	full := tinyModels(t)
+	inst, err := full.Get("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &models.Manager{Dir: t.TempDir(), Catalog: full.Catalog, Check: CheckModel}
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "a.txt"), "Solar panels convert sunlight into electricity for the house.")
+	writeFile(t, filepath.Join(src, "b.txt"), "The sourdough starter needs feeding with flour and water every day.")
+	v, err := Open(ctx, t.TempDir(), Options{Neural: NeuralOptions{Models: m, Reranker: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if _, err := v.Add(ctx, []string{src}, AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if v.AdoptModels(ctx) {
+		t.Fatal("adopted a model with none installed")
+	}
+	if _, err := m.Import("tiny", inst.Dir); err != nil {
+		t.Fatal(err)
+	}
+	if !v.AdoptModels(ctx) {
+		t.Fatal("the new embedder was not taken up")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st, err := v.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Neural.HybridActive && st.Neural.Pending == 0 && st.Neural.Embedded == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("vectors not done: %+v", st.Neural)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if v.AdoptModels(ctx) {
+		t.Error("adopted again with an embedder in use")
+	}
+	hits, err := v.Search(ctx, search.Request{Query: "zyzzyva quux", Limit: 5})
+	if err != nil || len(hits) == 0 {
+		t.Errorf("words found nowhere: %d hits, %v; want the vector list's", len(hits), err)
 	}
 }

@@ -13,8 +13,8 @@ import (
 func (v *Vault) Models() []models.Status { return v.models().List() }
 
 // PullModel downloads and installs a catalog model; progress hears each
-// file's bytes done of total (-1 when unknown). A model installed while the
-// vault is open is used from the next start.
+// file's bytes done of total (-1 when unknown). AdoptModels takes a new
+// embedder into use.
 func (v *Vault) PullModel(ctx context.Context, name string, progress func(file string, done, total int64)) error {
 	m := *v.models() // a copy: its Progress is this pull's
 	m.Progress = func(_, file string, done, total int64) {

@@ -81,6 +81,9 @@ type Vault struct {
 	tr    *audio.Transcriber
 	trErr error // why the configured engine cannot run
 	vadRT *infer.Runtime
+	// retired are runtimes whose models were replaced while searches may
+	// still hold them: closed with the vault.
+	retired []*infer.Runtime
 }
 
 // Open opens the vault in dir, creating it when needed.
@@ -149,6 +152,9 @@ func (v *Vault) Close() error {
 	var err error
 	if v.nn.rt != nil {
 		err = v.nn.rt.Close()
+	}
+	for _, rt := range v.retired {
+		err = errors.Join(err, rt.Close())
 	}
 	return errors.Join(err, v.store.Close())
 }

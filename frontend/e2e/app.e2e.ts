@@ -2,8 +2,8 @@
 // upload a PDF, see it reach "done", search a phrase, open the hit at its
 // page, chat, delete the document, import an export. Each screen is saved
 // as a screenshot (test-results/e2e, or $HOARD_ARTIFACTS/e2e).
-import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -15,7 +15,13 @@ import { artifacts, chromiumPath, launch } from './browser';
 const pdf = join(shared, 'samples/docs/unstructured/list-item-example.pdf');
 const hasChromium = existsSync(chromiumPath);
 if (!hasChromium && process.env.HOARD_REQUIRE_SHARED === '1') throw new Error(`no Chromium at ${chromiumPath} (apt install chromium)`);
-const ready = have(pdf) && hasChromium;
+// The real int8 bge-small that `make models` installed: Settings downloads
+// it from a local hub, and the running server takes it up.
+const realModels = process.env.HOARD_REAL_MODELS ?? process.env.HOARD_MODELS ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local/share'), 'hoard/models');
+const realModel = join(realModels, 'bge-small-en-v1.5-q');
+const hasModel = existsSync(join(realModel, 'manifest.json'));
+if (!hasModel && process.env.HOARD_REQUIRE_MODELS === '1') throw new Error(`no real model in ${realModel} (make models MODELS=bge-small-en-v1.5-q)`);
+const ready = have(pdf) && hasChromium && hasModel;
 
 describe.skipIf(!ready)('Hoard in a browser', () => {
   let srv: Served;
@@ -28,20 +34,29 @@ describe.skipIf(!ready)('Hoard in a browser', () => {
     expect(statSync(file).size).toBeGreaterThan(5000);
   };
 
-  // A stand-in for the model hub (Hugging Face's URL layout and its sha256
-  // announcement), so a download runs for real in Settings.
+  // A stand-in for the model hub (Hugging Face's URL layout) serving the
+  // real model's files, so a download runs for real in Settings and is
+  // checked against the catalog's sha256. It is also the Maven repository,
+  // so nothing is fetched from outside.
   let hub: Server;
-  const weights = Buffer.alloc(3 << 20, 7);
+  const files: Record<string, string> = {
+    '/Xenova/bge-small-en-v1.5/resolve/main/onnx/model_quantized.onnx': join(realModel, 'model.onnx'),
+    '/Xenova/bge-small-en-v1.5/resolve/main/tokenizer.json': join(realModel, 'tokenizer.json'),
+  };
 
   beforeAll(async () => {
     hub = createServer((req, res) => {
-      const body = req.url?.endsWith('.json') ? Buffer.from('{"version":"1.0"}') : weights;
-      res.writeHead(200, { 'Content-Length': body.length, 'X-Linked-Etag': `"${createHash('sha256').update(body).digest('hex')}"` });
-      res.end(body);
+      const file = files[req.url ?? ''];
+      if (!file) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Length': statSync(file).size });
+      createReadStream(file).pipe(res);
     });
     await new Promise<void>((ok) => hub.listen(0, '127.0.0.1', ok));
     const port = (hub.address() as AddressInfo).port;
-    srv = await serve('e2e-token', ['--hub', `http://127.0.0.1:${port}`]);
+    srv = await serve('e2e-token', ['--hub', `http://127.0.0.1:${port}`, '--maven', `http://127.0.0.1:${port}`]);
     browser = await launch();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     page.on('dialog', (d) => d.accept()); // the delete confirmation
@@ -132,10 +147,11 @@ describe.skipIf(!ready)('Hoard in a browser', () => {
     expect(statSync(exported).size).toBeGreaterThan(200);
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('heading', { name: 'Models' }).waitFor();
-    const model = page.locator('tr[data-model="bge-small-en-v1.5"]');
+    const model = page.locator('tr[data-model="bge-small-en-v1.5-q"]');
     await model.getByRole('button', { name: 'Download' }).click();
-    await model.getByText('used from the next start').waitFor({ timeout: 30000 });
-    expect(await model.textContent()).toContain('Installed (3.0 MiB)');
+    // Taken up at once: no restart.
+    await model.getByText('installed and in use').waitFor({ timeout: 60000 });
+    expect(await model.textContent()).toContain('Installed (33.1 MiB)');
     await shot('settings');
   });
 
