@@ -27,7 +27,7 @@ type Dataset struct {
 	Toy     bool // DragonMemory's toy format: report hit@1, hit@3, MRR@3
 	// Pages: Corpus is a folder of documents (a documentation set) and
 	// judgments name files by their path inside it.
-	Pages bool
+	Pages   bool
 	cleanup func()
 }
 
