@@ -54,6 +54,7 @@ func (a *app) benchCmd() *cobra.Command {
 
 func (a *app) benchRetrievalCmd() *cobra.Command {
 	var dataset, split, stages, model, reranker, keep string
+	var forms []string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "retrieval --dataset DIR [--split test] [--json]",
@@ -66,7 +67,7 @@ func (a *app) benchRetrievalCmd() *cobra.Command {
 			}
 			defer ds.Close()
 			configs := strings.Split(stages, ";")
-			reps, err := eval.RetrievalConfigs(cmd.Context(), ds, eval.RetrievalOptions{Embedder: model, Reranker: reranker, Models: a.models(), Keep: keep}, configs)
+			reps, err := eval.RetrievalConfigs(cmd.Context(), ds, eval.RetrievalOptions{Embedder: model, Reranker: reranker, Models: a.models(), Keep: keep, Forms: forms}, configs)
 			if err != nil {
 				return err
 			}
@@ -86,6 +87,9 @@ func (a *app) benchRetrievalCmd() *cobra.Command {
 				if r.Embedder != "" {
 					fmt.Fprintf(a.stdout, "  embedder %s\n", r.Embedder)
 				}
+				if r.IndexRecall10 > 0 {
+					fmt.Fprintf(a.stdout, "  vector index recall@10 against exact float search %.4f\n", r.IndexRecall10)
+				}
 				fmt.Fprintf(a.stdout, "  NDCG@10 %.4f  MRR@10 %.4f  hit@1 %.4f  hit@3 %.4f\n", r.NDCG10, r.MRR10, r.Hit1, r.Hit3)
 				fmt.Fprintf(a.stdout, "  Recall@2 %.4f  @5 %.4f  @10 %.4f  @100 %.4f\n", r.Recall2, r.Recall5, r.Recall10, r.Recall100)
 				fmt.Fprintf(a.stdout, "  latency p50 %.2f ms  p95 %.2f ms  p99 %.2f ms\n", r.P50ms, r.P95ms, r.P99ms)
@@ -99,6 +103,7 @@ func (a *app) benchRetrievalCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	cmd.Flags().StringVar(&model, "model", "", "installed embedder for hybrid search (default: lexical only)")
 	cmd.Flags().StringVar(&reranker, "rerank-model", "", "installed reranker (default: none)")
+	cmd.Flags().StringSliceVar(&forms, "forms", nil, "vector forms kept (default int8,bit); with float, the vector index's recall against exact search is reported")
 	cmd.Flags().StringVar(&keep, "keep", "", "vault folder kept after the run; a later run on the same corpus and model reuses it")
 	cmd.MarkFlagRequired("dataset")
 	return cmd

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -151,8 +152,11 @@ type RetrievalReport struct {
 	IngestSeconds float64  `json:"ingest_seconds"`
 	Stages        []string `json:"stages"`
 	Config        string   `json:"config,omitempty"` // the stage switches asked for
-	Embedder      string   `json:"embedder,omitempty"`
-	Reranker      string   `json:"reranker,omitempty"`
+	// IndexRecall10: the vector index's recall@10 against exact float
+	// search, on the dataset's queries (with float vectors kept).
+	IndexRecall10 float64 `json:"index_recall@10,omitempty"`
+	Embedder      string  `json:"embedder,omitempty"`
+	Reranker      string  `json:"reranker,omitempty"`
 }
 
 // RetrievalOptions tune a run.
@@ -165,6 +169,9 @@ type RetrievalOptions struct {
 	// Keep is a folder for the vault that stays after the run, so a later
 	// run with the same corpus skips ingesting and embedding it.
 	Keep string
+	// Forms are the vector forms kept (default int8 and bit); with float
+	// the report gives the vector index's recall@10 against exact search.
+	Forms []string
 }
 
 // benchStages turns temporal decay off (benchmarks have no notion of age)
@@ -240,7 +247,7 @@ func RetrievalConfigs(ctx context.Context, ds *Dataset, opt RetrievalOptions, co
 		benchStages(&o)
 		stages[i] = o
 	}
-	neural := vault.NeuralOptions{Models: opt.Models, Embedder: "none", Reranker: "none"}
+	neural := vault.NeuralOptions{Models: opt.Models, Embedder: "none", Reranker: "none", Forms: opt.Forms}
 	if opt.Embedder != "" {
 		neural.Embedder = opt.Embedder
 	}
@@ -266,17 +273,29 @@ func RetrievalConfigs(ctx context.Context, ds *Dataset, opt RetrievalOptions, co
 		return nil, err
 	}
 	prefix += "#"
+	var recall float64
+	if slices.Contains(opt.Forms, "float") && opt.Embedder != "" {
+		qs := make([]string, len(ds.Queries))
+		for i, q := range ds.Queries {
+			qs[i] = q.Text
+		}
+		if recall, err = v.VectorRecall(ctx, qs, 10); err != nil {
+			return nil, err
+		}
+	}
 	var out []RetrievalReport
 	for i, so := range stages {
 		v.Retune(ctx, func(o *search.Options) {
-			o.Stages, o.RRFK, o.DenseWeight, o.HopWeight = so.Stages, so.RRFK, so.DenseWeight, so.HopWeight
+			dense, reranker := o.Dense, o.Reranker // the models stay
+			*o = so
+			o.Dense, o.Reranker = dense, reranker
 		})
 		r, err := scoreQueries(ctx, v, ds, prefix, opt.Depth)
 		if err != nil {
 			return nil, err
 		}
 		r.Dataset, r.Docs, r.IngestSeconds, r.Stages, r.Config = ds.Name, st.Indexed, ingest, so.Enabled(), configs[i]
-		r.Embedder, r.Reranker = st.Neural.Embedder, opt.Reranker
+		r.Embedder, r.Reranker, r.IndexRecall10 = st.Neural.Embedder, opt.Reranker, recall
 		out = append(out, r)
 	}
 	if ds.Pages {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,7 +46,12 @@ type Options struct {
 	TitleWeight, HeadingWeight, BodyWeight float64
 
 	// RRF fuses ranked lists: score = Σ weight / (K + rank).
-	RRFK            float64
+	RRFK float64
+	// Convex, when above 0, fuses the keyword and vector lists by their
+	// scores instead of their ranks: Convex × the vector score plus
+	// (1 − Convex) × the keyword score, each scaled to [0, 1] within its
+	// list; other lists (hops) add by rank as in RRF.
+	Convex          float64
 	RescoreDepth    int     // full-text candidates the rescore stage ranks again
 	ProximityWeight float64 // share of the word pairs' BM25 added to the words'
 	PRFKeep         float64 // weight of the original query in RM3 (1 − the expansion's)
@@ -85,7 +91,7 @@ func DefaultOptions() Options {
 			StageMMR: false, StageDedupe: true, StagePools: true, StageDecay: true,
 		},
 		TitleWeight: 2.0, HeadingWeight: 1.5, BodyWeight: 1.0,
-		RRFK: 60, DenseWeight: 1.0, RescoreDepth: 100, ProximityWeight: 0.15, PRFKeep: 0.85, PRFDocs: 10, PRFTerms: 10,
+		RRFK: 60, Convex: 0.5, DenseWeight: 1.0, RescoreDepth: 100, ProximityWeight: 0.15, PRFKeep: 0.85, PRFDocs: 10, PRFTerms: 10,
 		RerankDecisive: 0.5, RerankFlat: 0.02, RerankDepth: 30,
 		MMRLambda: 0.7, DedupeBits: 3,
 		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3, HopCoMentions: false, CoMentionWeight: 0.3,
@@ -105,7 +111,15 @@ func (o Options) WithStages(spec string) (Options, error) {
 		known[s] = true
 	}
 	next := map[string]bool{}
-	relative := strings.ContainsAny(spec[:1], "+-")
+	// Relative when every stage named is switched with + or -; settings
+	// ("rrf_k=30") alone keep the defaults.
+	relative := true
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part != "" && !strings.Contains(part, "=") && !strings.ContainsAny(part[:1], "+-") {
+			relative = false
+		}
+	}
 	if relative {
 		for k, v := range o.Stages {
 			next[k] = v
@@ -153,12 +167,13 @@ var tunables = map[string]func(*Options) *float64{
 	"rrf_k":        func(o *Options) *float64 { return &o.RRFK },
 	"dense_weight": func(o *Options) *float64 { return &o.DenseWeight },
 	"hop_weight":   func(o *Options) *float64 { return &o.HopWeight },
+	"convex":       func(o *Options) *float64 { return &o.Convex },
 }
 
 func (o *Options) tune(key, val string) error {
 	field, ok := tunables[strings.TrimSpace(key)]
 	if !ok {
-		return fmt.Errorf("unknown setting %q (known: rrf_k, dense_weight, hop_weight)", key)
+		return fmt.Errorf("unknown setting %q (known: rrf_k, dense_weight, hop_weight, convex)", key)
 	}
 	f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
 	if err != nil || f < 0 {
@@ -232,11 +247,14 @@ func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
 		return nil, nil
 	}
 	depth := max(req.Limit*3, 30)
+	if s.denseOn() && s.opt.Convex > 0 {
+		depth = max(depth, convexFloor) // the scaled lists reach their floor
+	}
 	lists, err := s.candidates(ctx, raw, q, req.Filter, depth)
 	if err != nil {
 		return nil, err
 	}
-	cands := fuse(lists, s.opt.RRFK)
+	cands := s.fuseLists(lists)
 	if len(cands) > depth*2 {
 		cands = cands[:depth*2]
 	}
@@ -294,7 +312,7 @@ func (s *Searcher) candidates(ctx context.Context, raw string, q Query, f Filter
 		err   error
 	}
 	var denseCh chan denseResult
-	if s.opt.On(StageDense) && s.opt.Dense != nil && s.opt.Dense.Embedder != nil {
+	if s.denseOn() {
 		denseCh = make(chan denseResult, 1) // buffered: never blocks if abandoned
 		go func() {
 			c, err := s.denseList(ctx, raw, f, depth)
@@ -330,6 +348,75 @@ func (s *Searcher) candidates(ctx context.Context, raw string, q Query, f Filter
 		lists = append(lists, hops...)
 	}
 	return lists, nil
+}
+
+// denseOn reports whether the vector list runs.
+func (s *Searcher) denseOn() bool {
+	return s.opt.On(StageDense) && s.opt.Dense != nil && s.opt.Dense.Embedder != nil
+}
+
+// fuseLists merges the retrievers' lists as the options say: by scores
+// when a vector list is among them and Convex is set, else by ranks.
+func (s *Searcher) fuseLists(lists []ranked) []Candidate {
+	if s.opt.Convex > 0 && slices.ContainsFunc(lists, func(l ranked) bool { return l.name == "dense" }) {
+		return fuseConvex(lists, s.opt.Convex, s.opt.RRFK)
+	}
+	return fuse(lists, s.opt.RRFK)
+}
+
+// convexFloor is the rank whose score maps to 0 when a list's scores are
+// scaled: a fixed rank, within the shortest list search asks for (30), so
+// the fused top hits do not change with the number of hits asked for.
+const convexFloor = 100
+
+// fuseConvex adds the keyword and vector lists' scores, each scaled to
+// [0, 1] between its top score and the score at rank convexFloor, in the
+// proportion alpha (the vector list's share); a candidate below the floor
+// or missing from a list gets 0 from it. Other lists (hops) add
+// weight × (1 − alpha) × (k+1)/(k+rank): a top hop counts like a top
+// keyword hit.
+func fuseConvex(lists []ranked, alpha, k float64) []Candidate {
+	score := map[int64]float64{}
+	first := map[int64]Candidate{}
+	var order []int64
+	for _, l := range lists {
+		scaled := l.name == "bm25" || l.name == "dense"
+		// A hop list grows out of the keyword list: it weighs in with
+		// the keyword share.
+		share := l.weight * (1 - alpha) * (k + 1)
+		lo, hi := 0.0, 0.0
+		if scaled {
+			share = 1 - alpha
+			if l.name == "dense" {
+				share = alpha
+			}
+			if len(l.cands) > 0 {
+				hi, lo = l.cands[0].Score, l.cands[min(len(l.cands), convexFloor)-1].Score
+			}
+		}
+		for i, c := range l.cands {
+			if _, ok := first[c.ChunkID]; !ok {
+				first[c.ChunkID] = c
+				order = append(order, c.ChunkID)
+			}
+			switch {
+			case !scaled:
+				score[c.ChunkID] += share / (k + float64(i+1))
+			case hi > lo:
+				score[c.ChunkID] += share * max(0, (c.Score-lo)/(hi-lo))
+			case i == 0:
+				score[c.ChunkID] += share
+			}
+		}
+	}
+	out := make([]Candidate, len(order))
+	for i, id := range order {
+		c := first[id]
+		c.Score = score[id]
+		out[i] = c
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	return out
 }
 
 // fuse merges ranked lists by weighted reciprocal rank fusion. The first

@@ -23,6 +23,9 @@ func TestWithStages(t *testing.T) {
 		{"none", "", false},
 		{"prf,mmr", "prf,mmr", false},
 		{"-all", "", false},
+		{"rrf_k=30,convex=0.4", "normalize,rescore,proximity,dense,multihop,rerank,dedupe,pools,decay", false},
+		{"rrf_k=-1", "", true},
+		{"speed=3", "", true},
 		{"-keyword", "normalize,-keyword,rescore,proximity,dense,multihop,rerank,dedupe,pools,decay", false},
 		{"bogus", "", true},
 	}
@@ -296,5 +299,73 @@ func TestCoMentionHop(t *testing.T) {
 	}
 	if pos(with, "Log of 1903") > pos(with, "Weather") {
 		t.Errorf("co-mentions did not lift the log: %v", with)
+	}
+}
+
+// scored makes a list whose scores fall from top by step.
+func scored(ids []int64, top, step float64) []Candidate {
+	out := make([]Candidate, len(ids))
+	for i, id := range ids {
+		out[i] = Candidate{ChunkID: id, Score: top - float64(i)*step}
+	}
+	return out
+}
+
+func seq(from, n int64) []int64 {
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = from + int64(i)
+	}
+	return out
+}
+
+func TestFuseConvex(t *testing.T) {
+	ids := func(c []Candidate, n int) string {
+		var out []int64
+		for _, x := range c[:min(n, len(c))] {
+			out = append(out, x.ChunkID)
+		}
+		return fmt.Sprint(out)
+	}
+	// Keyword list 1..200 and vector list 1000.., sharing chunk 5 (5th by
+	// keywords) and chunk 150 (150th by keywords, 2nd by vectors).
+	kw := scored(seq(1, 200), 20, 0.05)
+	dense := scored(append([]int64{1000, 150, 5}, seq(1001, 197)...), 0.9, 0.002)
+	cases := []struct {
+		name  string
+		lists []ranked
+		alpha float64
+		top   string
+	}{
+		// Half and half: 5, found by both (0.48 + 0.49), leads; the two
+		// lists' tops follow at 0.5 each, keywords first on the tie.
+		{"even", []ranked{{name: "bm25", cands: kw}, {name: "dense", cands: dense}}, 0.5, "[5 1 1000]"},
+		// The vector list's share decides what follows: 150, below the
+		// keyword floor, gets only its vector share (0.89).
+		{"vectors first", []ranked{{name: "bm25", cands: kw}, {name: "dense", cands: dense}}, 0.9, "[5 1000 150]"},
+		{"keywords first", []ranked{{name: "bm25", cands: kw}, {name: "dense", cands: dense}}, 0.1, "[5 1 2]"},
+		// A hop's top counts like the keyword list's top: 1, 1000 and 7 all
+		// score 0.5.
+		{"hop", []ranked{{name: "bm25", cands: kw[:3]}, {name: "dense", cands: dense[:3]}, {name: "hop", weight: 1, cands: []Candidate{{ChunkID: 7}}}}, 0.5, "[1 1000 7]"},
+	}
+	for _, tc := range cases {
+		got := fuseConvex(tc.lists, tc.alpha, 60)
+		if s := ids(got, 3); s != tc.top {
+			t.Errorf("%s: top %s, want %s", tc.name, s, tc.top)
+		}
+	}
+	// Below the floor rank a list gives nothing: 150 has only its vector share.
+	got := fuseConvex([]ranked{{name: "bm25", cands: kw}, {name: "dense", cands: dense}}, 0.5, 60)
+	for _, c := range got {
+		if c.ChunkID == 150 {
+			if want := 0.5 * (0.898 - dense[convexFloor-1].Score) / (0.9 - dense[convexFloor-1].Score); c.Score < want-1e-9 || c.Score > want+1e-9 {
+				t.Errorf("chunk 150 scored %v, want %v (vector share only)", c.Score, want)
+			}
+		}
+	}
+	// The top hits do not depend on how deep the lists go past the floor.
+	short := fuseConvex([]ranked{{name: "bm25", cands: kw[:convexFloor]}, {name: "dense", cands: dense[:convexFloor]}}, 0.5, 60)
+	if a, b := ids(got, 10), ids(short, 10); a != b {
+		t.Errorf("top 10 with deep lists %s, with lists cut at the floor %s", a, b)
 	}
 }

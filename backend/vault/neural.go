@@ -2,12 +2,15 @@ package vault
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/hoardvault/hoard/backend/infer"
@@ -251,6 +254,68 @@ func (v *Vault) AdoptModels(ctx context.Context) bool {
 		}
 	}()
 	return true
+}
+
+// VectorRecall measures the vector index against exact search over the
+// float vectors (kept when the forms include float): for each query, the
+// share of the exact top k the index returns, averaged.
+func (v *Vault) VectorRecall(ctx context.Context, queries []string, k int) (float64, error) {
+	v.neuralReady(ctx)
+	d := v.search().Options().Dense
+	if d == nil || !d.Vectors.Has(store.FormFloat) {
+		return 0, errors.New("vector recall needs an embedder and vectors kept as float")
+	}
+	var ids []int64
+	var vecs []float32
+	err := v.store.EachVector(ctx, -1, func(sv store.StoredVector) {
+		if len(sv.F32) == 4*d.Vectors.Dims {
+			ids = append(ids, sv.ID)
+			for i := 0; i < len(sv.F32); i += 4 {
+				vecs = append(vecs, math.Float32frombits(binary.LittleEndian.Uint32(sv.F32[i:])))
+			}
+		}
+	})
+	if err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, errors.New("no float vectors stored")
+	}
+	dims := d.Vectors.Dims
+	var sum float64
+	for _, q := range queries {
+		qv, err := d.Embedder.EmbedQuery(ctx, q)
+		if err != nil {
+			return 0, err
+		}
+		exact := make([]int, len(ids))
+		score := make([]float32, len(ids))
+		for i := range ids {
+			exact[i] = i
+			var dot float32
+			for j, x := range vecs[i*dims : (i+1)*dims] {
+				dot += x * qv[j]
+			}
+			score[i] = dot
+		}
+		sort.Slice(exact, func(a, b int) bool { return score[exact[a]] > score[exact[b]] })
+		want := map[int64]bool{}
+		for _, i := range exact[:min(k, len(exact))] {
+			want[ids[i]] = true
+		}
+		got, err := v.search().DenseList(ctx, qv, k)
+		if err != nil {
+			return 0, err
+		}
+		hit := 0
+		for _, id := range got {
+			if want[id] {
+				hit++
+			}
+		}
+		sum += float64(hit) / float64(len(want))
+	}
+	return sum / float64(len(queries)), nil
 }
 
 // embedding reports whether new chunks get vectors.
