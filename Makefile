@@ -117,6 +117,8 @@ demo: setup build
 	@src="$(SHARED)/samples/docs"; [ -d "$$src" ] || src="$(CURDIR)/docs"; \
 	echo "== hoard add $$src"; ./bin/hoard --vault $(DEMO_VAULT) add "$$src"; \
 	echo "== hoard search \"quality assurance\""; ./bin/hoard --vault $(DEMO_VAULT) search --limit 3 "quality assurance"; \
+	echo "== hoard search \"emergency relief supplies shipment\" (no word of it is in the memo it finds: the embedder reads meaning)"; \
+	./bin/hoard --vault $(DEMO_VAULT) search --limit 1 "emergency relief supplies shipment"; \
 	echo "== hoard status"; ./bin/hoard --vault $(DEMO_VAULT) status
 
 clean:
