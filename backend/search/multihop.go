@@ -144,6 +144,18 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 	if len(e.byName) == 0 {
 		return nil, nil
 	}
+	// A name too common in the vault (a keyword of the manual, a
+	// country) links everything to everything: only rare names bridge.
+	if err := s.lexStats.refresh(ctx, s.db, [3]float64{s.opt.TitleWeight, s.opt.HeadingWeight, s.opt.BodyWeight}); err != nil {
+		return nil, err
+	}
+	rare := func(name string) (bool, error) {
+		if s.opt.HopMaxShare <= 0 {
+			return true, nil
+		}
+		df, err := s.lexStats.docFreq(ctx, s.db, `"`+name+`"`)
+		return df <= max(minRareLimit, s.opt.HopMaxShare*s.lexStats.rows), err
+	}
 	seeds := append([]Candidate(nil), first[:min(len(first), s.opt.HopSeeds)]...)
 	seen := map[int64]bool{}
 	for _, c := range first {
@@ -164,6 +176,11 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 			own := entity.Norm(sd.info.title)
 			for _, m := range e.mentions(sd.info.text) {
 				if m.name == own {
+					continue
+				}
+				if ok, err := rare(m.name); err != nil {
+					return nil, err
+				} else if !ok {
 					continue
 				}
 				for _, d := range m.docs {
@@ -238,11 +255,13 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 				missing = append(missing, d)
 			}
 		}
-		firstChunks, err := s.firstChunks(ctx, missing)
-		if err != nil {
-			return nil, err
+		if !s.opt.HopQueryOnly {
+			firstChunks, err := s.firstChunks(ctx, missing)
+			if err != nil {
+				return nil, err
+			}
+			found = append(found, firstChunks...)
 		}
-		found = append(found, firstChunks...)
 		// Everything the hop reached earns its weight (also what the query
 		// found on its own); what is new seeds the next hop.
 		var fresh []Candidate
@@ -254,6 +273,9 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 				seen[found[i].ChunkID] = true
 				fresh = append(fresh, found[i])
 			}
+		}
+		if s.opt.HopFreshOnly {
+			found = fresh // what the query found itself earns no second credit
 		}
 		lists = append(lists, ranked{name: fmt.Sprintf("hop%d", hop), weight: weight, cands: found})
 		if len(fresh) == 0 {
@@ -299,6 +321,10 @@ func (s *Searcher) firstChunks(ctx context.Context, docs []int64) ([]Candidate, 
 	}
 	return out, rows.Err()
 }
+
+// minRareLimit: in a small vault a name may match this many passages and
+// still count as rare.
+const minRareLimit = 20
 
 // maxMentioners: a name mentioned in more chunks than this is too common to
 // link two passages.

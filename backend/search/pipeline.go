@@ -77,8 +77,15 @@ type Options struct {
 	HopSeeds  int     // top hits whose entities are followed
 	// HopCoMentions also follows rare names a seed shares with other
 	// passages (not only names that title a document).
-	HopCoMentions   bool
-	CoMentionWeight float64 // of the co-mention list, relative to the hop's
+	// HopMaxShare: a name matching more than this share of the passages
+	// is too common to bridge (0: any name).
+	HopMaxShare float64
+	// HopQueryOnly follows a bridge only into passages the query's words
+	// reach; HopFreshOnly leaves out of a hop's list what the lists before
+	// it found (no second credit).
+	HopQueryOnly, HopFreshOnly bool
+	HopCoMentions              bool
+	CoMentionWeight            float64 // of the co-mention list, relative to the hop's
 
 	Now func() time.Time // for temporal decay
 }
@@ -94,7 +101,7 @@ func DefaultOptions() Options {
 		RRFK: 60, Convex: 0.5, DenseWeight: 1.0, RescoreDepth: 100, ProximityWeight: 0.15, PRFKeep: 0.85, PRFDocs: 10, PRFTerms: 10,
 		RerankDecisive: 0.5, RerankFlat: 0.02, RerankDepth: 30,
 		MMRLambda: 0.7, DedupeBits: 3,
-		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3, HopCoMentions: false, CoMentionWeight: 0.3,
+		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3, HopMaxShare: 0.002, HopCoMentions: false, CoMentionWeight: 0.3,
 		Now: time.Now,
 	}
 }
@@ -161,25 +168,33 @@ func (o Options) WithStages(spec string) (Options, error) {
 	return o, nil
 }
 
-// tunables are the weights a stage spec may set ("rrf_k=30"), for
-// ablations.
-var tunables = map[string]func(*Options) *float64{
-	"rrf_k":        func(o *Options) *float64 { return &o.RRFK },
-	"dense_weight": func(o *Options) *float64 { return &o.DenseWeight },
-	"hop_weight":   func(o *Options) *float64 { return &o.HopWeight },
-	"convex":       func(o *Options) *float64 { return &o.Convex },
+// tunables are the settings a stage spec may set ("rrf_k=30"), for
+// ablations; a switch is on at 1.
+var tunables = map[string]func(*Options, float64){
+	"rrf_k":          func(o *Options, v float64) { o.RRFK = v },
+	"dense_weight":   func(o *Options, v float64) { o.DenseWeight = v },
+	"hop_weight":     func(o *Options, v float64) { o.HopWeight = v },
+	"convex":         func(o *Options, v float64) { o.Convex = v },
+	"hop_max_share":  func(o *Options, v float64) { o.HopMaxShare = v },
+	"hop_query_only": func(o *Options, v float64) { o.HopQueryOnly = v != 0 },
+	"hop_fresh_only": func(o *Options, v float64) { o.HopFreshOnly = v != 0 },
 }
 
 func (o *Options) tune(key, val string) error {
-	field, ok := tunables[strings.TrimSpace(key)]
+	set, ok := tunables[strings.TrimSpace(key)]
 	if !ok {
-		return fmt.Errorf("unknown setting %q (known: rrf_k, dense_weight, hop_weight, convex)", key)
+		names := make([]string, 0, len(tunables))
+		for k := range tunables {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		return fmt.Errorf("unknown setting %q (known: %s)", key, strings.Join(names, ", "))
 	}
 	f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
 	if err != nil || f < 0 {
 		return fmt.Errorf("setting %s: %q is not a number ≥ 0", key, val)
 	}
-	*field(o) = f
+	set(o, f)
 	return nil
 }
 

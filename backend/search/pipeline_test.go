@@ -369,3 +369,36 @@ func TestFuseConvex(t *testing.T) {
 		t.Errorf("top 10 with deep lists %s, with lists cut at the floor %s", a, b)
 	}
 }
+
+// A name that many passages carry (a keyword of a manual, a site's name)
+// bridges nothing; the same name, rare, is followed.
+func TestHopsSkipCommonNames(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		mentions int // other passages naming "Lock"
+		followed bool
+	}{{"rare", 3, true}, {"common", 40, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			docs := map[string]string{
+				"Advisory locks": "Advisory locks are held by the application. See LOCK for table locks.",
+				"LOCK":           "The statement takes a table-level hold.",
+			}
+			for i := range tc.mentions {
+				docs[fmt.Sprintf("Page %d", i)] = fmt.Sprintf("Unrelated text %d that names LOCK in passing.", i)
+			}
+			hits, err := New(vaultDB(t, docs).DB()).Search(context.Background(), Request{Query: "advisory application", Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			via := ""
+			for _, h := range hits {
+				if h.Title == "LOCK" {
+					via = h.Via
+				}
+			}
+			if followed := strings.Contains(via, "→ lock"); followed != tc.followed {
+				t.Errorf("LOCK named in %d other passages: followed %v (via %q), want %v", tc.mentions, followed, via, tc.followed)
+			}
+		})
+	}
+}
