@@ -31,6 +31,7 @@ func Run(ctx context.Context, v *vault.Vault, ask func(context.Context) vault.As
 	srv := api.New(v, api.Options{Trusted: true, Ask: ask, Open: openFile, Context: ctx, Logger: log})
 
 	go v.WarmVectors(ctx)
+	go v.AdoptModels(ctx) // finishes a switch of embedder in the background
 	// The watched folders are followed while the window is open.
 	go func() {
 		if err := v.Watch(ctx, vault.WatchOptions{Standby: true, Warn: func(m string) { log.Warn("watch", "msg", m) }}); err != nil {

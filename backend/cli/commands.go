@@ -283,6 +283,9 @@ func (a *app) statusCmd() *cobra.Command {
 		switch {
 		case n.VectorModel != "":
 			fmt.Fprintf(tw, "vectors\t%s, %d dims, %v: %d chunks embedded, %d pending\n", n.VectorModel, n.Dims, n.VectorForms, n.Embedded, n.Pending)
+			if n.SwitchTo != "" {
+				fmt.Fprintf(tw, "new vectors\t%s: %d of %d chunks (these serve when complete; `hoard reindex --vectors` resumes)\n", n.SwitchTo, n.SwitchDone, n.SwitchDone+n.SwitchPending)
+			}
 		default:
 			fmt.Fprintf(tw, "vectors\tnone\n")
 		}

@@ -51,6 +51,7 @@ func (a *app) serveCmd() *cobra.Command {
 		errc := make(chan error, 1)
 		go func() { errc <- hs.Serve(ln) }()
 		go v.WarmVectors(ctx)
+		go v.AdoptModels(ctx) // finishes a switch of embedder in the background
 		// The watched folders are followed while serving, including ones
 		// added through the API.
 		go func() {

@@ -162,6 +162,19 @@ func (s *Store) ResetVectors(ctx context.Context, cfg VectorConfig) error {
 // The collection is the partition key, so a search in one collection reads
 // only its vectors.
 func (s *Store) createVectors(ctx context.Context, cfg VectorConfig) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := createVectorsTx(ctx, tx, cfg); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// createVectorsTx is createVectors inside a transaction.
+func createVectorsTx(ctx context.Context, tx *sql.Tx, cfg VectorConfig) error {
 	var col string
 	switch cfg.KNNForm() {
 	case FormBit:
@@ -172,11 +185,6 @@ func (s *Store) createVectors(ctx context.Context, cfg VectorConfig) error {
 		col = fmt.Sprintf("emb_float float[%d] distance_metric=cosine", cfg.Dims)
 	}
 	raw, _ := json.Marshal(cfg)
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
 	for _, q := range []string{
 		`DROP TRIGGER IF EXISTS chunks_drop_vector`,
 		`DROP TABLE IF EXISTS chunk_vectors`,
@@ -189,11 +197,9 @@ func (s *Store) createVectors(ctx context.Context, cfg VectorConfig) error {
 			return fmt.Errorf("create vector table: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES (?, ?)
-		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, settingVectors, string(raw)); err != nil {
-		return err
-	}
-	return tx.Commit()
+	_, err := tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES (?, ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, settingVectors, string(raw))
+	return err
 }
 
 // KNNForm is the form the vec0 table scans: bit when kept (a shortlist
@@ -259,83 +265,116 @@ func (s *Store) PutVectors(ctx context.Context, cfg VectorConfig, ids []int64, v
 	if len(ids) != len(vecs) {
 		return fmt.Errorf("put vectors: %d ids, %d vectors", len(ids), len(vecs))
 	}
-	knn := cfg.KNNForm()
-	fn := map[string]string{FormBit: "vec_bit(?)", FormInt8: "vec_int8(?)", FormFloat: "vec_f32(?)"}[knn]
-	scale := cfg.Int8Factor()
-	blob := func(form string, v []float32) any {
-		if !cfg.Has(form) {
-			return nil
-		}
-		switch form {
-		case FormBit:
-			return BitBlob(v)
-		case FormInt8:
-			return Int8Blob(v, scale)
-		default:
-			return Float32Blob(v)
-		}
-	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO chunk_vectors(rowid, collection_id, emb_`+knn+`) VALUES (?, ?, `+fn+`)`)
-	if err != nil {
-		return fmt.Errorf("put vectors: %w", err)
-	}
-	defer ins.Close()
-	emb, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO chunk_embeddings(chunk_id, collection_id, bits, int8, int8_scale, f32, added)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("put vectors: %w", err)
-	}
-	defer emb.Close()
-	// A counter of its own, not max(added) + 1: that would hand out a
-	// number again after its rows were deleted.
-	var batch int64
-	if err := tx.QueryRowContext(ctx, `INSERT INTO settings(key, value) VALUES ('vector_batch', '1')
-		ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)`).Scan(&batch); err != nil {
-		return fmt.Errorf("put vectors: %w", err)
-	}
-	coll, err := tx.PrepareContext(ctx, `SELECT d.collection_id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?`)
+	w, err := newVectorWriter(ctx, tx, cfg)
 	if err != nil {
 		return err
 	}
-	defer coll.Close()
+	defer w.close()
 	for i, id := range ids {
-		if len(vecs[i]) != cfg.Dims {
-			return fmt.Errorf("put vectors: chunk %d has %d dims, the vault %d", id, len(vecs[i]), cfg.Dims)
-		}
-		var cid int64
-		if err := coll.QueryRowContext(ctx, id).Scan(&cid); errors.Is(err, sql.ErrNoRows) {
-			continue
-		} else if err != nil {
+		if err := w.put(ctx, id, vecs[i]); err != nil {
 			return err
-		}
-		// vec0 has no upsert for every column kind: delete, then insert.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM chunk_vectors WHERE rowid = ?`, id); err != nil {
-			return err
-		}
-		if _, err := ins.ExecContext(ctx, id, cid, blob(knn, vecs[i])); err != nil {
-			return fmt.Errorf("put vectors: chunk %d: %w", id, err)
-		}
-		// The in-memory index's forms; with no bit shortlist the vec0
-		// column is searched directly and is enough. The int8 form here
-		// keeps its own scale (vec0's int8 column needs the shared one).
-		var bits, i8, i8scale, f32 any
-		if knn == FormBit {
-			bits, f32 = blob(FormBit, vecs[i]), blob(FormFloat, vecs[i])
-			if cfg.Has(FormInt8) {
-				codes, sc := QuantizeInt8(vecs[i])
-				i8, i8scale = codes, sc
-			}
-		}
-		if _, err := emb.ExecContext(ctx, id, cid, bits, i8, i8scale, f32, batch); err != nil {
-			return fmt.Errorf("put vectors: chunk %d: %w", id, err)
 		}
 	}
 	return tx.Commit()
+}
+
+// vectorWriter writes vectors in every form cfg keeps, inside a
+// transaction, all in one write batch.
+type vectorWriter struct {
+	tx             *sql.Tx
+	cfg            VectorConfig
+	knn            string
+	scale          float64
+	batch          int64
+	ins, emb, coll *sql.Stmt
+}
+
+func newVectorWriter(ctx context.Context, tx *sql.Tx, cfg VectorConfig) (*vectorWriter, error) {
+	w := &vectorWriter{tx: tx, cfg: cfg, knn: cfg.KNNForm(), scale: cfg.Int8Factor()}
+	fn := map[string]string{FormBit: "vec_bit(?)", FormInt8: "vec_int8(?)", FormFloat: "vec_f32(?)"}[w.knn]
+	var err error
+	if w.ins, err = tx.PrepareContext(ctx, `INSERT INTO chunk_vectors(rowid, collection_id, emb_`+w.knn+`) VALUES (?, ?, `+fn+`)`); err != nil {
+		return nil, fmt.Errorf("put vectors: %w", err)
+	}
+	if w.emb, err = tx.PrepareContext(ctx, `INSERT OR REPLACE INTO chunk_embeddings(chunk_id, collection_id, bits, int8, int8_scale, f32, added)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`); err != nil {
+		w.close()
+		return nil, fmt.Errorf("put vectors: %w", err)
+	}
+	// A counter of its own, not max(added) + 1: that would hand out a
+	// number again after its rows were deleted.
+	if err := tx.QueryRowContext(ctx, `INSERT INTO settings(key, value) VALUES ('vector_batch', '1')
+		ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)`).Scan(&w.batch); err != nil {
+		w.close()
+		return nil, fmt.Errorf("put vectors: %w", err)
+	}
+	if w.coll, err = tx.PrepareContext(ctx, `SELECT d.collection_id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?`); err != nil {
+		w.close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *vectorWriter) close() {
+	for _, st := range []*sql.Stmt{w.ins, w.emb, w.coll} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func (w *vectorWriter) blob(form string, v []float32) any {
+	if !w.cfg.Has(form) {
+		return nil
+	}
+	switch form {
+	case FormBit:
+		return BitBlob(v)
+	case FormInt8:
+		return Int8Blob(v, w.scale)
+	default:
+		return Float32Blob(v)
+	}
+}
+
+// put writes one chunk's vector; a chunk that no longer exists is skipped.
+func (w *vectorWriter) put(ctx context.Context, id int64, v []float32) error {
+	if len(v) != w.cfg.Dims {
+		return fmt.Errorf("put vectors: chunk %d has %d dims, the vault %d", id, len(v), w.cfg.Dims)
+	}
+	var cid int64
+	if err := w.coll.QueryRowContext(ctx, id).Scan(&cid); errors.Is(err, sql.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	// vec0 has no upsert for every column kind: delete, then insert.
+	if _, err := w.tx.ExecContext(ctx, `DELETE FROM chunk_vectors WHERE rowid = ?`, id); err != nil {
+		return err
+	}
+	if _, err := w.ins.ExecContext(ctx, id, cid, w.blob(w.knn, v)); err != nil {
+		return fmt.Errorf("put vectors: chunk %d: %w", id, err)
+	}
+	// The in-memory index's forms; with no bit shortlist the vec0
+	// column is searched directly and is enough. The int8 form here
+	// keeps its own scale (vec0's int8 column needs the shared one).
+	var bits, i8, i8scale, f32 any
+	if w.knn == FormBit {
+		bits, f32 = w.blob(FormBit, v), w.blob(FormFloat, v)
+		if w.cfg.Has(FormInt8) {
+			codes, sc := QuantizeInt8(v)
+			i8, i8scale = codes, sc
+		}
+	}
+	if _, err := w.emb.ExecContext(ctx, id, cid, bits, i8, i8scale, f32, w.batch); err != nil {
+		return fmt.Errorf("put vectors: chunk %d: %w", id, err)
+	}
+	return nil
 }
 
 // Float32Blob is sqlite-vec's float32 layout (little endian).

@@ -37,6 +37,11 @@ type neural struct {
 	embName  string
 	vectors  store.VectorConfig // what the embedder would write
 	reranker *infer.Reranker
+	// serving embeds queries for the vault's vectors while they are
+	// another model's than embedder's (a switch not yet complete).
+	serving     *infer.Embedder
+	servingName string
+	models      *models.Manager
 	// note explains, for status, why neural search is off or limited.
 	note string
 }
@@ -126,6 +131,7 @@ func (v *Vault) loadNeural(ctx context.Context) {
 		}
 		return o.Models.FirstInstalled(role)
 	}
+	v.nn.models = o.Models
 	emb, haveEmb := pick(o.Embedder, models.RoleEmbedder)
 	rer, haveRer := pick(o.Reranker, models.RoleReranker)
 	if !haveEmb && !haveRer {
@@ -191,8 +197,16 @@ func (v *Vault) applyNeural(ctx context.Context) {
 		case err != nil:
 			v.log.Warn("vector settings", "err", err)
 		case ok && (have.Model != v.nn.vectors.Model || have.Dims != v.nn.vectors.Dims):
-			v.nn.note = fmt.Sprintf("the vault's vectors were made with %s; run `hoard reindex --vectors` to use %s", have.Model, v.nn.embName)
-			v.log.Warn(v.nn.note)
+			// The old model's vectors keep serving, with the old model
+			// embedding the queries, until the new ones are complete.
+			if v.loadServing(ctx, have) {
+				opt.Dense = &search.Dense{Embedder: v.nn.serving, Vectors: have, Index: v.bin}
+				v.nn.note = fmt.Sprintf("the vault's vectors are %s's and serve until `hoard reindex --vectors` has made %s's", have.Model, v.nn.embName)
+				v.log.Info(v.nn.note)
+			} else {
+				v.nn.note = fmt.Sprintf("the vault's vectors were made with %s (not installed); run `hoard reindex --vectors` to use %s", have.Model, v.nn.embName)
+				v.log.Warn(v.nn.note)
+			}
 		case ok:
 			v.nn.vectors = have
 			opt.Dense = &search.Dense{Embedder: v.nn.embedder, Vectors: have, Index: v.bin}
@@ -205,6 +219,32 @@ func (v *Vault) applyNeural(ctx context.Context) {
 	v.mu.Lock()
 	v.searcher = next
 	v.mu.Unlock()
+}
+
+// loadServing loads the embedder that made the vault's vectors, for the
+// queries, when it is installed and fits them.
+func (v *Vault) loadServing(ctx context.Context, have store.VectorConfig) bool {
+	if v.nn.serving != nil && v.nn.servingName == have.Model {
+		return true
+	}
+	if v.nn.rt == nil || v.nn.models == nil {
+		return false
+	}
+	inst, err := v.nn.models.Get(have.Model)
+	if err != nil || inst.Spec.Role != models.RoleEmbedder {
+		return false
+	}
+	es := embedderSpec(inst.Spec, inst.Path("model.onnx"), inst.Path("tokenizer.json"))
+	e, err := v.nn.rt.Embedder(es)
+	if err == nil {
+		err = v.nn.rt.CheckEmbedder(ctx, es, have.Dims)
+	}
+	if err != nil {
+		v.log.Warn("the model of the vault's vectors cannot serve", "model", have.Model, "err", err)
+		return false
+	}
+	v.nn.serving, v.nn.servingName = e, have.Model
+	return true
 }
 
 // WarmVectors reads the vector index into memory ahead of the first
@@ -230,10 +270,28 @@ func (v *Vault) WarmVectors(ctx context.Context) {
 // the background, for as long as ctx lasts (the counts show in
 // VectorCounts; search turns hybrid when they are done). It reports whether
 // an embedder was taken up.
+//
+// With an embedder already in use whose vectors the vault does not have
+// yet (a switch of model, perhaps interrupted), it makes them in the
+// background instead, the old ones serving meanwhile.
 func (v *Vault) AdoptModels(ctx context.Context) bool {
 	v.neuralReady(ctx)
 	v.drainMu.Lock() // nothing embeds while the models change
 	if v.nn.embedder != nil {
+		have, ok, err := v.store.Vectors(ctx)
+		if err != nil || !ok || have.Model == v.nn.vectors.Model {
+			v.drainMu.Unlock()
+			return false
+		}
+		go func() {
+			defer v.drainMu.Unlock()
+			if _, err := v.Reindex(ctx, ReindexOptions{Vectors: true}); err != nil && ctx.Err() == nil {
+				v.log.Warn("new vectors incomplete (run `hoard reindex --vectors`)", "err", err)
+			}
+		}()
+		return true
+	}
+	if !v.embedderInstalled() {
 		v.drainMu.Unlock()
 		return false
 	}
@@ -316,6 +374,28 @@ func (v *Vault) VectorRecall(ctx context.Context, queries []string, k int) (floa
 		sum += float64(hit) / float64(len(want))
 	}
 	return sum / float64(len(queries)), nil
+}
+
+// embedderInstalled reports whether the embedder the options name (or any,
+// when they name none) is installed now.
+func (v *Vault) embedderInstalled() bool {
+	m := v.nn.models
+	if m == nil {
+		m = v.opt.Neural.Models
+	}
+	if m == nil {
+		m = ModelManager("")
+	}
+	switch name := v.opt.Neural.Embedder; name {
+	case "none":
+		return false
+	case "":
+		_, ok := m.FirstInstalled(models.RoleEmbedder)
+		return ok
+	default:
+		_, err := m.Get(name)
+		return err == nil
+	}
 }
 
 // embedding reports whether new chunks get vectors.
@@ -417,15 +497,71 @@ func (v *Vault) Reindex(ctx context.Context, opt ReindexOptions) (int, error) {
 		return 0, errors.New("no embedder installed (hoard models pull bge-small-en-v1.5)")
 	}
 	if err := v.store.EnsureVectors(ctx, v.nn.vectors); errors.Is(err, store.ErrVectorsDiffer) {
-		v.log.Info("replacing the vault's vectors", "model", v.nn.vectors.Model)
-		if err := v.store.ResetVectors(ctx, v.nn.vectors); err != nil {
-			return 0, err
-		}
-		v.bin.Invalidate()
+		return v.switchVectors(ctx, opt.Progress)
 	} else if err != nil {
 		return 0, err
 	}
+	if err := v.store.CancelVectorSwitch(ctx); err != nil { // a switch back to the vault's own model
+		return 0, err
+	}
 	return v.embedPending(ctx, opt.Progress)
+}
+
+// switchVectors moves the vault to the current embedder's vectors without a
+// gap in service: they are made beside the old ones (which keep serving),
+// resumably, and replace them in one transaction once complete.
+func (v *Vault) switchVectors(ctx context.Context, progress func(EmbedProgress)) (int, error) {
+	v.log.Info("making new vectors beside the old ones", "model", v.nn.vectors.Model)
+	if err := v.store.BeginVectorSwitch(ctx, v.nn.vectors); err != nil {
+		return 0, err
+	}
+	_, total, err := v.store.NextCounts(ctx)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	var after int64
+	for {
+		batch, err := v.store.PendingNextChunks(ctx, after, embedBatch)
+		if err != nil {
+			return done, err
+		}
+		if len(batch) == 0 {
+			break
+		}
+		ids := make([]int64, len(batch))
+		texts := make([]string, len(batch))
+		for i, p := range batch {
+			ids[i], texts[i] = p.ID, passageText(p)
+		}
+		vecs, err := v.nn.embedder.EmbedPassages(ctx, texts)
+		if err != nil {
+			return done, fmt.Errorf("embed: %w", err)
+		}
+		if err := v.store.PutNextVectors(ctx, ids, vecs); err != nil {
+			return done, err
+		}
+		done += len(batch)
+		after = ids[len(ids)-1]
+		if progress != nil {
+			progress(EmbedProgress{Done: done, Total: total})
+		}
+	}
+	// Chunks added meanwhile are embedded too; what is left is new.
+	if _, pending, err := v.store.NextCounts(ctx); err != nil {
+		return done, err
+	} else if pending > 0 {
+		n, err := v.switchVectors(ctx, progress)
+		return done + n, err
+	}
+	if _, err := v.store.FinishVectorSwitch(ctx); err != nil {
+		return done, err
+	}
+	v.bin.Invalidate()
+	v.nn.serving, v.nn.servingName, v.nn.note = nil, "", ""
+	v.applyNeural(ctx)
+	v.log.Info("the vault's vectors are the new model's", "model", v.nn.vectors.Model)
+	return done, nil
 }
 
 // NeuralStatus says which models the vault uses.
@@ -444,6 +580,11 @@ type NeuralStatus struct {
 	TextBytes    float64  `json:"text_bytes_per_chunk"`
 	IndexBytes   float64  `json:"index_bytes_per_chunk"`
 	Note         string   `json:"note,omitempty"`
+	// SwitchTo is the model whose vectors are being made beside the
+	// vault's (which serve until then), with its progress.
+	SwitchTo      string `json:"switch_to,omitempty"`
+	SwitchDone    int    `json:"switch_done,omitempty"`
+	SwitchPending int    `json:"switch_pending,omitempty"`
 }
 
 func (v *Vault) neuralStatus(ctx context.Context) (NeuralStatus, error) {
@@ -463,6 +604,14 @@ func (v *Vault) neuralStatus(ctx context.Context) (NeuralStatus, error) {
 	}
 	if ns.Embedded, ns.Pending, err = v.store.VectorCounts(ctx); err != nil {
 		return ns, err
+	}
+	if next, ok, err := v.store.NextVectors(ctx); err != nil {
+		return ns, err
+	} else if ok {
+		ns.SwitchTo = next.Model
+		if ns.SwitchDone, ns.SwitchPending, err = v.store.NextCounts(ctx); err != nil {
+			return ns, err
+		}
 	}
 	ns.HybridActive = v.search().Options().Dense != nil
 	ns.TextBytes, ns.IndexBytes, err = v.store.PerChunk(ctx)

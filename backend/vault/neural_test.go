@@ -267,21 +267,55 @@ func TestReindexVectorsResumesAndSwitchesModels(t *testing.T) {
 	}
 	v.Close()
 
-	// Another embedder: search stays lexical until the vectors are rebuilt.
+	// Another embedder: the old vectors keep serving, queried through the
+	// old model, while the new ones are made beside them.
 	v, err = Open(ctx, dir, Options{Neural: NeuralOptions{Models: m, Embedder: "tiny2", Reranker: "none"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer v.Close()
 	st, _ = v.Status(ctx)
-	if st.Neural.HybridActive || !strings.Contains(st.Neural.Note, "reindex") {
-		t.Fatalf("model switch: %+v", st.Neural)
+	if !st.Neural.HybridActive || st.Neural.VectorModel != "tiny" || !strings.Contains(st.Neural.Note, "serve until") {
+		t.Fatalf("model switch: the old vectors should serve: %+v", st.Neural)
 	}
-	if all, err := v.Reindex(ctx, ReindexOptions{Vectors: true}); err != nil || all != 150 {
-		t.Fatalf("rebuild: %d, %v", all, err)
+	semantic := func(when string) {
+		t.Helper()
+		hits, err := v.Search(ctx, search.Request{Query: "zyzzyva quux", Limit: 3})
+		if err != nil || len(hits) == 0 {
+			t.Fatalf("%s: the vector list found %d hits, %v", when, len(hits), err)
+		}
 	}
-	if st, _ = v.Status(ctx); !st.Neural.HybridActive || st.Neural.VectorModel != "tiny2" || st.Neural.Pending != 0 {
-		t.Fatalf("after rebuild: %+v", st.Neural)
+	semantic("before the switch")
+	cctx, cancel = context.WithCancel(ctx)
+	n, err = v.Reindex(cctx, ReindexOptions{Vectors: true, Progress: func(EmbedProgress) { cancel() }})
+	if !errors.Is(err, context.Canceled) || n == 0 || n >= 150 {
+		t.Fatalf("interrupted switch: %d done, %v", n, err)
+	}
+	st, _ = v.Status(ctx)
+	if !st.Neural.HybridActive || st.Neural.VectorModel != "tiny" || st.Neural.SwitchTo != "tiny2" || st.Neural.SwitchDone != n || st.Neural.SwitchPending != 150-n {
+		t.Fatalf("during the switch: %+v", st.Neural)
+	}
+	semantic("during the switch")
+	// A document added meanwhile is keyword-searchable at once and gets
+	// the new model's vector with the rest.
+	writeFile(t, filepath.Join(src, "late.txt"), "A late note about lighthouses.")
+	if _, err := v.Add(ctx, []string{src}, AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if hits, _ := v.Search(ctx, search.Request{Query: "lighthouses", Limit: 3}); len(hits) == 0 {
+		t.Fatal("a note added during the switch is not found by its words")
+	}
+	rest, err = v.Reindex(ctx, ReindexOptions{Vectors: true})
+	if err != nil || rest != 151-n {
+		t.Fatalf("resumed switch did %d (want %d): %v", rest, 151-n, err)
+	}
+	if st, _ = v.Status(ctx); !st.Neural.HybridActive || st.Neural.VectorModel != "tiny2" || st.Neural.Pending != 0 || st.Neural.Embedded != 151 || st.Neural.SwitchTo != "" || st.Neural.Note != "" {
+		t.Fatalf("after the switch: %+v", st.Neural)
+	}
+	semantic("after the switch")
+	v.WarmVectors(ctx)
+	if v.bin.Len() != 151 {
+		t.Errorf("vector index holds %d vectors after the switch, want 151", v.bin.Len())
 	}
 	if err := v.Check(ctx); err != nil {
 		t.Fatal(err)
@@ -386,5 +420,37 @@ func TestAdoptModelsWithoutARestart(t *testing.T) {
 	hits, err := v.Search(ctx, search.Request{Query: "zyzzyva quux", Limit: 5})
 	if err != nil || len(hits) == 0 {
 		t.Errorf("words found nowhere: %d hits, %v; want the vector list's", len(hits), err)
+	}
+
+	// Opened with another embedder (as serve starts after a change of
+	// model): the switch runs in the background, semantic search answers
+	// throughout, and the vectors end up the new model's.
+	v.Close()
+	if _, err := m.Import("tiny2", inst.Dir); err != nil {
+		t.Fatal(err)
+	}
+	v, err = Open(ctx, v.Dir(), Options{Neural: NeuralOptions{Models: m, Embedder: "tiny2", Reranker: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if !v.AdoptModels(ctx) {
+		t.Fatal("the switch to tiny2 did not start")
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if hits, err := v.Search(ctx, search.Request{Query: "zyzzyva quux", Limit: 5}); err != nil || len(hits) == 0 {
+			t.Fatalf("semantic search during the switch: %d hits, %v", len(hits), err)
+		}
+		st, err := v.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Neural.VectorModel == "tiny2" && st.Neural.HybridActive && st.Neural.SwitchTo == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("switch not done: %+v", st.Neural)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
