@@ -222,4 +222,3 @@ func float32s(b []byte) []float32 {
 	}
 	return out
 }
-
