@@ -1,48 +1,50 @@
 #!/usr/bin/env bash
-# Embedding throughput, Hoard against transformers.js, on one model file
-# with bge-small-en-v1.5's exact architecture and random weights (generated
-# by models/scripts/gen_bert.py; needs Debian's python3-torch and
-# python3-onnx) and the same SciFact passages cut to 256 tokens.
+# Embedding throughput, Hoard against transformers.js (@huggingface/transformers
+# on Node, what AnythingLLM embeds with), in one run, on the same real ONNX
+# files (bge-small-en-v1.5 fp32 and its int8 export, as `make models`
+# installs them) and the same texts: the first N SciFact documents at up to
+# 512 tokens, their real lengths.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared="${SHARED:-../shared}"
+models="${HOARD_MODELS:-${XDG_DATA_HOME:-$HOME/.local/share}/hoard/models}"
+for m in bge-small-en-v1.5 bge-small-en-v1.5-q; do
+  [ -f "$models/$m/manifest.json" ] || { echo "bench-embed: $m is not installed (make models MODELS=\"bge-small-en-v1.5 bge-small-en-v1.5-q\")" >&2; exit 1; }
+done
+# transformers.js reads a model folder: onnx/model.onnx (fp32),
+# onnx/model_quantized.onnx (q8), tokenizer and configs.
 root=.cache/bench-model
-model="$root/bge-small-random"
-if [ ! -f "$model/onnx/model.onnx" ]; then
-  for p in python3-torch python3-onnx; do
-    dpkg -s "$p" >/dev/null 2>&1 || { sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo; $sudo apt-get install -y -qq python3-torch python3-onnx >/dev/null; break; }
-  done
-  mkdir -p "$model/onnx"
-  /usr/bin/python3 models/scripts/gen_bert.py bge-small "$model/onnx" 2>/dev/null
-fi
-cp "$shared/models/tokenizers/bge-small-en-v1.5/tokenizer.json" "$shared/models/tokenizers/bge-small-en-v1.5/config.json" "$model/"
-chmod u+w "$model"/*.json
-# transformers.js picks the tokenizer class from tokenizer_config.json.
-echo '{"tokenizer_class": "BertTokenizer", "model_max_length": 512, "do_lower_case": true, "clean_up_tokenization_spaces": true, "pad_token": "[PAD]", "cls_token": "[CLS]", "sep_token": "[SEP]", "unk_token": "[UNK]", "mask_token": "[MASK]"}' > "$model/tokenizer_config.json"
+dir="$root/bge-small-en-v1.5"
+mkdir -p "$dir/onnx"
+ln -sf "$models/bge-small-en-v1.5/model.onnx" "$dir/onnx/model.onnx"
+ln -sf "$models/bge-small-en-v1.5-q/model.onnx" "$dir/onnx/model_quantized.onnx"
+cp "$models/bge-small-en-v1.5/tokenizer.json" "$shared/models/tokenizers/bge-small-en-v1.5/config.json" \
+  "$shared/models/tokenizers/bge-small-en-v1.5/tokenizer_config.json" "$shared/models/tokenizers/bge-small-en-v1.5/special_tokens_map.json" "$dir/"
+chmod u+w "$dir"/*.json
 if [ ! -d .cache/bench-js/node_modules/@huggingface/transformers ]; then
   mkdir -p .cache/bench-js
   echo '{"private":true,"type":"module"}' > .cache/bench-js/package.json
   (cd .cache/bench-js && npm install --silent --ignore-scripts --no-audit --no-fund @huggingface/transformers@4.3.1)
 fi
-batches="${BATCHES:-1,8,32}"
-# Two runs: every passage at 256 tokens, then mixed lengths (32–256) as real
-# chunks are, where length bucketing saves the padding.
-for mode in full mixed; do
-  flag=""; [ "$mode" = mixed ] && flag="--mixed"
-  ./bin/hoard bench embed --model "$model/onnx/model.onnx" --tokenizer "$model/tokenizer.json" \
-    --corpus "$shared/datasets/scifact/corpus.jsonl" --n "${N:-256}" --batch "$batches" $flag \
-    --texts-out ".cache/bench-texts-$mode.json" --json > ".cache/bench-embed-hoard-$mode.json"
-  node scripts/bench-transformersjs.mjs "$root" bge-small-random ".cache/bench-texts-$mode.json" ${batches//,/ } > ".cache/bench-embed-tjs-$mode.json"
-  MODE=$mode node -e '
-const m = process.env.MODE;
-const h = require("./.cache/bench-embed-hoard-" + m + ".json"), t = require("./.cache/bench-embed-tjs-" + m + ".json");
-console.log("embedding, bge-small-en-v1.5 architecture (random weights), " + h.runs[0].texts + " SciFact passages, " +
-  (m === "mixed" ? "mixed lengths" : "256 tokens") + " (mean " + h.runs[0].avg_tokens.toFixed(0) + " tokens)");
-console.log("batch   hoard chunks/s   transformers.js chunks/s   ratio");
+batches="${BATCHES:-1,4,16}"
+n="${N:-512}"
+for dtype in fp32 q8; do
+  file="$dir/onnx/model.onnx"; [ "$dtype" = q8 ] && file="$dir/onnx/model_quantized.onnx"
+  ./bin/hoard bench embed --model "$file" --tokenizer "$dir/tokenizer.json" \
+    --corpus "$shared/datasets/scifact/corpus.jsonl" --n "$n" --tokens 512 --batch "$batches" \
+    --texts-out ".cache/bench-texts.json" --json > ".cache/bench-embed-hoard-$dtype.json"
+  node scripts/bench-transformersjs.mjs "$root" bge-small-en-v1.5 ".cache/bench-texts.json" "$dtype" ${batches//,/ } > ".cache/bench-embed-tjs-$dtype.json"
+  DTYPE=$dtype node -e '
+const d = process.env.DTYPE;
+const h = require("./.cache/bench-embed-hoard-" + d + ".json"), t = require("./.cache/bench-embed-tjs-" + d + ".json");
+const tok = h.runs[0].avg_tokens;
+console.log("embedding, bge-small-en-v1.5 " + d + ", the first " + h.runs[0].texts + " SciFact documents at up to 512 tokens (mean " + tok.toFixed(0) + " tokens)");
+console.log("batch   hoard chunks/s (tokens/s)   transformers.js chunks/s (tokens/s)");
 for (const r of h.runs) {
   const o = t.runs.find(x => x.batch === r.batch);
-  console.log(String(r.batch).padStart(5) + r.chunks_per_sec.toFixed(1).padStart(17) + o.chunks_per_sec.toFixed(1).padStart(27) + (r.chunks_per_sec / o.chunks_per_sec).toFixed(2).padStart(8) + "x");
+  console.log(String(r.batch).padStart(5) + (r.chunks_per_sec.toFixed(1) + " (" + (r.chunks_per_sec * tok).toFixed(0) + ")").padStart(24) + (o.chunks_per_sec.toFixed(1) + " (" + (o.chunks_per_sec * tok).toFixed(0) + ")").padStart(35));
 }
-console.log("single query p50: hoard " + h.query_p50_ms.toFixed(1) + " ms, transformers.js " + t.query_p50_ms.toFixed(1) + " ms");
+const best = (rs) => Math.max(...rs.map(r => r.chunks_per_sec));
+console.log("best against best: " + (best(h.runs) / best(t.runs)).toFixed(2) + "x; single query p50: hoard " + h.query_p50_ms.toFixed(1) + " ms, transformers.js " + t.query_p50_ms.toFixed(1) + " ms");
 '
 done

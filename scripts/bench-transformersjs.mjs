@@ -2,14 +2,15 @@
 // Node, onnxruntime-node) — what AnythingLLM embeds with — on the same model
 // file and texts as `hoard bench embed`, for a side-by-side figure.
 //
-//   node scripts/bench-transformersjs.mjs MODELS_ROOT MODEL_ID TEXTS.json [batch...]
+//   node scripts/bench-transformersjs.mjs MODELS_ROOT MODEL_ID TEXTS.json DTYPE [batch...]
 //
-// MODELS_ROOT/MODEL_ID holds config.json, tokenizer.json and onnx/model.onnx.
+// MODELS_ROOT/MODEL_ID holds config.json, tokenizer.json and onnx/model.onnx
+// (DTYPE fp32) or onnx/model_quantized.onnx (q8).
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 
-const [root, modelId, textsFile, ...batchArgs] = process.argv.slice(2);
+const [root, modelId, textsFile, dtype, ...batchArgs] = process.argv.slice(2);
 const require = createRequire(path.resolve(".cache/bench-js/package.json"));
 const { pipeline, env } = await import(require.resolve("@huggingface/transformers"));
 env.localModelPath = path.resolve(root);
@@ -17,7 +18,7 @@ env.allowRemoteModels = false;
 
 const texts = JSON.parse(readFileSync(textsFile, "utf8"));
 const batches = batchArgs.length ? batchArgs.map(Number) : [1, 8, 32];
-const extractor = await pipeline("feature-extraction", modelId, { dtype: "fp32", device: "cpu" });
+const extractor = await pipeline("feature-extraction", modelId, { dtype, device: "cpu" });
 const runs = [];
 for (const b of batches) {
   await extractor(texts.slice(0, b), { pooling: "cls", normalize: true }); // warm-up

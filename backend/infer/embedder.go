@@ -21,7 +21,7 @@ type EmbedderSpec struct {
 	QueryPrefix      string // e5 "query: ", bge's instruction
 	PassagePrefix    string // e5 "passage: "
 	MaxLen           int    // tokens, specials included (default 512)
-	Batch            int    // texts per run (default 32)
+	Batch            int    // texts per run (default 1 on the CPU, 32 on CUDA)
 }
 
 // Embedder turns texts into vectors.
@@ -45,9 +45,6 @@ type Encoding struct {
 func (r *Runtime) Embedder(spec EmbedderSpec) (*Embedder, error) {
 	if spec.MaxLen <= 0 {
 		spec.MaxLen = 512
-	}
-	if spec.Batch <= 0 {
-		spec.Batch = 32
 	}
 	if spec.Pooling == "" {
 		spec.Pooling = "cls"
@@ -80,6 +77,15 @@ func (r *Runtime) Embedder(spec EmbedderSpec) (*Embedder, error) {
 	sess, err := r.Session(spec.Model, inputs, []string{out.Name})
 	if err != nil {
 		return nil, err
+	}
+	if spec.Batch <= 0 {
+		// On the CPU one text at a time is fastest even with length
+		// bucketing (bge-small fp32 on 2 cores, real SciFact chunks: 18.2
+		// chunks/s alone, 17.3 by 4, 15.7 by 16); a GPU wants batches.
+		spec.Batch = 1
+		if sess.Device == "cuda" {
+			spec.Batch = 32
+		}
 	}
 	return &Embedder{sess: sess, tok: tok, spec: spec, types: types, hidden: hidden}, nil
 }
