@@ -391,9 +391,7 @@ const convexFloor = 100
 // weight × (1 − alpha) × (k+1)/(k+rank): a top hop counts like a top
 // keyword hit.
 func fuseConvex(lists []ranked, alpha, k float64) []Candidate {
-	score := map[int64]float64{}
-	first := map[int64]Candidate{}
-	var order []int64
+	t := newTally()
 	for _, l := range lists {
 		scaled := l.name == "bm25" || l.name == "dense"
 		// A hop list grows out of the keyword list: it weighs in with
@@ -410,28 +408,19 @@ func fuseConvex(lists []ranked, alpha, k float64) []Candidate {
 			}
 		}
 		for i, c := range l.cands {
-			if _, ok := first[c.ChunkID]; !ok {
-				first[c.ChunkID] = c
-				order = append(order, c.ChunkID)
-			}
 			switch {
 			case !scaled:
-				score[c.ChunkID] += share / (k + float64(i+1))
+				t.add(c, share/(k+float64(i+1)))
 			case hi > lo:
-				score[c.ChunkID] += share * max(0, (c.Score-lo)/(hi-lo))
+				t.add(c, share*max(0, (c.Score-lo)/(hi-lo)))
 			case i == 0:
-				score[c.ChunkID] += share
+				t.add(c, share)
+			default:
+				t.add(c, 0)
 			}
 		}
 	}
-	out := make([]Candidate, len(order))
-	for i, id := range order {
-		c := first[id]
-		c.Score = score[id]
-		out[i] = c
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
-	return out
+	return t.ranked()
 }
 
 // fuse merges ranked lists by weighted reciprocal rank fusion. The first
@@ -444,22 +433,38 @@ func fuse(lists []ranked, k float64) []Candidate {
 		}
 		return out
 	}
-	score := map[int64]float64{}
-	first := map[int64]Candidate{}
-	var order []int64
+	t := newTally()
 	for _, l := range lists {
 		for i, c := range l.cands {
-			if _, ok := first[c.ChunkID]; !ok {
-				first[c.ChunkID] = c
-				order = append(order, c.ChunkID)
-			}
-			score[c.ChunkID] += l.weight / (k + float64(i+1))
+			t.add(c, l.weight/(k+float64(i+1)))
 		}
 	}
-	out := make([]Candidate, len(order))
-	for i, id := range order {
-		c := first[id]
-		c.Score = score[id]
+	return t.ranked()
+}
+
+// tally adds up candidates' scores over lists; a candidate keeps its first
+// appearance (its reason), and ties keep the order of first appearance.
+type tally struct {
+	score map[int64]float64
+	first map[int64]Candidate
+	order []int64
+}
+
+func newTally() *tally { return &tally{score: map[int64]float64{}, first: map[int64]Candidate{}} }
+
+func (t *tally) add(c Candidate, s float64) {
+	if _, ok := t.first[c.ChunkID]; !ok {
+		t.first[c.ChunkID] = c
+		t.order = append(t.order, c.ChunkID)
+	}
+	t.score[c.ChunkID] += s
+}
+
+func (t *tally) ranked() []Candidate {
+	out := make([]Candidate, len(t.order))
+	for i, id := range t.order {
+		c := t.first[id]
+		c.Score = t.score[id]
 		out[i] = c
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })

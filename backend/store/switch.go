@@ -2,11 +2,10 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
+	"slices"
 )
 
 // A change of embedding model must not cost the vault its semantic
@@ -43,7 +42,7 @@ func (s *Store) BeginVectorSwitch(ctx context.Context, cfg VectorConfig) error {
 	if err != nil {
 		return err
 	}
-	if ok && have.Model == cfg.Model && have.Dims == cfg.Dims && equalForms(have.Forms, cfg.Forms) {
+	if ok && have.Model == cfg.Model && have.Dims == cfg.Dims && slices.Equal(have.Forms, cfg.Forms) {
 		return nil // resume
 	}
 	raw, _ := json.Marshal(cfg)
@@ -67,45 +66,15 @@ func (s *Store) BeginVectorSwitch(ctx context.Context, cfg VectorConfig) error {
 	return tx.Commit()
 }
 
-func equalForms(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // PendingNextChunks is PendingChunks for the switch under way: chunks the
 // new model has not embedded yet.
 func (s *Store) PendingNextChunks(ctx context.Context, after int64, limit int) ([]PendingChunk, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT c.id, d.title, c.heading, c.text FROM chunks c
-		JOIN documents d ON d.id = c.document_id
-		WHERE c.id > ? AND NOT EXISTS (SELECT 1 FROM chunk_embeddings_next e WHERE e.chunk_id = c.id)
-		ORDER BY c.id LIMIT ?`, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("pending chunks: %w", err)
-	}
-	defer rows.Close()
-	var out []PendingChunk
-	for rows.Next() {
-		var p PendingChunk
-		if err := rows.Scan(&p.ID, &p.Title, &p.Heading, &p.Text); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return s.pendingChunks(ctx, "chunk_embeddings_next", after, limit)
 }
 
 // NextCounts is VectorCounts for the switch under way.
 func (s *Store) NextCounts(ctx context.Context) (done, pending int, err error) {
-	err = s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM chunk_embeddings_next),
-		(SELECT count(*) FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM chunk_embeddings_next e WHERE e.chunk_id = c.id))`).Scan(&done, &pending)
-	return done, pending, err
+	return s.embeddedCounts(ctx, "chunk_embeddings_next")
 }
 
 // PutNextVectors stores the new model's vectors for chunks (one
@@ -180,7 +149,7 @@ func (s *Store) FinishVectorSwitch(ctx context.Context) (VectorConfig, error) {
 			rows.Close()
 			return cfg, err
 		}
-		ids, vecs = append(ids, id), append(vecs, float32s(blob))
+		ids, vecs = append(ids, id), append(vecs, Float32s(blob))
 	}
 	if err := rows.Close(); err != nil {
 		return cfg, err
@@ -213,12 +182,4 @@ func (s *Store) CancelVectorSwitch(ctx context.Context) error {
 		return err
 	}
 	return tx.Commit()
-}
-
-func float32s(b []byte) []float32 {
-	out := make([]float32, len(b)/4)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return out
 }

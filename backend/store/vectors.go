@@ -226,9 +226,14 @@ type PendingChunk struct {
 // PendingChunks returns up to limit chunks after the id `after` that have
 // no vector yet, in id order (so a loop can page through them).
 func (s *Store) PendingChunks(ctx context.Context, after int64, limit int) ([]PendingChunk, error) {
+	return s.pendingChunks(ctx, "chunk_embeddings", after, limit)
+}
+
+// pendingChunks pages through the chunks without a row in table.
+func (s *Store) pendingChunks(ctx context.Context, table string, after int64, limit int) ([]PendingChunk, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT c.id, d.title, c.heading, c.text FROM chunks c
 		JOIN documents d ON d.id = c.document_id
-		WHERE c.id > ? AND NOT EXISTS (SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = c.id)
+		WHERE c.id > ? AND NOT EXISTS (SELECT 1 FROM `+table+` e WHERE e.chunk_id = c.id)
 		ORDER BY c.id LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("pending chunks: %w", err)
@@ -245,6 +250,13 @@ func (s *Store) PendingChunks(ctx context.Context, after int64, limit int) ([]Pe
 	return out, rows.Err()
 }
 
+// embeddedCounts counts the chunks with and without a row in table.
+func (s *Store) embeddedCounts(ctx context.Context, table string) (done, pending int, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM `+table+`),
+		(SELECT count(*) FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM `+table+` e WHERE e.chunk_id = c.id))`).Scan(&done, &pending)
+	return done, pending, err
+}
+
 // VectorCounts returns how many chunks have vectors and how many do not.
 func (s *Store) VectorCounts(ctx context.Context) (done, pending int, err error) {
 	if _, ok, err := s.Vectors(ctx); err != nil || !ok {
@@ -254,9 +266,7 @@ func (s *Store) VectorCounts(ctx context.Context) (done, pending int, err error)
 		}
 		return 0, all, err
 	}
-	err = s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM chunk_embeddings),
-		(SELECT count(*) FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = c.id))`).Scan(&done, &pending)
-	return done, pending, err
+	return s.embeddedCounts(ctx, "chunk_embeddings")
 }
 
 // PutVectors stores vectors (unit length, the configured width) for chunks,
@@ -375,6 +385,15 @@ func (w *vectorWriter) put(ctx context.Context, id int64, v []float32) error {
 		return fmt.Errorf("put vectors: chunk %d: %w", id, err)
 	}
 	return nil
+}
+
+// Float32s reads a Float32Blob.
+func Float32s(b []byte) []float32 {
+	out := make([]float32, len(b)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return out
 }
 
 // Float32Blob is sqlite-vec's float32 layout (little endian).

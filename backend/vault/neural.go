@@ -2,12 +2,10 @@ package vault
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -283,12 +281,7 @@ func (v *Vault) AdoptModels(ctx context.Context) bool {
 			v.drainMu.Unlock()
 			return false
 		}
-		go func() {
-			defer v.drainMu.Unlock()
-			if _, err := v.Reindex(ctx, ReindexOptions{Vectors: true}); err != nil && ctx.Err() == nil {
-				v.log.Warn("new vectors incomplete (run `hoard reindex --vectors`)", "err", err)
-			}
-		}()
+		go v.reindexHeld(ctx)
 		return true
 	}
 	if !v.embedderInstalled() {
@@ -305,13 +298,17 @@ func (v *Vault) AdoptModels(ctx context.Context) bool {
 		return false
 	}
 	v.log.Info("embedder taken up", "model", v.nn.embName)
-	go func() {
-		defer v.drainMu.Unlock()
-		if _, err := v.Reindex(ctx, ReindexOptions{Vectors: true}); err != nil && ctx.Err() == nil {
-			v.log.Warn("vectors incomplete (run `hoard reindex --vectors`)", "err", err)
-		}
-	}()
+	go v.reindexHeld(ctx)
 	return true
+}
+
+// reindexHeld makes the vectors with drainMu held by its caller, and
+// releases it.
+func (v *Vault) reindexHeld(ctx context.Context) {
+	defer v.drainMu.Unlock()
+	if _, err := v.Reindex(ctx, ReindexOptions{Vectors: true}); err != nil && ctx.Err() == nil {
+		v.log.Warn("vectors incomplete (run `hoard reindex --vectors`)", "err", err)
+	}
 }
 
 // VectorRecall measures the vector index against exact search over the
@@ -327,10 +324,7 @@ func (v *Vault) VectorRecall(ctx context.Context, queries []string, k int) (floa
 	var vecs []float32
 	err := v.store.EachVector(ctx, -1, func(sv store.StoredVector) {
 		if len(sv.F32) == 4*d.Vectors.Dims {
-			ids = append(ids, sv.ID)
-			for i := 0; i < len(sv.F32); i += 4 {
-				vecs = append(vecs, math.Float32frombits(binary.LittleEndian.Uint32(sv.F32[i:])))
-			}
+			ids, vecs = append(ids, sv.ID), append(vecs, store.Float32s(sv.F32)...)
 		}
 	})
 	if err != nil {
@@ -430,15 +424,30 @@ func (v *Vault) embedPending(ctx context.Context, progress func(EmbedProgress)) 
 	if err != nil {
 		return 0, err
 	}
+	done, err := v.embedAll(ctx, v.store.PendingChunks, func(ids []int64, vecs [][]float32) error {
+		return v.store.PutVectors(ctx, v.nn.vectors, ids, vecs)
+	}, total, progress)
+	if err != nil {
+		return done, err
+	}
+	v.bin.Refresh()
+	v.applyNeural(ctx)
+	return done, nil
+}
+
+// embedAll embeds the chunks pending pages through, embedBatch at a time,
+// storing each batch with put: an interruption loses one batch at most.
+func (v *Vault) embedAll(ctx context.Context, pending func(ctx context.Context, after int64, limit int) ([]store.PendingChunk, error),
+	put func(ids []int64, vecs [][]float32) error, total int, progress func(EmbedProgress)) (int, error) {
 	done := 0
 	var after int64
 	for {
-		batch, err := v.store.PendingChunks(ctx, after, embedBatch)
+		batch, err := pending(ctx, after, embedBatch)
 		if err != nil {
 			return done, err
 		}
 		if len(batch) == 0 {
-			break
+			return done, nil
 		}
 		ids := make([]int64, len(batch))
 		texts := make([]string, len(batch))
@@ -449,7 +458,7 @@ func (v *Vault) embedPending(ctx context.Context, progress func(EmbedProgress)) 
 		if err != nil {
 			return done, fmt.Errorf("embed: %w", err)
 		}
-		if err := v.store.PutVectors(ctx, v.nn.vectors, ids, vecs); err != nil {
+		if err := put(ids, vecs); err != nil {
 			return done, err
 		}
 		done += len(batch)
@@ -458,9 +467,6 @@ func (v *Vault) embedPending(ctx context.Context, progress func(EmbedProgress)) 
 			progress(EmbedProgress{Done: done, Total: total})
 		}
 	}
-	v.bin.Refresh()
-	v.applyNeural(ctx)
-	return done, nil
 }
 
 // passageText is what a chunk's vector represents: its document title and
@@ -519,33 +525,11 @@ func (v *Vault) switchVectors(ctx context.Context, progress func(EmbedProgress))
 	if err != nil {
 		return 0, err
 	}
-	done := 0
-	var after int64
-	for {
-		batch, err := v.store.PendingNextChunks(ctx, after, embedBatch)
-		if err != nil {
-			return done, err
-		}
-		if len(batch) == 0 {
-			break
-		}
-		ids := make([]int64, len(batch))
-		texts := make([]string, len(batch))
-		for i, p := range batch {
-			ids[i], texts[i] = p.ID, passageText(p)
-		}
-		vecs, err := v.nn.embedder.EmbedPassages(ctx, texts)
-		if err != nil {
-			return done, fmt.Errorf("embed: %w", err)
-		}
-		if err := v.store.PutNextVectors(ctx, ids, vecs); err != nil {
-			return done, err
-		}
-		done += len(batch)
-		after = ids[len(ids)-1]
-		if progress != nil {
-			progress(EmbedProgress{Done: done, Total: total})
-		}
+	done, err := v.embedAll(ctx, v.store.PendingNextChunks, func(ids []int64, vecs [][]float32) error {
+		return v.store.PutNextVectors(ctx, ids, vecs)
+	}, total, progress)
+	if err != nil {
+		return done, err
 	}
 	// Chunks added meanwhile are embedded too; what is left is new.
 	if _, pending, err := v.store.NextCounts(ctx); err != nil {
