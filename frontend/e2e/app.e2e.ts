@@ -21,7 +21,7 @@ const realModels = process.env.HOARD_REAL_MODELS ?? process.env.HOARD_MODELS ?? 
 const realModel = join(realModels, 'bge-small-en-v1.5-q');
 const hasModel = existsSync(join(realModel, 'manifest.json'));
 if (!hasModel && process.env.HOARD_REQUIRE_MODELS === '1') throw new Error(`no real model in ${realModel} (make models MODELS=bge-small-en-v1.5-q)`);
-const ready = have(pdf) && hasChromium && hasModel;
+const ready = have(pdf) && hasChromium;
 
 describe.skipIf(!ready)('Hoard in a browser', () => {
   let srv: Served;
@@ -148,10 +148,15 @@ describe.skipIf(!ready)('Hoard in a browser', () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('heading', { name: 'Models' }).waitFor();
     const model = page.locator('tr[data-model="bge-small-en-v1.5-q"]');
-    await model.getByRole('button', { name: 'Download' }).click();
-    // Taken up at once: no restart.
-    await model.getByText('installed and in use').waitFor({ timeout: 60000 });
-    expect(await model.textContent()).toContain('Installed (33.1 MiB)');
+    if (hasModel) {
+      await model.getByRole('button', { name: 'Download' }).click();
+      // Taken up at once: no restart.
+      await model.getByText('installed and in use').waitFor({ timeout: 60000 });
+      expect(await model.textContent()).toContain('Installed (33.1 MiB)');
+    } else {
+      console.warn(`no real model in ${realModel}: the download in Settings is not tried (make models MODELS=bge-small-en-v1.5-q)`);
+      await model.getByRole('button', { name: 'Download' }).waitFor();
+    }
     await shot('settings');
   });
 
