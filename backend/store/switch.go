@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,14 +22,7 @@ const settingVectorsNext = "vectors_next"
 // NextVectors returns the configuration a switch under way moves to; ok is
 // false when there is none.
 func (s *Store) NextVectors(ctx context.Context) (cfg VectorConfig, ok bool, err error) {
-	raw, err := s.Setting(ctx, settingVectorsNext)
-	if err != nil || raw == "" {
-		return cfg, false, err
-	}
-	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
-		return cfg, false, fmt.Errorf("next vector settings: %w", err)
-	}
-	return cfg, true, nil
+	return s.vectorSetting(ctx, settingVectorsNext)
 }
 
 // BeginVectorSwitch starts (or resumes) a switch to cfg. A switch under way
@@ -159,10 +153,7 @@ func (s *Store) FinishVectorSwitch(ctx context.Context) (VectorConfig, error) {
 			return cfg, err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DROP TABLE chunk_embeddings_next`); err != nil {
-		return cfg, err
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, settingVectorsNext); err != nil {
+	if err := dropVectorSwitch(ctx, tx); err != nil {
 		return cfg, err
 	}
 	return cfg, tx.Commit()
@@ -175,11 +166,17 @@ func (s *Store) CancelVectorSwitch(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS chunk_embeddings_next`); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, settingVectorsNext); err != nil {
+	if err := dropVectorSwitch(ctx, tx); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// dropVectorSwitch removes a switch's staging table and setting.
+func dropVectorSwitch(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS chunk_embeddings_next`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, settingVectorsNext)
+	return err
 }

@@ -117,12 +117,17 @@ func (s *Store) SetSetting(ctx context.Context, key, value string) error {
 // Vectors returns the vault's vector configuration; ok is false when the
 // vault has none yet.
 func (s *Store) Vectors(ctx context.Context) (cfg VectorConfig, ok bool, err error) {
-	raw, err := s.Setting(ctx, settingVectors)
+	return s.vectorSetting(ctx, settingVectors)
+}
+
+// vectorSetting reads a vector configuration kept as JSON under key.
+func (s *Store) vectorSetting(ctx context.Context, key string) (cfg VectorConfig, ok bool, err error) {
+	raw, err := s.Setting(ctx, key)
 	if err != nil || raw == "" {
 		return cfg, false, err
 	}
 	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
-		return cfg, false, fmt.Errorf("vector settings: %w", err)
+		return cfg, false, fmt.Errorf("vector settings %q: %w", key, err)
 	}
 	return cfg, true, nil
 }
