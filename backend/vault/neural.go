@@ -39,7 +39,6 @@ type neural struct {
 	// another model's than embedder's (a switch not yet complete).
 	serving     *infer.Embedder
 	servingName string
-	models      *models.Manager
 	// note explains, for status, why neural search is off or limited.
 	note string
 }
@@ -107,29 +106,33 @@ func checkGGML(path string) error {
 	return nil
 }
 
+// pickModel finds the model an option names: "none" none, "" the first
+// installed one of the role, else that one (err says why it is missing).
+func pickModel(m *models.Manager, name, role string) (models.Installed, bool, error) {
+	switch name {
+	case "none":
+		return models.Installed{}, false, nil
+	case "":
+		inst, ok := m.FirstInstalled(role)
+		return inst, ok, nil
+	}
+	inst, err := m.Get(name)
+	return inst, err == nil, err
+}
+
 // loadNeural finds the configured models. Any problem leaves search lexical
 // and is explained in the note (and the log), never fatal.
 func (v *Vault) loadNeural(ctx context.Context) {
 	o := v.opt.Neural
-	if o.Models == nil {
-		o.Models = ModelManager("")
-	}
+	m := v.models()
 	pick := func(name, role string) (models.Installed, bool) {
-		if name == "none" {
-			return models.Installed{}, false
+		inst, ok, err := pickModel(m, name, role)
+		if err != nil {
+			v.log.Warn("model not available", "model", name, "err", err)
+			v.nn.note = err.Error()
 		}
-		if name != "" {
-			inst, err := o.Models.Get(name)
-			if err != nil {
-				v.log.Warn("model not available", "model", name, "err", err)
-				v.nn.note = err.Error()
-				return inst, false
-			}
-			return inst, true
-		}
-		return o.Models.FirstInstalled(role)
+		return inst, ok
 	}
-	v.nn.models = o.Models
 	emb, haveEmb := pick(o.Embedder, models.RoleEmbedder)
 	rer, haveRer := pick(o.Reranker, models.RoleReranker)
 	if !haveEmb && !haveRer {
@@ -225,10 +228,10 @@ func (v *Vault) loadServing(ctx context.Context, have store.VectorConfig) bool {
 	if v.nn.serving != nil && v.nn.servingName == have.Model {
 		return true
 	}
-	if v.nn.rt == nil || v.nn.models == nil {
+	if v.nn.rt == nil {
 		return false
 	}
-	inst, err := v.nn.models.Get(have.Model)
+	inst, err := v.models().Get(have.Model)
 	if err != nil || inst.Spec.Role != models.RoleEmbedder {
 		return false
 	}
@@ -373,23 +376,8 @@ func (v *Vault) VectorRecall(ctx context.Context, queries []string, k int) (floa
 // embedderInstalled reports whether the embedder the options name (or any,
 // when they name none) is installed now.
 func (v *Vault) embedderInstalled() bool {
-	m := v.nn.models
-	if m == nil {
-		m = v.opt.Neural.Models
-	}
-	if m == nil {
-		m = ModelManager("")
-	}
-	switch name := v.opt.Neural.Embedder; name {
-	case "none":
-		return false
-	case "":
-		_, ok := m.FirstInstalled(models.RoleEmbedder)
-		return ok
-	default:
-		_, err := m.Get(name)
-		return err == nil
-	}
+	_, ok, _ := pickModel(v.models(), v.opt.Neural.Embedder, models.RoleEmbedder)
+	return ok
 }
 
 // embedding reports whether new chunks get vectors.
