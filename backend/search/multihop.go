@@ -146,8 +146,10 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 	}
 	// A name too common in the vault (a keyword of the manual, a
 	// country) links everything to everything: only rare names bridge.
-	if err := s.lexStats.refresh(ctx, s.db, [3]float64{s.opt.TitleWeight, s.opt.HeadingWeight, s.opt.BodyWeight}); err != nil {
-		return nil, err
+	if s.opt.HopMaxShare > 0 {
+		if err := s.lexStats.refresh(ctx, s.db, [3]float64{s.opt.TitleWeight, s.opt.HeadingWeight, s.opt.BodyWeight}); err != nil {
+			return nil, err
+		}
 	}
 	rare := func(name string) (bool, error) {
 		if s.opt.HopMaxShare <= 0 {
