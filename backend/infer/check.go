@@ -54,12 +54,19 @@ var textInputs, textOptional = []string{"input_ids", "attention_mask"}, []string
 // any): int64 token inputs, a [batch, seq, hidden] float output, and a
 // probe sentence that comes out as a finite vector of that width.
 func (r *Runtime) CheckEmbedder(ctx context.Context, spec EmbedderSpec, dims int) error {
+	_, err := r.CheckedEmbedder(ctx, spec, dims)
+	return err
+}
+
+// CheckedEmbedder loads an embedder after CheckEmbedder's checks, so a
+// model is read once to be both checked and used.
+func (r *Runtime) CheckedEmbedder(ctx context.Context, spec EmbedderSpec, dims int) (*Embedder, error) {
 	ins, outs, err := graph(spec.Model)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := wantInputs(spec.Model, ins, textInputs, textOptional, ort.TensorElementDataTypeInt64, 2); err != nil {
-		return err
+		return nil, err
 	}
 	out := outs[0]
 	for _, o := range outs {
@@ -68,33 +75,33 @@ func (r *Runtime) CheckEmbedder(ctx context.Context, spec EmbedderSpec, dims int
 		}
 	}
 	if out.DataType != ort.TensorElementDataTypeFloat || len(out.Dimensions) != 3 {
-		return fmt.Errorf("%w: %s output %q is %s of rank %d, want token states [batch, seq, hidden] as float", ErrWrongModel, filepath.Base(spec.Model), out.Name, out.DataType, len(out.Dimensions))
+		return nil, fmt.Errorf("%w: %s output %q is %s of rank %d, want token states [batch, seq, hidden] as float", ErrWrongModel, filepath.Base(spec.Model), out.Name, out.DataType, len(out.Dimensions))
 	}
 	if d := out.Dimensions[2]; dims > 0 && d > 0 && int(d) != dims {
-		return fmt.Errorf("%w: %s gives %d-wide vectors, the catalog says %d", ErrWrongModel, filepath.Base(spec.Model), d, dims)
+		return nil, fmt.Errorf("%w: %s gives %d-wide vectors, the catalog says %d", ErrWrongModel, filepath.Base(spec.Model), d, dims)
 	}
 	e, err := r.Embedder(spec)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	v, err := e.EmbedQuery(ctx, probe)
 	if err != nil {
-		return fmt.Errorf("%w: the probe sentence failed: %v", ErrWrongModel, err)
+		return nil, fmt.Errorf("%w: the probe sentence failed: %v", ErrWrongModel, err)
 	}
 	if dims > 0 && len(v) != dims {
-		return fmt.Errorf("%w: the probe came out %d wide, the catalog says %d", ErrWrongModel, len(v), dims)
+		return nil, fmt.Errorf("%w: the probe came out %d wide, the catalog says %d", ErrWrongModel, len(v), dims)
 	}
 	var norm float64
 	for _, x := range v {
 		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			return fmt.Errorf("%w: the probe's vector is not finite", ErrWrongModel)
+			return nil, fmt.Errorf("%w: the probe's vector is not finite", ErrWrongModel)
 		}
 		norm += float64(x) * float64(x)
 	}
 	if norm == 0 {
-		return fmt.Errorf("%w: the probe's vector is all zeros", ErrWrongModel)
+		return nil, fmt.Errorf("%w: the probe's vector is all zeros", ErrWrongModel)
 	}
-	return nil
+	return e, nil
 }
 
 // CheckReranker proves that spec names a cross-encoder: token inputs and

@@ -151,12 +151,9 @@ func (v *Vault) loadNeural(ctx context.Context) {
 	if haveEmb {
 		s := emb.Spec
 		es := embedderSpec(s, emb.Path("model.onnx"), emb.Path("tokenizer.json"))
-		e, err := rt.Embedder(es)
-		if err == nil {
-			// A file installed by hand, or before installs were checked,
-			// may be another model: say so instead of failing every search.
-			err = rt.CheckEmbedder(ctx, es, s.Dims)
-		}
+		// A file installed by hand, or before installs were checked, may
+		// be another model: say so instead of failing every search.
+		e, err := rt.CheckedEmbedder(ctx, es, s.Dims)
 		if err != nil {
 			v.log.Warn("embedder failed to load", "model", s.Name, "err", err)
 			v.nn.note = err.Error()
@@ -236,10 +233,7 @@ func (v *Vault) loadServing(ctx context.Context, have store.VectorConfig) bool {
 		return false
 	}
 	es := embedderSpec(inst.Spec, inst.Path("model.onnx"), inst.Path("tokenizer.json"))
-	e, err := v.nn.rt.Embedder(es)
-	if err == nil {
-		err = v.nn.rt.CheckEmbedder(ctx, es, have.Dims)
-	}
+	e, err := v.nn.rt.CheckedEmbedder(ctx, es, have.Dims)
 	if err != nil {
 		v.log.Warn("the model of the vault's vectors cannot serve", "model", have.Model, "err", err)
 		return false
