@@ -18,7 +18,7 @@ export MODELS
 # The tests compare every real embedder with Python's onnxruntime, and the
 # browser test downloads the int8 bge-small in Settings: `make test`
 # installs them all.
-TEST_MODELS := bge-small-en-v1.5 bge-small-en-v1.5-q e5-small-v2 e5-small-v2-q all-MiniLM-L6-v2 all-MiniLM-L6-v2-q
+TEST_MODELS := bge-small-en-v1.5 bge-small-en-v1.5-q bge-small-en-v1.5-int8 e5-small-v2 e5-small-v2-q all-MiniLM-L6-v2 all-MiniLM-L6-v2-q
 test: MODELS = $(TEST_MODELS)
 
 setup:

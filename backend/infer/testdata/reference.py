@@ -83,6 +83,7 @@ BGE = "Represent this sentence for searching relevant passages: "
 MODELS = {
     "bge-small-en-v1.5": ("cls", BGE, "", 512),
     "bge-small-en-v1.5-q": ("cls", BGE, "", 512),
+    "bge-small-en-v1.5-int8": ("cls", BGE, "", 512),
     "e5-small-v2": ("mean", "query: ", "passage: ", 512),
     "e5-small-v2-q": ("mean", "query: ", "passage: ", 512),
     "all-MiniLM-L6-v2": ("mean", "", "", 256),
