@@ -2,9 +2,25 @@
 SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
+# The in-process whisper.cpp engine is built in (tag whisper): `make setup`
+# builds its static libraries from PyPI's pywhispercpp source
+# (scripts/whisper.sh). WHISPER=0 builds without it: voice notes then need
+# an OpenAI-compatible transcription server, and `hoard status` says so.
+WHISPER ?= 1
+WHISPER_DIR ?= $(CURDIR)/.cache/whisper.cpp
+ifeq ($(WHISPER),1)
+TAGS ?= sqlite_fts5 whisper
+export C_INCLUDE_PATH := $(WHISPER_DIR)/include:$(WHISPER_DIR)/ggml/include
+export LIBRARY_PATH := $(WHISPER_DIR)/build/src:$(WHISPER_DIR)/build/ggml/src
+else
 TAGS ?= sqlite_fts5
+endif
+# libgomp (whisper.cpp's threads) spins while it waits unless told not to;
+# hoard sets this itself at start, the tests need it from here.
+export OMP_WAIT_POLICY ?= passive
 export CGO_ENABLED := 1
 SHARED ?= $(abspath ../shared)
+export SHARED
 DEMO_VAULT ?= $(CURDIR)/.cache/demo-vault
 
 .PHONY: all setup ort models build desktop whisper test test-ui test-desktop frontend frontend-deps test-models fuzz bench bench-ui demo clean
@@ -12,18 +28,21 @@ DEMO_VAULT ?= $(CURDIR)/.cache/demo-vault
 all: build
 
 # MODELS: the real models `make models` installs (names in `hoard models
-# ls`); the default embedder by default.
-MODELS ?= bge-small-en-v1.5
+# ls`): by default the default embedder, the default whisper model and the
+# speech detector.
+MODELS ?= bge-small-en-v1.5 whisper-base silero-vad
 export MODELS
 # The tests compare every real embedder with Python's onnxruntime, and the
 # browser test downloads the int8 bge-small in Settings: `make test`
 # installs them all.
-TEST_MODELS := bge-small-en-v1.5 bge-small-en-v1.5-q bge-small-en-v1.5-int8 e5-small-v2 e5-small-v2-q all-MiniLM-L6-v2 all-MiniLM-L6-v2-q
+TEST_MODELS := bge-small-en-v1.5 bge-small-en-v1.5-q bge-small-en-v1.5-int8 e5-small-v2 e5-small-v2-q all-MiniLM-L6-v2 all-MiniLM-L6-v2-q \
+	whisper-tiny.en whisper-base silero-vad
 test: MODELS = $(TEST_MODELS)
 
 setup:
 	@bash scripts/setup.sh
 	@bash scripts/ort.sh
+	@if [ "$(WHISPER)" = 1 ]; then bash scripts/whisper.sh $(WHISPER_DIR); fi
 	@bash scripts/models.sh
 
 # The ONNX Runtime library in lib/ (from npm's onnxruntime-node).
@@ -36,7 +55,7 @@ models:
 	@bash scripts/models.sh
 
 build: frontend
-	$(GO) build -tags $(TAGS) -o bin/hoard .
+	$(GO) build -tags "$(TAGS)" -o bin/hoard .
 
 # The desktop app (Wails; apt libgtk-3-dev libwebkit2gtk-4.1-dev): `hoard`
 # alone opens the window, every command still works. `wails build` makes
@@ -45,18 +64,13 @@ DESKTOP_TAGS := $(TAGS) desktop production webkit2_41
 desktop: frontend
 	$(GO) build -tags "$(DESKTOP_TAGS)" -o bin/hoard-desktop .
 
-# hoard with the in-process whisper.cpp engine (build tag whisper): builds
-# libwhisper from the upstream source first (needs internet and cmake).
-WHISPER_DIR ?= $(CURDIR)/.cache/whisper.cpp
+# whisper.cpp's static libraries alone (make setup builds them).
 whisper:
 	bash scripts/whisper.sh $(WHISPER_DIR)
-	C_INCLUDE_PATH=$(WHISPER_DIR)/include:$(WHISPER_DIR)/ggml/include \
-	LIBRARY_PATH=$(WHISPER_DIR)/build/src:$(WHISPER_DIR)/build/ggml/src \
-		$(GO) build -tags "$(TAGS) whisper" -o bin/hoard .
 
 test: setup
-	$(GO) vet -tags $(TAGS) ./...
-	$(GO) test -tags $(TAGS) -count=1 ./...
+	$(GO) vet -tags "$(TAGS)" ./...
+	$(GO) test -tags "$(TAGS)" -count=1 ./...
 	$(MAKE) test-ui
 	$(MAKE) test-desktop
 
@@ -87,10 +101,11 @@ test-desktop: desktop
 FUZZTIME ?= 15s
 fuzz:
 	@for t in FuzzText FuzzMarkdown FuzzHTML FuzzPDF FuzzDOCX FuzzODT FuzzEPUB; do \
-		$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./backend/extract/ || exit 1; done
-	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./backend/search/
-	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzWords$$' -fuzztime $(FUZZTIME) ./backend/search/
+		$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./backend/extract/ || exit 1; done
+	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./backend/search/
+	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzWords$$' -fuzztime $(FUZZTIME) ./backend/search/
 	$(GO) test -run '^$$' -fuzz '^FuzzFind$$' -fuzztime $(FUZZTIME) ./backend/entity/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./models/ct2ggml/
 
 # Ingest throughput and search latency on SciFact (../shared); retrieval
 # with the default embedder on SciFact and the PostgreSQL manual (hybrid,
@@ -104,8 +119,10 @@ bench: setup build
 		--queries $(SHARED)/datasets/scifact/queries.jsonl --qrels $(SHARED)/datasets/scifact/qrels/test.tsv
 	./bin/hoard bench retrieval --dataset $(SHARED)/datasets/scifact --model bge-small-en-v1.5 --stages ";-dense;-keyword"
 	./bin/hoard bench retrieval --dataset /usr/share/doc/postgresql-doc-15/html --model bge-small-en-v1.5 --stages ";-dense;-keyword"
-	MODELS="bge-small-en-v1.5 bge-small-en-v1.5-q" bash scripts/models.sh
+	MODELS="bge-small-en-v1.5 bge-small-en-v1.5-q bge-small-en-v1.5-int8" bash scripts/models.sh
 	SHARED=$(SHARED) bash scripts/bench-embed.sh
+	MODELS="whisper-tiny.en whisper-base" bash scripts/models.sh
+	SHARED=$(SHARED) bash scripts/bench-transcribe.sh
 	./bin/hoard bench vectors --n $(VECTOR_SIZES) --clustered
 	./bin/hoard bench vectors --n $(VECTOR_SIZES)
 	./bin/hoard bench watch

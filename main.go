@@ -12,6 +12,7 @@ import (
 )
 
 func main() {
+	passiveOpenMP()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Execute(ctx, os.Args[1:], window())
 	stop()

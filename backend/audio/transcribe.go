@@ -11,6 +11,19 @@ import (
 type Segment struct {
 	Start, End time.Duration
 	Text       string
+	// Words are the segment's words with their own times, when the engine
+	// gives them: a citation can then point at the moment a word is spoken
+	// rather than at the start of its segment.
+	Words []Word
+	// Speaker names who speaks, when the engine tells speakers apart; a
+	// change of speaker is where a passage should end.
+	Speaker string
+}
+
+// Word is one spoken word (with its punctuation) and when it is spoken.
+type Word struct {
+	Start, End time.Duration
+	Text       string
 }
 
 // Engine writes the words of a piece of 16 kHz mono speech (at most 30 s).
@@ -99,10 +112,30 @@ func (t *Transcriber) Samples(ctx context.Context, pcm []float32) (Transcript, e
 			if s.End <= s.Start {
 				end = p.End
 			}
-			tr.Segments = append(tr.Segments, Segment{Start: start, End: min(end, p.End), Text: text})
+			tr.Segments = append(tr.Segments, Segment{Start: start, End: min(end, p.End), Text: text,
+				Words: placeWords(s.Words, p), Speaker: s.Speaker})
 		}
 	}
 	return tr, nil
+}
+
+// placeWords moves a piece's word times into the whole recording, keeps
+// them inside the piece and in order (an engine's word times may stray
+// a little past its audio).
+func placeWords(words []Word, p Span) []Word {
+	var out []Word
+	last := p.Start
+	for _, w := range words {
+		text := strings.TrimSpace(w.Text)
+		if text == "" {
+			continue
+		}
+		start := min(max(p.Start+w.Start, last), p.End)
+		end := min(max(p.Start+w.End, start), p.End)
+		out = append(out, Word{Start: start, End: end, Text: text})
+		last = start
+	}
+	return out
 }
 
 // isNonSpeech spots what Whisper writes for silence and noise: "[BLANK_AUDIO]",

@@ -7,10 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/ggerganov/whisper.cpp/bindings/go/pkg/whisper"
 )
+
+// WhisperBuilt says whether this build carries the whisper.cpp engine.
+const WhisperBuilt = true
 
 // Whisper runs a whisper.cpp model in process.
 type Whisper struct {
@@ -42,15 +47,22 @@ func (w *Whisper) Transcribe(ctx context.Context, pcm []float32, language string
 	if err != nil {
 		return nil, fmt.Errorf("whisper.cpp: %w", err)
 	}
-	if language == "" {
-		language = "auto"
-	}
-	if err := c.SetLanguage(language); err != nil {
-		return nil, fmt.Errorf("whisper.cpp: language %q: %w", language, err)
+	// An English-only model (*.en) refuses SetLanguage, even "en": it
+	// always decodes English, so the hint is left out.
+	if w.model.IsMultilingual() {
+		if language == "" {
+			language = "auto"
+		}
+		if err := c.SetLanguage(language); err != nil {
+			return nil, fmt.Errorf("whisper.cpp: language %q: %w", language, err)
+		}
 	}
 	if w.threads > 0 {
 		c.SetThreads(w.threads)
 	}
+	// Token times let a hit cite the word; without them every token's
+	// time reads -10 ms.
+	c.SetTokenTimestamps(true)
 	// The encoder checks the context between steps, so a cancelled ingest
 	// stops early.
 	if err := c.Process(pcm, func() bool { return ctx.Err() == nil }, nil, nil); err != nil {
@@ -68,6 +80,33 @@ func (w *Whisper) Transcribe(ctx context.Context, pcm []float32, language string
 		if err != nil {
 			return nil, fmt.Errorf("whisper.cpp: %w", err)
 		}
-		out = append(out, Segment{Start: s.Start, End: s.End, Text: s.Text})
+		out = append(out, Segment{Start: s.Start, End: s.End, Text: s.Text, Words: words(c, s.Tokens)})
 	}
+}
+
+// words joins a segment's text tokens into words: a token that starts with
+// a space begins one, any other (a word's rest, punctuation) extends it.
+func words(c whisper.Context, tokens []whisper.Token) []Word {
+	var out []Word
+	for _, tok := range tokens {
+		if !c.IsText(tok) || isSpecial(tok.Text) {
+			continue
+		}
+		n := len(out)
+		if n == 0 || strings.HasPrefix(tok.Text, " ") {
+			out = append(out, Word{Start: tok.Start, End: tok.End, Text: strings.TrimSpace(tok.Text)})
+			continue
+		}
+		out[n-1].Text += tok.Text
+		out[n-1].End = max(out[n-1].End, tok.End)
+	}
+	// A word made only of a leading space token has no text.
+	return slices.DeleteFunc(out, func(w Word) bool { return w.Text == "" })
+}
+
+// isSpecial spots control tokens by their text ("[_BEG_]", "<|endoftext|>"),
+// for models whose ids IsText does not know.
+func isSpecial(text string) bool {
+	return strings.HasPrefix(text, "[_") && strings.HasSuffix(text, "]") ||
+		strings.HasPrefix(text, "<|") && strings.HasSuffix(text, "|>")
 }

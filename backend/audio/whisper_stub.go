@@ -8,8 +8,11 @@ import (
 )
 
 // ErrNoWhisper explains how to get the in-process engine.
-var ErrNoWhisper = errors.New("this hoard was built without the whisper.cpp engine: build it with `make whisper` " +
-	"(see the README), or point Hoard at a transcription server (--transcribe-url)")
+var ErrNoWhisper = errors.New("this hoard was built without the whisper.cpp engine: build it with `make build` (WHISPER=1, the default; " +
+	"see the README), or point Hoard at a transcription server (--transcribe-url)")
+
+// WhisperBuilt says whether this build carries the whisper.cpp engine.
+const WhisperBuilt = false
 
 // Whisper is the whisper.cpp engine; this build has none.
 type Whisper struct{}

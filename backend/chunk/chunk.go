@@ -5,6 +5,7 @@
 package chunk
 
 import (
+	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -38,6 +39,18 @@ type Section struct {
 	// From and To are where a transcript's section was spoken (To is zero
 	// for text).
 	From, To time.Duration
+	// Speaker is who speaks the section, when the engine tells speakers
+	// apart: a chunk prefers to end where the speaker changes.
+	Speaker string
+	// Marks are when the section's words are spoken, in text order.
+	Marks []Mark
+}
+
+// Mark is where a transcript's word starts in the text (a byte offset) and
+// when it is spoken.
+type Mark struct {
+	Offset     int
+	Start, End time.Duration
 }
 
 // Chunk is a contiguous span of the text.
@@ -51,6 +64,9 @@ type Chunk struct {
 	// From and To span the times of the transcript sections the chunk
 	// covers; To is zero for text.
 	From, To time.Duration
+	// Marks are the times of the chunk's words; the first one covers its
+	// start (Offset is Start) when a word's time is known before it.
+	Marks []Mark
 }
 
 type span struct{ start, end, tokens int }
@@ -87,10 +103,33 @@ func Split(text string, sections []Section, opt Options) []Chunk {
 		if total <= opt.WholeTokens && citedAlike(group) {
 			gopt.TargetTokens = max(total, opt.TargetTokens)
 		}
-		for _, sp := range pack(units, gopt) {
+		var spans []span
+		var marks []Mark
+		timed := timedGroup(group)
+		if timed {
+			for _, s := range group {
+				marks = append(marks, s.Marks...)
+			}
+			spans = packTimed(units, unitTimes(units, group, marks), gopt)
+		} else {
+			spans = pack(units, gopt)
+		}
+		for _, sp := range spans {
 			c := Chunk{Text: text[sp.start:sp.end], Start: sp.start, End: sp.end, Heading: group[0].Heading}
 			c.PageStart, c.PageEnd = pages(group, sp.start, sp.end)
 			c.From, c.To = times(group, sp.start, sp.end)
+			if timed {
+				c.Marks = marksIn(marks, sp.start, sp.end)
+				if len(c.Marks) > 0 {
+					// Word times are finer than the sections': the passage runs
+					// from its first word to its last.
+					c.From, c.To = c.Marks[0].Start, 0
+					for _, m := range c.Marks {
+						c.To = max(c.To, m.End)
+					}
+					c.To = max(c.To, c.From+1)
+				}
+			}
 			out = append(out, c)
 		}
 		i = j
@@ -108,6 +147,15 @@ func citedAlike(group []Section) bool {
 		}
 	}
 	return true
+}
+
+func timedGroup(group []Section) bool {
+	for _, s := range group {
+		if s.To > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func sameHeading(a, b []string) bool {
@@ -193,6 +241,123 @@ func pack(units []span, opt Options) []span {
 		if len(out) == 0 || cur[len(cur)-1].end > out[len(out)-1].end {
 			emit()
 		}
+	}
+	return out
+}
+
+// unitTime is when a unit of a transcript is spoken and by whom.
+type unitTime struct {
+	from, to time.Duration
+	speaker  string
+}
+
+// unitTimes times each unit by its words, or by its section when none of
+// its words has a time.
+func unitTimes(units []span, group []Section, marks []Mark) []unitTime {
+	out := make([]unitTime, len(units))
+	for i, u := range units {
+		var t unitTime
+		// The section the unit starts in: the last one starting at or before it.
+		if k := sort.Search(len(group), func(k int) bool { return group[k].Start > u.start }) - 1; k >= 0 {
+			s := group[k]
+			t = unitTime{from: s.From, to: s.To, speaker: s.Speaker}
+		}
+		if in := marksFrom(marks, u.start, u.end); len(in) > 0 {
+			t.from, t.to = in[0].Start, in[0].End
+			for _, m := range in {
+				t.to = max(t.to, m.End)
+			}
+		}
+		out[i] = t
+	}
+	return out
+}
+
+// marksFrom is the marks whose offsets fall in [start, end).
+func marksFrom(marks []Mark, start, end int) []Mark {
+	lo := sort.Search(len(marks), func(i int) bool { return marks[i].Offset >= start })
+	hi := sort.Search(len(marks), func(i int) bool { return marks[i].Offset >= end })
+	return marks[lo:max(lo, hi)]
+}
+
+// marksIn is a chunk's marks; when its first word has none (a segment
+// timed as a whole, cut mid-way), the last mark before it covers its start.
+func marksIn(marks []Mark, start, end int) []Mark {
+	in := marksFrom(marks, start, end)
+	lo := sort.Search(len(marks), func(i int) bool { return marks[i].Offset >= start })
+	out := make([]Mark, 0, len(in)+1)
+	if (len(in) == 0 || in[0].Offset > start) && lo > 0 {
+		cover := marks[lo-1]
+		cover.Offset = start
+		out = append(out, cover)
+	}
+	return append(out, in...)
+}
+
+// A cut at a pause this long starts a new thought: the next passage gets
+// no overlap. A shorter pause cuts mid-thought and keeps the overlap.
+const (
+	thoughtPause = time.Second
+	// pauseGain is how much longer an earlier pause must be to win over a
+	// later one: fuller passages are preferred when the pauses are alike.
+	pauseGain = 100 * time.Millisecond
+)
+
+// packTimed packs a transcript's units like pack, but a chunk ends at the
+// longest pause (or change of speaker) among the units that fill it
+// between half and all of the target, not at the unit that overflows: a
+// passage holds what was said between two breaths.
+func packTimed(units []span, times []unitTime, opt Options) []span {
+	gap := func(k int) time.Duration { // the pause after units[k]
+		g := max(0, times[k+1].from-times[k].to)
+		if a, b := times[k].speaker, times[k+1].speaker; a != "" && b != "" && a != b {
+			g += time.Hour // a turn always wins
+		}
+		return g
+	}
+	var out []span
+	for start := 0; start < len(units); {
+		tokens, e := 0, start
+		for e < len(units) && (e == start || tokens+units[e].tokens <= opt.TargetTokens) {
+			tokens += units[e].tokens
+			e++
+		}
+		if e == len(units) {
+			out = append(out, span{units[start].start, units[e-1].end, tokens})
+			break
+		}
+		// Cut after units[best]: the fullest by default, an earlier clearly
+		// longer pause if the chunk is at least half full there.
+		best, bestGap := e-1, gap(e-1)
+		fill := tokens - units[e-1].tokens
+		for k := e - 2; k >= start; k-- {
+			if fill < opt.TargetTokens/2 {
+				break
+			}
+			if g := gap(k); g > bestGap+pauseGain {
+				best, bestGap = k, g
+			}
+			fill -= units[k].tokens
+		}
+		n := 0
+		for k := start; k <= best; k++ {
+			n += units[k].tokens
+		}
+		out = append(out, span{units[start].start, units[best].end, n})
+		next := best + 1
+		if bestGap < thoughtPause {
+			// Overlap, as pack keeps it, unless it would fill the next chunk
+			// with repetition.
+			kt := 0
+			for k := best; k > start && kt+units[k].tokens <= opt.OverlapTokens; k-- {
+				kt += units[k].tokens
+				next = k
+			}
+			if kt+units[best+1].tokens > opt.TargetTokens {
+				next = best + 1
+			}
+		}
+		start = next
 	}
 	return out
 }

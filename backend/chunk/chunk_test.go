@@ -94,3 +94,116 @@ func TestSplitKeepsPagesAndHeadings(t *testing.T) {
 		t.Errorf("no overlap between first chunks: %d >= %d", chunks[1].Start, chunks[0].End)
 	}
 }
+
+// A transcript's passages end at the longest pause (or change of speaker)
+// that leaves them at least half full, and their times and marks come
+// from the words; a cut at a real pause starts the next passage clean.
+func TestTranscriptBreaksAtPauses(t *testing.T) {
+	sentence := "Alpha bravo charlie delta echo foxtrot golf hotel india." // 12 tokens: four fill a chunk
+	const n = 10
+	type timeline struct {
+		pauseAfter map[int]time.Duration // default 300 ms
+		speakers   map[int]string        // sentence → speaker, from there on
+	}
+	build := func(tl timeline, words bool) (string, []Section, []int) {
+		var sb strings.Builder
+		var secs []Section
+		var starts []int
+		at := time.Duration(0)
+		speaker := ""
+		for k := 0; k < n; k++ {
+			if k > 0 {
+				sb.WriteString("\n")
+			}
+			if s, ok := tl.speakers[k]; ok {
+				speaker = s
+			}
+			start := sb.Len()
+			starts = append(starts, start)
+			sb.WriteString(sentence)
+			sec := Section{Start: start, End: sb.Len(), From: at, Speaker: speaker}
+			off := start
+			for _, w := range strings.Fields(sentence) {
+				if words {
+					sec.Marks = append(sec.Marks, Mark{Offset: off, Start: at, End: at + 250*time.Millisecond})
+				}
+				off += len(w) + 1
+				at += 300 * time.Millisecond
+			}
+			sec.To = at
+			if !words {
+				sec.Marks = []Mark{{Offset: start, Start: sec.From, End: sec.To}}
+			}
+			secs = append(secs, sec)
+			pause := 300 * time.Millisecond
+			if p, ok := tl.pauseAfter[k]; ok {
+				pause = p
+			}
+			at += pause
+		}
+		return sb.String(), secs, starts
+	}
+	opt := Options{TargetTokens: 50, OverlapTokens: 12, WholeTokens: 50}
+	cases := []struct {
+		name  string
+		tl    timeline
+		words bool
+		want  [][2]int // sentence ranges [first, last] of each chunk
+	}{
+		{"longest pause wins over the fullest cut", timeline{pauseAfter: map[int]time.Duration{2: 2 * time.Second, 6: 1500 * time.Millisecond}}, true,
+			[][2]int{{0, 2}, {3, 6}, {7, 9}}},
+		{"segment times alone", timeline{pauseAfter: map[int]time.Duration{2: 2 * time.Second, 6: 1500 * time.Millisecond}}, false,
+			[][2]int{{0, 2}, {3, 6}, {7, 9}}},
+		{"a pause that leaves too little is passed over", timeline{pauseAfter: map[int]time.Duration{0: 3 * time.Second}}, true,
+			[][2]int{{0, 3}, {3, 6}, {6, 9}}},
+		{"a change of speaker", timeline{speakers: map[int]string{0: "A", 3: "B"}}, true,
+			[][2]int{{0, 2}, {3, 6}, {6, 9}}},
+		{"even pauses: full passages with overlap", timeline{}, true,
+			[][2]int{{0, 3}, {3, 6}, {6, 9}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			text, secs, starts := build(tc.tl, tc.words)
+			chunks := Split(text, secs, opt)
+			var got [][2]int
+			for _, c := range chunks {
+				first, last := -1, -1
+				for k, s := range starts {
+					if s == c.Start {
+						first = k
+					}
+					if s+len(sentence) == c.End {
+						last = k
+					}
+				}
+				got = append(got, [2]int{first, last})
+				if len(c.Marks) == 0 || c.Marks[0].Offset != c.Start || c.From != c.Marks[0].Start || c.To <= c.From {
+					t.Errorf("chunk %q: marks %v, from %s to %s", c.Text, c.Marks, c.From, c.To)
+				}
+				if first >= 0 && c.From != secs[first].From {
+					t.Errorf("chunk from sentence %d starts at %s, the sentence at %s", first, c.From, secs[first].From)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("chunks cover sentences %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// A chunk that starts inside a segment timed only as a whole is covered
+// by the segment's mark: its first words are cited at the segment's start.
+func TestTranscriptMarksCoverChunkStart(t *testing.T) {
+	text := strings.Repeat("One two three four five six seven eight nine. ", 12)
+	sec := Section{Start: 0, End: len(text), From: 5 * time.Second, To: 65 * time.Second,
+		Marks: []Mark{{Offset: 0, Start: 5 * time.Second, End: 65 * time.Second}}}
+	chunks := Split(text, []Section{sec}, Options{TargetTokens: 40, OverlapTokens: 0, WholeTokens: 40})
+	if len(chunks) < 2 {
+		t.Fatalf("%d chunks", len(chunks))
+	}
+	for _, c := range chunks {
+		if len(c.Marks) != 1 || c.Marks[0].Offset != c.Start || c.Marks[0].Start != 5*time.Second || c.From != 5*time.Second {
+			t.Fatalf("chunk at %d: marks %v from %s", c.Start, c.Marks, c.From)
+		}
+	}
+}

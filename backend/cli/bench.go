@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -48,7 +49,7 @@ func (a *app) benchCmd() *cobra.Command {
 	ingest.Flags().StringVar(&qrels, "qrels", "", "qrels TSV: only the queries it judges are run")
 	ingest.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	ingest.MarkFlagRequired("corpus")
-	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchParityCmd(), a.benchAnswersCmd(), a.benchWatchCmd())
+	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchParityCmd(), a.benchTranscribeCmd(), a.benchAnswersCmd(), a.benchWatchCmd())
 	return cmd
 }
 
@@ -246,6 +247,34 @@ func (a *app) benchParityCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.MarkFlagRequired("dataset")
 	cmd.MarkFlagRequired("model")
+	return cmd
+}
+
+func (a *app) benchTranscribeCmd() *cobra.Command {
+	var model string
+	var threads int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "transcribe --model NAME FILE...",
+		Short: "Transcription speed (audio seconds per wall second) of the whole voice-note path with an installed whisper model",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			runs, err := eval.Transcribe(cmd.Context(), eval.TranscribeOptions{Models: a.models(), Model: model, Files: args, Threads: threads})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.printJSON(runs)
+			}
+			for _, r := range runs {
+				fmt.Fprintf(a.stdout, "%s, %s: %.1f s of audio in %.2f s: %.1fx real time\n", model, filepath.Base(r.File), r.AudioSeconds, r.WallSeconds, r.Speed)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&model, "model", "whisper-base", "installed whisper model")
+	cmd.Flags().IntVar(&threads, "threads", 0, "whisper.cpp threads (0: one per CPU)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 

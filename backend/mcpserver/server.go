@@ -39,6 +39,12 @@ type Passage struct {
 	Heading string  `json:"heading,omitempty"`
 	Text    string  `json:"text"`
 	Score   float64 `json:"score"`
+	// At, Time and Passage say where a recording's passage is heard: the
+	// moment its matched words are spoken, as MM:SS and in milliseconds,
+	// and the passage's whole span.
+	At      string           `json:"at,omitempty" jsonschema:"for a recording: when the matched words are spoken (MM:SS), to cite with the path"`
+	Time    *search.TimeSpan `json:"time,omitempty" jsonschema:"for a recording: start_ms is the cited moment, end_ms the passage's end"`
+	Passage *search.TimeSpan `json:"passage,omitempty" jsonschema:"for a recording: the passage's whole span"`
 }
 
 // SearchOut is the search tool's output.
@@ -113,7 +119,7 @@ func New(v *vault.Vault, opt Options) *mcp.Server {
 		Instructions: "Hoard is the user's local knowledge vault. Use search to find passages (cite title and page), " +
 			"ask for a cited answer, add_note to remember something for the user.",
 	})
-	mcp.AddTool(s, &mcp.Tool{Name: "search", Description: "Search the user's documents; returns passages with title, path and page."},
+	mcp.AddTool(s, &mcp.Tool{Name: "search", Description: "Search the user's documents; returns passages with title, path and page (and, for a recording, the moment the words are spoken)."},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in SearchIn) (*mcp.CallToolResult, SearchOut, error) {
 			if strings.TrimSpace(in.Query) == "" {
 				return nil, SearchOut{}, fmt.Errorf("query is empty")
@@ -128,8 +134,12 @@ func New(v *vault.Vault, opt Options) *mcp.Server {
 			}
 			out := SearchOut{Results: []Passage{}}
 			for _, h := range hits {
-				out.Results = append(out.Results, Passage{DocID: h.DocID, Title: h.Title, Path: h.Path, Page: h.Page,
-					Heading: h.Heading, Text: h.Text, Score: h.Score})
+				p := Passage{DocID: h.DocID, Title: h.Title, Path: h.Path, Page: h.Page,
+					Heading: h.Heading, Text: h.Text, Score: h.Score, Time: h.Time, Passage: h.Passage}
+				if h.Time != nil {
+					p.At = search.Clock(h.Time.StartMS)
+				}
+				out.Results = append(out.Results, p)
 			}
 			return nil, out, nil
 		})

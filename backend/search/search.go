@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/hoardvault/hoard/backend/store"
 )
 
 // Filter narrows a search.
@@ -46,8 +48,13 @@ type Hit struct {
 	MediaType  string  `json:"media_type"`
 	Via        string  `json:"via,omitempty"`     // how a hop reached it
 	Context    string  `json:"context,omitempty"` // neighbouring text, when asked for
-	// Time is where a transcript chunk was spoken; nil for text.
+	// Time is where a transcript hit is cited: StartMS is the moment its
+	// matched words are spoken (the first of them in the mention that says
+	// the most of the query; the passage's start when no word matched, as
+	// for a hit by meaning alone), EndMS the passage's end; nil for text.
 	Time *TimeSpan `json:"time,omitempty"`
+	// Passage is the whole span of the transcript chunk.
+	Passage *TimeSpan `json:"passage,omitempty"`
 }
 
 // Clock formats a position in a recording as MM:SS, or H:MM:SS past an
@@ -90,7 +97,7 @@ func (s *Searcher) hydrate(ctx context.Context, cands []Candidate, m matcher) ([
 	}
 	ids, marks := idArgs(cands)
 	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.document_id, d.title, c.page_start, c.page_end, c.heading, c.text, d.media_type, col.name,
-		coalesce((SELECT path FROM sources WHERE document_id = d.id ORDER BY id LIMIT 1), ''), c.time_start, c.time_end
+		coalesce((SELECT path FROM sources WHERE document_id = d.id ORDER BY id LIMIT 1), ''), c.time_start, c.time_end, c.time_marks
 		FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections col ON col.id = d.collection_id
 		WHERE c.id IN (`+marks+`)`, ids...)
 	if err != nil {
@@ -98,14 +105,23 @@ func (s *Searcher) hydrate(ctx context.Context, cands []Candidate, m matcher) ([
 	}
 	defer rows.Close()
 	byID := make(map[int64]Hit, len(cands))
+	marksOf := map[int64][]store.Mark{}
 	for rows.Next() {
 		var h Hit
 		var ts, te sql.NullInt64
-		if err := rows.Scan(&h.ChunkID, &h.DocID, &h.Title, &h.Page, &h.PageEnd, &h.Heading, &h.Text, &h.MediaType, &h.Collection, &h.Path, &ts, &te); err != nil {
+		var marks []byte
+		if err := rows.Scan(&h.ChunkID, &h.DocID, &h.Title, &h.Page, &h.PageEnd, &h.Heading, &h.Text, &h.MediaType, &h.Collection, &h.Path, &ts, &te, &marks); err != nil {
 			return nil, fmt.Errorf("load hits: %w", err)
 		}
 		if ts.Valid {
 			h.Time = &TimeSpan{StartMS: ts.Int64, EndMS: te.Int64}
+			p := *h.Time
+			h.Passage = &p
+			// Unreadable word times cost the hit its moment, not the search:
+			// it is cited at its passage's start.
+			if ms, err := store.DecodeMarks(marks); err == nil && len(ms) > 0 {
+				marksOf[h.ChunkID] = ms
+			}
 		}
 		byID[h.ChunkID] = h
 	}
@@ -121,6 +137,11 @@ func (s *Searcher) hydrate(ctx context.Context, cands []Candidate, m matcher) ([
 		h.Score = c.Score
 		h.Via = c.Via
 		h.Snippet = m.snippet(h.Text)
+		if marks := marksOf[h.ChunkID]; h.Time != nil && len(marks) > 0 {
+			if at, ok := m.moment(h.Text, marks); ok {
+				h.Time = &TimeSpan{StartMS: at, EndMS: max(at, h.Passage.EndMS)}
+			}
+		}
 		hits = append(hits, h)
 	}
 	return hits, nil

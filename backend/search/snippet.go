@@ -65,16 +65,25 @@ func head(w string) string {
 }
 
 func (m matcher) match(word string) bool {
+	_, ok := m.term(word)
+	return ok
+}
+
+// term is the query term a word of the text matches (its stem, or the
+// prefix it starts with).
+func (m matcher) term(word string) (string, bool) {
 	lw := strings.ToLower(word)
-	if m.heads[head(lw)] && m.stems[stem(lw)] {
-		return true
+	if m.heads[head(lw)] {
+		if st := stem(lw); m.stems[st] {
+			return st, true
+		}
 	}
 	for _, p := range m.prefixes {
 		if strings.HasPrefix(lw, p) {
-			return true
+			return p, true
 		}
 	}
-	return false
+	return "", false
 }
 
 func words(s string) []string { return entity.Words(s) }
@@ -84,9 +93,8 @@ type wordSpan struct {
 	hit        bool
 }
 
-// snippet returns an HTML-escaped excerpt of text around the densest cluster
-// of matching words, with matches wrapped in <mark>.
-func (m matcher) snippet(text string) string {
+// wordSpans finds the words of text (byte offsets).
+func wordSpans(text string) []wordSpan {
 	var spans []wordSpan
 	inWord, start := false, 0
 	for i, r := range text {
@@ -102,6 +110,13 @@ func (m matcher) snippet(text string) string {
 	if inWord {
 		spans = append(spans, wordSpan{start: start, end: len(text)})
 	}
+	return spans
+}
+
+// snippet returns an HTML-escaped excerpt of text around the densest cluster
+// of matching words, with matches wrapped in <mark>.
+func (m matcher) snippet(text string) string {
+	spans := wordSpans(text)
 	if len(spans) == 0 {
 		return ""
 	}

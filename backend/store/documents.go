@@ -53,6 +53,9 @@ type Chunk struct {
 	CharEnd   int    `json:"char_end"`
 	// Time is where a transcript chunk was spoken; nil for text.
 	Time *Span `json:"time,omitempty"`
+	// Marks are when the chunk's words are spoken (a transcript's), in text
+	// order: a hit cites the moment of its first matched word.
+	Marks []Mark `json:"marks,omitempty"`
 	// Entities the chunk defines or mentions (the entity index); not
 	// exported: an import finds them again.
 	Entities []EntityRef `json:"-"`
@@ -370,7 +373,7 @@ func insertParts(ctx context.Context, tx *sql.Tx, docID int64, c Content) error 
 			return fmt.Errorf("insert section: %w", err)
 		}
 	}
-	chStmt, err := tx.PrepareContext(ctx, `INSERT INTO chunks (document_id, ordinal, text, page_start, page_end, heading, char_start, char_end, time_start, time_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	chStmt, err := tx.PrepareContext(ctx, `INSERT INTO chunks (document_id, ordinal, text, page_start, page_end, heading, char_start, char_end, time_start, time_end, time_marks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("insert chunks: %w", err)
 	}
@@ -381,7 +384,7 @@ func insertParts(ctx context.Context, tx *sql.Tx, docID int64, c Content) error 
 		if ch.Time != nil {
 			ts, te = ch.Time.StartMS, ch.Time.EndMS
 		}
-		res, err := chStmt.ExecContext(ctx, docID, ch.Ordinal, ch.Text, ch.PageStart, ch.PageEnd, ch.Heading, ch.CharStart, ch.CharEnd, ts, te)
+		res, err := chStmt.ExecContext(ctx, docID, ch.Ordinal, ch.Text, ch.PageStart, ch.PageEnd, ch.Heading, ch.CharStart, ch.CharEnd, ts, te, EncodeMarks(ch.Marks))
 		if err != nil {
 			return fmt.Errorf("insert chunk: %w", err)
 		}

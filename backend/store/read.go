@@ -163,7 +163,7 @@ func (s *Store) GetDocument(ctx context.Context, id int64) (DocumentInfo, error)
 
 // Chunks returns a document's chunks in order.
 func (s *Store) Chunks(ctx context.Context, docID int64) ([]Chunk, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, ordinal, text, page_start, page_end, heading, char_start, char_end, time_start, time_end FROM chunks WHERE document_id = ? ORDER BY ordinal`, docID)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, ordinal, text, page_start, page_end, heading, char_start, char_end, time_start, time_end, time_marks FROM chunks WHERE document_id = ? ORDER BY ordinal`, docID)
 	if err != nil {
 		return nil, fmt.Errorf("chunks of %d: %w", docID, err)
 	}
@@ -172,11 +172,15 @@ func (s *Store) Chunks(ctx context.Context, docID int64) ([]Chunk, error) {
 	for rows.Next() {
 		var c Chunk
 		var ts, te sql.NullInt64
-		if err := rows.Scan(&c.ID, &c.Ordinal, &c.Text, &c.PageStart, &c.PageEnd, &c.Heading, &c.CharStart, &c.CharEnd, &ts, &te); err != nil {
+		var marks []byte
+		if err := rows.Scan(&c.ID, &c.Ordinal, &c.Text, &c.PageStart, &c.PageEnd, &c.Heading, &c.CharStart, &c.CharEnd, &ts, &te, &marks); err != nil {
 			return nil, err
 		}
 		if ts.Valid {
 			c.Time = &Span{StartMS: ts.Int64, EndMS: te.Int64}
+		}
+		if c.Marks, err = DecodeMarks(marks); err != nil {
+			return nil, fmt.Errorf("chunk %d: %w", c.ID, err)
 		}
 		out = append(out, c)
 	}

@@ -305,7 +305,10 @@ func baseTitle(name string) string {
 func (v *Vault) content(doc *extract.Document, p prepared) *store.Content {
 	secs := make([]chunk.Section, len(doc.Sections))
 	for i, s := range doc.Sections {
-		secs[i] = chunk.Section{Page: s.Page, Heading: s.Heading, Start: s.Start, End: s.End, From: s.From, To: s.To}
+		secs[i] = chunk.Section{Page: s.Page, Heading: s.Heading, Start: s.Start, End: s.End, From: s.From, To: s.To, Speaker: s.Speaker}
+		for _, m := range s.Marks {
+			secs[i].Marks = append(secs[i].Marks, chunk.Mark{Offset: m.Offset, Start: m.Start, End: m.End})
+		}
 	}
 	chunks := chunk.Split(doc.Text, secs, v.opt.Chunk)
 	conv := newOffsets(doc.Text)
@@ -324,10 +327,27 @@ func (v *Vault) content(doc *extract.Document, p prepared) *store.Content {
 			Entities: entityRefs(doc.Title, ch.Heading, ch.Text)}
 		if ch.To > 0 {
 			sc.Time = &store.Span{StartMS: ch.From.Milliseconds(), EndMS: ch.To.Milliseconds()}
+			sc.Marks = chunkMarks(doc.Text, ch)
 		}
 		c.Chunks = append(c.Chunks, sc)
 	}
 	return c
+}
+
+// chunkMarks turns a chunk's word times into the store's marks, counted in
+// characters from the chunk's start (what a hit's text offsets count).
+func chunkMarks(text string, ch chunk.Chunk) []store.Mark {
+	var out []store.Mark
+	pos, chars := ch.Start, 0
+	for _, m := range ch.Marks {
+		if m.Offset < pos || m.Offset >= ch.End {
+			continue // out of order: not citable
+		}
+		chars += utf8.RuneCountInString(text[pos:m.Offset])
+		pos = m.Offset
+		out = append(out, store.Mark{Char: chars, MS: m.Start.Milliseconds()})
+	}
+	return out
 }
 
 // offsets converts byte offsets to character (rune) offsets in one pass.

@@ -235,8 +235,9 @@ type Status struct {
 	VecVersion    string       `json:"vec_version"`
 	Neural        NeuralStatus `json:"neural"`
 	// Queue is the indexing queue: counts and its first rows.
-	Queue   Queue                 `json:"queue"`
-	Watched []store.WatchedFolder `json:"watched"`
+	Queue         Queue                 `json:"queue"`
+	Watched       []store.WatchedFolder `json:"watched"`
+	Transcription TranscriptionStatus   `json:"transcription"`
 }
 
 // Status reports counts, size on disk and library versions.
@@ -266,7 +267,8 @@ func (v *Vault) Status(ctx context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	return Status{Vault: v.dir, Stats: st, Schema: schema, SQLiteVersion: sv, VecVersion: vv, Neural: ns, Queue: q, Watched: w}, nil
+	return Status{Vault: v.dir, Stats: st, Schema: schema, SQLiteVersion: sv, VecVersion: vv, Neural: ns, Queue: q, Watched: w,
+		Transcription: v.transcriptionStatus(ctx)}, nil
 }
 
 // Check runs the database's consistency checks.

@@ -58,7 +58,10 @@ export interface Hit {
   collection: string;
   media_type: string;
   via?: string;
+  /** A recording's hit: start_ms is the moment its matched words are spoken, end_ms its passage's end. */
   time?: TimeSpan;
+  /** A recording's hit: the passage's whole span. */
+  passage?: TimeSpan;
 }
 
 export interface QueueItem {

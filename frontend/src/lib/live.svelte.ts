@@ -24,9 +24,14 @@ export class Live {
     this.stop?.();
   }
 
-  /** Files in the queue, in any state. */
+  /** Files being worked or about to be (not those waiting for an engine). */
   get busy(): number {
     const q = this.snapshot?.queue;
-    return q ? q.pending + q.running + q.waiting : 0;
+    return q ? q.pending + q.running : 0;
+  }
+
+  /** Files that wait for something the user must set up (a transcription engine). */
+  get waiting(): number {
+    return this.snapshot?.queue?.waiting ?? 0;
   }
 }

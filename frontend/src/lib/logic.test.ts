@@ -43,6 +43,10 @@ describe('file states', () => {
     expect(stateLabel('extracting')).toBe('Extracting text');
     const now = Date.parse('2026-01-01T00:00:00Z');
     expect(queueNote(item({ attempts: 1, reason: 'busy', not_before: '2026-01-01T00:00:04Z' }), now)).toBe('busy — next try in 4 s (attempt 2)');
+    // A voice note waiting for an engine points at Settings, not the command line.
+    expect(queueNote(item({ state: 'waiting', reason: 'waiting for a transcription engine (set one up with `hoard transcription --url URL` or `--whisper whisper-base`)' }), now)).toBe(
+      'waiting for transcription: set it up in Settings',
+    );
   });
 });
 

@@ -33,6 +33,11 @@ export function stateLabel(s: FileState): string {
 /** Why a queued file is where it is, with when it is tried again. */
 export function queueNote(q: QueueItem, now = Date.now()): string {
   let note = q.reason ?? '';
+  // The server's reason names the command line; in the app the place to
+  // set an engine up is Settings.
+  if (q.state === 'waiting' && note.startsWith('waiting for a transcription engine')) {
+    note = 'waiting for transcription: set it up in Settings';
+  }
   if (q.not_before && q.state === 'pending') {
     const secs = Math.max(0, Math.round((Date.parse(q.not_before) - now) / 1000));
     note += `${note ? ' — ' : ''}next try in ${secs} s (attempt ${q.attempts + 1})`;
