@@ -129,12 +129,14 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("DELETE /api/memories/{id}", s.forget)
 	mux.HandleFunc("GET /api/memory", s.globalMemory)
 	mux.HandleFunc("GET /api/queue", s.queue)
+	mux.HandleFunc("DELETE /api/queue/{id}", s.cancelQueued)
 	mux.HandleFunc("GET /api/watched", s.watched)
 	mux.HandleFunc("POST /api/watched", s.watchFolder)
 	mux.HandleFunc("DELETE /api/watched", s.unwatchFolder)
 	getTr, putTr := secretSettings(s, s.v.Transcription, s.v.SetTranscription, func(t *vault.TranscriptionOptions) *string { return &t.APIKey })
 	mux.HandleFunc("GET /api/transcription", getTr)
 	mux.HandleFunc("PUT /api/transcription", putTr)
+	mux.HandleFunc("POST /api/transcription/test", s.testTranscription)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
 	})
@@ -189,6 +191,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, vault.ErrNoSource):
 		writeError(w, http.StatusGone, err.Error())
+	case errors.Is(err, store.ErrRunning):
+		writeError(w, http.StatusConflict, err.Error())
 	case errors.Is(err, errBadRequest), errors.Is(err, store.ErrBadSort):
 		writeError(w, http.StatusBadRequest, err.Error())
 	case r.Context().Err() != nil:

@@ -220,46 +220,74 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 
 // importVault reads an uploaded export file (multipart field "file").
 func (s *Server) importVault(w http.ResponseWriter, r *http.Request) {
+	path, name, ok := s.receiveFile(w, r, "import", "the export")
+	if !ok {
+		return
+	}
+	defer os.Remove(path)
+	res, err := s.v.Import(r.Context(), path)
+	if err != nil {
+		// Name the file the user sent, not the temporary copy.
+		s.fail(w, r, badRequest("%s", strings.ReplaceAll(err.Error(), path, name)))
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// testTranscription transcribes an uploaded recording (multipart field
+// "file") with the engine in force and stores nothing: Settings' Test.
+func (s *Server) testTranscription(w http.ResponseWriter, r *http.Request) {
+	path, name, ok := s.receiveFile(w, r, "transcription test", "a recording")
+	if !ok {
+		return
+	}
+	defer os.Remove(path)
+	res, err := s.v.TestTranscription(r.Context(), path)
+	if err != nil {
+		s.fail(w, r, badRequest("%s", strings.ReplaceAll(err.Error(), path, name)))
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// receiveFile copies the multipart field "file" into a temporary file in
+// the vault's folder (removed by the caller) and returns its path and the
+// name the client gave it; on failure it has answered the request.
+func (s *Server) receiveFile(w http.ResponseWriter, r *http.Request, op, what string) (path, name string, ok bool) {
 	mr, err := r.MultipartReader()
 	if err != nil {
-		s.fail(w, r, badRequest("send the export as multipart/form-data: %v", err))
-		return
+		s.fail(w, r, badRequest("send %s as multipart/form-data: %v", what, err))
+		return "", "", false
 	}
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			s.fail(w, r, badRequest("no file in the upload (field \"file\")"))
-			return
+			return "", "", false
 		}
 		if err != nil {
-			s.fail(w, r, badRequest("import: %v", err))
-			return
+			s.fail(w, r, badRequest("%s: %v", op, err))
+			return "", "", false
 		}
 		if part.FormName() != "file" {
 			part.Close()
 			continue
 		}
-		tmp, err := os.CreateTemp(s.v.Dir(), ".import-*")
+		// The extension stays: decoders go by it.
+		tmp, err := os.CreateTemp(s.v.Dir(), ".upload-*"+filepath.Ext(part.FileName()))
 		if err != nil {
 			s.fail(w, r, err)
-			return
+			return "", "", false
 		}
-		defer os.Remove(tmp.Name())
 		_, err = io.Copy(tmp, io.LimitReader(part, maxUpload))
 		if cerr := tmp.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			s.fail(w, r, fmt.Errorf("import: %w", err))
-			return
+			os.Remove(tmp.Name())
+			s.fail(w, r, fmt.Errorf("%s: %w", op, err))
+			return "", "", false
 		}
-		res, err := s.v.Import(r.Context(), tmp.Name())
-		if err != nil {
-			// Name the file the user sent, not the temporary copy.
-			s.fail(w, r, badRequest("%s", strings.ReplaceAll(err.Error(), tmp.Name(), part.FileName())))
-			return
-		}
-		writeJSON(w, http.StatusOK, res)
-		return
+		return tmp.Name(), part.FileName(), true
 	}
 }

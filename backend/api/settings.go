@@ -22,6 +22,21 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, q)
 }
 
+// cancelQueued takes a file out of the queue (409 while it is worked on).
+func (s *Server) cancelQueued(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q, err := s.v.CancelQueued(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, q)
+}
+
 func (s *Server) watched(w http.ResponseWriter, r *http.Request) {
 	ws, err := s.v.Watched(r.Context())
 	if err != nil {

@@ -271,3 +271,28 @@ func TestTranscriberCutsAtPauses(t *testing.T) {
 		last = s.Start
 	}
 }
+
+// A long recording tells how far its transcription is, piece by piece,
+// from nothing to all of it.
+func TestTranscriberTellsProgress(t *testing.T) {
+	testdata.NeedFFmpeg(t)
+	srv, pieces := testdata.TranscriptionServer(t, "one two three four", nil)
+	tr := &Transcriber{Engine: &OpenAI{URL: srv.URL, APIKey: "sk-test"}} // no VAD: 30-s pieces
+	var seen [][2]time.Duration
+	got, err := tr.FileProgress(context.Background(), filepath.Join(testdata.Shared(t, "samples/audio/memo"), "planning-memo.wav"),
+		func(done, total time.Duration) { seen = append(seen, [2]time.Duration{done, total}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(*pieces) != 3 || len(seen) != len(*pieces)+2 {
+		t.Fatalf("%d pieces, progress told %d times: %v", len(*pieces), len(seen), seen)
+	}
+	for i, p := range seen {
+		if p[1] != got.Duration || (i > 0 && p[0] <= seen[i-1][0] && p[0] != got.Duration) {
+			t.Fatalf("progress %v: want rising done of %s", seen, got.Duration)
+		}
+	}
+	if seen[0][0] != 0 || seen[len(seen)-1][0] != got.Duration || seen[1][0] != 30*time.Second {
+		t.Fatalf("progress %v", seen)
+	}
+}

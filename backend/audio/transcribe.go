@@ -57,19 +57,37 @@ type Transcript struct {
 	VAD      bool
 }
 
+// Progress hears how far a recording's transcription is: done of total.
+type Progress func(done, total time.Duration)
+
 // File transcribes an audio or video file.
 func (t *Transcriber) File(ctx context.Context, path string) (Transcript, error) {
+	return t.FileProgress(ctx, path, nil)
+}
+
+// FileProgress is File, telling progress (when not nil) after each piece.
+func (t *Transcriber) FileProgress(ctx context.Context, path string, progress Progress) (Transcript, error) {
 	pcm, err := Decode(ctx, path)
 	if err != nil {
 		return Transcript{}, err
 	}
-	return t.Samples(ctx, pcm)
+	return t.SamplesProgress(ctx, pcm, progress)
 }
 
 // Samples transcribes 16 kHz mono samples.
 func (t *Transcriber) Samples(ctx context.Context, pcm []float32) (Transcript, error) {
+	return t.SamplesProgress(ctx, pcm, nil)
+}
+
+// SamplesProgress is Samples, telling progress (when not nil) after each
+// piece: a long recording shows how much of it is done.
+func (t *Transcriber) SamplesProgress(ctx context.Context, pcm []float32, progress Progress) (Transcript, error) {
 	total := Duration(len(pcm))
 	tr := Transcript{Duration: total}
+	if progress == nil {
+		progress = func(time.Duration, time.Duration) {}
+	}
+	progress(0, total)
 	speech := []Span{{0, total}}
 	if t.VAD != nil {
 		probs, err := t.VAD.Probabilities(ctx, pcm)
@@ -115,7 +133,9 @@ func (t *Transcriber) Samples(ctx context.Context, pcm []float32) (Transcript, e
 			tr.Segments = append(tr.Segments, Segment{Start: start, End: min(end, p.End), Text: text,
 				Words: placeWords(s.Words, p), Speaker: s.Speaker})
 		}
+		progress(p.End, total)
 	}
+	progress(total, total)
 	return tr, nil
 }
 

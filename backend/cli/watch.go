@@ -115,8 +115,9 @@ func (a *app) transcriptionCmd() *cobra.Command {
 		Long: "Audio and video files wait in the queue until an engine is set up, then are transcribed:\n" +
 			"  --url URL          any OpenAI-compatible /v1/audio/transcriptions server (whisper.cpp's server,\n" +
 			"                     faster-whisper-server, LocalAI)\n" +
-			"  --whisper MODEL    whisper.cpp in process (whisper-tiny, whisper-base, whisper-small; needs a\n" +
-			"                     `make whisper` build and `hoard models pull MODEL`)\n" +
+			"  --whisper MODEL    whisper.cpp in process (whisper-tiny.en, whisper-base, whisper-small; built in,\n" +
+			"                     the model from `make models` or `hoard models pull MODEL`). With no engine set,\n" +
+			"                     the first installed model is used (whisper-base first); --off turns that off too.\n" +
 			"Speech is found with the Silero VAD model when it is installed (hoard models pull silero-vad).",
 		Args: cobra.NoArgs,
 	}
@@ -146,8 +147,9 @@ func (a *app) transcriptionCmd() *cobra.Command {
 					set()
 				}
 			}
+			next.Off = false
 			if off {
-				next = vault.TranscriptionOptions{}
+				next = vault.TranscriptionOptions{Off: true}
 			}
 			if err := v.SetTranscription(ctx, next); err != nil {
 				return err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -204,6 +205,35 @@ func (s *Store) QueueStats(ctx context.Context) (QueueStats, error) {
 	}
 	return q, nil
 }
+
+// Cancel removes a queued row that is not being worked on and returns it;
+// a running row is not removed (ErrRunning), a missing one is ErrNotFound.
+func (s *Store) Cancel(ctx context.Context, id int64) (QueueItem, error) {
+	var q QueueItem
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+queueCols+` FROM queue WHERE id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("queue: %w", err)
+		}
+		items, err := scanQueue(rows)
+		if err != nil {
+			return err
+		}
+		if len(items) == 0 {
+			return fmt.Errorf("queued file %d: %w", id, ErrNotFound)
+		}
+		q = items[0]
+		if q.State == QueueRunning {
+			return fmt.Errorf("%s: %w", q.Path, ErrRunning)
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM queue WHERE id = ?`, id)
+		return err
+	})
+	return q, err
+}
+
+// ErrRunning: the queued file is being worked on now.
+var ErrRunning = errors.New("it is being indexed now")
 
 // QueueItems lists the queue, running rows first, then oldest first.
 func (s *Store) QueueItems(ctx context.Context, limit, offset int) ([]QueueItem, error) {

@@ -32,6 +32,8 @@ type TranscriptionOptions struct {
 	Whisper  string `json:"whisper,omitempty"`
 	Language string `json:"language,omitempty"` // "" or "auto": detected
 	Threads  int    `json:"threads,omitempty"`
+	// Off: no engine, not even an installed whisper model (voice notes wait).
+	Off bool `json:"off,omitempty"`
 }
 
 func (t TranscriptionOptions) set() bool { return t.URL != "" || t.Whisper != "" }
@@ -45,7 +47,7 @@ func (v *Vault) Transcription(ctx context.Context) (TranscriptionOptions, error)
 		return v.opt.Transcription, nil
 	}
 	var t TranscriptionOptions
-	if err := v.jsonSetting(ctx, transcriptionKey, &t); err != nil || t.set() {
+	if err := v.jsonSetting(ctx, transcriptionKey, &t); err != nil || t.set() || t.Off {
 		return t, err
 	}
 	t.Whisper = v.defaultWhisper()
@@ -174,7 +176,7 @@ func (v *Vault) closeTranscriber() {
 
 // transcribe turns a recording into a document whose sections carry the
 // times they were spoken.
-func (v *Vault) transcribe(ctx context.Context, path string) (*extract.Document, error) {
+func (v *Vault) transcribe(ctx context.Context, path string, progress audio.Progress) (*extract.Document, error) {
 	tr := v.transcriber()
 	if tr == nil {
 		v.trMu.Lock()
@@ -185,7 +187,7 @@ func (v *Vault) transcribe(ctx context.Context, path string) (*extract.Document,
 		}
 		return nil, ErrNoTranscriber
 	}
-	t, err := tr.File(ctx, path)
+	t, err := tr.FileProgress(ctx, path, progress)
 	switch {
 	case errors.Is(err, audio.ErrUnavailable):
 		return nil, fmt.Errorf("%w: %w", errTransient, err)

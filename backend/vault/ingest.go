@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/hoardvault/hoard/backend/audio"
@@ -240,7 +241,7 @@ func (v *Vault) prepare(ctx context.Context, j job) (p prepared) {
 		}
 	} else if audio.MediaType(name) != "" {
 		v.act.set(j.path, StageTranscribing)
-		doc, err = v.transcribe(ctx, j.file)
+		doc, err = v.transcribe(ctx, j.file, func(done, total time.Duration) { v.act.progress(j.path, done, total) })
 		if err == nil && doc.Text == "" {
 			p.note = "no speech found"
 		}

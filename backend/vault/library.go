@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/hoardvault/hoard/backend/extract"
 	"github.com/hoardvault/hoard/backend/store"
@@ -20,19 +21,36 @@ const (
 )
 
 // activity is what the running drain is doing to each path right now, so
-// the library can show a file's stage and not only "in the queue".
+// the library can show a file's stage and not only "in the queue", and how
+// far a recording's transcription is.
 type activity struct {
 	mu sync.Mutex
-	m  map[string]string
+	m  map[string]work
+}
+
+// work is one path's stage, with done of total for a transcription.
+type work struct {
+	stage       string
+	done, total time.Duration
 }
 
 func (a *activity) set(path, stage string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.m == nil {
-		a.m = map[string]string{}
+		a.m = map[string]work{}
 	}
-	a.m[path] = stage
+	a.m[path] = work{stage: stage}
+}
+
+// progress records how much of path's recording is transcribed.
+func (a *activity) progress(path string, done, total time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if w, ok := a.m[path]; ok {
+		w.done, w.total = done, total
+		a.m[path] = w
+	}
 }
 
 func (a *activity) clear(path string) {
@@ -41,7 +59,7 @@ func (a *activity) clear(path string) {
 	delete(a.m, path)
 }
 
-func (a *activity) get(path string) string {
+func (a *activity) get(path string) work {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.m[path]

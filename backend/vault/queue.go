@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -346,6 +347,14 @@ type Queue struct {
 type QueueEntry struct {
 	store.QueueItem
 	Stage string `json:"stage,omitempty"`
+	// Progress: how much of a recording is transcribed, while it is.
+	Progress *MediaProgress `json:"progress,omitempty"`
+}
+
+// MediaProgress is done of total, in milliseconds of a recording.
+type MediaProgress struct {
+	DoneMS  int64 `json:"done_ms"`
+	TotalMS int64 `json:"total_ms"`
 }
 
 // Queue reports the indexing queue with up to limit rows.
@@ -359,8 +368,30 @@ func (v *Vault) Queue(ctx context.Context, limit, offset int) (Queue, error) {
 	for i, it := range items {
 		q.Items[i] = QueueEntry{QueueItem: it}
 		if it.State == store.QueueRunning {
-			q.Items[i].Stage = v.act.get(it.Path)
+			w := v.act.get(it.Path)
+			q.Items[i].Stage = w.stage
+			if w.stage == StageTranscribing && w.total > 0 {
+				q.Items[i].Progress = &MediaProgress{DoneMS: w.done.Milliseconds(), TotalMS: w.total.Milliseconds()}
+			}
 		}
 	}
 	return q, err
+}
+
+// CancelQueued takes a file out of the queue before it is indexed (a voice
+// note waiting for an engine, a file not yet reached). A copy that an
+// upload left in the vault's uploads folder goes too; a file elsewhere is
+// the user's and stays.
+func (v *Vault) CancelQueued(ctx context.Context, id int64) (store.QueueItem, error) {
+	q, err := v.store.Cancel(ctx, id)
+	if err != nil {
+		return q, err
+	}
+	uploads := filepath.Join(v.dir, "uploads") + string(filepath.Separator)
+	if q.Op == store.OpIndex && strings.HasPrefix(filepath.Clean(q.Path), uploads) {
+		if err := os.Remove(q.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			v.log.Warn("cancelled upload not removed", "path", q.Path, "err", err)
+		}
+	}
+	return q, nil
 }

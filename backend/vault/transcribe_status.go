@@ -2,6 +2,8 @@ package vault
 
 import (
 	"context"
+	"strings"
+	"time"
 
 	"github.com/hoardvault/hoard/backend/audio"
 )
@@ -22,6 +24,8 @@ func (v *Vault) transcriptionStatus(ctx context.Context) TranscriptionStatus {
 	switch {
 	case err != nil:
 		st.Note = err.Error()
+	case t.Off:
+		st.Note = "transcription is off: voice notes wait until an engine is set"
 	case t.URL != "":
 		st.Engine, st.URL, st.Model = "server", t.URL, t.Model
 	case t.Whisper != "" && !st.Built:
@@ -39,4 +43,45 @@ func (v *Vault) transcriptionStatus(ctx context.Context) TranscriptionStatus {
 	}
 	v.trMu.Unlock()
 	return st
+}
+
+// TranscriptionTest is what the engine in force heard in a recording.
+type TranscriptionTest struct {
+	Engine       string  `json:"engine"`
+	Model        string  `json:"model,omitempty"`
+	Text         string  `json:"text"`
+	AudioSeconds float64 `json:"audio_seconds"`
+	Seconds      float64 `json:"seconds"` // how long transcribing took
+}
+
+// TestTranscription transcribes one recording with the engine in force and
+// stores nothing (Settings' Test button).
+func (v *Vault) TestTranscription(ctx context.Context, path string) (TranscriptionTest, error) {
+	var res TranscriptionTest
+	tr := v.transcriber()
+	if tr == nil {
+		v.trMu.Lock()
+		err := v.trErr
+		v.trMu.Unlock()
+		if err == nil {
+			err = ErrNoTranscriber
+		}
+		return res, err
+	}
+	st := v.transcriptionStatus(ctx)
+	res.Engine, res.Model = st.Engine, st.Model
+	start := time.Now()
+	t, err := tr.File(ctx, path)
+	if err != nil {
+		return res, err
+	}
+	res.Seconds, res.AudioSeconds = time.Since(start).Seconds(), t.Duration.Seconds()
+	var words []string
+	for _, s := range t.Segments {
+		if s := strings.TrimSpace(s.Text); s != "" {
+			words = append(words, s)
+		}
+	}
+	res.Text = strings.Join(words, " ")
+	return res, nil
 }

@@ -22,6 +22,13 @@ const realModel = join(realModels, 'bge-small-en-v1.5-q');
 const hasModel = existsSync(join(realModel, 'manifest.json'));
 if (!hasModel && process.env.HOARD_REQUIRE_MODELS === '1') throw new Error(`no real model in ${realModel} (make models MODELS=bge-small-en-v1.5-q)`);
 const ready = have(pdf) && hasChromium;
+// A real whisper model (make models), offered by the local hub for Settings
+// to download; the recordings have known words at known moments.
+const realWhisper = join(realModels, 'whisper-tiny.en', 'model.bin');
+const hasWhisper = existsSync(realWhisper);
+if (!hasWhisper && process.env.HOARD_REQUIRE_MODELS === '1') throw new Error(`no real whisper model at ${realWhisper} (make models MODELS=whisper-tiny.en)`);
+const jfk = join(shared, 'samples/audio/jfk/jfk.wav');
+const memoWav = join(shared, 'samples/audio/memo/planning-memo.wav');
 
 describe.skipIf(!ready)('Hoard in a browser', () => {
   let srv: Served;
@@ -42,6 +49,7 @@ describe.skipIf(!ready)('Hoard in a browser', () => {
   const files: Record<string, string> = {
     '/Xenova/bge-small-en-v1.5/resolve/main/onnx/model_quantized.onnx': join(realModel, 'model.onnx'),
     '/Xenova/bge-small-en-v1.5/resolve/main/tokenizer.json': join(realModel, 'tokenizer.json'),
+    '/ggerganov/whisper.cpp/resolve/main/ggml-tiny.en.bin': realWhisper,
   };
 
   beforeAll(async () => {
@@ -173,6 +181,60 @@ describe.skipIf(!ready)('Hoard in a browser', () => {
     await page.keyboard.press('Control+k');
     await page.keyboard.type('prototyping methodologies');
     await page.locator('article.hit').first().waitFor();
+  });
+
+  // Voice notes with no command line: download a whisper model in Settings,
+  // choose it, hear a test recording, then drop a memo in the Library and
+  // find it cited at the moment its words are spoken.
+  it.skipIf(!hasWhisper)('transcribes a voice note set up from Settings', async () => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    // With no engine yet a dropped voice note waits, says where to set one
+    // up, does not keep the sidebar "indexing", and can be cancelled.
+    await page.getByRole('link', { name: 'Library' }).click();
+    await page.getByLabel('Add files').setInputFiles(jfk);
+    const waiting = page.locator('.qitem[data-state="waiting"]', { hasText: 'jfk.wav' });
+    await waiting.getByText('waiting for transcription: set it up in Settings').waitFor({ timeout: 30000 });
+    await page.locator('nav .status').getByText('1 waiting for transcription').waitFor();
+    expect(await page.locator('nav .status .spinner').count()).toBe(0);
+    await shot('library-waiting');
+    await waiting.getByRole('button', { name: 'Cancel jfk.wav' }).click();
+    await waiting.waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const row = page.locator('tr[data-model="whisper-tiny.en"]');
+    await row.getByRole('button', { name: 'Download' }).click();
+    await row.getByText('Installed').waitFor({ timeout: 60000 });
+    const form = page.getByRole('form', { name: 'Transcription' });
+    await form.getByLabel('Engine').selectOption('whisper');
+    await form.getByLabel('Model').selectOption('whisper-tiny.en');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Now: whisper-tiny.en, built in.').waitFor();
+    await page.getByLabel('Test recording').setInputFiles(jfk);
+    const heard = page.getByLabel('Test transcript');
+    await heard.waitFor({ timeout: 60000 });
+    expect((await heard.textContent())?.toLowerCase()).toContain('ask not what your country can do for you');
+    await shot('settings-voice');
+    await page.getByRole('link', { name: 'Library' }).click();
+    await page.getByLabel('Add files').setInputFiles(memoWav);
+    await page.locator('.doc[data-state="done"] a.title', { hasText: 'planning-memo' }).waitFor({ timeout: 120000 });
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('remember to order the cooling units');
+    // The sixth sentence starts at 00:25 (planning-memo.json); its words
+    // are cited within a second of it, not at the passage's start.
+    const voiceHit = page.locator('article.hit', { hasText: /planning-memo\.wav 00:2[4-6]/ }).first();
+    await voiceHit.waitFor({ timeout: 15000 });
+    await shot('search-voice');
+    // The hit opens the recording at that moment, ready to play.
+    await voiceHit.getByRole('link', { name: 'planning-memo' }).click();
+    const player = page.locator('audio.player');
+    await player.waitFor();
+    await page.waitForFunction(() => {
+      const a = document.querySelector('audio.player') as HTMLAudioElement | null;
+      return !!a && a.readyState >= 1 && a.currentTime > 0;
+    });
+    const at = await player.evaluate((a) => (a as HTMLAudioElement).currentTime);
+    expect(at).toBeGreaterThan(24);
+    expect(at).toBeLessThan(26.5);
+    await shot('document-voice');
   });
 
   it('follows the dark theme of the system', async () => {

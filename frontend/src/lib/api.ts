@@ -74,6 +74,8 @@ export interface QueueItem {
   attempts: number;
   not_before?: string;
   reason?: string;
+  /** While a recording is transcribed: how much of it is done. */
+  progress?: { done_ms: number; total_ms: number };
 }
 
 export interface Queue {
@@ -179,6 +181,40 @@ export interface Status extends Counts {
   vault: string;
   neural?: { embedder?: string; reranker: boolean; device?: string; onnxruntime?: string; note?: string; embedded_chunks: number; pending_chunks: number };
   watched: { path: string; collection?: string }[] | null;
+  transcription?: TranscriptionStatus;
+}
+
+/** How voice notes are transcribed (GET /api/status). */
+export interface TranscriptionStatus {
+  engine?: 'whisper.cpp' | 'server';
+  model?: string;
+  url?: string;
+  /** This hoard carries the in-process whisper.cpp engine. */
+  whisper_built: boolean;
+  /** Why there is no engine, or why it cannot run. */
+  note?: string;
+}
+
+/** The transcription engine's settings (GET/PUT /api/transcription). */
+export interface TranscriptionSettings {
+  url?: string;
+  api_key?: string;
+  model?: string;
+  /** A whisper model from the catalog, run in process. */
+  whisper?: string;
+  language?: string;
+  threads?: number;
+  /** No engine, not even an installed whisper model: voice notes wait. */
+  off?: boolean;
+}
+
+/** What the engine heard in a test recording (POST /api/transcription/test). */
+export interface TranscriptionTest {
+  engine: string;
+  model?: string;
+  text: string;
+  audio_seconds: number;
+  seconds: number;
 }
 
 /** An error the API answered with ({"error": "..."}), or a network failure (status 0). */
@@ -408,6 +444,21 @@ export class Client {
     return this.json('GET', '/api/llm');
   }
 
+  transcription(): Promise<TranscriptionSettings> {
+    return this.json('GET', '/api/transcription');
+  }
+
+  setTranscription(t: TranscriptionSettings): Promise<TranscriptionSettings> {
+    return this.json('PUT', '/api/transcription', t);
+  }
+
+  /** Transcribes a recording with the engine in force; nothing is stored. */
+  testTranscription(file: File): Promise<TranscriptionTest> {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    return this.json('POST', '/api/transcription/test', form);
+  }
+
   setLLM(s: LLMSettings): Promise<LLMSettings> {
     return this.json('PUT', '/api/llm', s);
   }
@@ -455,6 +506,11 @@ export class Client {
 
   queue(limit = 50, offset = 0): Promise<Queue> {
     return this.json('GET', `/api/queue?limit=${limit}&offset=${offset}`);
+  }
+
+  /** Takes a file out of the queue before it is indexed (409 while it is worked on). */
+  cancelQueued(id: number): Promise<QueueItem> {
+    return this.json('DELETE', `/api/queue/${id}`);
   }
 
   watched(): Promise<{ path: string; collection: string }[]> {

@@ -11,6 +11,7 @@ describe('routes', () => {
     ['', { screen: 'library' }],
     ['#/search?q=green%20tea', { screen: 'search', q: 'green tea' }],
     ['#/doc/42?page=3&chunk=7', { screen: 'doc', id: 42, page: 3, chunk: 7 }],
+    ['#/doc/8?chunk=3&at=25160', { screen: 'doc', id: 8, chunk: 3, at: 25160 }],
     ['#/chat/5', { screen: 'chat', id: 5 }],
     ['#/nowhere/x?page=-1', { screen: 'library' }],
     ['#/doc/abc?page=2.5', { screen: 'doc' }],
@@ -18,7 +19,7 @@ describe('routes', () => {
     expect(parseHash(hash)).toEqual(want);
   });
   it('round-trips', () => {
-    for (const r of [{ screen: 'doc', id: 9, page: 2, chunk: 11 }, { screen: 'search', q: 'a&b=c' }, { screen: 'settings' }] as const) {
+    for (const r of [{ screen: 'doc', id: 9, page: 2, chunk: 11 }, { screen: 'doc', id: 4, chunk: 2, at: 113000 }, { screen: 'search', q: 'a&b=c' }, { screen: 'settings' }] as const) {
       expect(parseHash(href(r))).toEqual(r);
     }
   });
@@ -43,6 +44,8 @@ describe('file states', () => {
     expect(stateLabel('extracting')).toBe('Extracting text');
     const now = Date.parse('2026-01-01T00:00:00Z');
     expect(queueNote(item({ attempts: 1, reason: 'busy', not_before: '2026-01-01T00:00:04Z' }), now)).toBe('busy — next try in 4 s (attempt 2)');
+    // A long recording tells how much of it is transcribed.
+    expect(queueNote(item({ state: 'running', stage: 'transcribing', progress: { done_ms: 150000, total_ms: 720000 } }), now)).toBe('02:30 of 12:00 transcribed');
     // A voice note waiting for an engine points at Settings, not the command line.
     expect(queueNote(item({ state: 'waiting', reason: 'waiting for a transcription engine (set one up with `hoard transcription --url URL` or `--whisper whisper-base`)' }), now)).toBe(
       'waiting for transcription: set it up in Settings',

@@ -8,6 +8,7 @@ export interface Route {
   id?: number; // a document (doc) or conversation (chat)
   page?: number; // the page to show (doc)
   chunk?: number; // the passage to show (doc)
+  at?: number; // where to start a recording, in ms (doc)
   q?: string; // the search query (search)
 }
 
@@ -26,6 +27,7 @@ export function parseHash(hash: string): Route {
   if (num(id)) r.id = num(id);
   if (num(params.get('page'))) r.page = num(params.get('page'));
   if (num(params.get('chunk'))) r.chunk = num(params.get('chunk'));
+  if (num(params.get('at'))) r.at = num(params.get('at'));
   if (params.get('q')) r.q = params.get('q')!;
   return r;
 }
@@ -36,6 +38,7 @@ export function href(r: Route): string {
   const q = new URLSearchParams();
   if (r.page) q.set('page', String(r.page));
   if (r.chunk) q.set('chunk', String(r.chunk));
+  if (r.at) q.set('at', String(r.at));
   if (r.q) q.set('q', r.q);
   const qs = q.toString();
   return qs ? `${s}?${qs}` : s;

@@ -1,5 +1,6 @@
 // What the library says about each file, in the words a user reads.
 import type { DocumentInfo, QueueItem } from './api';
+import { clock } from './format';
 
 export type FileState = 'queued' | 'extracting' | 'transcribing' | 'indexing' | 'waiting' | 'retrying' | 'removing' | 'done' | 'failed';
 
@@ -37,6 +38,9 @@ export function queueNote(q: QueueItem, now = Date.now()): string {
   // set an engine up is Settings.
   if (q.state === 'waiting' && note.startsWith('waiting for a transcription engine')) {
     note = 'waiting for transcription: set it up in Settings';
+  }
+  if (q.progress && q.progress.total_ms > 0) {
+    note += `${note ? ' — ' : ''}${clock(q.progress.done_ms)} of ${clock(q.progress.total_ms)} transcribed`;
   }
   if (q.not_before && q.state === 'pending') {
     const secs = Math.max(0, Math.round((Date.parse(q.not_before) - now) / 1000));
