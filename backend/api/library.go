@@ -235,8 +235,18 @@ func (s *Server) importVault(w http.ResponseWriter, r *http.Request) {
 }
 
 // testTranscription transcribes an uploaded recording (multipart field
-// "file") with the engine in force and stores nothing: Settings' Test.
+// "file"), or with ?sample=1 the built-in sample, with the engine in force
+// and stores nothing: Settings' Test.
 func (s *Server) testTranscription(w http.ResponseWriter, r *http.Request) {
+	if sample, _ := strconv.ParseBool(r.URL.Query().Get("sample")); sample {
+		res, err := s.v.TestTranscription(r.Context(), "")
+		if err != nil {
+			s.fail(w, r, badRequest("%v", err))
+			return
+		}
+		writeJSON(w, http.StatusOK, res)
+		return
+	}
 	path, name, ok := s.receiveFile(w, r, "transcription test", "a recording")
 	if !ok {
 		return

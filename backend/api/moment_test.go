@@ -85,6 +85,13 @@ func TestTranscriptionTest(t *testing.T) {
 	if res.Engine != "server" || !strings.Contains(res.Text, "ask not what your country") || res.AudioSeconds < 10 || res.AudioSeconds > 12 || len(*pieces) == 0 {
 		t.Fatalf("test result %+v (%d pieces)", res, len(*pieces))
 	}
+	// The built-in sample: its words are known, so the answer says how many
+	// the engine got wrong (the stand-in always answers JFK's words).
+	code, body = do(t, "POST", srv.URL+"/api/transcription/test?sample=1", nil, auth)
+	var sample vault.TranscriptionTest
+	if code != 200 || json.Unmarshal(body, &sample) != nil || sample.WER == nil || *sample.WER < 0.5 || !strings.Contains(sample.Expected, "hiring plan") || sample.AudioSeconds < 10 {
+		t.Fatalf("sample test: %d %s", code, body)
+	}
 	if st, _ := v.Status(ctx); st.Documents != 0 {
 		t.Fatalf("a test stored %d documents", st.Documents)
 	}

@@ -316,6 +316,9 @@ func (a *app) statusCmd() *cobra.Command {
 		fmt.Fprintf(tw, "queue\t%d pending (%d retrying), %d running, %d waiting\n", q.Pending, q.Retrying, q.Running, q.Waiting)
 		for _, it := range q.Items {
 			line := fmt.Sprintf("%s %s %s", it.State, it.Op, it.Path)
+			if p := it.Progress; p != nil {
+				line += fmt.Sprintf(" (%s of %s transcribed)", search.Clock(p.DoneMS), search.Clock(p.TotalMS))
+			}
 			if it.Reason != "" {
 				line += ": " + it.Reason
 			}

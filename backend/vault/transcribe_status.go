@@ -2,6 +2,8 @@ package vault
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -52,12 +54,30 @@ type TranscriptionTest struct {
 	Text         string  `json:"text"`
 	AudioSeconds float64 `json:"audio_seconds"`
 	Seconds      float64 `json:"seconds"` // how long transcribing took
+	// For the built-in sample: what it says, and the share of its words
+	// heard wrong (after normalization).
+	Expected string   `json:"expected,omitempty"`
+	WER      *float64 `json:"wer,omitempty"`
 }
 
 // TestTranscription transcribes one recording with the engine in force and
-// stores nothing (Settings' Test button).
+// stores nothing (Settings' Test button); path "" is the built-in sample,
+// whose words are known.
 func (v *Vault) TestTranscription(ctx context.Context, path string) (TranscriptionTest, error) {
 	var res TranscriptionTest
+	if path == "" {
+		data, name := audio.Sample()
+		tmp, err := os.MkdirTemp(v.dir, ".sample-")
+		if err != nil {
+			return res, err
+		}
+		defer os.RemoveAll(tmp)
+		path = filepath.Join(tmp, name)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			return res, err
+		}
+		res.Expected = audio.SampleText
+	}
 	tr := v.transcriber()
 	if tr == nil {
 		v.trMu.Lock()
@@ -83,5 +103,9 @@ func (v *Vault) TestTranscription(ctx context.Context, path string) (Transcripti
 		}
 	}
 	res.Text = strings.Join(words, " ")
+	if res.Expected != "" {
+		wer := audio.WER(res.Expected, res.Text)
+		res.WER = &wer
+	}
 	return res, nil
 }

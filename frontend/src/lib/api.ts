@@ -215,6 +215,9 @@ export interface TranscriptionTest {
   text: string;
   audio_seconds: number;
   seconds: number;
+  /** For the built-in sample: what it says, and the share of words heard wrong. */
+  expected?: string;
+  wer?: number;
 }
 
 /** An error the API answered with ({"error": "..."}), or a network failure (status 0). */
@@ -452,8 +455,9 @@ export class Client {
     return this.json('PUT', '/api/transcription', t);
   }
 
-  /** Transcribes a recording with the engine in force; nothing is stored. */
-  testTranscription(file: File): Promise<TranscriptionTest> {
+  /** Transcribes a recording (or, with none, the built-in sample) with the engine in force; nothing is stored. */
+  testTranscription(file?: File): Promise<TranscriptionTest> {
+    if (!file) return this.json('POST', '/api/transcription/test?sample=1');
     const form = new FormData();
     form.append('file', file, file.name);
     return this.json('POST', '/api/transcription/test', form);

@@ -1,4 +1,4 @@
-package testdata
+package audio
 
 import (
 	"math"
