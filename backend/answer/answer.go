@@ -31,6 +31,7 @@ type Citation struct {
 	Title   string `json:"title"`
 	Path    string `json:"path"`
 	Page    int    `json:"page"`
+	PageEnd int    `json:"page_end"` // the last page the passage runs onto
 	// Time is where a cited transcript passage was spoken; nil for text.
 	Time *search.TimeSpan `json:"time,omitempty"`
 	Text string           `json:"text"`
@@ -137,7 +138,7 @@ func emit(opt Options, text string) error {
 }
 
 func cite(n int, h search.Hit, text string) Citation {
-	return Citation{N: n, DocID: h.DocID, ChunkID: h.ChunkID, Title: h.Title, Path: h.Path, Page: h.Page, Time: h.Time, Text: text}
+	return Citation{N: n, DocID: h.DocID, ChunkID: h.ChunkID, Title: h.Title, Path: h.Path, Page: h.Page, PageEnd: h.PageEnd, Time: h.Time, Text: text}
 }
 
 var marker = regexp.MustCompile(`\[(\d+)\]`)

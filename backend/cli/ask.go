@@ -63,7 +63,7 @@ func (a *app) askCmd() *cobra.Command {
 			for _, c := range ans.Citations {
 				where := c.Path
 				if c.Page > 0 {
-					where += fmt.Sprintf(" p. %d", c.Page)
+					where += " " + search.Pages(c.Page, c.PageEnd)
 				}
 				if c.Time != nil {
 					where += " " + search.Clock(c.Time.StartMS)

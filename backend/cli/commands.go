@@ -109,6 +109,7 @@ type jsonHit struct {
 	Title   string  `json:"title"`
 	Path    string  `json:"path"`
 	Page    int     `json:"page"`
+	PageEnd int     `json:"page_end"` // the last page the passage runs onto
 	Heading string  `json:"heading"`
 	Snippet string  `json:"snippet"`
 	Text    string  `json:"text"`
@@ -152,7 +153,7 @@ func (a *app) searchCmd() *cobra.Command {
 		if asJSON {
 			out := make([]jsonHit, 0, len(hits))
 			for _, h := range hits {
-				out = append(out, jsonHit{DocID: h.DocID, ChunkID: h.ChunkID, Title: h.Title, Path: h.Path, Page: h.Page,
+				out = append(out, jsonHit{DocID: h.DocID, ChunkID: h.ChunkID, Title: h.Title, Path: h.Path, Page: h.Page, PageEnd: h.PageEnd,
 					Heading: h.Heading, Snippet: h.Snippet, Text: h.Text, Score: h.Score, Via: h.Via, Time: h.Time, Passage: h.Passage})
 			}
 			return a.printJSON(out)
@@ -168,7 +169,7 @@ func (a *app) searchCmd() *cobra.Command {
 		for i, h := range hits {
 			loc := h.Path
 			if h.Page > 0 {
-				loc += fmt.Sprintf(" p. %d", h.Page)
+				loc += " " + search.Pages(h.Page, h.PageEnd)
 			}
 			if h.Time != nil {
 				loc += " " + search.Clock(h.Time.StartMS)

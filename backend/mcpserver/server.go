@@ -32,10 +32,13 @@ type SearchIn struct {
 
 // Passage is a search result.
 type Passage struct {
-	DocID   int64   `json:"doc_id"`
-	Title   string  `json:"title"`
-	Path    string  `json:"path"`
-	Page    int     `json:"page,omitempty"`
+	DocID   int64  `json:"doc_id"`
+	Title   string `json:"title"`
+	Path    string `json:"path"`
+	Page    int    `json:"page,omitempty"`
+	PageEnd int    `json:"page_end,omitempty" jsonschema:"the last page the passage runs onto, when it is not page"`
+	// Pages is how to cite the page(s): "p. 51" or "pp. 51–52".
+	Pages   string  `json:"pages,omitempty" jsonschema:"how to cite the page or pages, e.g. pp. 51–52"`
 	Heading string  `json:"heading,omitempty"`
 	Text    string  `json:"text"`
 	Score   float64 `json:"score"`
@@ -134,8 +137,11 @@ func New(v *vault.Vault, opt Options) *mcp.Server {
 			}
 			out := SearchOut{Results: []Passage{}}
 			for _, h := range hits {
-				p := Passage{DocID: h.DocID, Title: h.Title, Path: h.Path, Page: h.Page,
+				p := Passage{DocID: h.DocID, Title: h.Title, Path: h.Path, Page: h.Page, Pages: search.Pages(h.Page, h.PageEnd),
 					Heading: h.Heading, Text: h.Text, Score: h.Score, Time: h.Time, Passage: h.Passage}
+				if h.PageEnd > h.Page {
+					p.PageEnd = h.PageEnd
+				}
 				if h.Time != nil {
 					p.At = search.Clock(h.Time.StartMS)
 				}

@@ -51,3 +51,16 @@ func TestMoment(t *testing.T) {
 		})
 	}
 }
+
+func TestPages(t *testing.T) {
+	for _, c := range []struct {
+		page, end int
+		want      string
+	}{
+		{0, 0, ""}, {3, 0, "p. 3"}, {3, 3, "p. 3"}, {51, 52, "pp. 51–52"}, {1, 6, "pp. 1–6"},
+	} {
+		if got := Pages(c.page, c.end); got != c.want {
+			t.Errorf("Pages(%d, %d) = %q, want %q", c.page, c.end, got, c.want)
+		}
+	}
+}

@@ -57,6 +57,19 @@ type Hit struct {
 	Passage *TimeSpan `json:"passage,omitempty"`
 }
 
+// Pages names where a passage is in a paged document: "p. 51", or
+// "pp. 51–52" when it runs over a page break; "" when it has no page.
+func Pages(page, end int) string {
+	switch {
+	case page <= 0:
+		return ""
+	case end > page:
+		return fmt.Sprintf("pp. %d–%d", page, end)
+	default:
+		return fmt.Sprintf("p. %d", page)
+	}
+}
+
 // Clock formats a position in a recording as MM:SS, or H:MM:SS past an
 // hour: how hits and citations name it ("memo.m4a 03:12").
 func Clock(ms int64) string {

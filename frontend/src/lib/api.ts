@@ -103,6 +103,7 @@ export interface Citation {
   title: string;
   path: string;
   page: number;
+  page_end?: number;
   time?: TimeSpan;
   text: string;
 }

@@ -25,6 +25,8 @@ describe('bytes', () => {
 describe('where', () => {
   it('names the file, page, moment and heading', () => {
     expect(where({ path: '/a/b/report.pdf', page: 4, heading: 'Results' })).toBe('report.pdf p. 4 › Results');
+    expect(where({ path: '/a/b/report.pdf', page: 51, page_end: 52 })).toBe('report.pdf pp. 51–52');
+    expect(where({ path: '/a/b/report.pdf', page: 3, page_end: 3 })).toBe('report.pdf p. 3');
     expect(where({ path: '/v/memo.m4a', page: 0, time: { start_ms: 192_000 } })).toBe('memo.m4a 03:12');
     expect(where({ path: 'notes.md' })).toBe('notes.md');
   });

@@ -22,9 +22,9 @@ export function bytes(n: number): string {
 }
 
 /** Where a hit or citation is: file, page or moment, heading. */
-export function where(h: { path: string; page?: number; heading?: string; time?: { start_ms: number } | null }): string {
+export function where(h: { path: string; page?: number; page_end?: number; heading?: string; time?: { start_ms: number } | null }): string {
   let s = h.path.split('/').pop() ?? h.path;
-  if (h.page && h.page > 0) s += ` p. ${h.page}`;
+  if (h.page && h.page > 0) s += h.page_end && h.page_end > h.page ? ` pp. ${h.page}–${h.page_end}` : ` p. ${h.page}`;
   if (h.time) s += ` ${clock(h.time.start_ms)}`;
   if (h.heading) s += ` › ${h.heading}`;
   return s;
