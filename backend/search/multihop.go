@@ -262,6 +262,13 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 			if err != nil {
 				return nil, err
 			}
+			// These come by document id, not through the filtered
+			// retriever: the filter (type, collection, date) applies here.
+			if f.Collection != "" || !f.empty() { // empty() leaves collections to the vector index
+				if firstChunks, err = s.keepMatching(ctx, firstChunks, f); err != nil {
+					return nil, err
+				}
+			}
 			found = append(found, firstChunks...)
 		}
 		// Everything the hop reached earns its weight (also what the query
