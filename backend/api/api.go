@@ -474,6 +474,8 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	hits := []search.Hit{}
 	if strings.TrimSpace(q) != "" {
 		req := search.Request{Query: q, Limit: limit}
+		// group=1: each document once, at its best passage (the UI's view).
+		req.Group, _ = strconv.ParseBool(r.URL.Query().Get("group"))
 		if c := r.URL.Query().Get("collection"); c != "" {
 			req.Filter.Collection = c
 		}

@@ -114,7 +114,8 @@ type jsonHit struct {
 	Snippet string  `json:"snippet"`
 	Text    string  `json:"text"`
 	Score   float64 `json:"score"`
-	Via     string  `json:"via,omitempty"` // the bridge a multi-hop hit was found through
+	Via     string  `json:"via,omitempty"`  // the bridge a multi-hop hit was found through
+	More    int     `json:"more,omitempty"` // more passages of this document matched (grouped hits)
 	// Time is where a transcript hit is cited (milliseconds): start_ms is
 	// the moment its matched words are spoken, end_ms its passage's end.
 	Time *search.TimeSpan `json:"time,omitempty"`
@@ -138,6 +139,8 @@ func (a *app) searchCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.MediaType, "type", "", "only this media type (pdf, docx, odt, epub, markdown, html, text, or a MIME type)")
 	cmd.Flags().StringVar(&since, "since", "", "only documents dated on or after (YYYY-MM-DD)")
 	cmd.Flags().StringVar(&until, "until", "", "only documents dated before (YYYY-MM-DD)")
+	var noGroup bool
+	cmd.Flags().BoolVar(&noGroup, "no-group", false, "every matching passage, not each document once at its best passage")
 	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, args []string) error {
 		var err error
 		if f.Since, err = parseDate(since); err != nil {
@@ -146,7 +149,7 @@ func (a *app) searchCmd() *cobra.Command {
 		if f.Until, err = parseDate(until); err != nil {
 			return err
 		}
-		hits, err := v.Search(ctx, search.Request{Query: strings.Join(args, " "), Limit: limit, Filter: f})
+		hits, err := v.Search(ctx, search.Request{Query: strings.Join(args, " "), Limit: limit, Filter: f, Group: !noGroup})
 		if err != nil {
 			return err
 		}
@@ -154,7 +157,7 @@ func (a *app) searchCmd() *cobra.Command {
 			out := make([]jsonHit, 0, len(hits))
 			for _, h := range hits {
 				out = append(out, jsonHit{DocID: h.DocID, ChunkID: h.ChunkID, Title: h.Title, Path: h.Path, Page: h.Page, PageEnd: h.PageEnd,
-					Heading: h.Heading, Snippet: h.Snippet, Text: h.Text, Score: h.Score, Via: h.Via, Time: h.Time, Passage: h.Passage})
+					Heading: h.Heading, Snippet: h.Snippet, Text: h.Text, Score: h.Score, Via: h.Via, More: h.More, Time: h.Time, Passage: h.Passage})
 			}
 			return a.printJSON(out)
 		}
@@ -183,6 +186,9 @@ func (a *app) searchCmd() *cobra.Command {
 			snip := strings.NewReplacer("<mark>", bold, "</mark>", plain).Replace(h.Snippet)
 			fmt.Fprintf(a.stdout, "%d. %s  [doc %d, score %.2f]\n   %s\n   %s\n", i+1, h.Title, h.DocID, h.Score, loc,
 				html.UnescapeString(strings.Join(strings.Fields(snip), " ")))
+			if h.More > 0 {
+				fmt.Fprintf(a.stdout, "   + %d more in this document (--no-group lists them)\n", h.More)
+			}
 		}
 		return nil
 	})

@@ -284,8 +284,9 @@ func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
 			return nil, err
 		}
 	}
-	if req.PerDocument {
-		cands = perDocument(cands)
+	var more map[int64]int
+	if req.PerDocument || req.Group {
+		cands, more = perDocument(cands)
 	}
 	if s.opt.On(StageDedupe) {
 		// Only the window that can still reach the result is compared.
@@ -301,6 +302,11 @@ func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
 	hits, err := s.hydrate(ctx, cands, newMatcher(q))
 	if err != nil {
 		return nil, err
+	}
+	if req.Group {
+		for i := range hits {
+			hits[i].More = more[hits[i].DocID]
+		}
 	}
 	if req.Expand > 0 {
 		if err := s.expand(ctx, hits, req.Expand); err != nil {
@@ -665,9 +671,11 @@ func (ci *chunkInfo) simHash() uint64 {
 	return ci.sim
 }
 
-// perDocument keeps the best chunk of each document.
-func perDocument(cands []Candidate) []Candidate {
+// perDocument keeps the best chunk of each document and counts, per
+// document, the candidates after it.
+func perDocument(cands []Candidate) ([]Candidate, map[int64]int) {
 	seen := map[int64]bool{}
+	more := map[int64]int{} // a document's passages after its best
 	out := cands[:0:0]
 	for _, c := range cands {
 		doc := int64(-c.ChunkID)
@@ -677,9 +685,11 @@ func perDocument(cands []Candidate) []Candidate {
 		if !seen[doc] {
 			seen[doc] = true
 			out = append(out, c)
+		} else {
+			more[doc]++
 		}
 	}
-	return out
+	return out, more
 }
 
 // mmr reorders the top candidates by maximal marginal relevance:

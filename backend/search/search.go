@@ -28,6 +28,9 @@ type Request struct {
 	// PerDocument keeps only the best chunk of each document, so Limit
 	// counts documents (what a document-level benchmark ranks).
 	PerDocument bool
+	// Group is PerDocument for people: each document once, at its best
+	// passage, with Hit.More saying how many more of its passages matched.
+	Group bool
 	// Expand adds this many neighbouring chunks on each side as Hit.Context.
 	Expand int
 }
@@ -55,6 +58,9 @@ type Hit struct {
 	Time *TimeSpan `json:"time,omitempty"`
 	// Passage is the whole span of the transcript chunk.
 	Passage *TimeSpan `json:"passage,omitempty"`
+	// More is how many more of this document's passages matched, when hits
+	// are grouped by document.
+	More int `json:"more,omitempty"`
 }
 
 // Pages names where a passage is in a paged document: "p. 51", or

@@ -2,7 +2,9 @@ package vault
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hoardvault/hoard/backend/search"
@@ -72,4 +74,62 @@ func hasPath(hits []search.Hit, name string) bool {
 		}
 	}
 	return false
+}
+
+// Grouped hits give each document once, at its best passage, and say how
+// many more of its passages matched; raw hits repeat the document. The top
+// hits do not change with the number asked for.
+func TestGroupedHits(t *testing.T) {
+	ctx := context.Background()
+	src := t.TempDir()
+	var long strings.Builder
+	long.WriteString("# Tea handbook\n\n")
+	for i := range 12 {
+		fmt.Fprintf(&long, "## Chapter %d\n\nGreen tea chapter %d: steeping green tea leaves at eighty degrees for two minutes keeps the tea sweet. %s\n\n", i, i, strings.Repeat("Filler words about kettles and cups. ", 40))
+	}
+	writeFile(t, filepath.Join(src, "handbook.md"), long.String())
+	writeFile(t, filepath.Join(src, "note.md"), "# Note\n\nI drink green tea in the morning.")
+	writeFile(t, filepath.Join(src, "shop.md"), "# Shop\n\nThe shop sells green tea and black tea.")
+	v := openVault(t, Options{})
+	if _, err := v.Add(ctx, []string{src}, AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := v.Search(ctx, search.Request{Query: "green tea", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perDoc := map[int64]int{}
+	for _, h := range raw {
+		perDoc[h.DocID]++
+	}
+	if len(perDoc) >= len(raw) {
+		t.Fatalf("raw hits %d from %d documents: want the handbook's passages repeated", len(raw), len(perDoc))
+	}
+	var first []int64
+	for _, limit := range []int{2, 3, 10} {
+		hits, err := v.Search(ctx, search.Request{Query: "green tea", Limit: limit, Group: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[int64]bool{}
+		more := 0
+		for i, h := range hits {
+			if seen[h.DocID] {
+				t.Fatalf("limit %d: document %d twice", limit, h.DocID)
+			}
+			seen[h.DocID] = true
+			more += h.More
+			if first != nil && i < len(first) && first[i] != h.DocID {
+				t.Fatalf("limit %d: hit %d is document %d, with limit 2 it was %d", limit, i+1, h.DocID, first[i])
+			}
+		}
+		if first == nil {
+			for _, h := range hits {
+				first = append(first, h.DocID)
+			}
+		}
+		if limit == 10 && (len(hits) != 3 || more < 5) {
+			t.Fatalf("grouped: %d hits, %d more: want the three documents, the handbook's other chapters counted", len(hits), more)
+		}
+	}
 }

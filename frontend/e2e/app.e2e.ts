@@ -113,8 +113,9 @@ describe.skipIf(!ready)('Hoard in a browser', () => {
     expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Search');
     await page.keyboard.type('technology and tools selection');
     const hit = page.locator('article.hit').first();
-    await page.getByText(/1 passage ·/).waitFor(); // the whole phrase searched, not a prefix
-    await hit.waitFor();
+    // Grouped by document: the one document, at the page the whole phrase is on.
+    await page.getByText(/^1 document ·/).waitFor();
+    await page.locator('article.hit[data-page="2"]').waitFor();
     expect(await hit.getAttribute('data-page')).toBe('2');
     expect(await hit.locator('mark').count()).toBeGreaterThan(0);
     await shot('search');

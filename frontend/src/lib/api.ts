@@ -58,6 +58,8 @@ export interface Hit {
   collection: string;
   media_type: string;
   via?: string;
+  /** Grouped hits: how many more of this document's passages matched. */
+  more?: number;
   /** A recording's hit: start_ms is the moment its matched words are spoken, end_ms its passage's end. */
   time?: TimeSpan;
   /** A recording's hit: the passage's whole span. */
@@ -504,8 +506,9 @@ export class Client {
     return () => stop.abort();
   }
 
-  async search(q: string, limit = 20): Promise<Hit[]> {
-    const r = await this.json<{ hits: Hit[] }>('GET', `/api/search?q=${encodeURIComponent(q)}&limit=${limit}`);
+  /** Hits for q; grouped, each document once at its best passage (with `more` matching passages). */
+  async search(q: string, limit = 20, group = false): Promise<Hit[]> {
+    const r = await this.json<{ hits: Hit[] }>('GET', `/api/search?q=${encodeURIComponent(q)}&limit=${limit}${group ? '&group=1' : ''}`);
     return r.hits ?? [];
   }
 
