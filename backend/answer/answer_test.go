@@ -107,8 +107,57 @@ func TestExtractiveOnToySet(t *testing.T) {
 		t.Errorf("gold answer verbatim in %d of %d answers (want ≥ 4)", verbatim, len(qs))
 	}
 	a, err := v.Ask(context.Background(), "zebra migration quarterly revenue", vault.AskOptions{})
-	if err != nil || a.Answer != answer.NothingFound || len(a.Citations) != 0 {
+	if err != nil || !strings.HasPrefix(a.Answer, answer.NothingFound) || len(a.Citations) != 0 {
 		t.Errorf("unanswerable: %+v %v", a, err)
+	}
+}
+
+// Extractive answers know when the vault does not answer: questions on
+// what the sample documents never say get "nothing", with the closest
+// documents named; answerable ones are answered from the right document,
+// each sentence once and no filler.
+func TestExtractiveSaysWhenNothingAnswers(t *testing.T) {
+	src := testdata.Shared(t, "samples/docs/unstructured")
+	v, err := vault.Open(context.Background(), t.TempDir(), vault.Options{Neural: vault.NeuralOptions{Models: models.NewManager(t.TempDir())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	if _, err := v.Add(context.Background(), []string{src}, vault.AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		question string
+		want     string // "" : nothing answers it
+	}{
+		{"What is the capital of France?", ""},
+		{"Who wrote War and Peace?", ""},
+		{"How tall is Mount Everest?", ""},
+		{"Who painted the Mona Lisa?", ""},
+		{"What is the speed of light?", ""},
+		{"How many moons does Jupiter have?", ""},
+		{"How many bottles of water were delivered?", "20,000 bottles of water"},
+		{"When were the supplies delivered?", "January 23, 2023"},
+	} {
+		a, err := v.Ask(context.Background(), c.question, vault.AskOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nothing := strings.HasPrefix(a.Answer, answer.NothingFound)
+		switch {
+		case c.want == "" && (!nothing || len(a.Citations) != 0):
+			t.Errorf("%q is not answered by the samples, got %q", c.question, a.Answer)
+		case c.want != "" && (nothing || !strings.Contains(a.Answer, c.want)):
+			t.Errorf("%q: want %q in the answer, got %q", c.question, c.want, a.Answer)
+		case c.want != "":
+			seen := map[string]bool{}
+			for _, s := range strings.Split(a.Answer, "] ") {
+				if seen[s] {
+					t.Errorf("%q: a sentence twice: %q", c.question, a.Answer)
+				}
+				seen[s] = true
+			}
+		}
 	}
 }
 

@@ -17,6 +17,10 @@ func TestSentences(t *testing.T) {
 		{"Ends with a stop.", []string{"Ends with a stop."}},
 		{"", nil},
 		{"Ünïcode. Élan vital.", []string{"Ünïcode.", "Élan vital."}},
+		// Wrapped text joins; a hyphenated word is mended.
+		{"He went up to Anna Pavlovna,\nand said that the sol-\ndiers were tired. They slept.", []string{"He went up to Anna Pavlovna, and said that the soldiers were tired.", "They slept."}},
+		// Units on their own lines stay apart.
+		{"Introduction\nThe first part.\n- one item\n- two items\n| a | b |\n| c | d |", []string{"Introduction", "The first part.", "- one item", "- two items", "| a | b |", "| c | d |"}},
 	} {
 		if got := Sentences(tc.in); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("Sentences(%q) = %q, want %q", tc.in, got, tc.want)
