@@ -18,6 +18,20 @@ import (
 	"github.com/hoardvault/hoard/models"
 )
 
+// indexedVault is a lexical vault holding the folder src.
+func indexedVault(t *testing.T, src string) *vault.Vault {
+	t.Helper()
+	v, err := vault.Open(context.Background(), t.TempDir(), vault.Options{Neural: vault.NeuralOptions{Models: models.NewManager(t.TempDir())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	if _, err := v.Add(context.Background(), []string{src}, vault.AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 // toyVault indexes DragonMemory's toy set (docs.jsonl as one text file per
 // document, titled by its first line) and returns its questions.
 func toyVault(t *testing.T) (*vault.Vault, []toyQA) {
@@ -31,14 +45,7 @@ func toyVault(t *testing.T) (*vault.Vault, []toyQA) {
 		}
 		os.WriteFile(filepath.Join(src, d.DocID+".md"), []byte("# "+d.Title+"\n\n"+d.Text+"\n"), 0o644)
 	}
-	v, err := vault.Open(context.Background(), t.TempDir(), vault.Options{Neural: vault.NeuralOptions{Models: models.NewManager(t.TempDir())}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.Close() })
-	if _, err := v.Add(context.Background(), []string{src}, vault.AddOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	v := indexedVault(t, src)
 	var qs []toyQA
 	for _, line := range readLines(t, filepath.Join(dir, "qa.jsonl")) {
 		var q toyQA
@@ -118,14 +125,7 @@ func TestExtractiveOnToySet(t *testing.T) {
 // each sentence once and no filler.
 func TestExtractiveSaysWhenNothingAnswers(t *testing.T) {
 	src := testdata.Shared(t, "samples/docs/unstructured")
-	v, err := vault.Open(context.Background(), t.TempDir(), vault.Options{Neural: vault.NeuralOptions{Models: models.NewManager(t.TempDir())}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.Close() })
-	if _, err := v.Add(context.Background(), []string{src}, vault.AddOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	v := indexedVault(t, src)
 	for _, c := range []struct {
 		question string
 		want     string // "" : nothing answers it

@@ -17,7 +17,6 @@ import (
 	"github.com/hoardvault/hoard/backend/llm"
 	"github.com/hoardvault/hoard/backend/store"
 	"github.com/hoardvault/hoard/backend/vault"
-	"github.com/hoardvault/hoard/models"
 )
 
 func TestNames(t *testing.T) {
@@ -70,14 +69,7 @@ func chatVault(t *testing.T) *vault.Vault {
 			t.Fatal(err)
 		}
 	}
-	v, err := vault.Open(context.Background(), t.TempDir(), vault.Options{Neural: vault.NeuralOptions{Models: models.NewManager(t.TempDir())}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.Close() })
-	if _, err := v.Add(context.Background(), []string{src}, vault.AddOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	v := indexedVault(t, src)
 	return v
 }
 
