@@ -119,7 +119,7 @@ func prompt(q string, hits []search.Hit, facts []Fact) string {
 		num[h.ChunkID] = i + 1
 		where := h.Title
 		if h.Page > 0 {
-			where += fmt.Sprintf(", page %d", h.Page)
+			where += ", " + search.Pages(h.Page, h.PageEnd)
 		}
 		if h.Time != nil {
 			where += ", at " + search.Clock(h.Time.StartMS)
