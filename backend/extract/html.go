@@ -83,6 +83,43 @@ func headingLevel(a atom.Atom) int {
 	return 0
 }
 
+// boilerTokens are class and id words that documentation generators give
+// their navigation (DocBook navheader/navfooter, Sphinx sphinxsidebar and
+// related, MkDocs md-nav, Javadoc topNav, breadcrumbs, permalink signs).
+var boilerTokens = map[string]bool{
+	"nav": true, "navbar": true, "navheader": true, "navfooter": true, "navigation": true, "topnav": true,
+	"bottomnav": true, "subnav": true, "breadcrumb": true, "breadcrumbs": true, "sidebar": true,
+	"sphinxsidebar": true, "sphinxsidebarwrapper": true, "related": true, "pagination": true,
+	"headerlink": true, "skiplink": true, "skip": true, "menu": true, "footer": true, "masthead": true,
+}
+
+// boilerplate says whether an element is navigation rather than content:
+// <nav>, an ARIA navigation, banner or footer role, or a class or id made
+// of navigation words. Readability (go-readability) dropped the manual's
+// tables and trafilatura (go-trafilatura) reordered inline words in its
+// synopses, so these structural rules are written here.
+func boilerplate(n *html.Node) bool {
+	if n.DataAtom == atom.Nav {
+		return true
+	}
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "role":
+			switch strings.ToLower(a.Val) {
+			case "navigation", "banner", "contentinfo", "search", "menu", "menubar":
+				return true
+			}
+		case "class", "id":
+			for _, tok := range strings.FieldsFunc(strings.ToLower(a.Val), func(r rune) bool { return r == ' ' || r == '-' || r == '_' }) {
+				if boilerTokens[tok] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 func (w *htmlWalker) endBlock() {
 	txt := strings.Join(strings.Fields(w.cur.String()), " ")
 	w.cur.Reset()
@@ -107,7 +144,7 @@ func (w *htmlWalker) walk(n *html.Node) {
 			w.cur.Reset()
 			return
 		}
-		if skipped[n.DataAtom] {
+		if skipped[n.DataAtom] || boilerplate(n) {
 			return
 		}
 		if lvl := headingLevel(n.DataAtom); lvl > 0 {
@@ -162,7 +199,7 @@ func textOf(n *html.Node) string {
 			sb.WriteString(n.Data)
 			return
 		}
-		if n.Type == html.ElementNode && (n.DataAtom == atom.Script || n.DataAtom == atom.Style) {
+		if n.Type == html.ElementNode && (n.DataAtom == atom.Script || n.DataAtom == atom.Style || boilerplate(n)) {
 			return
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
