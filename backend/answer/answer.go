@@ -155,10 +155,10 @@ type sentence struct {
 // more) the best sentence must hold for an extractive answer; below it the
 // vault is said to have none. Measured with `hoard bench answers` on 2Wiki's
 // 860 answerable questions and 12 questions the sample documents cannot
-// answer ("What is the capital of France?"): at 0.2 / 0.3 / 0.35 / 0.4 the
-// unanswerable ones got "nothing" 7 / 8 / 12 / 12 times, and 2Wiki's gold
-// answer was in 0.440 / 0.442 / 0.435 / 0.429 of the answers (0.451 with
-// no threshold); 0.35 is the least that says "nothing" to all twelve.
+// answer ("What is the capital of France?"): with none / 0.2 / 0.3 / 0.35 /
+// 0.4 the unanswerable ones got "nothing" 7 / 7 / 8 / 12 / 12 times, and
+// 2Wiki's gold answer was in 0.451 / 0.440 / 0.442 / 0.435 / 0.429 of the
+// answers; 0.35 is the least that says "nothing" to all twelve.
 const minCover = 0.35
 
 var (

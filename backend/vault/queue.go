@@ -136,7 +136,11 @@ func (v *Vault) Drain(ctx context.Context, opt AddOptions) (Summary, error) {
 	if _, err := v.store.Requeue(ctx); err != nil {
 		return sum, err
 	}
-	if v.transcriber() != nil {
+	// Waiting rows go back when an engine can run now; the engine (a
+	// whisper model of 140 MB) is loaded only when some row waits for it.
+	if st, err := v.store.QueueStats(ctx); err != nil {
+		return sum, err
+	} else if st.Waiting > 0 && v.transcriber() != nil {
 		if _, err := v.store.Release(ctx); err != nil {
 			return sum, err
 		}
