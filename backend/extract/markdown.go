@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -152,6 +153,9 @@ func jsonSafe(v any) any {
 		return out
 	case nil, string, bool, int, int64, float64:
 		return t
+	case time.Time:
+		// ISO 8601, which date filters (and people) read.
+		return t.Format(time.RFC3339)
 	default:
 		return fmt.Sprint(t)
 	}

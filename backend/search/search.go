@@ -224,6 +224,14 @@ var shortTypes = map[string]string{
 	"odt": "application/vnd.oasis.opendocument.text", "epub": "application/epub+zip",
 }
 
+// documentDate is a document's own date where it gives one (front matter's
+// date, an Office or EPUB file's created or date; unixepoch reads ISO 8601),
+// else its file's modification time, else when it was added.
+const documentDate = `coalesce(
+	unixepoch(json_extract(d.metadata, '$.date')),
+	unixepoch(json_extract(d.metadata, '$.created')),
+	CASE WHEN d.mtime > 0 THEN d.mtime ELSE d.created_at END)`
+
 func filterSQL(f Filter) (string, []any) {
 	var conds []string
 	var args []any
@@ -245,7 +253,7 @@ func filterSQL(f Filter) (string, []any) {
 			args = append(args, d)
 		}
 	}
-	date := "(CASE WHEN d.mtime > 0 THEN d.mtime ELSE d.created_at END)"
+	date := documentDate
 	if !f.Since.IsZero() {
 		conds = append(conds, date+" >= ?")
 		args = append(args, f.Since.Unix())

@@ -393,17 +393,25 @@ func TestSearchFilters(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A note's own date (front matter) wins over its file's time: saved
+	// today, written in 2019.
+	diary := filepath.Join(src, "home", "diary.md")
+	writeFile(t, diary, "---\ntitle: Diary\ndate: 2019-06-01\n---\n\nThe shared keyword is marmalade.\n")
+	if _, err := v.Add(ctx, []string{diary}, AddOptions{Collection: "home"}); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name   string
 		filter search.Filter
 		want   []string
 	}{
-		{"none", search.Filter{}, []string{"notes.txt", "plan.md", "recipes.md"}},
+		{"none", search.Filter{}, []string{"diary.md", "notes.txt", "plan.md", "recipes.md"}},
 		{"collection", search.Filter{Collection: "work"}, []string{"notes.txt", "plan.md"}},
-		{"type short", search.Filter{MediaType: "markdown"}, []string{"plan.md", "recipes.md"}},
+		{"type short", search.Filter{MediaType: "markdown"}, []string{"diary.md", "plan.md", "recipes.md"}},
 		{"type full", search.Filter{MediaType: "text/plain"}, []string{"notes.txt"}},
 		{"since", search.Filter{Since: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{"notes.txt", "recipes.md"}},
-		{"until", search.Filter{Until: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{"plan.md"}},
+		{"until", search.Filter{Until: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{"diary.md", "plan.md"}},
+		{"the document's own date", search.Filter{Until: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{"diary.md"}},
 		{"combined", search.Filter{Collection: "home", MediaType: "pdf"}, nil},
 	}
 	for _, tc := range cases {
