@@ -243,6 +243,10 @@ func coreProps(data []byte) map[string]any {
 				if v != "" {
 					out[cur] = v
 				}
+			case "creation-date": // OpenDocument's meta:creation-date
+				if v != "" {
+					out["created"] = v
+				}
 			}
 		case xml.EndElement:
 			cur = ""

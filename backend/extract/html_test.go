@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Navigation is not content: DocBook's navheader and navfooter, Sphinx's
@@ -65,6 +66,26 @@ func TestHTMLNavigationOnARealManual(t *testing.T) {
 		}
 		if len(doc.Text) < 2000 {
 			t.Errorf("%s: %d characters left", page, len(doc.Text))
+		}
+	}
+}
+
+func TestPDFDate(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want string
+	}{
+		{"D:20200107214006Z00'00'", "2020-01-07T21:40:06Z"},
+		{"D:20041026181009+00'00'", "2004-10-26T18:10:09Z"},
+		{"D:20230505120000+02'00'", "2023-05-05T10:00:00Z"},
+		{"D:2019", "2019-01-01T00:00:00Z"},
+		{"D:201906", "2019-06-01T00:00:00Z"},
+		{"yesterday", ""},
+		{"D:12", ""},
+	} {
+		got, ok := pdfDate(c.in)
+		if s := got.Format(time.RFC3339); (c.want == "") == ok || (ok && s != c.want) {
+			t.Errorf("pdfDate(%q) = %s %v, want %q", c.in, s, ok, c.want)
 		}
 	}
 }

@@ -151,7 +151,43 @@ func mupdfPages(data []byte) (pages [][]pdfPara, meta map[string]any, err error)
 		}
 	}
 	meta["pages"] = n
+	if d, ok := meta["creationDate"].(string); ok {
+		if t, ok := pdfDate(d); ok {
+			meta["created"] = t.Format(time.RFC3339) // what date filters read
+		}
+	}
 	return pages, meta, nil
+}
+
+// pdfDate reads a PDF date string, D:YYYYMMDDHHmmSSOHH'mm' with every part
+// after the year optional (O is Z, + or -).
+func pdfDate(s string) (time.Time, bool) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "D:")
+	digits := 0
+	for digits < len(s) && digits < 14 && s[digits] >= '0' && s[digits] <= '9' {
+		digits++
+	}
+	if digits < 4 || digits%2 != 0 {
+		return time.Time{}, false
+	}
+	// The missing parts default to January 1st, midnight.
+	full := s[:digits] + "0101000000"[digits-4:]
+	t, err := time.Parse("20060102150405", full)
+	if err != nil {
+		return time.Time{}, false
+	}
+	rest := strings.ReplaceAll(s[digits:], "'", "")
+	if len(rest) >= 5 && (rest[0] == '+' || rest[0] == '-') {
+		var h, m int
+		if _, err := fmt.Sscanf(rest[1:5], "%02d%02d", &h, &m); err == nil {
+			off := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute
+			if rest[0] == '+' {
+				off = -off
+			}
+			t = t.Add(off)
+		}
+	}
+	return t.UTC(), true
 }
 
 // pageText orders the page's lines for reading (columns one after the

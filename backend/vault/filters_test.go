@@ -3,10 +3,13 @@ package vault
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hoardvault/hoard/backend/internal/testdata"
 	"github.com/hoardvault/hoard/backend/search"
 )
 
@@ -130,6 +133,41 @@ func TestGroupedHits(t *testing.T) {
 		}
 		if limit == 10 && (len(hits) != 3 || more < 5) {
 			t.Fatalf("grouped: %d hits, %d more: want the three documents, the handbook's other chapters counted", len(hits), more)
+		}
+	}
+}
+
+// A PDF's own creation date (its info dictionary) is the date filters
+// read, not the time the file was copied.
+func TestDateFilterReadsThePDFsOwnDate(t *testing.T) {
+	ctx := context.Background()
+	data, err := os.ReadFile(filepath.Join(testdata.Shared(t, "samples/docs/pdfminer"), "font-size-test.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "font-size-test.pdf") // written now
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v := openVault(t, Options{})
+	if _, err := v.Add(ctx, []string{p}, AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	created := time.Date(2020, 1, 7, 21, 40, 6, 0, time.UTC) // D:20200107214006Z
+	for _, c := range []struct {
+		filter search.Filter
+		found  bool
+	}{
+		{search.Filter{Until: created.Add(time.Hour)}, true},
+		{search.Filter{Since: created.Add(-time.Hour), Until: created.Add(time.Hour)}, true},
+		{search.Filter{Since: created.Add(time.Hour)}, false},
+	} {
+		hits, err := v.Search(ctx, search.Request{Query: "font size", Limit: 5, Filter: c.filter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (len(hits) > 0) != c.found {
+			t.Errorf("filter %+v: %d hits, want found %v", c.filter, len(hits), c.found)
 		}
 	}
 }
