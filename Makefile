@@ -106,6 +106,7 @@ fuzz:
 	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzWords$$' -fuzztime $(FUZZTIME) ./backend/search/
 	$(GO) test -run '^$$' -fuzz '^FuzzFind$$' -fuzztime $(FUZZTIME) ./backend/entity/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./models/ct2ggml/
+	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzDecodeMarks$$' -fuzztime $(FUZZTIME) ./backend/store/
 
 # Ingest throughput and search latency on SciFact (../shared); retrieval
 # with the default embedder on SciFact and the PostgreSQL manual (hybrid,

@@ -142,3 +142,24 @@ func TestMarksStoredWithChunks(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Marks come back from disk: whatever the bytes, decoding returns an error
+// or marks that encode and decode to themselves, never a panic.
+func FuzzDecodeMarks(f *testing.F) {
+	f.Add(EncodeMarks([]Mark{{Char: 0, MS: 0}, {Char: 5, MS: 320}, {Char: 9, MS: 300}}))
+	f.Add([]byte{marksFormat, 0x80})
+	f.Add([]byte{7, 1, 2})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		marks, err := DecodeMarks(b)
+		if err != nil || len(marks) == 0 {
+			return
+		}
+		if len(marks) > len(b) {
+			t.Fatalf("%d marks from %d bytes", len(marks), len(b))
+		}
+		again, err := DecodeMarks(EncodeMarks(marks))
+		if err != nil || len(again) != len(marks) {
+			t.Fatalf("round trip: %v, %d of %d marks", err, len(again), len(marks))
+		}
+	})
+}
