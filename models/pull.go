@@ -118,10 +118,7 @@ func (m *Manager) fileURL(spec Spec, f File) string {
 // its verified sha256. A file that fails verification is deleted, so the
 // next pull starts it again.
 func (m *Manager) download(ctx context.Context, model string, f File, src, dest string) (string, error) {
-	client := m.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
+	client := m.client()
 	name := f.InstalledName()
 	var have int64
 	if st, err := os.Stat(dest); err == nil {
@@ -194,4 +191,12 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	p.done += int64(n)
 	p.fn(p.done)
 	return n, err
+}
+
+// client is the HTTP client downloads use.
+func (m *Manager) client() *http.Client {
+	if m.Client != nil {
+		return m.Client
+	}
+	return http.DefaultClient
 }

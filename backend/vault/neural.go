@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -94,13 +92,11 @@ func embedderSpec(s models.Spec, model, tokenizer string) infer.EmbedderSpec {
 
 // checkGGML reads a whisper.cpp model's magic number.
 func checkGGML(path string) error {
-	f, err := os.Open(path)
+	ggml, err := models.IsGGML(path)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	var magic [4]byte
-	if _, err := io.ReadFull(f, magic[:]); err != nil || string(magic[:]) != "lmgg" {
+	if !ggml {
 		return fmt.Errorf("%w: %s is not a whisper.cpp (ggml) model", infer.ErrWrongModel, filepath.Base(path))
 	}
 	return nil
