@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/hoardvault/hoard/backend/eval"
 	"github.com/hoardvault/hoard/backend/infer"
+	"github.com/hoardvault/hoard/backend/memory"
 )
 
 func (a *app) benchCmd() *cobra.Command {
@@ -49,7 +51,7 @@ func (a *app) benchCmd() *cobra.Command {
 	ingest.Flags().StringVar(&qrels, "qrels", "", "qrels TSV: only the queries it judges are run")
 	ingest.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	ingest.MarkFlagRequired("corpus")
-	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchParityCmd(), a.benchTranscribeCmd(), a.benchAnswersCmd(), a.benchWatchCmd())
+	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchParityCmd(), a.benchTranscribeCmd(), a.benchAnswersCmd(), a.benchWatchCmd(), a.benchFuseCmd())
 	return cmd
 }
 
@@ -279,13 +281,19 @@ func (a *app) benchTranscribeCmd() *cobra.Command {
 }
 
 func (a *app) benchAnswersCmd() *cobra.Command {
-	var dataset, split string
+	var dataset, split, questions, shared, model, keep string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "answers --dataset DIR",
-		Short: "Extractive answers on questions with known answers (metadata.answer): how often the answer and its citations contain the gold answer",
+		Use:   "answers --dataset DIR | --questions FILE",
+		Short: "Extractive answers on questions with known answers (a dataset's metadata.answer, or a hand-written question set about real folders)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if questions != "" {
+				return a.benchQuestions(cmd.Context(), questions, shared, model, keep, asJSON)
+			}
+			if dataset == "" {
+				return fmt.Errorf("give --dataset DIR or --questions FILE")
+			}
 			ds, err := eval.LoadDataset(dataset, split)
 			if err != nil {
 				return err
@@ -305,9 +313,36 @@ func (a *app) benchAnswersCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&dataset, "dataset", "", "BEIR dataset folder whose queries carry metadata.answer")
 	cmd.Flags().StringVar(&split, "split", "test", "qrels split")
+	cmd.Flags().StringVar(&questions, "questions", "", "question set (JSON: folders, questions with answers and sources; backend/eval/testdata/real-questions.json)")
+	cmd.Flags().StringVar(&shared, "shared", "../shared", "what $SHARED means in the question set's folders")
+	cmd.Flags().StringVar(&model, "model", "none", "embedder for the question set's vault (none: lexical only)")
+	cmd.Flags().StringVar(&keep, "keep", "", "vault folder to keep between runs (the folders are indexed and embedded once)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.MarkFlagRequired("dataset")
 	return cmd
+}
+
+func (a *app) benchQuestions(ctx context.Context, path, shared, model, keep string, asJSON bool) error {
+	qs, err := eval.LoadQuestions(path, shared)
+	if err != nil {
+		return err
+	}
+	r, err := eval.AskQuestions(ctx, qs, model, keep)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return a.printJSON(r)
+	}
+	for _, res := range r.Results {
+		mark := "ok  "
+		if !res.Right {
+			mark = "MISS"
+		}
+		fmt.Fprintf(a.stdout, "%s %s\n     %s\n", mark, res.Q, memory.Clip(res.Answer, 160))
+	}
+	fmt.Fprintf(a.stdout, "embedder %s: %d answerable: gold answer in the answer %.3f, source cited %.3f, wrongly \"nothing\" %.3f; %d unanswerable: \"nothing\" %.3f; p50 %.1f ms\n",
+		r.Embedder, r.Answerable, r.Contained, r.Cited, r.Refused, r.Unanswerable, r.NothingRight, r.P50ms)
+	return nil
 }
 
 func (a *app) benchWatchCmd() *cobra.Command {
@@ -342,5 +377,46 @@ func (a *app) benchWatchCmd() *cobra.Command {
 	cmd.Flags().IntSliceVar(&opt.Sizes, "files", []int{1000, 10000, 30000}, "folder sizes (files) for throughput and memory")
 	cmd.Flags().DurationVar(&opt.Settle, "settle", 0, "how long a file must be quiet before it is indexed (default 300ms)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) benchFuseCmd() *cobra.Command {
+	var dataset, split string
+	var opt eval.FuseOptions
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "fuse --dataset DIR --model A --second B",
+		Short: "Study: does a second embedder's ranking, fused by reciprocal rank, lift the first one's hybrid ranking?",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ds, err := eval.LoadDataset(dataset, split)
+			if err != nil {
+				return err
+			}
+			defer ds.Close()
+			opt.Models = a.models()
+			rows, err := eval.Fuse(cmd.Context(), ds, opt)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.printJSON(rows)
+			}
+			fmt.Fprintf(a.stdout, "%s (%s):\n", ds.Name, split)
+			for _, r := range rows {
+				fmt.Fprintf(a.stdout, "  %-60s NDCG@10 %.4f  R@5 %.4f  R@100 %.4f\n", r.Config, r.NDCG10, r.R5, r.R100)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dataset, "dataset", "", "BEIR dataset folder, or a documentation folder with a book index")
+	cmd.Flags().StringVar(&split, "split", "test", "qrels split")
+	cmd.Flags().StringVar(&opt.First, "model", "bge-small-en-v1.5", "the first embedder (its hybrid ranking is the baseline)")
+	cmd.Flags().StringVar(&opt.Second, "second", "e5-small-v2", "the second embedder")
+	cmd.Flags().StringVar(&opt.KeepFirst, "keep", "", "kept vault folder for the first embedder")
+	cmd.Flags().StringVar(&opt.KeepSec, "keep-second", "", "kept vault folder for the second embedder")
+	cmd.Flags().Float64SliceVar(&opt.SecondWeights, "weights", []float64{0.5, 1}, "weights of the second list in the fusion")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.MarkFlagRequired("dataset")
 	return cmd
 }
