@@ -56,7 +56,7 @@ func (a *app) benchCmd() *cobra.Command {
 }
 
 func (a *app) benchRetrievalCmd() *cobra.Command {
-	var dataset, split, stages, model, reranker, keep string
+	var dataset, split, stages, model, reranker, keep, perQuery string
 	var forms []string
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -70,7 +70,16 @@ func (a *app) benchRetrievalCmd() *cobra.Command {
 			}
 			defer ds.Close()
 			configs := strings.Split(stages, ";")
-			reps, err := eval.RetrievalConfigs(cmd.Context(), ds, eval.RetrievalOptions{Embedder: model, Reranker: reranker, Models: a.models(), Keep: keep, Forms: forms}, configs)
+			ropt := eval.RetrievalOptions{Embedder: model, Reranker: reranker, Models: a.models(), Keep: keep, Forms: forms}
+			if perQuery != "" {
+				f, err := os.Create(perQuery)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				ropt.PerQuery = f
+			}
+			reps, err := eval.RetrievalConfigs(cmd.Context(), ds, ropt, configs)
 			if err != nil {
 				return err
 			}
@@ -108,6 +117,7 @@ func (a *app) benchRetrievalCmd() *cobra.Command {
 	cmd.Flags().StringVar(&reranker, "rerank-model", "", "installed reranker (default: none)")
 	cmd.Flags().StringSliceVar(&forms, "forms", nil, "vector forms kept (default int8,bit); with float, the vector index's recall against exact search is reported")
 	cmd.Flags().StringVar(&keep, "keep", "", "vault folder kept after the run; a later run on the same corpus and model reuses it")
+	cmd.Flags().StringVar(&perQuery, "per-query", "", "write each query's NDCG@10 and top ten documents per configuration to this TSV file")
 	cmd.MarkFlagRequired("dataset")
 	return cmd
 }

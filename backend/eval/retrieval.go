@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -172,6 +173,10 @@ type RetrievalOptions struct {
 	// Forms are the vector forms kept (default int8 and bit); with float
 	// the report gives the vector index's recall@10 against exact search.
 	Forms []string
+	// PerQuery, when set, receives one line per query and configuration:
+	// config, query id, NDCG@10, query text, and the top ten documents
+	// (with the bridge a hop followed): what an ablation changed.
+	PerQuery io.Writer
 }
 
 // benchStages turns temporal decay off (benchmarks have no notion of age)
@@ -290,7 +295,7 @@ func RetrievalConfigs(ctx context.Context, ds *Dataset, opt RetrievalOptions, co
 			*o = so
 			o.Dense, o.Reranker = dense, reranker
 		})
-		r, err := scoreQueries(ctx, v, ds, prefix, opt.Depth)
+		r, err := scoreQueries(ctx, v, ds, prefix, opt.Depth, opt.PerQuery, configs[i])
 		if err != nil {
 			return nil, err
 		}
@@ -312,7 +317,7 @@ func RetrievalConfigs(ctx context.Context, ds *Dataset, opt RetrievalOptions, co
 
 // scoreQueries runs every judged query against the vault and averages the
 // metrics.
-func scoreQueries(ctx context.Context, v *vault.Vault, ds *Dataset, prefix string, depth int) (RetrievalReport, error) {
+func scoreQueries(ctx context.Context, v *vault.Vault, ds *Dataset, prefix string, depth int, perQuery io.Writer, config string) (RetrievalReport, error) {
 	var r RetrievalReport
 	var lat []time.Duration
 	var sum RetrievalReport
@@ -331,7 +336,19 @@ func scoreQueries(ctx context.Context, v *vault.Vault, ds *Dataset, prefix strin
 		for _, h := range hits {
 			ranked = append(ranked, ds.docID(h.Path, prefix))
 		}
-		add(&sum, Score(ranked, rel))
+		m := Score(ranked, rel)
+		add(&sum, m)
+		if perQuery != nil {
+			top := make([]string, 0, 10)
+			for i, h := range hits[:min(10, len(hits))] {
+				mark := ""
+				if rel[ranked[i]] > 0 {
+					mark = "*"
+				}
+				top = append(top, mark+ranked[i]+strings.TrimPrefix(" "+h.Via, " "))
+			}
+			fmt.Fprintf(perQuery, "%s\t%s\t%.4f\t%s\t%s\n", config, q.ID, m.NDCG10, q.Text, strings.Join(top, " | "))
+		}
 	}
 	if len(lat) == 0 {
 		return r, fmt.Errorf("dataset %s: no judged queries", ds.Name)

@@ -85,6 +85,9 @@ func continues(prev, next string) bool {
 	if c >= 'a' && c <= 'z' {
 		return true
 	}
+	if prev[len(prev)-1] == ',' && c >= '0' && c <= '9' {
+		return true // "delivered on January 23,\n2023."
+	}
 	// A capital after a long line is wrapped prose ("perpetrated by that\n
 	// Antichrist"); a short line before it is a heading or a label.
 	return c >= 'A' && c <= 'Z' && len(prev) >= 50 && !strings.HasPrefix(strings.TrimSpace(prev), "#")

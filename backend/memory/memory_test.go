@@ -19,6 +19,7 @@ func TestSentences(t *testing.T) {
 		{"Ünïcode. Élan vital.", []string{"Ünïcode.", "Élan vital."}},
 		// Wrapped text joins; a hyphenated word is mended.
 		{"He went up to Anna Pavlovna,\nand said that the sol-\ndiers were tired. They slept.", []string{"He went up to Anna Pavlovna, and said that the soldiers were tired.", "They slept."}},
+		{"200 laptops delivered on January 23,\n2023. A total of 3 trucks.", []string{"200 laptops delivered on January 23, 2023.", "A total of 3 trucks."}},
 		// Units on their own lines stay apart.
 		{"Introduction\nThe first part.\n- one item\n- two items\n| a | b |\n| c | d |", []string{"Introduction", "The first part.", "- one item", "- two items", "| a | b |", "| c | d |"}},
 	} {

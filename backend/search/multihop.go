@@ -176,15 +176,24 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 				continue
 			}
 			own := entity.Norm(sd.info.title)
+			var names []mention
 			for _, m := range e.mentions(sd.info.text) {
 				if m.name == own {
 					continue
 				}
 				if ok, err := rare(m.name); err != nil {
 					return nil, err
-				} else if !ok {
-					continue
+				} else if ok {
+					names = append(names, m)
 				}
+			}
+			// A passage that names many documents (a chapter's table of
+			// contents, a book index, a list) is not a bridge: following all
+			// of it gives every listed page a second vote.
+			if s.opt.HopMaxNames > 0 && distinctDocs(names) > s.opt.HopMaxNames {
+				continue
+			}
+			for _, m := range names {
 				for _, d := range m.docs {
 					if d == sd.info.docID {
 						continue
@@ -378,4 +387,15 @@ func (s *Searcher) coMentions(ctx context.Context, seeds []Candidate) ([]coMenti
 		out = append(out, coMention{doc: doc, via: title[chunkID] + " → " + name + " (named in both)"})
 	}
 	return out, rows.Err()
+}
+
+// distinctDocs counts the documents a passage's names point to.
+func distinctDocs(ms []mention) int {
+	seen := map[int64]bool{}
+	for _, m := range ms {
+		for _, d := range m.docs {
+			seen[d] = true
+		}
+	}
+	return len(seen)
 }

@@ -85,7 +85,10 @@ type Options struct {
 	// it found (no second credit).
 	HopQueryOnly, HopFreshOnly bool
 	HopCoMentions              bool
-	CoMentionWeight            float64 // of the co-mention list, relative to the hop's
+	// HopMaxNames: a passage naming more documents than this is a list or
+	// a table of contents, not a bridge (0: any number).
+	HopMaxNames     int
+	CoMentionWeight float64 // of the co-mention list, relative to the hop's
 
 	Now func() time.Time // for temporal decay
 }
@@ -101,7 +104,7 @@ func DefaultOptions() Options {
 		RRFK: 60, Convex: 0.5, DenseWeight: 1.0, RescoreDepth: 100, ProximityWeight: 0.15, PRFKeep: 0.85, PRFDocs: 10, PRFTerms: 10,
 		RerankDecisive: 0.5, RerankFlat: 0.02, RerankDepth: 30,
 		MMRLambda: 0.7, DedupeBits: 3,
-		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3, HopMaxShare: 0.002, HopCoMentions: false, CoMentionWeight: 0.3,
+		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3, HopMaxShare: 0.002, HopMaxNames: 2, HopCoMentions: false, CoMentionWeight: 0.3,
 		Now: time.Now,
 	}
 }
@@ -178,6 +181,7 @@ var tunables = map[string]func(*Options, float64){
 	"hop_max_share":  func(o *Options, v float64) { o.HopMaxShare = v },
 	"hop_query_only": func(o *Options, v float64) { o.HopQueryOnly = v != 0 },
 	"hop_fresh_only": func(o *Options, v float64) { o.HopFreshOnly = v != 0 },
+	"hop_max_names":  func(o *Options, v float64) { o.HopMaxNames = int(v) },
 }
 
 func (o *Options) tune(key, val string) error {

@@ -402,3 +402,39 @@ func TestHopsSkipCommonNames(t *testing.T) {
 		})
 	}
 }
+
+// A passage naming many documents (a chapter's table of contents) is not
+// a bridge; one naming one or two is.
+func TestHopsSkipTablesOfContents(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		listed   []string
+		followed bool
+	}{
+		{"cross-reference", []string{"Orla Brennagh"}, true},
+		{"two names", []string{"Orla Brennagh", "Kestrel Dunmore"}, true},
+		{"table of contents", []string{"Orla Brennagh", "Kestrel Dunmore", "Pallas Wren", "Tamsin Hale"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			docs := map[string]string{
+				"Lighthouse keepers": "Lighthouse keepers of the west coast: " + strings.Join(tc.listed, ". ") + ".",
+			}
+			for _, n := range tc.listed {
+				docs[n] = "A biography of a person of that name."
+			}
+			hits, err := New(vaultDB(t, docs).DB()).Search(context.Background(), Request{Query: "lighthouse keepers", Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			via := ""
+			for _, h := range hits {
+				if h.Title == "Orla Brennagh" {
+					via = h.Via
+				}
+			}
+			if followed := strings.Contains(via, "→ orla brennagh"); followed != tc.followed {
+				t.Errorf("a passage naming %d documents: followed %v (via %q), want %v", len(tc.listed), followed, via, tc.followed)
+			}
+		})
+	}
+}
