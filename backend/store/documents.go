@@ -214,11 +214,9 @@ func (s *Store) RecordFailure(ctx context.Context, collection string, src Source
 				nullable(hash), mediaType, src.Size, src.MTime, reason, now(), docID)
 		default:
 			t := now()
-			var res sql.Result
-			res, err = tx.ExecContext(ctx, `INSERT INTO documents (collection_id, hash, media_type, size, mtime, title, status, error, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?)`, collID, nullable(hash), mediaType, src.Size, src.MTime, baseName(src.Path), reason, t, t)
-			if err == nil {
-				docID, err = res.LastInsertId()
+			if docID, err = nextDocID(ctx, tx); err == nil {
+				_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, collection_id, hash, media_type, size, mtime, title, status, error, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?)`, docID, collID, nullable(hash), mediaType, src.Size, src.MTime, baseName(src.Path), reason, t, t)
 			}
 		}
 		if err != nil {
@@ -321,17 +319,29 @@ func insertContent(ctx context.Context, tx *sql.Tx, collID int64, c Content) (in
 	if err != nil {
 		return 0, err
 	}
-	t := now()
-	res, err := tx.ExecContext(ctx, `INSERT INTO documents (collection_id, hash, media_type, size, mtime, title, metadata, status, error, text, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'indexed', ?, ?, ?, ?)`, collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Note, c.Text, t, t)
-	if err != nil {
-		return 0, fmt.Errorf("insert document: %w", err)
-	}
-	id, err := res.LastInsertId()
+	id, err := nextDocID(ctx, tx)
 	if err != nil {
 		return 0, err
 	}
+	t := now()
+	_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, collection_id, hash, media_type, size, mtime, title, metadata, status, error, text, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'indexed', ?, ?, ?, ?)`, id, collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Note, c.Text, t, t)
+	if err != nil {
+		return 0, fmt.Errorf("insert document: %w", err)
+	}
 	return id, insertParts(ctx, tx, id, c)
+}
+
+// nextDocID numbers a new document above every id in use and every id
+// ever deleted (id_floor), so an id once handed out names one document only.
+func nextDocID(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT max(coalesce((SELECT max(id) FROM documents), 0),
+		coalesce((SELECT hi FROM id_floor WHERE name = 'documents'), 0)) + 1`).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("number a new document: %w", err)
+	}
+	return id, nil
 }
 
 func replaceContent(ctx context.Context, tx *sql.Tx, docID, collID int64, c Content) error {
