@@ -47,6 +47,9 @@ type Options struct {
 	// its failure is recorded. Defaults: 2 s and 6.
 	RetryBase   time.Duration
 	MaxAttempts int
+	// ReadTimeout bounds reading one file (default 2 minutes); past it the
+	// file is tried again later.
+	ReadTimeout time.Duration
 	// Transcription chooses the speech-to-text engine; when it names none,
 	// the one stored in the vault (SetTranscription) is used.
 	Transcription TranscriptionOptions

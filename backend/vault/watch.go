@@ -291,15 +291,29 @@ func (v *Vault) classify(paths []string, folders []store.WatchedFolder) []store.
 			index = append(index, store.Task{Path: dir, Op: store.OpIndex, Collection: coll})
 			continue
 		}
-		if _, err := os.Stat(p); err == nil {
+		fi, err := os.Stat(p)
+		switch {
+		case err == nil && !fi.IsDir() && !fi.Mode().IsRegular():
+			// A pipe, socket or device holds no document, as in a folder
+			// walk: whatever the path held before goes.
+			remove = append(remove, store.Task{Path: p, Op: store.OpRemove, Collection: coll})
+		case err == nil:
 			index = append(index, store.Task{Path: p, Op: store.OpIndex, Collection: coll})
-		} else {
+		default:
 			remove = append(remove, store.Task{Path: p, Op: store.OpRemove, Collection: coll})
 		}
 	}
 	// New paths first: a rename links the new path before the old one goes,
 	// so the document and its vectors are kept, not rebuilt.
 	return append(index, remove...)
+}
+
+// unchanged reports whether a file still has the stamp stored for it. The
+// change time catches an edit that kept the size and put the modification
+// time back; where it is not known (stored before it was kept) the file is
+// read and its hash decides, once.
+func unchanged(fi fs.FileInfo, st store.SourceState) bool {
+	return fi.Size() == st.Size && fi.ModTime().Unix() == st.MTime && st.CTime != 0 && changeTime(fi) == st.CTime
 }
 
 // reconcile compares a watched folder with what the vault holds for it and
@@ -310,8 +324,8 @@ func (v *Vault) reconcile(ctx context.Context, f store.WatchedFolder) error {
 	w := walker{skipDir: v.dir, rules: v.rulesFor, emit: func(j job) error {
 		if j.err == nil {
 			if st, err := v.store.SourceState(ctx, j.path); err == nil {
-				if fi, err := os.Stat(j.file); err == nil && fi.Size() == st.Size && fi.ModTime().Unix() == st.MTime {
-					return nil // unchanged: not even read
+				if fi, err := os.Stat(j.file); err == nil && unchanged(fi, st) {
+					return nil // not even read
 				}
 			}
 		}
