@@ -126,12 +126,91 @@ func (v *Vault) skip(p string, isDir bool) bool {
 	return v.rulesFor(p).Ignored(p, isDir)
 }
 
+// WatchStatus is what the background watch is doing, for status readers
+// (the API, the UI).
+type WatchStatus struct {
+	Running  bool `json:"running"`
+	Retrying bool `json:"retrying,omitempty"`
+	// Message says why and when it tries again, e.g. "retrying in 4s:
+	// database is locked".
+	Message string    `json:"message,omitempty"`
+	RetryAt time.Time `json:"retry_at,omitzero"`
+	// Failures in a row since the watch last ran cleanly.
+	Failures int `json:"failures,omitempty"`
+}
+
+// WatchStatus reports the watch's state.
+func (v *Vault) WatchStatus() WatchStatus {
+	v.watchMu.Lock()
+	defer v.watchMu.Unlock()
+	return v.watchSt
+}
+
+func (v *Vault) setWatchStatus(st WatchStatus) {
+	v.watchMu.Lock()
+	v.watchSt = st
+	v.watchMu.Unlock()
+}
+
+// Watch backoff: 1 s doubling up to a minute.
+const (
+	watchRetryBase = time.Second
+	watchRetryMax  = time.Minute
+)
+
 // Watch keeps the watched folders and the vault in step until ctx ends:
 // first it reconciles what changed while Hoard was closed (size and
-// modification time first; the content hash decides), then it follows
-// changes as they settle. Work goes through the queue, so an interrupted
-// watch resumes where it stopped.
+// modification and change times first; the content hash decides), then it
+// follows changes as they settle. Work goes through the queue, so an
+// interrupted watch resumes where it stopped. A failure (the database locked
+// or the disk full) does not end it: it starts over after a backoff, and the
+// reconciling walk finds whatever changed meanwhile. It returns only when
+// ctx ends, or at once when nothing is watched and opt.Standby is unset.
 func (v *Vault) Watch(ctx context.Context, opt WatchOptions) error {
+	if folders, err := v.store.Watched(ctx); err == nil && len(folders) == 0 && !opt.Standby {
+		return errors.New("no folders are watched: add one with `hoard watch DIR`")
+	}
+	defer v.setWatchStatus(WatchStatus{})
+	ready := opt.Ready
+	opt.Ready = func(st WatchState) {
+		if ready != nil {
+			ready(st)
+			ready = nil // once, not after every start over
+		}
+	}
+	drained := opt.Drained
+	opt.Drained = func(sum Summary, st WatchState) {
+		v.setWatchStatus(WatchStatus{Running: true}) // a clean pass
+		if drained != nil {
+			drained(sum, st)
+		}
+	}
+	v.setWatchStatus(WatchStatus{Running: true})
+	for fails := 1; ; fails++ {
+		err := v.watchOnce(ctx, opt)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if v.WatchStatus().Failures == 0 {
+			fails = 1 // it ran cleanly since the last failure
+		}
+		wait := min(watchRetryBase<<min(fails-1, 16), watchRetryMax)
+		msg := fmt.Sprintf("retrying in %s: %v", wait, err)
+		v.log.Warn("watch: "+msg, "failures", fails)
+		if opt.Warn != nil {
+			opt.Warn(msg)
+		}
+		v.setWatchStatus(WatchStatus{Running: true, Retrying: true, Message: msg, RetryAt: time.Now().Add(wait), Failures: fails})
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+	}
+}
+
+// watchOnce is one run of Watch, until ctx ends (nil) or something fails.
+func (v *Vault) watchOnce(ctx context.Context, opt WatchOptions) error {
 	// A kick from before this start is stale: the list is read now.
 	select {
 	case <-v.watchKick:
@@ -140,9 +219,6 @@ func (v *Vault) Watch(ctx context.Context, opt WatchOptions) error {
 	folders, err := v.store.Watched(ctx)
 	if err != nil {
 		return err
-	}
-	if len(folders) == 0 && !opt.Standby {
-		return errors.New("no folders are watched: add one with `hoard watch DIR`")
 	}
 	w, err := watch.New(watch.Options{Settle: opt.Settle, Poll: opt.Poll, MaxWatches: opt.MaxWatches, Skip: v.skip, Logger: v.log})
 	if err != nil {
@@ -244,6 +320,9 @@ func (v *Vault) Watch(ctx context.Context, opt WatchOptions) error {
 		case err := <-runErr:
 			if ctx.Err() != nil {
 				return nil
+			}
+			if err == nil {
+				err = errors.New("the folder watcher stopped")
 			}
 			return err
 		case batch := <-w.Changes():
