@@ -335,6 +335,14 @@ func (v *Vault) jobsFor(ctx context.Context, q store.QueueItem) (jobs []job, rem
 			if selfErr != nil {
 				return []job{{path: q.Path, file: q.Path, err: selfErr}}, false, err
 			}
+			if err == nil {
+				// Its .hoardignore may have changed: what the rules pass
+				// over now leaves the vault.
+				b := v.batcher(ctx)
+				if err = v.queueGone(ctx, b, q.Path, q.Collection, false); err == nil {
+					err = b.flush()
+				}
+			}
 			return nil, false, err
 		case serr == nil:
 			ok, perr := probeCorpus(q.Path)

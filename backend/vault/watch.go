@@ -413,19 +413,30 @@ func (v *Vault) reconcile(ctx context.Context, f store.WatchedFolder) error {
 	if err := w.walk([]string{f.Path}); err != nil {
 		return err
 	}
-	// What the vault holds that is no longer on disk.
-	err := v.store.EachSourceUnder(ctx, f.Path, func(p string, _ store.Stamp) error {
+	// What the vault holds that is no longer on disk, or that a rule added
+	// meanwhile ignores.
+	if err := v.queueGone(ctx, b, f.Path, f.Collection, true); err != nil {
+		return err
+	}
+	return b.flush()
+}
+
+// queueGone queues the removal of every source below dir that the ignore
+// rules now pass over and, with missing, of those no longer on disk.
+func (v *Vault) queueGone(ctx context.Context, b *taskBatch, dir, collection string, missing bool) error {
+	return v.store.EachSourceUnder(ctx, dir, func(p string, _ store.Stamp) error {
 		file := p
 		if i := strings.LastIndexByte(p, '#'); i > 0 {
 			file = p[:i] // a corpus record
 		}
-		if _, err := os.Lstat(file); errors.Is(err, fs.ErrNotExist) {
-			return b.add(store.Task{Path: p, Op: store.OpRemove, Collection: f.Collection})
+		gone := v.skip(file, false)
+		if !gone && missing {
+			_, err := os.Lstat(file)
+			gone = errors.Is(err, fs.ErrNotExist)
+		}
+		if gone {
+			return b.add(store.Task{Path: p, Op: store.OpRemove, Collection: collection})
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	return b.flush()
 }
