@@ -118,8 +118,11 @@ func (v *Vault) readOnce(ctx context.Context, path string, src *store.Source) (d
 	if err := regular(before); err != nil {
 		return nil, false, err
 	}
-	if ct := changeTime(before); ct != 0 && time.Since(time.Unix(0, ct)) < quiet {
-		return nil, false, nil
+	if ct := changeTime(before); ct != 0 {
+		// A time in the future (a skewed clock) is no sign of a writer.
+		if age := time.Since(time.Unix(0, ct)); age >= 0 && age < quiet {
+			return nil, false, nil
+		}
 	}
 	type result struct {
 		data []byte
