@@ -129,7 +129,7 @@ func TestWatchPassesOverSpecialFiles(t *testing.T) {
 func TestRewrittenWhileReadIsNotTorn(t *testing.T) {
 	v := openVault(t, Options{})
 	p := filepath.Join(t.TempDir(), "busy.txt")
-	versions := []string{strings.Repeat("a", 8<<20), strings.Repeat("b", 8<<20)}
+	versions := []string{strings.Repeat("a", 1<<20), strings.Repeat("b", 1<<20)}
 	writeFile(t, p, versions[0])
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
