@@ -244,3 +244,20 @@ func (r *Registry) Extract(ctx context.Context, name string, data []byte) (*Docu
 	}
 	return doc, nil
 }
+
+// HeadBytes is how much of a file CheckSize wants to see.
+const HeadBytes = 1024
+
+// CheckSize refuses, before a file is read, one that cannot fit the limits:
+// past MaxFileBytes, or a plain text or Markdown file of more than twice
+// MaxTextBytes (UTF-16 takes two bytes a character; no other text encoding
+// decodes to less than half its size). head is the file's first HeadBytes.
+func (r *Registry) CheckSize(name string, head []byte, size int64) error {
+	if size > r.limits.MaxFileBytes {
+		return fmt.Errorf("%w: %d MiB, the limit is %d MiB", ErrTooLarge, size>>20, r.limits.MaxFileBytes>>20)
+	}
+	if f, err := Detect(name, head); err == nil && (f == FormatText || f == FormatMarkdown) && size > 2*int64(r.limits.MaxTextBytes) {
+		return fmt.Errorf("%w: %d MiB of text, the limit is %d MiB", ErrTooLarge, size>>20, r.limits.MaxTextBytes>>20)
+	}
+	return nil
+}

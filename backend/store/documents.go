@@ -24,6 +24,9 @@ type Source struct {
 	Path  string `json:"path"`
 	Size  int64  `json:"size"`
 	MTime int64  `json:"mtime"`
+	// CTime is the inode change time in unix nanoseconds (0: not known).
+	// It is not exported: a copy elsewhere has its own.
+	CTime int64 `json:"-"`
 }
 
 // Section is a span of a document's text with its page and heading path.
@@ -103,15 +106,16 @@ type SourceState struct {
 	Status     string
 	Size       int64
 	MTime      int64
+	CTime      int64
 }
 
 // SourceState returns what the vault holds for path, or ErrNotFound.
 func (s *Store) SourceState(ctx context.Context, path string) (SourceState, error) {
 	var st SourceState
 	var hash sql.NullString
-	err := s.db.QueryRowContext(ctx, `SELECT d.id, d.hash, d.status, s.size, s.mtime
+	err := s.db.QueryRowContext(ctx, `SELECT d.id, d.hash, d.status, s.size, s.mtime, s.ctime
 		FROM sources s JOIN documents d ON d.id = s.document_id WHERE s.path = ?`, path).
-		Scan(&st.DocumentID, &hash, &st.Status, &st.Size, &st.MTime)
+		Scan(&st.DocumentID, &hash, &st.Status, &st.Size, &st.MTime, &st.CTime)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, ErrNotFound
 	}
@@ -120,6 +124,16 @@ func (s *Store) SourceState(ctx context.Context, path string) (SourceState, erro
 	}
 	st.Hash = hash.String
 	return st, nil
+}
+
+// Restamp records a source's size and times after its content was found
+// unchanged, so the next catch-up need not read it again.
+func (s *Store) Restamp(ctx context.Context, src Source) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE sources SET size = ?, mtime = ?, ctime = ? WHERE path = ?`, src.Size, src.MTime, src.CTime, src.Path)
+	if err != nil {
+		return fmt.Errorf("restamp %s: %w", src.Path, err)
+	}
+	return nil
 }
 
 // HasIndexedHash reports whether content with this hash is already indexed.
@@ -214,11 +228,9 @@ func (s *Store) RecordFailure(ctx context.Context, collection string, src Source
 				nullable(hash), mediaType, src.Size, src.MTime, reason, now(), docID)
 		default:
 			t := now()
-			var res sql.Result
-			res, err = tx.ExecContext(ctx, `INSERT INTO documents (collection_id, hash, media_type, size, mtime, title, status, error, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?)`, collID, nullable(hash), mediaType, src.Size, src.MTime, baseName(src.Path), reason, t, t)
-			if err == nil {
-				docID, err = res.LastInsertId()
+			if docID, err = nextDocID(ctx, tx); err == nil {
+				_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, collection_id, hash, media_type, size, mtime, title, status, error, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?)`, docID, collID, nullable(hash), mediaType, src.Size, src.MTime, baseName(src.Path), reason, t, t)
 			}
 		}
 		if err != nil {
@@ -304,9 +316,9 @@ func sourceCount(ctx context.Context, tx *sql.Tx, docID int64) int {
 // attachSource points src at docID, and deletes the document it pointed at
 // before when that one is left with no source.
 func attachSource(ctx context.Context, tx *sql.Tx, docID, oldID int64, src Source) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO sources (document_id, path, size, mtime, added_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT(path) DO UPDATE SET document_id = excluded.document_id, size = excluded.size, mtime = excluded.mtime`,
-		docID, src.Path, src.Size, src.MTime, now())
+	_, err := tx.ExecContext(ctx, `INSERT INTO sources (document_id, path, size, mtime, ctime, added_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT(path) DO UPDATE SET document_id = excluded.document_id, size = excluded.size, mtime = excluded.mtime, ctime = excluded.ctime`,
+		docID, src.Path, src.Size, src.MTime, src.CTime, now())
 	if err != nil {
 		return fmt.Errorf("record source %s: %w", src.Path, err)
 	}
@@ -321,17 +333,29 @@ func insertContent(ctx context.Context, tx *sql.Tx, collID int64, c Content) (in
 	if err != nil {
 		return 0, err
 	}
-	t := now()
-	res, err := tx.ExecContext(ctx, `INSERT INTO documents (collection_id, hash, media_type, size, mtime, title, metadata, status, error, text, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'indexed', ?, ?, ?, ?)`, collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Note, c.Text, t, t)
-	if err != nil {
-		return 0, fmt.Errorf("insert document: %w", err)
-	}
-	id, err := res.LastInsertId()
+	id, err := nextDocID(ctx, tx)
 	if err != nil {
 		return 0, err
 	}
+	t := now()
+	_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, collection_id, hash, media_type, size, mtime, title, metadata, status, error, text, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'indexed', ?, ?, ?, ?)`, id, collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Note, c.Text, t, t)
+	if err != nil {
+		return 0, fmt.Errorf("insert document: %w", err)
+	}
 	return id, insertParts(ctx, tx, id, c)
+}
+
+// nextDocID numbers a new document above every id in use and every id
+// ever deleted (id_floor), so an id once handed out names one document only.
+func nextDocID(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT max(coalesce((SELECT max(id) FROM documents), 0),
+		coalesce((SELECT hi FROM id_floor WHERE name = 'documents'), 0)) + 1`).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("number a new document: %w", err)
+	}
+	return id, nil
 }
 
 func replaceContent(ctx context.Context, tx *sql.Tx, docID, collID int64, c Content) error {

@@ -113,13 +113,13 @@ func (s *Store) ImportRecord(ctx context.Context, r Record) (added bool, err err
 			if err != nil {
 				return err
 			}
-			res, err := tx.ExecContext(ctx, `INSERT INTO documents (collection_id, hash, media_type, size, mtime, title, metadata, status, error, text, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, collID, nullable(r.Hash), r.MediaType, r.Size, r.MTime, r.Title, meta, r.Status, r.Error, r.Text, r.CreatedAt, r.UpdatedAt)
+			if docID, err = nextDocID(ctx, tx); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, collection_id, hash, media_type, size, mtime, title, metadata, status, error, text, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, docID, collID, nullable(r.Hash), r.MediaType, r.Size, r.MTime, r.Title, meta, r.Status, r.Error, r.Text, r.CreatedAt, r.UpdatedAt)
 			if err != nil {
 				return fmt.Errorf("import document %q: %w", r.Title, err)
-			}
-			if docID, err = res.LastInsertId(); err != nil {
-				return err
 			}
 			if err := insertParts(ctx, tx, docID, Content{Sections: r.Sections, Chunks: r.Chunks}); err != nil {
 				return err

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"strings"
@@ -84,6 +83,7 @@ type prepared struct {
 	note    string
 	err     error
 	skip    bool // unchanged: nothing to write
+	restamp bool // unchanged, but its size or times moved
 }
 
 // process runs jobs through extraction on several workers and hands each
@@ -151,6 +151,11 @@ func (v *Vault) process(ctx context.Context, jobs []job, write func(i int, p pre
 // that will not is recorded with its reason.
 func (v *Vault) write(ctx context.Context, p prepared) (Outcome, string, error) {
 	if p.skip {
+		if p.restamp {
+			if err := v.store.Restamp(ctx, p.src); err != nil {
+				return "", "", err
+			}
+		}
 		return OutUnchanged, "", nil
 	}
 	collection := p.job.collection
@@ -208,11 +213,11 @@ func (v *Vault) prepare(ctx context.Context, j job) (p prepared) {
 		data = []byte(j.record.Title + "\n\n" + j.record.Text)
 		name = j.path
 		if fi, err := os.Stat(j.file); err == nil {
-			p.src.MTime = fi.ModTime().Unix()
+			p.src.MTime, p.src.CTime = fi.ModTime().Unix(), changeTime(fi)
 		}
 	} else {
 		var err error
-		data, err = v.readFile(j.file, &p.src)
+		data, err = v.readFile(ctx, j.file, &p.src)
 		if err != nil {
 			p.err = err
 			return p
@@ -224,6 +229,9 @@ func (v *Vault) prepare(ctx context.Context, j job) (p prepared) {
 	p.hash = hex.EncodeToString(sum[:])
 	if st, err := v.store.SourceState(ctx, j.path); err == nil && st.Hash == p.hash && st.Status == store.StatusIndexed {
 		p.skip = true
+		// Same content under a new stamp (touched, or stored before change
+		// times were kept): the stamp is updated so catch-up skips it next.
+		p.restamp = st.Size != p.src.Size || st.MTime != p.src.MTime || st.CTime != p.src.CTime
 		return p
 	}
 	if ok, err := v.store.HasIndexedHash(ctx, p.hash); err == nil && ok {
@@ -264,33 +272,6 @@ func (v *Vault) prepare(ctx context.Context, j job) (p prepared) {
 	p.media = doc.MediaType
 	p.content = v.content(doc, p)
 	return p
-}
-
-func (v *Vault) readFile(path string, src *store.Source) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, statError(err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, statError(err)
-	}
-	if fi.IsDir() {
-		return nil, errors.New("is a folder")
-	}
-	src.MTime = fi.ModTime().Unix()
-	if fi.Size() > v.opt.Limits.MaxFileBytes {
-		return nil, fmt.Errorf("%w: %d MiB, the limit is %d MiB", extract.ErrTooLarge, fi.Size()>>20, v.opt.Limits.MaxFileBytes>>20)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, v.opt.Limits.MaxFileBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read: %w", err)
-	}
-	if int64(len(data)) > v.opt.Limits.MaxFileBytes {
-		return nil, fmt.Errorf("%w: the file grew past the limit while being read", extract.ErrTooLarge)
-	}
-	return data, nil
 }
 
 func baseTitle(name string) string {

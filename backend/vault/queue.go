@@ -60,7 +60,9 @@ func transient(err error) bool {
 	case errors.Is(err, errTransient), errors.As(err, &op), errors.As(err, &ue), errors.Is(err, context.DeadlineExceeded):
 		return true
 	case errors.Is(err, syscall.EBUSY), errors.Is(err, syscall.EAGAIN), errors.Is(err, syscall.EIO),
-		errors.Is(err, syscall.ETXTBSY), errors.Is(err, syscall.EINTR):
+		errors.Is(err, syscall.ETXTBSY), errors.Is(err, syscall.EINTR),
+		// Out of file descriptors: others close theirs soon.
+		errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
 		return true
 	}
 	return false
@@ -69,21 +71,32 @@ func transient(err error) bool {
 // Enqueue puts files and folders (walked now, recursively) in the indexing
 // queue. Paths that do not exist are reported in Failed and not queued.
 func (v *Vault) Enqueue(ctx context.Context, paths []string, collection string) (Summary, error) {
-	var sum Summary
+	sum, _, err := v.enqueue(ctx, paths, collection, "")
+	return sum, err
+}
+
+// enqueue is Enqueue; a folder that could not be read for now is queued to
+// be walked again, except self (the queue row being worked on), whose error
+// is returned for a retry after a backoff.
+func (v *Vault) enqueue(ctx context.Context, paths []string, collection, self string) (sum Summary, selfErr, err error) {
 	b := v.batcher(ctx)
 	w := walker{skipDir: v.dir, rules: v.rulesFor, emit: func(j job) error {
-		if errors.Is(j.err, errNoSuchFile) {
+		switch {
+		case errors.Is(j.err, errNoSuchFile):
 			sum.Failed = append(sum.Failed, Failure{Path: j.path, Reason: j.err.Error()})
+			return nil
+		case j.err != nil && self != "" && j.path == self:
+			selfErr = j.err
 			return nil
 		}
 		return b.add(store.Task{Path: j.path, Op: store.OpIndex, Collection: collection})
 	}}
-	err := w.walk(paths)
+	err = w.walk(paths)
 	sum.Skipped, sum.Warnings = w.skipped, w.warnings
 	if err != nil {
-		return sum, err
+		return sum, selfErr, err
 	}
-	return sum, b.flush()
+	return sum, selfErr, b.flush()
 }
 
 // taskBatch writes queue tasks a thousand at a time, so a walk of any size
@@ -318,10 +331,27 @@ func (v *Vault) jobsFor(ctx context.Context, q store.QueueItem) (jobs []job, rem
 		case errors.Is(serr, fs.ErrNotExist):
 			return nil, true, nil
 		case serr == nil && fi.IsDir():
-			_, err := v.Enqueue(ctx, []string{q.Path}, q.Collection)
+			_, selfErr, err := v.enqueue(ctx, []string{q.Path}, q.Collection, q.Path)
+			if selfErr != nil {
+				return []job{{path: q.Path, file: q.Path, err: selfErr}}, false, err
+			}
+			if err == nil {
+				// Its .hoardignore may have changed: what the rules pass
+				// over now leaves the vault.
+				b := v.batcher(ctx)
+				if err = v.queueGone(ctx, b, q.Path, q.Collection, false); err == nil {
+					err = b.flush()
+				}
+			}
 			return nil, false, err
-		case serr == nil && isCorpus(q.Path):
-			return corpusJobs(q.Path), false, nil
+		case serr == nil:
+			ok, perr := probeCorpus(q.Path)
+			switch {
+			case perr != nil && transient(perr):
+				return []job{{path: q.Path, file: q.Path, err: fmt.Errorf("read: %w", perr)}}, false, nil
+			case ok:
+				return corpusJobs(q.Path), false, nil
+			}
 		}
 	}
 	return []job{{path: q.Path, file: q.Path}}, false, nil

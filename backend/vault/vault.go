@@ -47,6 +47,9 @@ type Options struct {
 	// its failure is recorded. Defaults: 2 s and 6.
 	RetryBase   time.Duration
 	MaxAttempts int
+	// ReadTimeout bounds reading one file (default 2 minutes); past it the
+	// file is tried again later.
+	ReadTimeout time.Duration
 	// Transcription chooses the speech-to-text engine; when it names none,
 	// the one stored in the vault (SetTranscription) is used.
 	Transcription TranscriptionOptions
@@ -75,6 +78,9 @@ type Vault struct {
 	rules   map[string]*ignore.Rules
 	// watchKick wakes a running Watch when the watched folders change.
 	watchKick chan struct{}
+	// watchSt is the background watch's state, for Status.
+	watchMu sync.Mutex
+	watchSt WatchStatus
 	// tr transcribes audio, built on first need; vadRT is the ONNX Runtime
 	// its voice activity detector runs on.
 	trMu  sync.Mutex
@@ -238,6 +244,8 @@ type Status struct {
 	Queue         Queue                 `json:"queue"`
 	Watched       []store.WatchedFolder `json:"watched"`
 	Transcription TranscriptionStatus   `json:"transcription"`
+	// Watch is the watch running in this process (serve, the desktop app).
+	Watch WatchStatus `json:"watch"`
 }
 
 // Status reports counts, size on disk and library versions.
@@ -268,7 +276,7 @@ func (v *Vault) Status(ctx context.Context) (Status, error) {
 		return Status{}, err
 	}
 	return Status{Vault: v.dir, Stats: st, Schema: schema, SQLiteVersion: sv, VecVersion: vv, Neural: ns, Queue: q, Watched: w,
-		Transcription: v.transcriptionStatus(ctx)}, nil
+		Transcription: v.transcriptionStatus(ctx), Watch: v.WatchStatus()}, nil
 }
 
 // Check runs the database's consistency checks.

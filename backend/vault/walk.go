@@ -119,6 +119,11 @@ func (w *walker) walkDir(dir string, visited map[string]bool, rules *ignore.Rule
 	}
 	visited[real] = true
 	entries, err := os.ReadDir(dir)
+	if err != nil && transient(err) {
+		// Out of descriptors, say: the folder is walked again later.
+		w.add(job{path: dir, file: dir, err: fmt.Errorf("read folder: %w", err)})
+		return
+	}
 	if err != nil {
 		w.warnings = append(w.warnings, fmt.Sprintf("%s: %v", dir, statError(err)))
 		return
@@ -158,25 +163,35 @@ func (w *walker) walkDir(dir string, visited map[string]bool, rules *ignore.Rule
 
 // isCorpus recognizes a BEIR-style corpus: JSON lines with "_id" and "text".
 func isCorpus(p string) bool {
+	ok, _ := probeCorpus(p)
+	return ok
+}
+
+// probeCorpus is isCorpus with the error that kept it from looking (too
+// many open files, say), so a file is not taken for what it is not.
+func probeCorpus(p string) (bool, error) {
 	if !strings.EqualFold(filepath.Ext(p), ".jsonl") {
-		return false
+		return false, nil
 	}
-	f, err := os.Open(p)
+	if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+		return false, err // a pipe named .jsonl would block the open
+	}
+	f, err := os.OpenFile(p, os.O_RDONLY|openNonBlock, 0)
 	if err != nil {
-		return false
+		return false, err
 	}
 	defer f.Close()
 	line, err := bufio.NewReaderSize(f, 1<<20).ReadBytes('\n')
 	if err != nil && err != io.EOF {
-		return false
+		return false, err
 	}
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(line, &probe) != nil {
-		return false
+		return false, nil
 	}
 	_, hasID := probe["_id"]
 	_, hasText := probe["text"]
-	return hasID && hasText
+	return hasID && hasText, nil
 }
 
 // corpus reads every record of a JSONL corpus; each becomes a document whose

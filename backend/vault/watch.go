@@ -126,12 +126,91 @@ func (v *Vault) skip(p string, isDir bool) bool {
 	return v.rulesFor(p).Ignored(p, isDir)
 }
 
+// WatchStatus is what the background watch is doing, for status readers
+// (the API, the UI).
+type WatchStatus struct {
+	Running  bool `json:"running"`
+	Retrying bool `json:"retrying,omitempty"`
+	// Message says why and when it tries again, e.g. "retrying in 4s:
+	// database is locked".
+	Message string    `json:"message,omitempty"`
+	RetryAt time.Time `json:"retry_at,omitzero"`
+	// Failures in a row since the watch last ran cleanly.
+	Failures int `json:"failures,omitempty"`
+}
+
+// WatchStatus reports the watch's state.
+func (v *Vault) WatchStatus() WatchStatus {
+	v.watchMu.Lock()
+	defer v.watchMu.Unlock()
+	return v.watchSt
+}
+
+func (v *Vault) setWatchStatus(st WatchStatus) {
+	v.watchMu.Lock()
+	v.watchSt = st
+	v.watchMu.Unlock()
+}
+
+// Watch backoff: 1 s doubling up to a minute.
+const (
+	watchRetryBase = time.Second
+	watchRetryMax  = time.Minute
+)
+
 // Watch keeps the watched folders and the vault in step until ctx ends:
 // first it reconciles what changed while Hoard was closed (size and
-// modification time first; the content hash decides), then it follows
-// changes as they settle. Work goes through the queue, so an interrupted
-// watch resumes where it stopped.
+// modification and change times first; the content hash decides), then it
+// follows changes as they settle. Work goes through the queue, so an
+// interrupted watch resumes where it stopped. A failure (the database locked
+// or the disk full) does not end it: it starts over after a backoff, and the
+// reconciling walk finds whatever changed meanwhile. It returns only when
+// ctx ends, or at once when nothing is watched and opt.Standby is unset.
 func (v *Vault) Watch(ctx context.Context, opt WatchOptions) error {
+	if folders, err := v.store.Watched(ctx); err == nil && len(folders) == 0 && !opt.Standby {
+		return errors.New("no folders are watched: add one with `hoard watch DIR`")
+	}
+	defer v.setWatchStatus(WatchStatus{})
+	ready := opt.Ready
+	opt.Ready = func(st WatchState) {
+		if ready != nil {
+			ready(st)
+			ready = nil // once, not after every start over
+		}
+	}
+	drained := opt.Drained
+	opt.Drained = func(sum Summary, st WatchState) {
+		v.setWatchStatus(WatchStatus{Running: true}) // a clean pass
+		if drained != nil {
+			drained(sum, st)
+		}
+	}
+	v.setWatchStatus(WatchStatus{Running: true})
+	for fails := 1; ; fails++ {
+		err := v.watchOnce(ctx, opt)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if v.WatchStatus().Failures == 0 {
+			fails = 1 // it ran cleanly since the last failure
+		}
+		wait := min(watchRetryBase<<min(fails-1, 16), watchRetryMax)
+		msg := fmt.Sprintf("retrying in %s: %v", wait, err)
+		v.log.Warn("watch: "+msg, "failures", fails)
+		if opt.Warn != nil {
+			opt.Warn(msg)
+		}
+		v.setWatchStatus(WatchStatus{Running: true, Retrying: true, Message: msg, RetryAt: time.Now().Add(wait), Failures: fails})
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+	}
+}
+
+// watchOnce is one run of Watch, until ctx ends (nil) or something fails.
+func (v *Vault) watchOnce(ctx context.Context, opt WatchOptions) error {
 	// A kick from before this start is stale: the list is read now.
 	select {
 	case <-v.watchKick:
@@ -140,9 +219,6 @@ func (v *Vault) Watch(ctx context.Context, opt WatchOptions) error {
 	folders, err := v.store.Watched(ctx)
 	if err != nil {
 		return err
-	}
-	if len(folders) == 0 && !opt.Standby {
-		return errors.New("no folders are watched: add one with `hoard watch DIR`")
 	}
 	w, err := watch.New(watch.Options{Settle: opt.Settle, Poll: opt.Poll, MaxWatches: opt.MaxWatches, Skip: v.skip, Logger: v.log})
 	if err != nil {
@@ -245,6 +321,9 @@ func (v *Vault) Watch(ctx context.Context, opt WatchOptions) error {
 			if ctx.Err() != nil {
 				return nil
 			}
+			if err == nil {
+				err = errors.New("the folder watcher stopped")
+			}
 			return err
 		case batch := <-w.Changes():
 			if err := v.store.Enqueue(ctx, v.classify(batch, live)); err != nil {
@@ -291,15 +370,29 @@ func (v *Vault) classify(paths []string, folders []store.WatchedFolder) []store.
 			index = append(index, store.Task{Path: dir, Op: store.OpIndex, Collection: coll})
 			continue
 		}
-		if _, err := os.Stat(p); err == nil {
+		fi, err := os.Stat(p)
+		switch {
+		case err == nil && !fi.IsDir() && !fi.Mode().IsRegular():
+			// A pipe, socket or device holds no document, as in a folder
+			// walk: whatever the path held before goes.
+			remove = append(remove, store.Task{Path: p, Op: store.OpRemove, Collection: coll})
+		case err == nil:
 			index = append(index, store.Task{Path: p, Op: store.OpIndex, Collection: coll})
-		} else {
+		default:
 			remove = append(remove, store.Task{Path: p, Op: store.OpRemove, Collection: coll})
 		}
 	}
 	// New paths first: a rename links the new path before the old one goes,
 	// so the document and its vectors are kept, not rebuilt.
 	return append(index, remove...)
+}
+
+// unchanged reports whether a file still has the stamp stored for it. The
+// change time catches an edit that kept the size and put the modification
+// time back; where it is not known (stored before it was kept) the file is
+// read and its hash decides, once.
+func unchanged(fi fs.FileInfo, st store.SourceState) bool {
+	return fi.Size() == st.Size && fi.ModTime().Unix() == st.MTime && st.CTime != 0 && changeTime(fi) == st.CTime
 }
 
 // reconcile compares a watched folder with what the vault holds for it and
@@ -310,8 +403,8 @@ func (v *Vault) reconcile(ctx context.Context, f store.WatchedFolder) error {
 	w := walker{skipDir: v.dir, rules: v.rulesFor, emit: func(j job) error {
 		if j.err == nil {
 			if st, err := v.store.SourceState(ctx, j.path); err == nil {
-				if fi, err := os.Stat(j.file); err == nil && fi.Size() == st.Size && fi.ModTime().Unix() == st.MTime {
-					return nil // unchanged: not even read
+				if fi, err := os.Stat(j.file); err == nil && unchanged(fi, st) {
+					return nil // not even read
 				}
 			}
 		}
@@ -320,19 +413,30 @@ func (v *Vault) reconcile(ctx context.Context, f store.WatchedFolder) error {
 	if err := w.walk([]string{f.Path}); err != nil {
 		return err
 	}
-	// What the vault holds that is no longer on disk.
-	err := v.store.EachSourceUnder(ctx, f.Path, func(p string, _ store.Stamp) error {
+	// What the vault holds that is no longer on disk, or that a rule added
+	// meanwhile ignores.
+	if err := v.queueGone(ctx, b, f.Path, f.Collection, true); err != nil {
+		return err
+	}
+	return b.flush()
+}
+
+// queueGone queues the removal of every source below dir that the ignore
+// rules now pass over and, with missing, of those no longer on disk.
+func (v *Vault) queueGone(ctx context.Context, b *taskBatch, dir, collection string, missing bool) error {
+	return v.store.EachSourceUnder(ctx, dir, func(p string, _ store.Stamp) error {
 		file := p
 		if i := strings.LastIndexByte(p, '#'); i > 0 {
 			file = p[:i] // a corpus record
 		}
-		if _, err := os.Lstat(file); errors.Is(err, fs.ErrNotExist) {
-			return b.add(store.Task{Path: p, Op: store.OpRemove, Collection: f.Collection})
+		gone := v.skip(file, false)
+		if !gone && missing {
+			_, err := os.Lstat(file)
+			gone = errors.Is(err, fs.ErrNotExist)
+		}
+		if gone {
+			return b.add(store.Task{Path: p, Op: store.OpRemove, Collection: collection})
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	return b.flush()
 }

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package vault
+
+const openNonBlock = 0

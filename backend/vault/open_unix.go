@@ -1,0 +1,9 @@
+//go:build unix
+
+package vault
+
+import "syscall"
+
+// openNonBlock keeps an open from waiting: a regular file ignores it, a named
+// pipe swapped in after the check would otherwise block until a writer came.
+const openNonBlock = syscall.O_NONBLOCK
