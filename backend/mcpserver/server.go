@@ -204,9 +204,3 @@ func New(v *vault.Vault, opt Options) *mcp.Server {
 func source(d store.DocumentInfo) Source {
 	return Source{DocID: d.ID, Title: d.Title, Paths: d.Paths, Collection: d.Collection, MediaType: d.MediaType, Status: d.Status, Pages: d.Pages}
 }
-
-// ServeStdio runs the server on standard input and output until the client
-// goes or ctx ends.
-func ServeStdio(ctx context.Context, s *mcp.Server) error {
-	return s.Run(ctx, &mcp.StdioTransport{})
-}
