@@ -97,19 +97,28 @@ type ListOut struct {
 
 // GetIn is the get_document tool's input.
 type GetIn struct {
-	DocID int64 `json:"doc_id" jsonschema:"the document's id, from search or list_sources"`
+	DocID    int64 `json:"doc_id" jsonschema:"the document's id, from search or list_sources"`
+	Offset   int   `json:"offset,omitempty" jsonschema:"the character to start from (default 0): a part's next_offset reads the next part"`
+	MaxChars int   `json:"max_chars,omitempty" jsonschema:"how many characters at most (default 20000, at most 100000)"`
+	Page     int   `json:"page,omitempty" jsonschema:"read this page of a paged document (PDF, Word) instead of from offset"`
 }
 
-// Section is a chunk of a document with where it is.
+// Section is a stretch of a document with where it is.
 type Section struct {
 	Page    int    `json:"page,omitempty"`
 	Heading string `json:"heading,omitempty"`
 	Text    string `json:"text"`
 }
 
-// GetOut is the get_document tool's output.
+// GetOut is the get_document tool's output: one part of the document.
 type GetOut struct {
 	Source
+	TotalChars int `json:"total_chars" jsonschema:"the document's length in characters"`
+	Offset     int `json:"offset" jsonschema:"the first character of this part"`
+	End        int `json:"end" jsonschema:"one past the last character of this part"`
+	NextOffset int `json:"next_offset,omitempty" jsonschema:"where the next part starts; absent when this part ends the document"`
+	// Next says in words how to read on.
+	Next     string    `json:"next,omitempty" jsonschema:"how to read the next part"`
 	Sections []Section `json:"sections"`
 }
 
@@ -182,21 +191,18 @@ func New(v *vault.Vault, opt Options) *mcp.Server {
 			}
 			return nil, out, nil
 		})
-	mcp.AddTool(s, &mcp.Tool{Name: "get_document", Description: "Read one document: its sources and its text by page and heading."},
+	mcp.AddTool(s, &mcp.Tool{Name: "get_document", Description: "Read a document: its sources and its text by page and heading, a part at a time (about 20000 characters; next_offset continues), or one page."},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in GetIn) (*mcp.CallToolResult, GetOut, error) {
 			d, err := v.Document(ctx, in.DocID)
 			if err != nil {
 				return nil, GetOut{}, err
 			}
-			chunks, err := v.Chunks(ctx, in.DocID)
+			text, secs, err := v.Text(ctx, in.DocID)
 			if err != nil {
 				return nil, GetOut{}, err
 			}
-			out := GetOut{Source: source(d), Sections: []Section{}}
-			for _, c := range chunks {
-				out.Sections = append(out.Sections, Section{Page: c.PageStart, Heading: c.Heading, Text: c.Text})
-			}
-			return nil, out, nil
+			out, err := part(d, text, secs, in)
+			return nil, out, err
 		})
 	return s
 }

@@ -196,6 +196,17 @@ func (v *Vault) Chunks(ctx context.Context, id int64) ([]store.Chunk, error) {
 	return v.store.Chunks(ctx, id)
 }
 
+// Text returns a document's extracted text and its sections (byte spans
+// of the text with page and heading).
+func (v *Vault) Text(ctx context.Context, id int64) (string, []store.Section, error) {
+	_, text, err := v.store.DocumentText(ctx, id)
+	if err != nil {
+		return "", nil, err
+	}
+	secs, err := v.store.Sections(ctx, id)
+	return text, secs, err
+}
+
 // Collections lists collections.
 func (v *Vault) Collections(ctx context.Context) ([]store.Collection, error) {
 	return v.store.Collections(ctx)
