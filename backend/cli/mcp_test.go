@@ -22,6 +22,12 @@ func teaMCP(t *testing.T) *exec.Cmd {
 	vdir, src := t.TempDir(), t.TempDir()
 	os.WriteFile(filepath.Join(src, "tea.md"), []byte("# Tea\n\nGreen tea is made from the steamed leaves of Camellia sinensis.\n"), 0o644)
 	mustRun(t, "--vault", vdir, "add", src)
+	return mcpProcess(vdir)
+}
+
+// mcpProcess is `hoard mcp` over the vault in vdir as a process of its own
+// (not started), as an agent runs it.
+func mcpProcess(vdir string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
 	cmd.Env = append(os.Environ(), "HOARD_CRASH_CHILD="+strings.Join([]string{"--vault", vdir, "mcp", "--llm", "none"}, "\x1f"))
 	return cmd

@@ -42,12 +42,13 @@ type Passage struct {
 	Heading string  `json:"heading,omitempty"`
 	Text    string  `json:"text"`
 	Score   float64 `json:"score"`
-	// At, Time and Passage say where a recording's passage is heard: the
-	// moment its matched words are spoken, as MM:SS and in milliseconds,
-	// and the passage's whole span.
-	At      string           `json:"at,omitempty" jsonschema:"for a recording: when the matched words are spoken (MM:SS), to cite with the path"`
-	Time    *search.TimeSpan `json:"time,omitempty" jsonschema:"for a recording: start_ms is the cited moment, end_ms the passage's end"`
-	Passage *search.TimeSpan `json:"passage,omitempty" jsonschema:"for a recording: the passage's whole span"`
+	// At, AtSeconds, Time and Passage say where a recording's passage is
+	// heard: the moment its matched words are spoken, as MM:SS, in seconds
+	// and in milliseconds, and the passage's whole span.
+	At        string           `json:"at,omitempty" jsonschema:"for a recording: when the matched words are spoken (MM:SS), to cite with the path"`
+	AtSeconds float64          `json:"at_seconds,omitempty" jsonschema:"for a recording: when the matched words are spoken, in seconds from its start"`
+	Time      *search.TimeSpan `json:"time,omitempty" jsonschema:"for a recording: start_ms is the cited moment, end_ms the passage's end"`
+	Passage   *search.TimeSpan `json:"passage,omitempty" jsonschema:"for a recording: the passage's whole span"`
 }
 
 // SearchOut is the search tool's output.
@@ -152,7 +153,7 @@ func New(v *vault.Vault, opt Options) *mcp.Server {
 					p.PageEnd = h.PageEnd
 				}
 				if h.Time != nil {
-					p.At = search.Clock(h.Time.StartMS)
+					p.At, p.AtSeconds = search.Clock(h.Time.StartMS), float64(h.Time.StartMS)/1000
 				}
 				out.Results = append(out.Results, p)
 			}
