@@ -250,3 +250,22 @@ func assertComplete(t *testing.T, dbPath string) {
 		t.Fatalf("%d documents are incomplete", bad)
 	}
 }
+
+// A flag that takes one of a few values refuses any other and names them.
+func TestFlagValuesAreChecked(t *testing.T) {
+	v := t.TempDir()
+	mustRun(t, "--vault", v, "ls", "--status", "failed")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ask", "--llm", "bogus", "what is tea?"}, "auto, ollama, openai, none"},
+		{[]string{"mcp", "--llm", "bogus"}, "auto, ollama, openai, none"},
+		{[]string{"ls", "--status", "bogus"}, "indexed, failed, queued"},
+	} {
+		_, err := run(t, append([]string{"--vault", v}, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "bogus") {
+			t.Errorf("hoard %s: %v, want the values %s", strings.Join(tc.args, " "), err, tc.want)
+		}
+	}
+}
