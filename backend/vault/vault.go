@@ -110,8 +110,14 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 	}
 	reg := extract.NewRegistry(opt.Limits)
 	if !opt.NoOCR {
-		if o, err := extract.NewOCR(opt.OCRLang); err == nil {
+		o, err := extract.NewOCR(opt.OCRLang)
+		switch {
+		case err == nil:
 			reg.WithOCR(o)
+		case opt.OCRLang != "" && errors.Is(err, extract.ErrOCRLang):
+			// Languages asked for and missing: scans would all fail.
+			st.Close()
+			return nil, err
 		}
 	}
 	v := &Vault{
