@@ -93,7 +93,7 @@ type llmFlags struct {
 
 func (f *llmFlags) register(cmd *cobra.Command) {
 	f.cmd = cmd
-	cmd.Flags().StringVar(&f.kind, "llm", "auto", "language model: auto (Ollama if running), ollama, openai, none (extractive)")
+	choiceVar(cmd, &f.kind, "llm", "auto", "language model: auto (Ollama if running), ollama, openai, none (extractive)", "auto", "ollama", "openai", "none")
 	cmd.Flags().StringVar(&f.url, "llm-url", "", "server address (Ollama default http://localhost:11434)")
 	cmd.Flags().StringVar(&f.model, "llm-model", "", "model name (default: the first the server lists)")
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -248,5 +249,47 @@ func assertComplete(t *testing.T, dbPath string) {
 	}
 	if bad != 0 {
 		t.Fatalf("%d documents are incomplete", bad)
+	}
+}
+
+// A flag that takes one of a few values refuses any other and names them.
+func TestFlagValuesAreChecked(t *testing.T) {
+	v := t.TempDir()
+	mustRun(t, "--vault", v, "ls", "--status", "failed")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ask", "--llm", "bogus", "what is tea?"}, "auto, ollama, openai, none"},
+		{[]string{"mcp", "--llm", "bogus"}, "auto, ollama, openai, none"},
+		{[]string{"ls", "--status", "bogus"}, "indexed, failed, queued"},
+	} {
+		_, err := run(t, append([]string{"--vault", v}, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "bogus") {
+			t.Errorf("hoard %s: %v, want the values %s", strings.Join(tc.args, " "), err, tc.want)
+		}
+	}
+}
+
+// --ocr-lang with a language tesseract has no data for says which package
+// to install, rather than failing the scans as corrupt or empty.
+func TestOCRLanguageNotInstalled(t *testing.T) {
+	if _, err := exec.LookPath("tesseract"); err != nil {
+		t.Skip("tesseract is not installed")
+	}
+	list, _ := exec.Command("tesseract", "--list-langs").CombinedOutput()
+	if slices.Contains(strings.Fields(string(list)), "deu") {
+		t.Skip("tesseract has German: no language here to miss")
+	}
+	scan := filepath.Join(testdata.Shared(t, "samples/docs/unstructured"), "loremipsum-flat.pdf")
+	for _, lang := range []string{"deu", "eng+deu"} {
+		v := t.TempDir()
+		_, err := run(t, "--vault", v, "--ocr-lang", lang, "add", scan)
+		if err == nil || !strings.Contains(err.Error(), "tesseract-ocr-deu") || strings.Contains(err.Error(), "corrupt") {
+			t.Errorf("--ocr-lang %s: %v", lang, err)
+		}
+	}
+	if out := mustRun(t, "--vault", t.TempDir(), "--ocr-lang", "eng", "add", scan); !strings.Contains(out, "1 indexed") {
+		t.Errorf("--ocr-lang eng: %s", out)
 	}
 }

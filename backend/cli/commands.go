@@ -212,7 +212,7 @@ func (a *app) lsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "ls", Short: "List documents", Args: cobra.NoArgs}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	cmd.Flags().StringVar(&opt.Collection, "collection", "", "only this collection")
-	cmd.Flags().StringVar(&opt.Status, "status", "", "only this status (indexed or failed; what waits is in `hoard status`)")
+	choiceVar(cmd, &opt.Status, "status", "", "only this status (indexed or failed; what waits is in `hoard status`)", store.StatusIndexed, store.StatusFailed, store.StatusQueued)
 	cmd.Flags().IntVar(&opt.Limit, "limit", 0, "at most this many (0: all)")
 	cmd.Flags().IntVar(&opt.Offset, "offset", 0, "skip this many")
 	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, _ []string) error {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,14 +16,27 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// `hoard mcp` in its own process, spoken to over its stdin and stdout:
-// initialize, tools/list, tools/call search and get_document.
-func TestMCPOverStdio(t *testing.T) {
+// teaMCP is `hoard mcp` as a process of its own (not started) over a vault
+// holding one note on tea.
+func teaMCP(t *testing.T) *exec.Cmd {
 	vdir, src := t.TempDir(), t.TempDir()
 	os.WriteFile(filepath.Join(src, "tea.md"), []byte("# Tea\n\nGreen tea is made from the steamed leaves of Camellia sinensis.\n"), 0o644)
 	mustRun(t, "--vault", vdir, "add", src)
+	return mcpProcess(vdir)
+}
+
+// mcpProcess is `hoard mcp` over the vault in vdir as a process of its own
+// (not started), as an agent runs it.
+func mcpProcess(vdir string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
 	cmd.Env = append(os.Environ(), "HOARD_CRASH_CHILD="+strings.Join([]string{"--vault", vdir, "mcp", "--llm", "none"}, "\x1f"))
+	return cmd
+}
+
+// `hoard mcp` in its own process, spoken to over its stdin and stdout:
+// initialize, tools/list, tools/call search and get_document.
+func TestMCPOverStdio(t *testing.T) {
+	cmd := teaMCP(t)
 	ctx := context.Background()
 	client := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil)
 	cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
@@ -123,5 +137,83 @@ func TestAddWithFacts(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &m); err != nil || m.Facts != 2 || m.Unread != 0 {
 		t.Fatalf("memory after add --facts: %s", out)
+	}
+}
+
+// `hoard mcp` over real pipes answers a line that is not JSON-RPC with an
+// error (id null) and goes on, and answers every request it has read
+// before stdin closes, even when stdin closes at once.
+func TestMCPStdioBadLinesAndEOF(t *testing.T) {
+	cmd := teaMCP(t)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := []string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"test","version":"1"}}}`,
+		`this is not json`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		`{"not":"json-rpc"}`,
+		`[{"jsonrpc":"2.0","id":9,"method":"ping"}]`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"search","arguments":{"query":"steamed leaves"}}}`,
+		`"` + strings.Repeat("x", 17<<20) + `"`, // longer than a line may be
+		`{"jsonrpc":"2.0","id":3,"method":"ping"}`,
+	}
+	go func() {
+		for _, l := range lines {
+			io.WriteString(stdin, l+"\n")
+		}
+		stdin.Close()
+	}()
+	type reply struct {
+		ID     json.RawMessage `json:"id"`
+		Result json.RawMessage `json:"result"`
+		Error  *struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	var replies []reply
+	dec := json.NewDecoder(stdout)
+	for {
+		var r reply
+		if err := dec.Decode(&r); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		replies = append(replies, r)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("hoard mcp exited with %v", err)
+	}
+	byID, codes := map[string]reply{}, []int{}
+	for _, r := range replies {
+		if string(r.ID) == "null" {
+			if r.Error == nil {
+				t.Fatalf("a reply with id null and no error: %+v", r)
+			}
+			codes = append(codes, r.Error.Code)
+			continue
+		}
+		byID[string(r.ID)] = r
+	}
+	if want := []int{-32700, -32600, -32600, -32700}; fmt.Sprint(codes) != fmt.Sprint(want) {
+		t.Errorf("errors for the bad lines: %v, want %v", codes, want)
+	}
+	for _, id := range []string{"1", "2", "3"} {
+		if r, ok := byID[id]; !ok || r.Error != nil {
+			t.Errorf("request %s: %+v (present %v)", id, r, ok)
+		}
+	}
+	if !strings.Contains(string(byID["2"].Result), "Camellia sinensis") {
+		t.Errorf("search result: %s", byID["2"].Result)
 	}
 }

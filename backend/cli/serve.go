@@ -88,7 +88,7 @@ func (a *app) mcpCmd() *cobra.Command {
 	}
 	lf.register(cmd)
 	cmd.RunE = a.withVaultLLM(&lf, func(ctx context.Context, v *vault.Vault, _ []string) error {
-		return mcpserver.ServeStdio(ctx, mcpserver.New(v, mcpserver.Options{Ask: lf.askOptions}))
+		return mcpserver.Serve(ctx, mcpserver.New(v, mcpserver.Options{Ask: lf.askOptions}), os.Stdin, a.stdout)
 	})
 	return cmd
 }

@@ -7,11 +7,16 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
+	"time"
 )
 
 // ErrNoOCR says no OCR engine is installed.
 var ErrNoOCR = errors.New("tesseract is not installed (Debian/Ubuntu: apt install tesseract-ocr tesseract-ocr-eng)")
+
+// ErrOCRLang says tesseract has no data for a language asked for.
+var ErrOCRLang = errors.New("tesseract has no data for the OCR language")
 
 // OCR reads text from images with the tesseract command (Debian's
 // tesseract-ocr). The command, not a cgo binding, keeps a crash in the engine
@@ -31,7 +36,42 @@ func NewOCR(lang string) (*OCR, error) {
 	if lang == "" {
 		lang = "eng"
 	}
+	// Without a language's data every page fails, which reads as a corrupt
+	// image or a scan with no text: say which package is missing instead.
+	have, err := languages(bin)
+	if err != nil {
+		return nil, err
+	}
+	var missing, pkgs []string
+	for _, l := range strings.Split(lang, "+") {
+		if !slices.Contains(have, l) {
+			missing = append(missing, l)
+			pkgs = append(pkgs, "tesseract-ocr-"+strings.ToLower(strings.ReplaceAll(l, "_", "-")))
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%w %s (Debian/Ubuntu: apt install %s; installed: %s)",
+			ErrOCRLang, strings.Join(missing, "+"), strings.Join(pkgs, " "), strings.Join(have, ", "))
+	}
 	return &OCR{bin: bin, lang: lang, dpi: 300}, nil
+}
+
+// languages lists the languages tesseract has data for.
+func languages(bin string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// Older versions print the list on stderr.
+	out, err := exec.CommandContext(ctx, bin, "--list-langs").CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("ocr: tesseract --list-langs: %w: %s", err, bytes.TrimSpace(out))
+	}
+	var have []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "List of available languages") {
+			have = append(have, l)
+		}
+	}
+	return have, nil
 }
 
 // Read returns the text of one image (PNG, JPEG, TIFF…).

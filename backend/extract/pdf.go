@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -24,7 +25,39 @@ const maxOCRPages = 2000
 // text looks undecodable (CID fonts without a Unicode map, which the bundled
 // MuPDF lacks for CJK) are read again with poppler's pdftotext when that is
 // installed, and the more plausible text wins.
+//
+// What MuPDF prints about the file (a damaged cross-reference table it
+// repairs, a missing font) is kept on the document as pdf_warnings, or in
+// its error when it fails, rather than printed with no file named.
 func (e pdfExtractor) Extract(ctx context.Context, name string, data []byte) (*Document, error) {
+	var doc *Document
+	var err error
+	warnings := mupdfWarnings(captureStderr(func() { doc, err = e.extract(ctx, data) }))
+	switch {
+	case len(warnings) == 0:
+	case err != nil:
+		err = fmt.Errorf("%w (MuPDF: %s)", err, strings.Join(warnings, "; "))
+	default:
+		doc.Metadata["pdf_warnings"] = warnings
+	}
+	return doc, err
+}
+
+// maxWarnings bounds the MuPDF messages kept for one document.
+const maxWarnings = 20
+
+// mupdfWarnings splits MuPDF's output into its messages, each once.
+func mupdfWarnings(out string) []string {
+	var ws []string
+	for _, l := range strings.Split(out, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !slices.Contains(ws, l) && len(ws) < maxWarnings {
+			ws = append(ws, l)
+		}
+	}
+	return ws
+}
+
+func (e pdfExtractor) extract(ctx context.Context, data []byte) (*Document, error) {
 	pages, meta, err := mupdfPages(data)
 	if err != nil {
 		return nil, err

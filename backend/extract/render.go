@@ -24,6 +24,13 @@ func RenderPage(ctx context.Context, path string, page, width int) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
+	var out []byte
+	// MuPDF's warnings about the file were kept when it was indexed.
+	captureStderr(func() { out, err = renderPage(ctx, data, page, width) })
+	return out, err
+}
+
+func renderPage(ctx context.Context, data []byte, page, width int) ([]byte, error) {
 	doc, err := fitz.NewFromMemory(data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)

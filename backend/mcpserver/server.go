@@ -42,12 +42,13 @@ type Passage struct {
 	Heading string  `json:"heading,omitempty"`
 	Text    string  `json:"text"`
 	Score   float64 `json:"score"`
-	// At, Time and Passage say where a recording's passage is heard: the
-	// moment its matched words are spoken, as MM:SS and in milliseconds,
-	// and the passage's whole span.
-	At      string           `json:"at,omitempty" jsonschema:"for a recording: when the matched words are spoken (MM:SS), to cite with the path"`
-	Time    *search.TimeSpan `json:"time,omitempty" jsonschema:"for a recording: start_ms is the cited moment, end_ms the passage's end"`
-	Passage *search.TimeSpan `json:"passage,omitempty" jsonschema:"for a recording: the passage's whole span"`
+	// At, AtSeconds, Time and Passage say where a recording's passage is
+	// heard: the moment its matched words are spoken, as MM:SS, in seconds
+	// and in milliseconds, and the passage's whole span.
+	At        string           `json:"at,omitempty" jsonschema:"for a recording: when the matched words are spoken (MM:SS), to cite with the path"`
+	AtSeconds float64          `json:"at_seconds,omitempty" jsonschema:"for a recording: when the matched words are spoken, in seconds from its start"`
+	Time      *search.TimeSpan `json:"time,omitempty" jsonschema:"for a recording: start_ms is the cited moment, end_ms the passage's end"`
+	Passage   *search.TimeSpan `json:"passage,omitempty" jsonschema:"for a recording: the passage's whole span"`
 }
 
 // SearchOut is the search tool's output.
@@ -97,19 +98,28 @@ type ListOut struct {
 
 // GetIn is the get_document tool's input.
 type GetIn struct {
-	DocID int64 `json:"doc_id" jsonschema:"the document's id, from search or list_sources"`
+	DocID    int64 `json:"doc_id" jsonschema:"the document's id, from search or list_sources"`
+	Offset   int   `json:"offset,omitempty" jsonschema:"the character to start from (default 0): a part's next_offset reads the next part"`
+	MaxChars int   `json:"max_chars,omitempty" jsonschema:"how many characters at most (default 20000, at most 100000)"`
+	Page     int   `json:"page,omitempty" jsonschema:"read this page of a paged document (PDF, Word) instead of from offset"`
 }
 
-// Section is a chunk of a document with where it is.
+// Section is a stretch of a document with where it is.
 type Section struct {
 	Page    int    `json:"page,omitempty"`
 	Heading string `json:"heading,omitempty"`
 	Text    string `json:"text"`
 }
 
-// GetOut is the get_document tool's output.
+// GetOut is the get_document tool's output: one part of the document.
 type GetOut struct {
 	Source
+	TotalChars int `json:"total_chars" jsonschema:"the document's length in characters"`
+	Offset     int `json:"offset" jsonschema:"the first character of this part"`
+	End        int `json:"end" jsonschema:"one past the last character of this part"`
+	NextOffset int `json:"next_offset,omitempty" jsonschema:"where the next part starts; absent when this part ends the document"`
+	// Next says in words how to read on.
+	Next     string    `json:"next,omitempty" jsonschema:"how to read the next part"`
 	Sections []Section `json:"sections"`
 }
 
@@ -143,7 +153,7 @@ func New(v *vault.Vault, opt Options) *mcp.Server {
 					p.PageEnd = h.PageEnd
 				}
 				if h.Time != nil {
-					p.At = search.Clock(h.Time.StartMS)
+					p.At, p.AtSeconds = search.Clock(h.Time.StartMS), float64(h.Time.StartMS)/1000
 				}
 				out.Results = append(out.Results, p)
 			}
@@ -182,31 +192,22 @@ func New(v *vault.Vault, opt Options) *mcp.Server {
 			}
 			return nil, out, nil
 		})
-	mcp.AddTool(s, &mcp.Tool{Name: "get_document", Description: "Read one document: its sources and its text by page and heading."},
+	mcp.AddTool(s, &mcp.Tool{Name: "get_document", Description: "Read a document: its sources and its text by page and heading, a part at a time (about 20000 characters; next_offset continues), or one page."},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in GetIn) (*mcp.CallToolResult, GetOut, error) {
 			d, err := v.Document(ctx, in.DocID)
 			if err != nil {
 				return nil, GetOut{}, err
 			}
-			chunks, err := v.Chunks(ctx, in.DocID)
+			text, secs, err := v.Text(ctx, in.DocID)
 			if err != nil {
 				return nil, GetOut{}, err
 			}
-			out := GetOut{Source: source(d), Sections: []Section{}}
-			for _, c := range chunks {
-				out.Sections = append(out.Sections, Section{Page: c.PageStart, Heading: c.Heading, Text: c.Text})
-			}
-			return nil, out, nil
+			out, err := part(d, text, secs, in)
+			return nil, out, err
 		})
 	return s
 }
 
 func source(d store.DocumentInfo) Source {
 	return Source{DocID: d.ID, Title: d.Title, Paths: d.Paths, Collection: d.Collection, MediaType: d.MediaType, Status: d.Status, Pages: d.Pages}
-}
-
-// ServeStdio runs the server on standard input and output until the client
-// goes or ctx ends.
-func ServeStdio(ctx context.Context, s *mcp.Server) error {
-	return s.Run(ctx, &mcp.StdioTransport{})
 }

@@ -72,19 +72,9 @@ func (s *Store) recordParts(ctx context.Context, id int64, r *Record) error {
 		r.Sources = append(r.Sources, src)
 	}
 	srows.Close()
-	secRows, err := s.db.QueryContext(ctx, `SELECT page, heading, char_start, char_end FROM sections WHERE document_id = ? ORDER BY ordinal`, id)
-	if err != nil {
-		return fmt.Errorf("export sections: %w", err)
+	if r.Sections, err = s.Sections(ctx, id); err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
-	for secRows.Next() {
-		var sec Section
-		if err := secRows.Scan(&sec.Page, &sec.Heading, &sec.CharStart, &sec.CharEnd); err != nil {
-			secRows.Close()
-			return err
-		}
-		r.Sections = append(r.Sections, sec)
-	}
-	secRows.Close()
 	r.Chunks, err = s.Chunks(ctx, id)
 	return err
 }

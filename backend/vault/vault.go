@@ -116,8 +116,14 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 	}
 	reg := extract.NewRegistry(opt.Limits)
 	if !opt.NoOCR {
-		if o, err := extract.NewOCR(opt.OCRLang); err == nil {
+		o, err := extract.NewOCR(opt.OCRLang)
+		switch {
+		case err == nil:
 			reg.WithOCR(o)
+		case opt.OCRLang != "" && errors.Is(err, extract.ErrOCRLang):
+			// Languages asked for and missing: scans would all fail.
+			st.Close()
+			return nil, err
 		}
 	}
 	v := &Vault{
@@ -200,6 +206,17 @@ func (v *Vault) Document(ctx context.Context, id int64) (store.DocumentInfo, err
 // Chunks returns a document's chunks.
 func (v *Vault) Chunks(ctx context.Context, id int64) ([]store.Chunk, error) {
 	return v.store.Chunks(ctx, id)
+}
+
+// Text returns a document's extracted text and its sections (byte spans
+// of the text with page and heading).
+func (v *Vault) Text(ctx context.Context, id int64) (string, []store.Section, error) {
+	_, text, err := v.store.DocumentText(ctx, id)
+	if err != nil {
+		return "", nil, err
+	}
+	secs, err := v.store.Sections(ctx, id)
+	return text, secs, err
 }
 
 // Collections lists collections.
