@@ -371,7 +371,7 @@ func (run *importRun) records(ctx context.Context, rd *recordReader, version int
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("record %d: %w", rd.n, err)
+			return err // it names the record
 		}
 		var line exportLine
 		if err := json.Unmarshal(raw, &line); err != nil {
@@ -507,10 +507,13 @@ func (rd *recordReader) next() ([]byte, error) {
 			continue
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, errors.New("the file is truncated")
+			return nil, fmt.Errorf("the file is truncated in record %d", rd.n)
 		}
-		if err != nil && !(errors.Is(err, io.EOF) && len(rd.buf) > 0) {
+		if errors.Is(err, io.EOF) && len(rd.buf) == 0 {
 			return nil, err
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("record %d: %w", rd.n, err)
 		}
 		line := bytes.TrimSpace(rd.buf)
 		if len(line) == 0 {

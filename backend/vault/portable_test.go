@@ -689,3 +689,76 @@ func FuzzImport(f *testing.F) {
 		}
 	})
 }
+
+// Vectors travel with their model's name: a vault with that model (or none
+// yet) takes them as they are, with the same hybrid answers; a vault whose
+// vectors are another model's leaves them and embeds the chunks with its
+// own; an export without vectors is embedded by the importing vault.
+func TestImportedVectorsKeepTheirModel(t *testing.T) {
+	ctx := context.Background()
+	m := tinyModels(t)
+	neural := func(model string) Options {
+		return Options{Neural: NeuralOptions{Models: m, Embedder: model, Reranker: "none"}}
+	}
+	src := t.TempDir()
+	for i := range 30 {
+		writeFile(t, filepath.Join(src, fmt.Sprintf("n%02d.txt", i)), fmt.Sprintf("Note %d about topic %d and idea %d.", i, i%7, i%11))
+	}
+	a := openVault(t, neural("tiny"))
+	if _, err := a.Add(ctx, []string{src}, AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	full, bare := filepath.Join(t.TempDir(), "v.hoard"), filepath.Join(t.TempDir(), "bare.hoard")
+	if _, err := a.Export(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ExportWith(ctx, bare, ExportOptions{NoVectors: true}); err != nil {
+		t.Fatal(err)
+	}
+	other := t.TempDir()
+	writeFile(t, filepath.Join(other, "own.txt"), "A note this vault had before.")
+	cases := []struct {
+		name, model, file string
+		own               bool // the vault has its own vectors first
+		taken, skipped    int
+		embedded          bool // the vault makes them again (hoard reindex --vectors)
+	}{
+		{"same model", "tiny", full, false, 30, 0, false},
+		{"no vectors yet, another embedder", "tiny2", full, false, 30, 0, true},
+		{"another model's vectors", "tiny2", full, true, 0, 30, true},
+		{"an export without vectors", "tiny", bare, false, 0, 0, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := openVault(t, neural(tc.model))
+			if tc.own {
+				if _, err := b.Add(ctx, []string{other}, AddOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, err := b.Import(ctx, tc.file)
+			if err != nil || res.Vectors != tc.taken || res.VectorsSkipped != tc.skipped {
+				t.Fatalf("import: %+v %v", res, err)
+			}
+			if tc.taken > 0 && !tc.embedded {
+				st, _ := b.Status(ctx)
+				if st.Neural.Pending != 0 || !st.Neural.HybridActive {
+					t.Errorf("the vectors do not serve as imported: %+v", st.Neural)
+				}
+				if ha, hb := strip(mustSearch(t, a, "topic 3 idea")), strip(mustSearch(t, b, "topic 3 idea")); fmt.Sprint(ha) != fmt.Sprint(hb) {
+					t.Errorf("hybrid search differs:\n%v\n%v", ha, hb)
+				}
+			}
+			if !tc.embedded {
+				return
+			}
+			if _, err := b.Reindex(ctx, ReindexOptions{Vectors: true}); err != nil {
+				t.Fatal(err)
+			}
+			st, _ := b.Status(ctx)
+			if st.Neural.VectorModel != tc.model || st.Neural.Pending != 0 || st.Neural.Embedded != st.Chunks {
+				t.Errorf("after re-embedding: %+v", st.Neural)
+			}
+		})
+	}
+}
