@@ -108,6 +108,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./models/ct2ggml/
 	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzDecodeMarks$$' -fuzztime $(FUZZTIME) ./backend/store/
 	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzLineTransport$$' -fuzztime $(FUZZTIME) ./backend/mcpserver/
+	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzImport$$' -fuzztime $(FUZZTIME) ./backend/vault/
 
 # Ingest throughput and search latency on SciFact (../shared); retrieval
 # with the default embedder on SciFact and the PostgreSQL manual (hybrid,

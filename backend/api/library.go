@@ -231,6 +231,9 @@ func (s *Server) importVault(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest("%s", strings.ReplaceAll(err.Error(), path, name)))
 		return
 	}
+	if res.Queued > 0 {
+		s.startDrain() // the export's queued documents
+	}
 	writeJSON(w, http.StatusOK, res)
 }
 

@@ -3,10 +3,12 @@ package api_test
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"io"
 	"mime/multipart"
@@ -352,5 +354,88 @@ func TestPullModelStreamsProgress(t *testing.T) {
 	}
 	if kinds, last = events("nope"); kinds[len(kinds)-1] != "error" {
 		t.Errorf("an unknown model: %v %s", kinds, last)
+	}
+}
+
+// gzipLines is an export file made of raw JSON lines.
+func gzipLines(t *testing.T, lines ...string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	for _, l := range lines {
+		io.WriteString(zw, l+"\n")
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// A crafted export through /api/import: a compression bomb is refused with
+// a clear error and the server lives on; a document that names a local
+// file is imported, but /api/file never serves that file and a re-index
+// never reads it.
+func TestImportOfCraftedExports(t *testing.T) {
+	srv, v := newServer(t, api.Options{Token: token})
+	auth := map[string]string{"Authorization": "Bearer " + token}
+	header := `{"format":"hoard-export","version":1,"schema_version":10,"exported_at":"2025-01-01T00:00:00Z","documents":1}`
+	upload := func(name, content string) (int, []byte) {
+		body, ct := multipartFiles(t, [2]string{name, content})
+		return do(t, "POST", srv.URL+"/api/import", body, map[string]string{"Authorization": "Bearer " + token, "Content-Type": ct})
+	}
+
+	var bomb bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&bomb, gzip.BestSpeed)
+	io.WriteString(zw, header+"\n"+`{"document":{"title":"bomb","status":"indexed","text":"`)
+	block := bytes.Repeat([]byte("a"), 1<<20)
+	for range 1 << 10 { // 1 GiB unpacked
+		zw.Write(block)
+	}
+	zw.Close()
+	code, b := upload("bomb.hoard", bomb.String())
+	if code != 400 || !strings.Contains(string(b), "import bomb.hoard: record 1 is over 128 MiB") {
+		t.Errorf("bomb: %d %s", code, b)
+	}
+	if code, _ := do(t, "GET", srv.URL+"/api/status", nil, auth); code != 200 {
+		t.Fatalf("the server after the bomb: %d", code)
+	}
+
+	secret := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(secret, []byte("quokka-passphrase-99\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	targets := []string{secret}
+	if _, err := os.Stat("/etc/hostname"); err == nil {
+		targets = append(targets, "/etc/hostname")
+	}
+	for i, target := range targets {
+		doc, _ := json.Marshal(map[string]any{"document": map[string]any{
+			"collection": "library", "hash": fmt.Sprintf("h%d", i), "media_type": "text/plain", "title": fmt.Sprintf("innocent %d", i), "status": "indexed",
+			"text": "A note about wombats.", "sources": []map[string]any{{"path": target}},
+			"chunks": []map[string]any{{"ordinal": 0, "text": "A note about wombats.", "char_start": 0, "char_end": 21}},
+		}})
+		if code, b := upload("x.hoard", gzipLines(t, header, string(doc))); code != 200 {
+			t.Fatalf("import: %d %s", code, b)
+		}
+		id, _, err := v.Documents(context.Background(), store.ListOptions{Query: fmt.Sprintf("innocent %d", i)})
+		if err != nil || len(id) != 1 {
+			t.Fatalf("documents: %v %v", id, err)
+		}
+		ref := itoa(id[0].ID)
+		code, body := do(t, "GET", srv.URL+"/api/documents/"+ref+"/file", nil, auth)
+		hostname, _ := os.ReadFile(target)
+		if code == 200 || bytes.Contains(body, bytes.TrimSpace(hostname)) {
+			t.Errorf("%s is served: %d %q", target, code, body)
+		}
+		if code, body := do(t, "POST", srv.URL+"/api/documents/"+ref+"/reindex", nil, auth); code != 410 {
+			t.Errorf("re-index of %s: %d %s", target, code, body)
+		}
+	}
+	var hits struct {
+		Hits []map[string]any `json:"hits"`
+	}
+	getJSON(t, srv.URL+"/api/search?q=quokka+passphrase", &hits)
+	if len(hits.Hits) != 0 {
+		t.Errorf("the secret was read into the vault: %v", hits.Hits)
 	}
 }

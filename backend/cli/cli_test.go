@@ -293,3 +293,46 @@ func TestOCRLanguageNotInstalled(t *testing.T) {
 		t.Errorf("--ocr-lang eng: %s", out)
 	}
 }
+
+// export leaves API keys out unless asked, and import says what it did;
+// watched folders are resumed only with --watch.
+func TestExportImportFlags(t *testing.T) {
+	docs := testdata.Shared(t, "samples/docs")
+	a, b, c := t.TempDir(), t.TempDir(), t.TempDir()
+	mustRun(t, "--vault", a, "add", docs)
+	ctx := context.Background()
+	v, err := vault.Open(ctx, a, vault.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.AddWatched(ctx, docs, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.SetLLM(ctx, vault.LLMSettings{Kind: "openai", URL: "http://127.0.0.1:9/v1", APIKey: "sk-cli-secret"}); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	plain, secret := filepath.Join(t.TempDir(), "plain.hoard"), filepath.Join(t.TempDir(), "secret.hoard")
+	mustRun(t, "--vault", a, "export", plain)
+	mustRun(t, "--vault", a, "export", "--with-secrets", "--no-vectors", secret)
+	out := mustRun(t, "--vault", b, "import", plain)
+	if !strings.Contains(out, "1 watched folders not resumed") || !strings.Contains(out, "1 settings") {
+		t.Errorf("import: %s", out)
+	}
+	mustRun(t, "--vault", c, "import", "--watch", secret)
+	for dir, want := range map[string]string{b: "", c: "sk-cli-secret"} {
+		v, err := vault.Open(ctx, dir, vault.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, _ := v.LLM(ctx)
+		w, _ := v.Watched(ctx)
+		v.Close()
+		if l.APIKey != want || l.URL == "" {
+			t.Errorf("%s: llm settings %+v", dir, l)
+		}
+		if (want != "") != (len(w) == 1) {
+			t.Errorf("%s: watched %+v", dir, w)
+		}
+	}
+}

@@ -343,9 +343,12 @@ func (a *app) statusCmd() *cobra.Command {
 }
 
 func (a *app) exportCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "export FILE", Short: "Write the whole vault to one portable file", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "export FILE", Short: "Write the whole vault to one portable file (API keys and tokens left out)", Args: cobra.ExactArgs(1)}
+	var opt vault.ExportOptions
+	cmd.Flags().BoolVar(&opt.NoVectors, "no-vectors", false, "leave the vectors out (the importing vault embeds the chunks again)")
+	cmd.Flags().BoolVar(&opt.WithSecrets, "with-secrets", false, "keep API keys and tokens in the settings")
 	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, args []string) error {
-		n, err := v.Export(ctx, args[0])
+		n, err := v.ExportWith(ctx, args[0], opt)
 		if err != nil {
 			return err
 		}
@@ -357,13 +360,34 @@ func (a *app) exportCmd() *cobra.Command {
 }
 
 func (a *app) importCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "import FILE", Short: "Read a vault export into this vault", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "import FILE", Short: "Read a vault export into this vault: all of it, or nothing when it fails", Args: cobra.ExactArgs(1)}
+	var opt vault.ImportOptions
+	cmd.Flags().BoolVar(&opt.Watched, "watch", false, "watch the export's watched folders here too")
 	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, args []string) error {
-		res, err := v.Import(ctx, args[0])
+		res, err := v.ImportWith(ctx, args[0], opt)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "imported %d documents (%d already in the vault)\n", res.Added, res.Existing)
+		fmt.Fprintf(a.stdout, "imported %d documents (%d already in the vault), %d conversations, %d settings\n", res.Added, res.Existing, res.Conversations, res.Settings)
+		if _, pending, err := v.VectorCounts(ctx); err == nil && pending > 0 {
+			fmt.Fprintf(a.stdout, "embedding %d chunks the export brought no vectors of this vault's model for\n", pending)
+			if _, err := v.Reindex(ctx, vault.ReindexOptions{Vectors: true}); err != nil {
+				return err
+			}
+		} else if res.VectorsSkipped > 0 {
+			fmt.Fprintf(a.stdout, "%d vectors were another model's: this vault's model makes them again (hoard reindex --vectors)\n", res.VectorsSkipped)
+		}
+		if res.WatchedSkipped > 0 {
+			fmt.Fprintf(a.stdout, "%d watched folders not resumed (import --watch, or hoard watch FOLDER)\n", res.WatchedSkipped)
+		}
+		if res.Queued == 0 {
+			return nil
+		}
+		sum, err := v.Drain(ctx, vault.AddOptions{})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "indexed %d queued documents\n", sum.Indexed)
 		return nil
 	})
 	return cmd

@@ -102,9 +102,14 @@ func TestMarksStoredWithChunks(t *testing.T) {
 
 	// An export record carries them into another vault.
 	var rec Record
-	if err := s.EachRecord(ctx, func(r Record) error { rec = r; return nil }); err != nil {
+	var chunks []RecordChunk
+	if err := s.EachRecord(ctx, func(r Record) error {
+		rec = r
+		return s.EachRecordChunk(ctx, r.ID, true, func(c RecordChunk) error { chunks = append(chunks, c); return nil })
+	}); err != nil {
 		t.Fatal(err)
 	}
+	rec.Chunks = chunks
 	raw, _ := json.Marshal(rec)
 	var back Record
 	if err := json.Unmarshal(raw, &back); err != nil {
@@ -115,7 +120,19 @@ func TestMarksStoredWithChunks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	if _, err := other.ImportRecord(ctx, back); err != nil {
+	im, err := other.BeginImport(ctx, ImportConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := im.Document(ctx, back); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range back.Chunks {
+		if err := im.Chunk(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := im.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	oid, _ := other.DocumentIDForPath(ctx, "/memo.wav")

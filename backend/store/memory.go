@@ -153,22 +153,11 @@ func (s *Store) PutFacts(ctx context.Context, chunkID int64, model string, facts
 			return err
 		}
 		defer w.close()
-		entityOf := func(name string) (any, error) {
-			n := norm(name)
-			if n == "" {
-				return nil, nil
-			}
-			return w.id(ctx, n)
-		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM facts WHERE chunk_id = ?`, chunkID); err != nil {
 			return fmt.Errorf("facts of chunk %d: %w", chunkID, err)
 		}
 		for _, f := range facts {
-			se, err := entityOf(f.Subject)
-			if err != nil {
-				return err
-			}
-			oe, err := entityOf(f.Object)
+			se, oe, err := w.factEntities(ctx, f.Subject, f.Object, norm)
 			if err != nil {
 				return err
 			}
@@ -180,6 +169,22 @@ func (s *Store) PutFacts(ctx context.Context, chunkID int64, model string, facts
 		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO facts_read (chunk_id, model) VALUES (?, ?)`, chunkID, model)
 		return err
 	})
+}
+
+// factEntities routes a fact's subject and object to the entity index
+// (nil for a name that normalizes to nothing).
+func (w *entityWriter) factEntities(ctx context.Context, subject, object string, norm func(string) string) (se, oe any, err error) {
+	of := func(name string) (any, error) {
+		if n := norm(name); n != "" {
+			return w.id(ctx, n)
+		}
+		return nil, nil
+	}
+	if se, err = of(subject); err != nil {
+		return nil, nil, err
+	}
+	oe, err = of(object)
+	return se, oe, err
 }
 
 // FactsAbout returns facts whose subject or object is one of the named

@@ -67,9 +67,21 @@ func (s *Store) Enqueue(ctx context.Context, tasks []Task) error {
 			return fmt.Errorf("enqueue: %w", err)
 		}
 		defer stmt.Close()
+		// A path the user adds is theirs again, even one an import named.
+		trust, err := tx.PrepareContext(ctx, `UPDATE sources SET imported = 0 WHERE path = ? AND imported = 1`)
+		if err != nil {
+			return fmt.Errorf("enqueue: %w", err)
+		}
+		defer trust.Close()
 		t := now()
 		for _, task := range tasks {
 			if _, err := stmt.ExecContext(ctx, task.Path, task.Op, task.Collection, t, t); err != nil {
+				return fmt.Errorf("enqueue %s: %w", task.Path, err)
+			}
+			if task.Op != OpIndex {
+				continue
+			}
+			if _, err := trust.ExecContext(ctx, task.Path); err != nil {
 				return fmt.Errorf("enqueue %s: %w", task.Path, err)
 			}
 		}

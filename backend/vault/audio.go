@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"path/filepath"
 	"strings"
 
@@ -74,11 +73,8 @@ func (v *Vault) defaultWhisper() string {
 // SetTranscription stores the engine configuration and makes audio files
 // that were waiting for one pending again.
 func (v *Vault) SetTranscription(ctx context.Context, t TranscriptionOptions) error {
-	if t.URL != "" {
-		u, err := url.Parse(t.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("transcription server %q: want an http(s) URL", t.URL)
-		}
+	if err := checkServerURL("transcription server", t.URL); err != nil {
+		return err
 	}
 	if t.Whisper != "" {
 		spec, ok := v.models().Catalog.Find(t.Whisper)

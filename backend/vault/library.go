@@ -92,13 +92,19 @@ func (v *Vault) MoveDocument(ctx context.Context, id int64, collection string) e
 // ErrNoSource means none of a document's files is on disk any more.
 var ErrNoSource = errors.New("none of the document's files is on disk")
 
-// SourceFile is the first of a document's files that still exists.
+// SourceFile is the first of a document's files that still exists. A path
+// an import named is never one: it says where the document came from, and
+// may point anywhere (a crafted export could name a secret).
 func (v *Vault) SourceFile(ctx context.Context, id int64) (string, store.DocumentInfo, error) {
 	d, err := v.store.GetDocument(ctx, id)
 	if err != nil {
 		return "", d, err
 	}
-	for _, p := range d.Paths {
+	paths, err := v.store.TrustedPaths(ctx, id)
+	if err != nil {
+		return "", d, err
+	}
+	for _, p := range paths {
 		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
 			return p, d, nil
 		}

@@ -325,6 +325,19 @@ func (v *Vault) settle(ctx context.Context, r *itemRun, sum *Summary) error {
 // record; a folder (one that appeared under a watched folder) has its files
 // queued; a path that no longer exists is a removal.
 func (v *Vault) jobsFor(ctx context.Context, q store.QueueItem) (jobs []job, remove bool, err error) {
+	// A path an import named is not opened: a queued document from an
+	// export is indexed from the text the export carried.
+	imp, imported, err := v.store.ImportedSource(ctx, q.Path)
+	if err != nil {
+		return nil, false, err
+	}
+	if imported {
+		if imp.Status != store.StatusQueued {
+			return nil, false, nil
+		}
+		rec := &corpusRecord{Title: imp.Title, Text: imp.Text, Metadata: imp.Metadata}
+		return []job{{path: q.Path, record: rec}}, false, nil
+	}
 	if filepath.IsAbs(q.Path) {
 		fi, serr := os.Stat(q.Path)
 		switch {

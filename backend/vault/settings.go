@@ -61,25 +61,43 @@ func (v *Vault) jsonSetting(ctx context.Context, key string, dst any) error {
 
 // SetLLM stores the language-model settings.
 func (v *Vault) SetLLM(ctx context.Context, s LLMSettings) error {
-	switch s.Kind {
-	case "":
+	if s.Kind == "" {
 		s.Kind = "auto"
-	case "auto", "ollama", "openai", "none":
-	default:
-		return fmt.Errorf("language model %q: want auto, ollama, openai or none", s.Kind)
 	}
-	if s.URL != "" {
-		u, err := url.Parse(s.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("language model server %q: want an http(s) URL", s.URL)
-		}
-	}
-	if s.Kind == "openai" && s.URL == "" {
-		return fmt.Errorf("an OpenAI-compatible server needs its URL")
+	if err := s.check(); err != nil {
+		return err
 	}
 	raw, err := json.Marshal(s)
 	if err != nil {
 		return err
 	}
 	return v.store.SetSetting(ctx, llmKey, string(raw))
+}
+
+// check refuses settings SetLLM would not store (an import is checked too).
+func (s LLMSettings) check() error {
+	switch s.Kind {
+	case "auto", "ollama", "openai", "none":
+	default:
+		return fmt.Errorf("language model %q: want auto, ollama, openai or none", s.Kind)
+	}
+	if err := checkServerURL("language model server", s.URL); err != nil {
+		return err
+	}
+	if s.Kind == "openai" && s.URL == "" {
+		return fmt.Errorf("an OpenAI-compatible server needs its URL")
+	}
+	return nil
+}
+
+// checkServerURL accepts "" or an http(s) URL with a host.
+func checkServerURL(what, raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s %q: want an http(s) URL", what, raw)
+	}
+	return nil
 }
