@@ -146,8 +146,7 @@ func (s *Server) documentFile(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", d.MediaType)
 	}
 	// The file is shown, never run as a page of this origin.
-	w.Header().Set("Content-Security-Policy", "sandbox")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "sandbox; frame-ancestors 'none'")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": filepath.Base(p)}))
 	http.ServeContent(w, r, filepath.Base(p), fi.ModTime(), f)
 }

@@ -110,4 +110,41 @@ describe.skipIf(!ready)('another origin on this machine', () => {
     expect((await get('/api/memories')).total).toBe(1);
     await context.close();
   });
+
+  // The UI's own pages are served with a content security policy (its own
+  // scripts, styles and media only; no framing): every screen works under
+  // it, nothing is refused, and no other page can frame it.
+  it('runs every screen under its content security policy', async () => {
+    const context = await browser.newContext();
+    await context.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { cspViolations: string[] }).cspViolations = seen;
+      document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    const ui = await context.newPage();
+    const res = await ui.goto(`${srv.base}/?token=${srv.token}`);
+    expect(res?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(res?.headers()['x-frame-options']).toBe('DENY');
+    await ui.getByRole('link', { name: 'Library' }).waitFor();
+    for (const [link, heading] of [['Chat', 'Ask your vault'], ['Memory', null], ['Settings', 'Models'], ['Library', null]] as const) {
+      await ui.getByRole('link', { name: link }).click();
+      if (heading) await ui.getByRole('heading', { name: heading }).waitFor();
+      else await ui.locator(`section[aria-label="${link}"]`).waitFor();
+    }
+    await ui.keyboard.press('Control+k');
+    await ui.keyboard.type('kept by the user');
+    await ui.locator('article.hit').first().waitFor();
+    expect(await ui.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
+
+    // Framed, even by its own origin, it shows nothing.
+    const framed = await ui.evaluate(async () => {
+      const f = document.createElement('iframe');
+      f.src = '/';
+      document.body.append(f);
+      await new Promise((r) => setTimeout(r, 1500));
+      return f.contentDocument?.querySelector('nav') != null;
+    });
+    expect(framed).toBe(false);
+    await context.close();
+  });
 });
