@@ -49,8 +49,10 @@ type Options struct {
 	Context context.Context
 	// EventInterval is how often /api/events looks for changes (500 ms).
 	EventInterval time.Duration
-	Logger        *slog.Logger
-	Version       string
+	// Limits bound connections, request bodies, replies and uploads.
+	Limits  Limits
+	Logger  *slog.Logger
+	Version string
 }
 
 // Server is the API over one vault.
@@ -60,6 +62,7 @@ type Server struct {
 	hosts   map[string]bool
 	session string
 	log     *slog.Logger
+	conns   *connLimit
 	// draining is set while a background drain runs; again asks it to
 	// look at the queue once more before it stops.
 	drainMu  sync.Mutex
@@ -79,7 +82,8 @@ func New(v *vault.Vault, opt Options) *Server {
 	if opt.Context == nil {
 		opt.Context = context.Background()
 	}
-	s := &Server{v: v, opt: opt, hosts: map[string]bool{}, session: NewToken(), log: opt.Logger}
+	opt.Limits = opt.Limits.withDefaults()
+	s := &Server{v: v, opt: opt, hosts: map[string]bool{}, session: NewToken(), log: opt.Logger, conns: newConnLimit(opt.Limits.MaxConns)}
 	for _, h := range opt.AllowHosts {
 		s.hosts[hostOnly(h)] = true
 	}

@@ -106,6 +106,7 @@ func equal(a, b string) bool {
 // desktop app) the token.
 func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w, r = s.bound(w, r)
 		s.secureHeaders(w.Header())
 		if !s.opt.Trusted && !s.allowedHost(r.Host) {
 			writeError(w, http.StatusForbidden, "host "+r.Host+" is not allowed (start hoard serve with --allow-host to add it)")

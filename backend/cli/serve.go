@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -47,9 +46,9 @@ func (a *app) serveCmd() *cobra.Command {
 		}
 		fmt.Fprintf(a.stdout, "Hoard is serving %s\n  open:  http://%s/?token=%s\n  API:   http://%s/api/  (Authorization: Bearer %s)\n  MCP:   http://%s/mcp\n",
 			v.Dir(), host, srv.Token(), host, srv.Token(), host)
-		hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		hs := srv.HTTPServer()
 		errc := make(chan error, 1)
-		go func() { errc <- hs.Serve(ln) }()
+		go func() { errc <- hs.Serve(srv.Listener(ln)) }()
 		go v.WarmVectors(ctx)
 		go v.AdoptModels(ctx) // finishes a switch of embedder in the background
 		// The watched folders are followed while serving, including ones
