@@ -275,28 +275,24 @@ func (s *Server) receiveFile(w http.ResponseWriter, r *http.Request, op, what st
 			return "", "", false
 		}
 		if err != nil {
-			s.fail(w, r, badRequest("%s: %v", op, err))
+			s.failBody(w, fmt.Errorf("%s: %w", op, err))
 			return "", "", false
 		}
 		if part.FormName() != "file" {
 			part.Close()
 			continue
 		}
-		// The extension stays: decoders go by it.
-		tmp, err := os.CreateTemp(s.v.Dir(), ".upload-*"+filepath.Ext(part.FileName()))
-		if err != nil {
-			s.fail(w, r, err)
-			return "", "", false
-		}
-		_, err = io.Copy(tmp, io.LimitReader(part, maxUpload))
-		if cerr := tmp.Close(); err == nil {
-			err = cerr
+		f, err := receive(s.v.Dir(), part.FileName(), part)
+		if err == nil {
+			err = bodyEnd(r)
+			if err != nil {
+				os.Remove(f.tmp)
+			}
 		}
 		if err != nil {
-			os.Remove(tmp.Name())
-			s.fail(w, r, fmt.Errorf("%s: %w", op, err))
+			s.failUpload(w, r, fmt.Errorf("%s: %w", op, err))
 			return "", "", false
 		}
-		return tmp.Name(), part.FileName(), true
+		return f.tmp, part.FileName(), true
 	}
 }

@@ -291,7 +291,7 @@ func (s *Server) failBody(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusRequestTimeout, "the request's body came too slowly")
 	default:
 		w.Header().Set("Connection", "close")
-		writeError(w, http.StatusBadRequest, "the request's body was cut off: "+err.Error())
+		writeError(w, http.StatusBadRequest, "the request's body could not be read: "+err.Error())
 	}
 }
 
@@ -301,6 +301,8 @@ func byteSize(n int64) string {
 		return strconv.FormatInt(n>>30, 10) + " GiB"
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
 	}
 	return strconv.FormatInt(n, 10) + " bytes"
 }

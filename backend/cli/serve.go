@@ -22,6 +22,7 @@ func (a *app) serveCmd() *cobra.Command {
 	var addr, token string
 	var hosts []string
 	var weakToken bool
+	var maxUploadMiB int64
 	var lf llmFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -35,10 +36,12 @@ func (a *app) serveCmd() *cobra.Command {
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:7878", "address to listen on")
 	cmd.Flags().StringVar(&token, "token", os.Getenv("HOARD_TOKEN"), "access token (env HOARD_TOKEN; default: a new random one)")
 	cmd.Flags().StringSliceVar(&hosts, "allow-host", nil, "host names to answer besides localhost (when listening beyond this machine)")
+	cmd.Flags().Int64Var(&maxUploadMiB, "max-upload", 1024, "largest upload in MiB (a larger one is refused whole)")
 	cmd.Flags().BoolVar(&weakToken, "allow-weak-token", false, fmt.Sprintf("listen beyond this machine with a token shorter than %d characters", minExposedToken))
 	lf.register(cmd)
 	cmd.RunE = a.withVaultLLM(&lf, func(ctx context.Context, v *vault.Vault, _ []string) error {
-		srv := api.New(v, api.Options{Token: token, AllowHosts: hosts, Ask: lf.askOptions, UI: frontend.Handler(), Context: ctx})
+		srv := api.New(v, api.Options{Token: token, AllowHosts: hosts, Ask: lf.askOptions, UI: frontend.Handler(), Context: ctx,
+			Limits: api.Limits{MaxUpload: maxUploadMiB << 20}})
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return fmt.Errorf("listen: %w", err)
