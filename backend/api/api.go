@@ -198,6 +198,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusGone, err.Error())
 	case errors.Is(err, store.ErrRunning):
 		writeError(w, http.StatusConflict, err.Error())
+	case errors.Is(err, store.ErrReadOnly):
+		writeError(w, http.StatusForbidden, err.Error())
 	case errors.Is(err, errBadRequest), errors.Is(err, store.ErrBadSort):
 		writeError(w, http.StatusBadRequest, err.Error())
 	case r.Context().Err() != nil:
@@ -339,6 +341,10 @@ func (s *Server) withID(w http.ResponseWriter, r *http.Request, act func(id int6
 // temporary name and named only once the whole body has come: an upload cut
 // off or over the limit leaves nothing.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
+	if s.v.ReadOnly() {
+		s.fail(w, r, store.ErrReadOnly)
+		return
+	}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		s.fail(w, r, badRequest("send files as multipart/form-data: %v", err))

@@ -73,7 +73,7 @@ func (s *Server) deleteCollection(w http.ResponseWriter, r *http.Request) {
 // name taken, a collection not empty, a weight out of range.
 func (s *Server) failInput(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrReadOnly):
 		s.fail(w, r, err)
 	case errors.Is(err, store.ErrCollectionExists), errors.Is(err, store.ErrCollectionNotEmpty):
 		writeError(w, http.StatusConflict, err.Error())
@@ -225,6 +225,10 @@ func (s *Server) importVault(w http.ResponseWriter, r *http.Request) {
 	}
 	defer os.Remove(path)
 	res, err := s.v.Import(r.Context(), path)
+	if errors.Is(err, store.ErrReadOnly) {
+		s.fail(w, r, err)
+		return
+	}
 	if err != nil {
 		// Name the file the user sent, not the temporary copy.
 		s.fail(w, r, badRequest("%s", strings.ReplaceAll(err.Error(), path, name)))
@@ -259,9 +263,10 @@ func (s *Server) testTranscription(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-// receiveFile copies the multipart field "file" into a temporary file in
-// the vault's folder (removed by the caller) and returns its path and the
-// name the client gave it; on failure it has answered the request.
+// receiveFile copies the multipart field "file" into a temporary file
+// (removed by the caller) in the vault's folder, or the system's for a
+// read-only vault, and returns its path and the name the client gave it;
+// on failure it has answered the request.
 func (s *Server) receiveFile(w http.ResponseWriter, r *http.Request, op, what string) (path, name string, ok bool) {
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -282,7 +287,11 @@ func (s *Server) receiveFile(w http.ResponseWriter, r *http.Request, op, what st
 			part.Close()
 			continue
 		}
-		f, err := receive(s.v.Dir(), part.FileName(), part)
+		dir := s.v.Dir()
+		if s.v.ReadOnly() {
+			dir = os.TempDir() // an import then fails as any change does
+		}
+		f, err := receive(dir, part.FileName(), part)
 		if err == nil {
 			err = bodyEnd(r)
 			if err != nil {

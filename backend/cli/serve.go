@@ -62,8 +62,11 @@ func (a *app) serveCmd() *cobra.Command {
 		go v.WarmVectors(ctx)
 		go v.AdoptModels(ctx) // finishes a switch of embedder in the background
 		// The watched folders are followed while serving, including ones
-		// added through the API.
+		// added through the API; a read-only vault takes nothing in.
 		go func() {
+			if v.ReadOnly() {
+				return
+			}
 			wo := a.watchOptions(0, 0)
 			wo.Standby = true
 			if err := v.Watch(ctx, wo); err != nil {

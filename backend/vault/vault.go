@@ -125,8 +125,16 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 		watchKick: make(chan struct{}, 1),
 	}
 	v.bin = search.NewVectorIndex(st)
+	if st.ReadOnly() {
+		v.log.Info("the vault cannot be written here: it is searched, and changes are refused", "vault", abs)
+	}
 	return v, nil
 }
+
+// ReadOnly reports whether the vault could only be opened for reading
+// (its file or folder not writable): every change fails with
+// store.ErrReadOnly.
+func (v *Vault) ReadOnly() bool { return v.store.ReadOnly() }
 
 func newSearcher(st *store.Store, opt *search.Options) *search.Searcher {
 	if opt == nil {
