@@ -49,8 +49,10 @@ type Options struct {
 	Context context.Context
 	// EventInterval is how often /api/events looks for changes (500 ms).
 	EventInterval time.Duration
-	Logger        *slog.Logger
-	Version       string
+	// Limits bound connections, request bodies, replies and uploads.
+	Limits  Limits
+	Logger  *slog.Logger
+	Version string
 }
 
 // Server is the API over one vault.
@@ -60,6 +62,7 @@ type Server struct {
 	hosts   map[string]bool
 	session string
 	log     *slog.Logger
+	conns   *connLimit
 	// draining is set while a background drain runs; again asks it to
 	// look at the queue once more before it stops.
 	drainMu  sync.Mutex
@@ -79,10 +82,12 @@ func New(v *vault.Vault, opt Options) *Server {
 	if opt.Context == nil {
 		opt.Context = context.Background()
 	}
-	s := &Server{v: v, opt: opt, hosts: map[string]bool{}, session: NewToken(), log: opt.Logger}
+	opt.Limits = opt.Limits.withDefaults()
+	s := &Server{v: v, opt: opt, hosts: map[string]bool{}, session: NewToken(), log: opt.Logger, conns: newConnLimit(opt.Limits.MaxConns)}
 	for _, h := range opt.AllowHosts {
 		s.hosts[hostOnly(h)] = true
 	}
+	s.sweepUploads()
 	return s
 }
 
@@ -193,6 +198,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusGone, err.Error())
 	case errors.Is(err, store.ErrRunning):
 		writeError(w, http.StatusConflict, err.Error())
+	case errors.Is(err, store.ErrReadOnly):
+		writeError(w, http.StatusForbidden, err.Error())
 	case errors.Is(err, errBadRequest), errors.Is(err, store.ErrBadSort):
 		writeError(w, http.StatusBadRequest, err.Error())
 	case r.Context().Err() != nil:
@@ -329,30 +336,38 @@ func (s *Server) withID(w http.ResponseWriter, r *http.Request, act func(id int6
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// maxUpload bounds one upload request.
-const maxUpload = 1 << 30
-
 // upload stores files sent from the browser (multipart field "file") in the
-// vault's uploads folder and indexes them.
+// vault's uploads folder and indexes them. Each is written under a
+// temporary name and named only once the whole body has come: an upload cut
+// off or over the limit leaves nothing.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
+	if s.v.ReadOnly() {
+		s.fail(w, r, store.ErrReadOnly)
+		return
+	}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		s.fail(w, r, badRequest("send files as multipart/form-data: %v", err))
 		return
 	}
-	dir := filepath.Join(s.v.Dir(), "uploads", time.Now().UTC().Format("2006-01-02"))
+	dir := filepath.Join(s.v.UploadsDir(), time.Now().UTC().Format("2006-01-02"))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	var paths []string
+	var got []received
+	defer func() {
+		for _, f := range got {
+			os.Remove(f.tmp) // gone already once claimed
+		}
+	}()
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			s.fail(w, r, badRequest("upload: %v", err))
+			s.failBody(w, err)
 			return
 		}
 		name := filepath.Base(filepath.Clean("/" + part.FileName()))
@@ -360,17 +375,33 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			part.Close()
 			continue
 		}
-		p, err := saveUpload(dir, name, part)
+		f, err := receive(dir, name, part)
 		part.Close()
 		if err != nil {
+			s.failUpload(w, r, err)
+			return
+		}
+		got = append(got, f)
+	}
+	if err := bodyEnd(r); err != nil {
+		s.failUpload(w, r, err)
+		return
+	}
+	if len(got) == 0 {
+		s.fail(w, r, badRequest("no file in the upload (field \"file\")"))
+		return
+	}
+	var paths []string
+	for _, f := range got {
+		p, err := claim(dir, f)
+		if err != nil {
+			for _, p := range paths {
+				os.Remove(p)
+			}
 			s.fail(w, r, err)
 			return
 		}
 		paths = append(paths, p)
-	}
-	if len(paths) == 0 {
-		s.fail(w, r, badRequest("no file in the upload (field \"file\")"))
-		return
 	}
 	collection := r.URL.Query().Get("collection")
 	if wait, _ := strconv.ParseBool(r.URL.Query().Get("wait")); wait {
@@ -433,35 +464,6 @@ func (s *Server) startDrain() {
 			s.drainMu.Unlock()
 		}
 	}()
-}
-
-// saveUpload writes one file, never over another: "a.pdf" becomes
-// "a (2).pdf" when the name is taken.
-func saveUpload(dir, name string, src io.Reader) (string, error) {
-	ext := filepath.Ext(name)
-	stem := strings.TrimSuffix(name, ext)
-	for i := 1; ; i++ {
-		p := filepath.Join(dir, name)
-		if i > 1 {
-			p = filepath.Join(dir, fmt.Sprintf("%s (%d)%s", stem, i, ext))
-		}
-		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, os.ErrExist) {
-			continue
-		}
-		if err != nil {
-			return "", fmt.Errorf("save upload: %w", err)
-		}
-		_, err = io.Copy(f, io.LimitReader(src, maxUpload))
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(p)
-			return "", fmt.Errorf("save upload %s: %w", name, err)
-		}
-		return p, nil
-	}
 }
 
 func (s *Server) search(w http.ResponseWriter, r *http.Request) {

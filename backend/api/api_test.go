@@ -128,7 +128,7 @@ func (j *cookieJar) Cookies(*url.URL) []*http.Cookie          { return j.cookies
 // read it, ask (JSON and streamed) in a conversation, keep a memory, delete.
 func TestLibraryChatAndMemories(t *testing.T) {
 	srv, _ := newServer(t, api.Options{Token: token})
-	auth := map[string]string{"Authorization": "Bearer " + token}
+	auth := map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"}
 	pdf := filepath.Join(testdata.Shared(t, "samples/docs"), "pdfminer", "simple1.pdf")
 	data, err := os.ReadFile(pdf)
 	if err != nil {

@@ -73,7 +73,7 @@ func (s *Server) deleteCollection(w http.ResponseWriter, r *http.Request) {
 // name taken, a collection not empty, a weight out of range.
 func (s *Server) failInput(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrReadOnly):
 		s.fail(w, r, err)
 	case errors.Is(err, store.ErrCollectionExists), errors.Is(err, store.ErrCollectionNotEmpty):
 		writeError(w, http.StatusConflict, err.Error())
@@ -146,8 +146,7 @@ func (s *Server) documentFile(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", d.MediaType)
 	}
 	// The file is shown, never run as a page of this origin.
-	w.Header().Set("Content-Security-Policy", "sandbox")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "sandbox; frame-ancestors 'none'")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": filepath.Base(p)}))
 	http.ServeContent(w, r, filepath.Base(p), fi.ModTime(), f)
 }
@@ -226,6 +225,10 @@ func (s *Server) importVault(w http.ResponseWriter, r *http.Request) {
 	}
 	defer os.Remove(path)
 	res, err := s.v.Import(r.Context(), path)
+	if errors.Is(err, store.ErrReadOnly) {
+		s.fail(w, r, err)
+		return
+	}
 	if err != nil {
 		// Name the file the user sent, not the temporary copy.
 		s.fail(w, r, badRequest("%s", strings.ReplaceAll(err.Error(), path, name)))
@@ -263,9 +266,10 @@ func (s *Server) testTranscription(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-// receiveFile copies the multipart field "file" into a temporary file in
-// the vault's folder (removed by the caller) and returns its path and the
-// name the client gave it; on failure it has answered the request.
+// receiveFile copies the multipart field "file" into a temporary file
+// (removed by the caller) in the vault's folder, or the system's for a
+// read-only vault, and returns its path and the name the client gave it;
+// on failure it has answered the request.
 func (s *Server) receiveFile(w http.ResponseWriter, r *http.Request, op, what string) (path, name string, ok bool) {
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -279,28 +283,28 @@ func (s *Server) receiveFile(w http.ResponseWriter, r *http.Request, op, what st
 			return "", "", false
 		}
 		if err != nil {
-			s.fail(w, r, badRequest("%s: %v", op, err))
+			s.failBody(w, fmt.Errorf("%s: %w", op, err))
 			return "", "", false
 		}
 		if part.FormName() != "file" {
 			part.Close()
 			continue
 		}
-		// The extension stays: decoders go by it.
-		tmp, err := os.CreateTemp(s.v.Dir(), ".upload-*"+filepath.Ext(part.FileName()))
+		dir := s.v.Dir()
+		if s.v.ReadOnly() {
+			dir = os.TempDir() // an import then fails as any change does
+		}
+		f, err := receive(dir, part.FileName(), part)
+		if err == nil {
+			err = bodyEnd(r)
+			if err != nil {
+				os.Remove(f.tmp)
+			}
+		}
 		if err != nil {
-			s.fail(w, r, err)
+			s.failUpload(w, r, fmt.Errorf("%s: %w", op, err))
 			return "", "", false
 		}
-		_, err = io.Copy(tmp, io.LimitReader(part, maxUpload))
-		if cerr := tmp.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(tmp.Name())
-			s.fail(w, r, fmt.Errorf("%s: %w", op, err))
-			return "", "", false
-		}
-		return tmp.Name(), part.FileName(), true
+		return f.tmp, part.FileName(), true
 	}
 }

@@ -116,7 +116,7 @@ func TestLibraryManagement(t *testing.T) {
 		opened = append(opened, filepath.Base(p)+"#"+formatInt(int64(page)))
 		return nil
 	}})
-	auth := map[string]string{"Authorization": "Bearer " + token}
+	auth := map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"}
 	pdfPath := filepath.Join(testdata.Shared(t, "samples/docs"), "unstructured", "list-item-example.pdf")
 	pdf, err := os.ReadFile(pdfPath)
 	if err != nil {

@@ -41,20 +41,48 @@ func (s *Server) allowedHost(h string) bool {
 	return loopbackHosts[h] || s.hosts[h]
 }
 
-// allowedOrigin: no Origin (not a browser, or a same-origin GET), or an
-// origin on an allowed host, or the desktop webview's.
-func (s *Server) allowedOrigin(origin string) bool {
+// allowedOrigin: no Origin (not a browser, or a same-origin GET), this
+// server's own origin (scheme, host and port alike), or the desktop
+// webview's. A page on another port of this machine is another origin but
+// the same site: it gets the session cookie (cookies ignore ports), so its
+// port has to be checked here.
+func (s *Server) allowedOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true
 	}
 	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
+	if err != nil || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
 		return false
 	}
 	if u.Scheme == "wails" {
 		return s.opt.Trusted
 	}
-	return (u.Scheme == "http" || u.Scheme == "https") && s.allowedHost(u.Host)
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return u.Scheme == scheme && canonHost(u.Host, scheme) == canonHost(r.Host, scheme)
+}
+
+// canonHost is host:port in lower case, with the scheme's default port.
+func canonHost(hostport, scheme string) string {
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host, port = strings.Trim(hostport, "[]"), map[string]string{"http": "80", "https": "443"}[scheme]
+	}
+	return net.JoinHostPort(strings.ToLower(host), port)
+}
+
+// sameOrigin: what the browser says of where a request comes from. "none"
+// is the user's own navigation (the token link); "same-site" includes the
+// other ports of this host.
+func sameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+		return true
+	}
+	return false
 }
 
 func (s *Server) hasToken(r *http.Request) bool {
@@ -78,11 +106,13 @@ func equal(a, b string) bool {
 // desktop app) the token.
 func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w, r = s.bound(w, r)
+		s.secureHeaders(w.Header())
 		if !s.opt.Trusted && !s.allowedHost(r.Host) {
 			writeError(w, http.StatusForbidden, "host "+r.Host+" is not allowed (start hoard serve with --allow-host to add it)")
 			return
 		}
-		if !s.allowedOrigin(r.Header.Get("Origin")) || r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		if !s.allowedOrigin(r) || !sameOrigin(r) {
 			writeError(w, http.StatusForbidden, "cross-origin requests are not allowed")
 			return
 		}
@@ -95,8 +125,27 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			writeError(w, http.StatusUnauthorized, "a bearer token is required (hoard serve prints it)")
 			return
 		}
+		if !s.checkBody(w, r) {
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// uiPolicy lets the UI load its own scripts, styles, images and media and
+// talk to its own server, and nothing else; no page may frame it.
+const uiPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+	"media-src 'self' blob:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; " +
+	"form-action 'self'; frame-ancestors 'none'"
+
+// secureHeaders: no answer may be framed (clickjacking) or read as another
+// type than it says. The desktop window's webview keeps its own policy.
+func (s *Server) secureHeaders(h http.Header) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	if !s.opt.Trusted {
+		h.Set("Content-Security-Policy", uiPolicy)
+	}
 }
 
 // signIn turns the token link into a session cookie for the browser UI and

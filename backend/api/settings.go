@@ -65,7 +65,7 @@ func (s *Server) watchFolder(w http.ResponseWriter, r *http.Request) {
 	}
 	abs, err := s.v.AddWatched(r.Context(), req.Path, req.Collection)
 	if err != nil {
-		s.fail(w, r, badRequest("%v", err))
+		s.failInput(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{"path": abs})
@@ -145,7 +145,7 @@ func secretSettings[T any](s *Server, get func(context.Context) (T, error), set 
 			*k = *key(&cur)
 		}
 		if err := set(r.Context(), v); err != nil {
-			s.fail(w, r, badRequest("%v", err))
+			s.failInput(w, r, err)
 			return
 		}
 		read(w, r)

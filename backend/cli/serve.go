@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -22,24 +21,34 @@ import (
 func (a *app) serveCmd() *cobra.Command {
 	var addr, token string
 	var hosts []string
+	var weakToken bool
+	var maxUploadMiB int64
 	var lf llmFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the HTTP API, the browser UI and MCP (streamable HTTP at /mcp)",
 		Long: "Listens on 127.0.0.1 by default. Every client needs the access token: the browser UI gets it from\n" +
 			"the link printed at start, other clients send \"Authorization: Bearer TOKEN\". Requests naming another\n" +
-			"host (DNS rebinding) or coming from another site's page are refused.",
+			"host (DNS rebinding) or coming from another origin's page are refused. Listening beyond this machine\n" +
+			"(--addr 0.0.0.0:7878) warns, and takes a token of 32 characters or more (or --allow-weak-token).",
 		Args: cobra.NoArgs,
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:7878", "address to listen on")
 	cmd.Flags().StringVar(&token, "token", os.Getenv("HOARD_TOKEN"), "access token (env HOARD_TOKEN; default: a new random one)")
 	cmd.Flags().StringSliceVar(&hosts, "allow-host", nil, "host names to answer besides localhost (when listening beyond this machine)")
+	cmd.Flags().Int64Var(&maxUploadMiB, "max-upload", 1024, "largest upload in MiB (a larger one is refused whole)")
+	cmd.Flags().BoolVar(&weakToken, "allow-weak-token", false, fmt.Sprintf("listen beyond this machine with a token shorter than %d characters", minExposedToken))
 	lf.register(cmd)
 	cmd.RunE = a.withVaultLLM(&lf, func(ctx context.Context, v *vault.Vault, _ []string) error {
-		srv := api.New(v, api.Options{Token: token, AllowHosts: hosts, Ask: lf.askOptions, UI: frontend.Handler(), Context: ctx})
+		srv := api.New(v, api.Options{Token: token, AllowHosts: hosts, Ask: lf.askOptions, UI: frontend.Handler(), Context: ctx,
+			Limits: api.Limits{MaxUpload: maxUploadMiB << 20}})
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return fmt.Errorf("listen: %w", err)
+		}
+		if err := a.checkExposed(ln, token, weakToken); err != nil {
+			ln.Close()
+			return err
 		}
 		host := ln.Addr().String()
 		if h, port, err := net.SplitHostPort(host); err == nil && (h == "127.0.0.1" || h == "::1" || h == "0.0.0.0" || h == "::") {
@@ -47,14 +56,17 @@ func (a *app) serveCmd() *cobra.Command {
 		}
 		fmt.Fprintf(a.stdout, "Hoard is serving %s\n  open:  http://%s/?token=%s\n  API:   http://%s/api/  (Authorization: Bearer %s)\n  MCP:   http://%s/mcp\n",
 			v.Dir(), host, srv.Token(), host, srv.Token(), host)
-		hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		hs := srv.HTTPServer()
 		errc := make(chan error, 1)
-		go func() { errc <- hs.Serve(ln) }()
+		go func() { errc <- hs.Serve(srv.Listener(ln)) }()
 		go v.WarmVectors(ctx)
 		go v.AdoptModels(ctx) // finishes a switch of embedder in the background
 		// The watched folders are followed while serving, including ones
-		// added through the API.
+		// added through the API; a read-only vault takes nothing in.
 		go func() {
+			if v.ReadOnly() {
+				return
+			}
 			wo := a.watchOptions(0, 0)
 			wo.Standby = true
 			if err := v.Watch(ctx, wo); err != nil {
@@ -75,6 +87,29 @@ func (a *app) serveCmd() *cobra.Command {
 		}
 	})
 	return cmd
+}
+
+// minExposedToken is the shortest token taken beyond this machine, where
+// anyone on the network may try to guess it.
+const minExposedToken = 32
+
+// checkExposed warns when ln can be reached from other machines, and there
+// refuses a token short enough to guess unless the user insists.
+func (a *app) checkExposed(ln net.Listener, token string, weakOK bool) error {
+	if tcp, ok := ln.Addr().(*net.TCPAddr); !ok || tcp.IP.IsLoopback() {
+		return nil
+	}
+	weak := token != "" && len(token) < minExposedToken
+	if weak && !weakOK {
+		return fmt.Errorf("hoard serve listens on %s, beyond this machine: the token must have at least %d characters there "+
+			"(leave --token out for a random one, or pass --allow-weak-token)", ln.Addr(), minExposedToken)
+	}
+	fmt.Fprintf(a.stderr, "warning: listening on %s, beyond this machine: whoever reaches it with the token can read and change "+
+		"the vault, over plain HTTP (not encrypted); other machines' host names need --allow-host\n", ln.Addr())
+	if weak {
+		fmt.Fprintf(a.stderr, "warning: the token has %d characters (--allow-weak-token): it can be guessed over the network\n", len(token))
+	}
+	return nil
 }
 
 func (a *app) mcpCmd() *cobra.Command {

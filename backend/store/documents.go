@@ -483,6 +483,18 @@ func (s *Store) DeleteDocument(ctx context.Context, docID int64) error {
 	})
 }
 
+// FileInUse reports whether a document or a queued task still reads file:
+// the file itself, or records in it (file#id).
+func (s *Store) FileInUse(ctx context.Context, file string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM sources WHERE path = ?1 OR substr(path, 1, length(?1) + 1) = ?1 || '#')
+		+ (SELECT count(*) FROM queue WHERE path = ?1 AND op = 'index')`, file).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look up %s: %w", file, err)
+	}
+	return n > 0, nil
+}
+
 // DocumentIDForPath resolves a source path to its document.
 func (s *Store) DocumentIDForPath(ctx context.Context, path string) (int64, error) {
 	st, err := s.SourceState(ctx, path)

@@ -10,11 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	sqlite_vec "github.com/asg017/sqlite-vec-go-bindings/cgo"
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
@@ -29,13 +31,33 @@ var registerVec = sync.OnceFunc(sqlite_vec.Auto)
 
 // Store is an open vault database.
 type Store struct {
-	db   *sql.DB
-	path string
+	db       *sql.DB
+	path     string
+	readOnly bool
 }
 
 // Open opens (creating if needed) the database at file and migrates it to the
-// newest schema.
+// newest schema. A database that cannot be written is opened read-only
+// (OpenReadOnly).
 func Open(ctx context.Context, file string) (*Store, error) {
+	// SQLite opens a file it may not write read-only without a word, and
+	// fails at the first write: ask the file system first.
+	if f, err := os.OpenFile(file, os.O_RDWR, 0); err == nil {
+		f.Close()
+	} else if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		return OpenReadOnly(ctx, file)
+	}
+	s, err := openWritable(ctx, file)
+	if err != nil && cannotWrite(err) {
+		// The file or its folder may not be written: searched, not changed.
+		if ro, rerr := OpenReadOnly(ctx, file); rerr == nil {
+			return ro, nil
+		}
+	}
+	return s, err
+}
+
+func openWritable(ctx context.Context, file string) (*Store, error) {
 	registerVec()
 	// _txlock=immediate makes write transactions take the lock up front, so two
 	// writers wait on busy_timeout instead of failing on upgrade. A document

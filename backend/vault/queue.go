@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -434,8 +433,7 @@ func (v *Vault) CancelQueued(ctx context.Context, id int64) (store.QueueItem, er
 	if err != nil {
 		return q, err
 	}
-	uploads := filepath.Join(v.dir, "uploads") + string(filepath.Separator)
-	if q.Op == store.OpIndex && strings.HasPrefix(filepath.Clean(q.Path), uploads) {
+	if q.Op == store.OpIndex && v.isUpload(q.Path) {
 		if err := os.Remove(q.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			v.log.Warn("cancelled upload not removed", "path", q.Path, "err", err)
 		}

@@ -137,8 +137,16 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 		watchKick: make(chan struct{}, 1),
 	}
 	v.bin = search.NewVectorIndex(st)
+	if st.ReadOnly() {
+		v.log.Info("the vault cannot be written here: it is searched, and changes are refused", "vault", abs)
+	}
 	return v, nil
 }
+
+// ReadOnly reports whether the vault could only be opened for reading
+// (its file or folder not writable): every change fails with
+// store.ErrReadOnly.
+func (v *Vault) ReadOnly() bool { return v.store.ReadOnly() }
 
 func newSearcher(st *store.Store, opt *search.Options) *search.Searcher {
 	if opt == nil {
@@ -228,10 +236,14 @@ func (v *Vault) Collections(ctx context.Context) ([]store.Collection, error) {
 // and its document when no other path has the same content).
 func (v *Vault) Remove(ctx context.Context, refs ...string) error {
 	var errs []error
+	var removed []string
 	for _, ref := range refs {
 		if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+			d, _ := v.store.GetDocument(ctx, id)
 			if err := v.store.DeleteDocument(ctx, id); err != nil {
 				errs = append(errs, err)
+			} else {
+				removed = append(removed, d.Paths...)
 			}
 			continue
 		}
@@ -243,10 +255,44 @@ func (v *Vault) Remove(ctx context.Context, refs ...string) error {
 		}
 		if err := v.store.RemoveSource(ctx, p); err != nil {
 			errs = append(errs, err)
+		} else {
+			removed = append(removed, p)
 		}
 	}
 	v.bin.Refresh()
+	v.dropUploads(ctx, removed)
 	return errors.Join(errs...)
+}
+
+// UploadsDir is where the files uploaded through the API are kept: the
+// vault's own copies.
+func (v *Vault) UploadsDir() string { return filepath.Join(v.dir, "uploads") }
+
+func (v *Vault) isUpload(p string) bool {
+	return strings.HasPrefix(filepath.Clean(p), v.UploadsDir()+string(filepath.Separator))
+}
+
+// dropUploads deletes the uploaded files of removed sources once no
+// document (a record of the same corpus, the same bytes uploaded again)
+// or queued task reads them; a file elsewhere is the user's and stays.
+func (v *Vault) dropUploads(ctx context.Context, sources []string) {
+	for _, p := range sources {
+		file := p
+		if i := strings.LastIndex(p, "#"); i > 0 {
+			if _, err := os.Stat(p); err != nil {
+				file = p[:i] // a record of a corpus file
+			}
+		}
+		if !v.isUpload(file) {
+			continue
+		}
+		if used, err := v.store.FileInUse(ctx, file); err != nil || used {
+			continue
+		}
+		if err := os.Remove(file); err != nil && !errors.Is(err, os.ErrNotExist) {
+			v.log.Warn("uploaded file of a removed document not deleted", "path", file, "err", err)
+		}
+	}
 }
 
 // Status describes the vault.
