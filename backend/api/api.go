@@ -47,7 +47,8 @@ type Options struct {
 	// Context bounds background work (uploads indexed after the request
 	// answered); it is the server's lifetime. Default: never ends.
 	Context context.Context
-	// EventInterval is how often /api/events looks for changes (500 ms).
+	// EventInterval is the least time between two snapshots /api/events
+	// sends (200 ms): the vault's change feed says when to make one.
 	EventInterval time.Duration
 	// Limits bound connections, request bodies, replies and uploads.
 	Limits  Limits
@@ -63,6 +64,7 @@ type Server struct {
 	session string
 	log     *slog.Logger
 	conns   *connLimit
+	hub     hub // the library's live snapshot, shared by every /api/events stream
 	// draining is set while a background drain runs; again asks it to
 	// look at the queue once more before it stops.
 	drainMu  sync.Mutex
@@ -87,6 +89,7 @@ func New(v *vault.Vault, opt Options) *Server {
 	for _, h := range opt.AllowHosts {
 		s.hosts[hostOnly(h)] = true
 	}
+	s.hub.s = s
 	s.sweepUploads()
 	return s
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/hoardvault/hoard/backend/vault"
@@ -27,54 +28,129 @@ type Snapshot struct {
 	} `json:"embedding"`
 }
 
-// events streams a Snapshot whenever it changes (checked every interval,
-// 500 ms by default), with a comment line every 15 s to keep the
-// connection open through proxies.
-func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	send := startSSE(w)
-	every := s.opt.EventInterval
-	if every <= 0 {
-		every = 500 * time.Millisecond
+// event is one server-sent event, encoded once for every stream.
+type event struct {
+	name string
+	body any
+}
+
+// hub computes the library's snapshot once per change of the vault and
+// hands it to every open stream: 300 idle tabs cost one idle goroutine, not
+// 300 loops of counts (the vault's change feed says when to look).
+type hub struct {
+	s    *Server
+	mu   sync.Mutex
+	subs map[chan event]struct{}
+	last *event // the latest snapshot, for a stream that joins
+	stop context.CancelFunc
+}
+
+// join adds a stream; the latest snapshot is waiting in its channel.
+func (h *hub) join() (<-chan event, func()) {
+	ch := make(chan event, 1)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.subs == nil {
+		h.subs = map[chan event]struct{}{}
 	}
-	tick := time.NewTicker(every)
-	defer tick.Stop()
+	h.subs[ch] = struct{}{}
+	if h.last != nil {
+		ch <- *h.last
+	}
+	if h.stop == nil {
+		ctx, cancel := context.WithCancel(h.s.opt.Context)
+		h.stop = cancel
+		go h.run(ctx)
+	}
+	return ch, func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		delete(h.subs, ch)
+		if len(h.subs) == 0 && h.stop != nil {
+			h.stop()
+			h.stop, h.last = nil, nil
+		}
+	}
+}
+
+// publish replaces what each stream has not read yet with e.
+func (h *hub) publish(e event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if e.name == "status" {
+		h.last = &e
+	}
+	for ch := range h.subs {
+		select {
+		case <-ch: // a slow reader gets the newest state, not every one
+		default:
+		}
+		ch <- e
+	}
+}
+
+func (h *hub) run(ctx context.Context) {
+	changes, unsubscribe := h.s.v.Subscribe()
+	defer unsubscribe()
+	every := h.s.opt.EventInterval
+	if every <= 0 {
+		every = 200 * time.Millisecond
+	}
 	var last []byte
-	var seq int
-	quiet := time.Now()
+	seq := 0
 	for {
-		snap, err := s.snapshot(r.Context())
-		if err != nil {
-			if r.Context().Err() != nil {
-				return
-			}
-			send("error", errorBody{Error: err.Error()})
+		snap, err := h.s.snapshot(ctx)
+		if ctx.Err() != nil {
 			return
 		}
-		snap.Seq = 0
-		b, _ := json.Marshal(snap)
-		if !bytes.Equal(b, last) {
+		if err != nil {
+			h.publish(event{"error", errorBody{Error: err.Error()}})
+		} else if b, _ := json.Marshal(snap); !bytes.Equal(b, last) {
 			last = b
 			seq++
 			snap.Seq = seq
-			if send("status", snap) != nil {
+			h.publish(event{"status", snap})
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-changes:
+		}
+		// Changes come in bursts (a folder being indexed): one snapshot
+		// per interval at most.
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}
+
+// events streams a Snapshot whenever it changes, with a comment line every
+// 15 s to keep the connection open through proxies.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	send := startSSE(w)
+	ch, leave := s.hub.join()
+	defer leave()
+	keep := time.NewTicker(15 * time.Second)
+	defer keep.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-s.opt.Context.Done(): // the server is stopping
+			return
+		case e := <-ch:
+			if send(e.name, e.body) != nil {
 				return
 			}
-			quiet = time.Now()
-		} else if time.Since(quiet) > 15*time.Second {
+		case <-keep.C:
 			if _, err := w.Write([]byte(": keep-alive\n\n")); err != nil {
 				return
 			}
 			if f, ok := w.(http.Flusher); ok {
 				f.Flush()
 			}
-			quiet = time.Now()
-		}
-		select {
-		case <-r.Context().Done():
-			return
-		case <-s.opt.Context.Done(): // the server is stopping
-			return
-		case <-tick.C:
 		}
 	}
 }

@@ -51,7 +51,7 @@ func (a *app) benchCmd() *cobra.Command {
 	ingest.Flags().StringVar(&qrels, "qrels", "", "qrels TSV: only the queries it judges are run")
 	ingest.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	ingest.MarkFlagRequired("corpus")
-	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchParityCmd(), a.benchTranscribeCmd(), a.benchAnswersCmd(), a.benchWatchCmd(), a.benchFuseCmd())
+	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchParityCmd(), a.benchTranscribeCmd(), a.benchAnswersCmd(), a.benchWatchCmd(), a.benchFuseCmd(), a.benchEventsCmd())
 	return cmd
 }
 
@@ -428,5 +428,50 @@ func (a *app) benchFuseCmd() *cobra.Command {
 	cmd.Flags().Float64SliceVar(&opt.SecondWeights, "weights", []float64{0.5, 1}, "weights of the second list in the fusion")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.MarkFlagRequired("dataset")
+	return cmd
+}
+
+func (a *app) benchEventsCmd() *cobra.Command {
+	var opt eval.EventsOptions
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "events --dir DIR [--bin PATH]",
+		Short: "What open /api/events streams cost a hoard serve process: its idle CPU and search throughput with 0, 20, 100 streams",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opt.Bin == "" {
+				self, err := os.Executable()
+				if err != nil {
+					return err
+				}
+				opt.Bin = self
+			}
+			if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
+				return err
+			}
+			if !asJSON {
+				opt.Log = func(format string, args ...any) { fmt.Fprintf(a.stderr, format+"\n", args...) }
+			}
+			rows, err := eval.EventsCost(cmd.Context(), opt)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.printJSON(rows)
+			}
+			fmt.Fprintf(a.stdout, "%s, %d documents:\n", opt.Bin, opt.Docs)
+			for _, r := range rows {
+				fmt.Fprintf(a.stdout, "  %4d open streams: idle %.3f cores, search %.0f requests/s\n", r.Streams, r.IdleCores, r.SearchQPS)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&opt.Bin, "bin", "", "hoard binary to measure (default: this one)")
+	cmd.Flags().StringVar(&opt.Dir, "dir", "", "work folder: the corpus and the vault stay there for the next run")
+	cmd.Flags().IntVar(&opt.Docs, "docs", 20000, "documents in the vault")
+	cmd.Flags().IntSliceVar(&opt.Streams, "streams", []int{0, 20, 100}, "open event streams to measure with (hoard serve takes 128 connections)")
+	cmd.Flags().Float64Var(&opt.Seconds, "seconds", 5, "seconds of each measurement")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.MarkFlagRequired("dir")
 	return cmd
 }

@@ -34,6 +34,7 @@ type Store struct {
 	db       *sql.DB
 	path     string
 	readOnly bool
+	feed     feed // change signals for listeners (Subscribe)
 }
 
 // Open opens (creating if needed) the database at file and migrates it to the
@@ -81,7 +82,15 @@ func openWritable(ctx context.Context, file string) (*Store, error) {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.feed.mu.Lock()
+	if s.feed.stop != nil {
+		s.feed.stop() // the poller gives its connection back
+		s.feed.stop = nil
+	}
+	s.feed.mu.Unlock()
+	return s.db.Close()
+}
 
 // DB gives read access to the database for query stages (search).
 func (s *Store) DB() *sql.DB { return s.db }

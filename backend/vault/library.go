@@ -24,8 +24,15 @@ const (
 // the library can show a file's stage and not only "in the queue", and how
 // far a recording's transcription is.
 type activity struct {
-	mu sync.Mutex
-	m  map[string]work
+	mu    sync.Mutex
+	m     map[string]work
+	touch func() // tells the vault's listeners (Subscribe) of a change
+}
+
+func (a *activity) changed() {
+	if a.touch != nil {
+		a.touch()
+	}
 }
 
 // work is one path's stage, with done of total for a transcription.
@@ -41,6 +48,7 @@ func (a *activity) set(path, stage string) {
 		a.m = map[string]work{}
 	}
 	a.m[path] = work{stage: stage}
+	a.changed()
 }
 
 // progress records how much of path's recording is transcribed.
@@ -50,6 +58,7 @@ func (a *activity) progress(path string, done, total time.Duration) {
 	if w, ok := a.m[path]; ok {
 		w.done, w.total = done, total
 		a.m[path] = w
+		a.changed()
 	}
 }
 
@@ -57,6 +66,7 @@ func (a *activity) clear(path string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	delete(a.m, path)
+	a.changed()
 }
 
 func (a *activity) get(path string) work {
@@ -142,6 +152,11 @@ func (v *Vault) RenderPage(ctx context.Context, id int64, page, width int) ([]by
 	}
 	return extract.RenderPage(ctx, p, page, width)
 }
+
+// Subscribe signals the caller after the vault changed: any commit, by this
+// process or another, and the stage of the file being read. Signals
+// coalesce; cancel ends the subscription.
+func (v *Vault) Subscribe() (<-chan struct{}, func()) { return v.store.Subscribe() }
 
 // Stats counts documents and chunks and measures the database on disk.
 func (v *Vault) Stats(ctx context.Context) (store.Stats, error) { return v.store.Stats(ctx) }

@@ -137,6 +137,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 		watchKick: make(chan struct{}, 1),
 	}
 	v.bin = search.NewVectorIndex(st)
+	v.act.touch = st.Touch
 	if st.ReadOnly() {
 		v.log.Info("the vault cannot be written here: it is searched, and changes are refused", "vault", abs)
 	}
