@@ -76,6 +76,7 @@ func (v *Vault) Enqueue(ctx context.Context, paths []string, collection string) 
 			sum.Failed = append(sum.Failed, Failure{Path: j.path, Reason: j.err.Error()})
 			return nil
 		}
+		sum.Queued++
 		return b.add(store.Task{Path: j.path, Op: store.OpIndex, Collection: collection})
 	}}
 	err := w.walk(paths)
