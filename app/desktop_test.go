@@ -146,6 +146,68 @@ func TestWindowDropAndKeys(t *testing.T) {
 	w.waitExit(t, 20*time.Second)
 }
 
+// In the window, Original file and Open in viewer hand the file to the
+// system (xdg-open, here to a viewer the test sets as the PDF default) and
+// Export the vault asks where to save in the native dialog, then writes
+// the export there.
+func TestWindowExportAndOpen(t *testing.T) {
+	d := newDesktop(t)
+	need(t, "xdotool", "xdg-open")
+	pdf := shared(t, "samples/docs/unstructured/list-item-example.pdf")
+	ctx := context.Background()
+	v, err := vault.Open(ctx, d.vaultDir, vault.Options{Neural: vault.NeuralOptions{Embedder: "none", Reranker: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Add(ctx, []string{pdf}, vault.AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	// The desktop's default PDF viewer: a script noting what it was given.
+	opened := filepath.Join(d.dir, "opened")
+	viewer := filepath.Join(d.dir, "viewer.sh")
+	writeFile(t, viewer, "#!/bin/sh\necho \"$@\" >> "+opened+"\n", 0o755)
+	writeFile(t, filepath.Join(d.dir, "data", "applications", "test-viewer.desktop"),
+		"[Desktop Entry]\nType=Application\nName=Test viewer\nExec="+viewer+" %f\nMimeType=application/pdf;\n", 0o644)
+	writeFile(t, filepath.Join(d.dir, "config", "mimeapps.list"), "[Default Applications]\napplication/pdf=test-viewer.desktop\n", 0o644)
+
+	w := d.start(t)
+	d.waitScreen(t, "library-one.png", 30*time.Second, "Unstructured-test-doc")
+	d.click(t, "Unstructured-test-doc")
+	d.waitScreen(t, "viewer.png", 30*time.Second, "Original file", "Open in viewer")
+	for i, button := range []string{"Original file", "Open in viewer"} {
+		d.click(t, button)
+		waitFor(t, 10*time.Second, func() bool {
+			b, _ := os.ReadFile(opened)
+			return strings.Count(string(b), pdf) == i+1
+		}, button+" opens the file")
+	}
+
+	d.click(t, "Memory")
+	d.waitScreen(t, "memory.png", 30*time.Second, "Export the vault")
+	d.click(t, "Export the vault")
+	dialog := d.xdo(t, "search", "--sync", "--onlyvisible", "--name", "^Export the vault$")
+	d.xdo(t, "windowfocus", "--sync", dialog)
+	export := filepath.Join(d.dir, "saved", "my vault.hoard")
+	os.MkdirAll(filepath.Dir(export), 0o755)
+	d.xdo(t, "key", "--clearmodifiers", "ctrl+a")
+	d.xdo(t, "type", "--delay", "20", export)
+	d.xdo(t, "key", "Return")
+	d.waitScreen(t, "exported.png", 30*time.Second, "Exported 1 document")
+	other, err := vault.Open(ctx, filepath.Join(d.dir, "other"), vault.Options{Neural: vault.NeuralOptions{Embedder: "none", Reranker: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if r, err := other.Import(ctx, export); err != nil || r.Added != 1 {
+		t.Errorf("import of the saved export: %+v %v", r, err)
+	}
+
+	d.xdo(t, "key", "--clearmodifiers", "ctrl+q")
+	w.waitExit(t, 20*time.Second)
+	d.checkVault(t)
+}
+
 // desktop is one test's X display, environment and vault.
 type desktop struct {
 	bin, display, dir, vaultDir, shots string
@@ -258,18 +320,8 @@ func (d *desktop) waitScreen(t *testing.T, name string, limit time.Duration, wan
 	shot := filepath.Join(d.shots, name)
 	deadline := time.Now().Add(limit)
 	for {
-		// The window alone: tesseract misreads text beside large black areas.
-		x, y, wd, ht := d.windowRect(t)
-		if err := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-f", "x11grab", "-video_size", fmt.Sprintf("%dx%d", wd, ht),
-			"-i", fmt.Sprintf("%s+%d,%d", d.display, x, y), "-frames:v", "1", shot).Run(); err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		// Tesseract reads the UI's small print better at twice the size.
-		big := filepath.Join(d.dir, "ocr.png")
-		if err := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-i", shot, "-vf", "scale=2*iw:-1", big).Run(); err != nil {
-			t.Fatalf("scale the screenshot: %v", err)
-		}
-		b, _ := exec.Command("tesseract", big, "-").Output()
+		d.screenshot(t, shot)
+		b, _ := exec.Command("tesseract", d.enlarged(t, shot), "-").Output()
 		text := strings.Join(strings.Fields(string(b)), " ")
 		missing := ""
 		for _, w := range want {
@@ -286,6 +338,87 @@ func (d *desktop) waitScreen(t *testing.T, name string, limit time.Duration, wan
 			t.Fatalf("the screen does not read %q (%s); it reads:\n%s", missing, shot, text)
 		}
 		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// screenshot captures the window alone: tesseract misreads text beside
+// large black areas.
+func (d *desktop) screenshot(t *testing.T, shot string) {
+	t.Helper()
+	x, y, wd, ht := d.windowRect(t)
+	if err := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-f", "x11grab", "-video_size", fmt.Sprintf("%dx%d", wd, ht),
+		"-i", fmt.Sprintf("%s+%d,%d", d.display, x, y), "-frames:v", "1", shot).Run(); err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+}
+
+// enlarged is the screenshot at twice the size: tesseract reads the UI's
+// small print better so.
+func (d *desktop) enlarged(t *testing.T, shot string) string {
+	t.Helper()
+	big := filepath.Join(d.dir, "ocr.png")
+	if err := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-i", shot, "-vf", "scale=2*iw:-1", big).Run(); err != nil {
+		t.Fatalf("scale the screenshot: %v", err)
+	}
+	return big
+}
+
+// click clicks the first words on the window that read phrase (OCR).
+func (d *desktop) click(t *testing.T, phrase string) {
+	t.Helper()
+	shot := filepath.Join(d.dir, "click.png")
+	d.screenshot(t, shot)
+	out, err := exec.Command("tesseract", d.enlarged(t, shot), "-", "tsv").Output()
+	if err != nil {
+		t.Fatalf("tesseract: %v", err)
+	}
+	// level page block par line word left top width height conf text
+	type word struct {
+		line, text            string
+		left, top, wd, height int
+	}
+	var words []word
+	for _, l := range strings.Split(string(out), "\n") {
+		f := strings.Split(l, "\t")
+		if len(f) < 12 || strings.TrimSpace(f[11]) == "" {
+			continue
+		}
+		w := word{line: strings.Join(f[1:5], "."), text: strings.TrimSpace(f[11])}
+		fmt.Sscan(f[6], &w.left)
+		fmt.Sscan(f[7], &w.top)
+		fmt.Sscan(f[8], &w.wd)
+		fmt.Sscan(f[9], &w.height)
+		words = append(words, w)
+	}
+	want := strings.Fields(phrase)
+	for i := range words {
+		if i+len(want) > len(words) {
+			break
+		}
+		match := true
+		for j, w := range want {
+			if words[i+j].text != w || words[i+j].line != words[i].line {
+				match = false
+				break
+			}
+		}
+		if !match {
+			continue
+		}
+		first, last := words[i], words[i+len(want)-1]
+		x, y, _, _ := d.windowRect(t)
+		d.xdo(t, "mousemove", strconv.Itoa(x+(first.left+last.left+last.wd)/4), strconv.Itoa(y+(first.top+first.height/2)/2), "click", "1")
+		return
+	}
+	t.Fatalf("no %q on the window (%s):\n%s", phrase, shot, out)
+}
+
+func waitFor(t *testing.T, limit time.Duration, ok func() bool, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !ok(); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after %v", what, limit)
+		}
 	}
 }
 
@@ -310,7 +443,9 @@ func (d *desktop) windowRect(t *testing.T) (x, y, w, h int) {
 // xdo runs xdotool on the display and returns what it printed.
 func (d *desktop) xdo(t *testing.T, args ...string) string {
 	t.Helper()
-	cmd := exec.Command("xdotool", args...)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "xdotool", args...)
 	cmd.Env = d.env
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -388,10 +523,15 @@ func copyFile(t *testing.T, from, to string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+	writeFile(t, to, string(b), 0o644)
+}
+
+func writeFile(t *testing.T, path, body string, mode os.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(to, b, 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(body), mode); err != nil {
 		t.Fatal(err)
 	}
 }
