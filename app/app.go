@@ -8,7 +8,9 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"path/filepath"
 	"sync"
 
 	"github.com/wailsapp/wails/v2"
@@ -22,65 +24,221 @@ import (
 	"github.com/hoardvault/hoard/frontend"
 )
 
+const (
+	defaultWidth, defaultHeight = 1280, 820
+	minWidth, minHeight         = 760, 480
+)
+
 // Run opens the window on the vault until the user closes it or ctx ends
-// (SIGINT, SIGTERM), then returns so the caller closes the vault.
+// (SIGINT, SIGTERM), then returns once background writes have stopped, so
+// the caller closes the vault. When a window is already open on the vault
+// it is brought to the front instead, and Run returns nil.
 func Run(ctx context.Context, v *vault.Vault, ask func(context.Context) vault.AskOptions) error {
+	log := slog.Default()
+	inst, err := claimInstance(socketPath(v.Dir()))
+	if errors.Is(err, errRunning) {
+		log.Info("the window is already open; brought it to the front")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	log := slog.Default()
-	srv := api.New(v, api.Options{Trusted: true, Ask: ask, Open: openFile, Context: ctx, Logger: log})
-
-	go v.WarmVectors(ctx)
-	go v.AdoptModels(ctx) // finishes a switch of embedder in the background
+	w := &window{log: log}
+	srv := api.New(v, api.Options{Trusted: true, Ask: ask, Open: openFile, SaveAs: w.saveAs, Context: ctx, Logger: log})
+	var bg sync.WaitGroup
+	defer func() {
+		cancel()
+		bg.Wait()
+		srv.Wait() // the file being indexed is finished or left queued
+	}()
+	bg.Go(func() { v.WarmVectors(ctx) })
+	bg.Go(func() { v.AdoptModels(ctx) }) // finishes a switch of embedder in the background
 	// The watched folders are followed while the window is open.
-	go func() {
+	bg.Go(func() {
 		if err := v.Watch(ctx, vault.WatchOptions{Standby: true, Warn: func(m string) { log.Warn("watch", "msg", m) }}); err != nil {
 			log.Error("watch", "err", err)
 		}
-	}()
-
-	var mu sync.Mutex
-	var wctx context.Context // Wails' context, once the window is up
+	})
+	bg.Go(func() { inst.serve(ctx, w.show, log) })
 	go func() {
 		<-ctx.Done()
-		mu.Lock()
-		defer mu.Unlock()
-		if wctx != nil {
-			runtime.Quit(wctx)
+		if c := w.context(); c != nil {
+			runtime.Quit(c)
 		}
 	}()
+
+	geoFile, gerr := geometryFile()
+	if gerr != nil {
+		log.Warn("window size and position are not kept", "err", gerr)
+	}
+	geo, restore := loadGeometry(geoFile, minWidth, minHeight)
+	width, height := defaultWidth, defaultHeight
+	if restore {
+		width, height = geo.Width, geo.Height
+	}
+	d := &dropper{srv: srv, log: log}
 	return wails.Run(&options.App{
-		Title:     "Hoard",
-		Width:     1280,
-		Height:    820,
-		MinWidth:  760,
-		MinHeight: 480,
+		Title:     "Hoard — " + filepath.Base(v.Dir()),
+		Width:     width,
+		Height:    height,
+		MinWidth:  minWidth,
+		MinHeight: minHeight,
 		AssetServer: &assetserver.Options{
 			Assets:  frontend.Assets(),
 			Handler: srv.Handler(),
 		},
-		// The page's own drop would upload copies; native drop indexes the
-		// files where they are.
-		DragAndDrop: &options.DragAndDrop{EnableFileDrop: true, DisableWebViewDrop: true},
+		// On Linux, Wails reads dropped paths from the webview's own GTK
+		// drop target (WebKit's): DisableWebViewDrop removes that target,
+		// and with it every drop. The page keeps the HTML5 drag events (for
+		// its overlay) and does not upload what the window indexes in place.
+		DragAndDrop: &options.DragAndDrop{EnableFileDrop: true},
 		OnStartup: func(c context.Context) {
-			mu.Lock()
-			wctx = c
-			mu.Unlock()
+			w.setContext(c)
 			if ctx.Err() != nil {
 				runtime.Quit(c)
 				return
 			}
+			// The page says which collection it shows; drops go there.
+			runtime.EventsOn(c, "hoard:collection", d.setCollection)
 			runtime.OnFileDrop(c, func(_, _ int, paths []string) {
-				sum, err := srv.Submit(ctx, paths, "")
-				if err != nil {
-					log.Error("drop", "err", err)
-					return
-				}
-				log.Info("dropped", "paths", len(paths), "missing", len(sum.Failed))
+				runtime.EventsEmit(c, "hoard:dropped", d.drop(ctx, paths))
 			})
 		},
-		OnDomReady: func(context.Context) { log.Info("window ready") },
+		OnDomReady: func(c context.Context) {
+			if restore {
+				w.place(c, geo)
+			}
+			log.Info("window ready")
+		},
+		OnBeforeClose: func(c context.Context) bool {
+			if geoFile != "" {
+				if err := saveGeometry(geoFile, w.geometry(c, geo)); err != nil {
+					log.Warn("window geometry", "err", err)
+				}
+			}
+			return false
+		},
 		OnShutdown: func(context.Context) { cancel() },
 		Linux:      &linux.Options{ProgramName: "hoard", WebviewGpuPolicy: linux.WebviewGpuPolicyOnDemand},
 	})
+}
+
+// window holds Wails' context once the window is up.
+type window struct {
+	log *slog.Logger
+	mu  sync.Mutex
+	ctx context.Context
+}
+
+func (w *window) setContext(c context.Context) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ctx = c
+}
+
+func (w *window) context() context.Context {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.ctx
+}
+
+// show brings the window to the front (a second launch asked).
+func (w *window) show() {
+	if c := w.context(); c != nil {
+		runtime.WindowUnminimise(c)
+		runtime.WindowShow(c)
+		focusWindow()
+	}
+}
+
+// saveAs is the API's SaveAs: the native save dialog.
+func (w *window) saveAs(_ context.Context, name string) (string, error) {
+	c := w.context()
+	if c == nil {
+		return "", errors.New("the window is not open yet")
+	}
+	return runtime.SaveFileDialog(c, runtime.SaveDialogOptions{
+		Title:                "Export the vault",
+		DefaultFilename:      name,
+		CanCreateDirectories: true,
+		Filters:              []runtime.FileFilter{{DisplayName: "Hoard exports (*.hoard)", Pattern: "*.hoard"}},
+	})
+}
+
+// place restores a saved position when it is on the screen now.
+func (w *window) place(c context.Context, g geometry) {
+	if g.Maximised {
+		runtime.WindowMaximise(c)
+		return
+	}
+	screens, err := runtime.ScreenGetAll(c)
+	if err != nil {
+		w.log.Warn("screens", "err", err)
+		return
+	}
+	for _, s := range screens {
+		if s.IsCurrent && g.onScreen(s.Size.Width, s.Size.Height) {
+			runtime.WindowSetPosition(c, g.X, g.Y)
+			return
+		}
+	}
+}
+
+// geometry is the window's now; a maximised window keeps the size it had
+// before, to return to.
+func (w *window) geometry(c context.Context, last geometry) geometry {
+	if runtime.WindowIsMaximised(c) {
+		last.Maximised = true
+		return last
+	}
+	g := geometry{}
+	g.Width, g.Height = runtime.WindowGetSize(c)
+	g.X, g.Y = runtime.WindowGetPosition(c)
+	return g
+}
+
+// dropper queues what is dropped on the window, in the collection the page
+// shows.
+type dropper struct {
+	srv        *api.Server
+	log        *slog.Logger
+	mu         sync.Mutex
+	collection string
+}
+
+func (d *dropper) setCollection(data ...any) {
+	name := ""
+	if len(data) > 0 {
+		name, _ = data[0].(string)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.collection = name
+}
+
+// dropResult tells the page what a drop added ("hoard:dropped").
+type dropResult struct {
+	Collection string          `json:"collection"`
+	Paths      []string        `json:"paths"`
+	Queued     int             `json:"queued"`
+	Skipped    int             `json:"skipped"`
+	Failed     []vault.Failure `json:"failed"`
+	Error      string          `json:"error,omitempty"`
+}
+
+func (d *dropper) drop(ctx context.Context, paths []string) dropResult {
+	d.mu.Lock()
+	res := dropResult{Collection: d.collection, Paths: paths}
+	d.mu.Unlock()
+	sum, err := d.srv.Submit(ctx, paths, res.Collection)
+	res.Queued, res.Skipped, res.Failed = sum.Queued, sum.Skipped, sum.Failed
+	if err != nil {
+		res.Error = err.Error()
+		d.log.Error("drop", "err", err)
+	}
+	d.log.Info("dropped", "paths", len(paths), "queued", sum.Queued, "missing", len(sum.Failed), "collection", res.Collection)
+	return res
 }

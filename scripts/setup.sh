@@ -7,6 +7,9 @@ need_go="1.26"
 pkgs=(build-essential pkg-config libsqlite3-dev poppler-utils poppler-data tesseract-ocr tesseract-ocr-eng ffmpeg
   # the desktop window (Wails: GTK 3, WebKitGTK 4.1) and its test under Xvfb
   libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth
+  # the window test drags files onto it and presses its keys; the system
+  # viewer is reached through xdg-open
+  xdotool xdg-utils
   # the UI's end-to-end tests drive Debian's Chromium
   chromium
   # Maven's client fetches the jars that carry the real embedding models

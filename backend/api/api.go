@@ -44,6 +44,9 @@ type Options struct {
 	// Open shows a file at a page in the system's viewer (the desktop app);
 	// nil answers that only the desktop app does that.
 	Open func(path string, page int) error
+	// SaveAs asks where to write a file named name (the desktop app's save
+	// dialog); "" means the user cancelled. nil: the browser downloads.
+	SaveAs func(ctx context.Context, name string) (string, error)
 	// Context bounds background work (uploads indexed after the request
 	// answered); it is the server's lifetime. Default: never ends.
 	Context context.Context
@@ -70,6 +73,7 @@ type Server struct {
 	drainMu  sync.Mutex
 	draining bool
 	again    bool
+	drains   sync.WaitGroup
 }
 
 // New builds the API. Without a token and not trusted, one is made; Token
@@ -118,6 +122,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PATCH /api/collections/{name}", s.updateCollection)
 	mux.HandleFunc("DELETE /api/collections/{name}", s.deleteCollection)
 	mux.HandleFunc("GET /api/export", s.export)
+	mux.HandleFunc("POST /api/export/save", s.saveExport)
 	mux.HandleFunc("POST /api/import", s.importVault)
 	mux.HandleFunc("GET /api/events", s.events)
 	mux.HandleFunc("GET /api/models", s.models)
@@ -442,6 +447,10 @@ func (s *Server) Submit(ctx context.Context, paths []string, collection string) 
 	return sum, err
 }
 
+// Wait returns once background indexing has stopped (it stops when
+// Options.Context ends), so the vault can be closed after the current write.
+func (s *Server) Wait() { s.drains.Wait() }
+
 // startDrain works the queue in the background until it is empty; calls
 // while it runs make it look once more.
 func (s *Server) startDrain() {
@@ -452,7 +461,9 @@ func (s *Server) startDrain() {
 		return
 	}
 	s.draining = true
+	s.drains.Add(1)
 	go func() {
+		defer s.drains.Done()
 		for {
 			if _, err := s.v.Drain(s.opt.Context, vault.AddOptions{}); err != nil && s.opt.Context.Err() == nil {
 				s.log.Error("indexing", "err", err)

@@ -206,15 +206,41 @@ func (s *Server) openDocument(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// exportName is an export's file name: the day it was made.
+func exportName() string { return "hoard-" + time.Now().Format("2006-01-02") + ".hoard" }
+
 // export sends the whole vault as one export file.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
-	name := "hoard-" + time.Now().Format("2006-01-02") + ".hoard"
 	w.Header().Set("Content-Type", "application/gzip")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": exportName()}))
 	if _, err := s.v.WriteExport(r.Context(), w); err != nil {
 		// The status is sent; a cut stream fails the download in the browser.
 		s.log.Error("export", "err", err)
 	}
+}
+
+// saveExport writes the export where the user picks (the desktop app's
+// save dialog), since a webview has no downloads.
+func (s *Server) saveExport(w http.ResponseWriter, r *http.Request) {
+	if s.opt.SaveAs == nil {
+		writeError(w, http.StatusNotImplemented, "saving to a chosen file is done by the desktop app; the browser downloads GET /api/export")
+		return
+	}
+	path, err := s.opt.SaveAs(r.Context(), exportName())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if path == "" {
+		w.WriteHeader(http.StatusNoContent) // cancelled
+		return
+	}
+	n, err := s.v.Export(r.Context(), path)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"path": path, "documents": n})
 }
 
 // importVault reads an uploaded export file (multipart field "file").

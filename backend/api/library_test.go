@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image/png"
 	"io"
@@ -437,5 +438,58 @@ func TestImportOfCraftedExports(t *testing.T) {
 	getJSON(t, srv.URL+"/api/search?q=quokka+passphrase", &hits)
 	if len(hits.Hits) != 0 {
 		t.Errorf("the secret was read into the vault: %v", hits.Hits)
+	}
+}
+
+// The desktop window has no downloads: POST /api/export/save asks the app
+// where to write (its save dialog) and writes the export there; a
+// cancelled dialog writes nothing, and without the app it is refused.
+func TestSaveExportWritesWhereAsked(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name   string
+		saveAs func(ctx context.Context, name string) (string, error)
+		code   int
+		file   string // written, when code is 200
+	}{
+		{"no desktop app", nil, 501, ""},
+		{"cancelled", func(context.Context, string) (string, error) { return "", nil }, 204, ""},
+		{"the dialog failed", func(context.Context, string) (string, error) { return "", errors.New("no display") }, 500, ""},
+		{"a folder that is not there", func(_ context.Context, name string) (string, error) { return filepath.Join(dir, "gone", name), nil }, 500, ""},
+		{"saved", func(_ context.Context, name string) (string, error) { return filepath.Join(dir, name), nil }, 200, "hoard-*.hoard"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := newServer(t, api.Options{Token: token, SaveAs: tc.saveAs})
+			auth := map[string]string{"Authorization": "Bearer " + token}
+			body, ct := multipartFiles(t, [2]string{"tea.md", "# Tea\n\nGreen tea is made from steamed leaves.\n"})
+			if code, b := do(t, "POST", srv.URL+"/api/documents?wait=true", body, map[string]string{"Authorization": "Bearer " + token, "Content-Type": ct}); code != 200 {
+				t.Fatalf("upload: %d %s", code, b)
+			}
+			code, b := do(t, "POST", srv.URL+"/api/export/save", nil, auth)
+			if code != tc.code {
+				t.Fatalf("save: %d %s, want %d", code, b, tc.code)
+			}
+			if tc.file == "" {
+				return
+			}
+			var res struct {
+				Path      string `json:"path"`
+				Documents int    `json:"documents"`
+			}
+			if err := json.Unmarshal(b, &res); err != nil || res.Documents != 1 {
+				t.Fatalf("save: %s (%v)", b, err)
+			}
+			if ok, _ := filepath.Match(filepath.Join(dir, tc.file), res.Path); !ok {
+				t.Errorf("written to %s", res.Path)
+			}
+			other, err := vault.Open(context.Background(), t.TempDir(), vault.Options{Neural: vault.NeuralOptions{Models: models.NewManager(t.TempDir())}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			if r, err := other.Import(context.Background(), res.Path); err != nil || r.Added != 1 {
+				t.Errorf("import of the saved export: %+v %v", r, err)
+			}
+		})
 	}
 }

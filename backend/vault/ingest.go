@@ -59,6 +59,7 @@ type Summary struct {
 	Waiting   []Failure `json:"waiting,omitempty"`  // left in the queue until a transcription engine is set up
 	Skipped   int       `json:"skipped"`            // files a folder walk passed over
 	Chunks    int       `json:"chunks"`
+	Queued    int       `json:"queued,omitempty"`   // files Enqueue put in the queue
 	Embedded  int       `json:"embedded,omitempty"` // chunks given vectors
 	Warnings  []string  `json:"warnings,omitempty"`
 }

@@ -88,6 +88,7 @@ func (v *Vault) enqueue(ctx context.Context, paths []string, collection, self st
 			selfErr = j.err
 			return nil
 		}
+		sum.Queued++
 		return b.add(store.Task{Path: j.path, Op: store.OpIndex, Collection: collection})
 	}}
 	err = w.walk(paths)

@@ -475,3 +475,33 @@ func TestEntityIndexAtIngestAndImport(t *testing.T) {
 		t.Errorf("after import: %d/%d refs, before %d/%d", count(w, 1), count(w, 2), count(v, 1), count(v, 2))
 	}
 }
+
+// Enqueue counts what it queued, folders walked recursively, so the
+// desktop window can say what a drop added; a missing path is a failure.
+func TestEnqueueCountsWhatItQueued(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.txt"), "alpha")
+	writeFile(t, filepath.Join(dir, "folder", "b.md"), "# beta")
+	writeFile(t, filepath.Join(dir, "folder", "deeper", "c.txt"), "gamma")
+	for _, tc := range []struct {
+		name   string
+		paths  []string
+		queued int
+		failed int
+	}{
+		{"one file", []string{filepath.Join(dir, "a.txt")}, 1, 0},
+		{"a folder, recursively", []string{filepath.Join(dir, "folder")}, 2, 0},
+		{"a file, a folder and a missing path", []string{filepath.Join(dir, "a.txt"), filepath.Join(dir, "folder"), filepath.Join(dir, "gone.txt")}, 3, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := openVault(t, Options{})
+			sum, err := v.Enqueue(context.Background(), tc.paths, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Queued != tc.queued || len(sum.Failed) != tc.failed {
+				t.Errorf("queued %d, failed %v; want %d queued, %d failed", sum.Queued, sum.Failed, tc.queued, tc.failed)
+			}
+		})
+	}
+}

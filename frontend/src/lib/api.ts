@@ -415,6 +415,11 @@ export class Client {
     return this.json('DELETE', `/api/collections/${encodeURIComponent(name)}`);
   }
 
+  /** Writes an export where the user picks in the window's save dialog; null when cancelled (desktop app only). */
+  async saveExport(): Promise<{ path: string; documents: number } | null> {
+    return (await this.json<{ path: string; documents: number } | undefined>('POST', '/api/export/save')) ?? null;
+  }
+
   exportURL(): string {
     return `${this.base}/api/export`;
   }
