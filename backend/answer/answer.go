@@ -175,9 +175,9 @@ func readable(s string) bool {
 
 // ctxWeight is how much a question word counts in a sentence when only its
 // paragraph's term line holds it. With `hoard bench answers`: real-questions
-// gold answers in 0.636 / 0.636 / 0.682 of the answers with 0 / 0.25 / 0.5,
-// 2Wiki unchanged at 0.435. Counting the sentence before at half too cost
-// 2Wiki 0.027 and was left out.
+// gold answers in 0.636 / 0.636 / 0.682 of the answers before the rule and
+// at 0.25 / 0.5, 2Wiki unchanged at 0.435. Counting the sentence before at
+// half too cost 2Wiki 0.027 and was left out.
 const ctxWeight = 0.5
 
 // isLabel is true for a short line that is not a sentence: a term of a
