@@ -51,7 +51,7 @@ func (a *app) benchCmd() *cobra.Command {
 	ingest.Flags().StringVar(&qrels, "qrels", "", "qrels TSV: only the queries it judges are run")
 	ingest.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	ingest.MarkFlagRequired("corpus")
-	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchParityCmd(), a.benchTranscribeCmd(), a.benchAnswersCmd(), a.benchWatchCmd(), a.benchFuseCmd(), a.benchEventsCmd())
+	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchParityCmd(), a.benchTranscribeCmd(), a.benchAnswersCmd(), a.benchWatchCmd(), a.benchFuseCmd(), a.benchEventsCmd(), a.benchCrashCmd())
 	return cmd
 }
 
@@ -439,12 +439,8 @@ func (a *app) benchEventsCmd() *cobra.Command {
 		Short: "What open /api/events streams cost a hoard serve process: its idle CPU and search throughput with 0, 20, 100 streams",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opt.Bin == "" {
-				self, err := os.Executable()
-				if err != nil {
-					return err
-				}
-				opt.Bin = self
+			if err := orSelf(&opt.Bin); err != nil {
+				return err
 			}
 			if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
 				return err
@@ -474,4 +470,52 @@ func (a *app) benchEventsCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.MarkFlagRequired("dir")
 	return cmd
+}
+
+func (a *app) benchCrashCmd() *cobra.Command {
+	var opt eval.CrashOptions
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "crash --dir DIR",
+		Short: "Audit: kill -9 hoard add, watch and serve at random moments of real work; count notes lost, torn or stored twice, and vaults failing their integrity check",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := orSelf(&opt.Bin); err != nil {
+				return err
+			}
+			if !asJSON {
+				opt.Log = func(format string, args ...any) { fmt.Fprintf(a.stderr, format+"\n", args...) }
+			}
+			rows, err := eval.CrashAudit(cmd.Context(), opt)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.printJSON(rows)
+			}
+			for _, r := range rows {
+				fmt.Fprintf(a.stdout, "%-5s %d trials (%d killed mid-work): %d notes stored, %d lost, %d torn, %d twice, %d integrity failures\n",
+					r.Mode, r.Trials, r.Killed, r.Stored, r.Lost, r.Torn, r.Twice, r.Integrity)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&opt.Bin, "bin", "", "hoard binary to kill (default: this one)")
+	cmd.Flags().StringVar(&opt.Dir, "dir", "", "work folder")
+	cmd.Flags().StringSliceVar(&opt.Modes, "modes", []string{"add", "watch", "serve"}, "what to kill")
+	cmd.Flags().IntVar(&opt.Trials, "trials", 20, "kills per mode")
+	cmd.Flags().IntVar(&opt.Notes, "notes", 300, "notes a trial adds, writes or uploads")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.MarkFlagRequired("dir")
+	return cmd
+}
+
+// orSelf fills an empty binary path with this executable's.
+func orSelf(bin *string) error {
+	if *bin != "" {
+		return nil
+	}
+	self, err := os.Executable()
+	*bin = self
+	return err
 }

@@ -59,16 +59,9 @@ func EventsCost(ctx context.Context, opt EventsOptions) ([]EventsRow, error) {
 			return nil, fmt.Errorf("%s add: %w: %s", opt.Bin, err, out)
 		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	const token = "bench-events-token"
-	serve := exec.CommandContext(ctx, opt.Bin, "--vault", vdir, "--embedder", "none", "serve", "--addr", addr, "--token", token, "--llm", "none")
-	serve.Stdout, serve.Stderr = io.Discard, io.Discard
-	if err := serve.Start(); err != nil {
+	serve, addr, err := startServe(ctx, opt.Bin, vdir, token)
+	if err != nil {
 		return nil, err
 	}
 	defer func() { serve.Process.Kill(); serve.Wait() }()
@@ -219,4 +212,18 @@ func writeNotes(path string, n int) error {
 		return err
 	}
 	return f.Close()
+}
+
+// startServe starts `hoard serve` on a free port of this machine, lexical
+// only and with no language model.
+func startServe(ctx context.Context, bin, vdir, token string) (*exec.Cmd, string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.CommandContext(ctx, bin, "--vault", vdir, "--embedder", "none", "serve", "--addr", addr, "--token", token, "--llm", "none")
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	return cmd, addr, cmd.Start()
 }
