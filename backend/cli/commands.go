@@ -319,6 +319,16 @@ func (a *app) statusCmd() *cobra.Command {
 		for _, w := range st.Watched {
 			fmt.Fprintf(tw, "watching\t%s\n", w.Path)
 		}
+		if w := st.Watch; w.Running {
+			line := "following changes"
+			if w.Retrying {
+				line = w.Message
+			}
+			if w.Pid != 0 {
+				line += fmt.Sprintf(" (hoard, process %d)", w.Pid)
+			}
+			fmt.Fprintf(tw, "watch\t%s\n", line)
+		}
 		q := st.Queue
 		fmt.Fprintf(tw, "queue\t%d pending (%d retrying), %d running, %d waiting\n", q.Pending, q.Retrying, q.Running, q.Waiting)
 		for _, it := range q.Items {

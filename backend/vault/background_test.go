@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,6 +46,16 @@ func TestWatchOutlivesStoreFailures(t *testing.T) {
 	if st, err := v.Status(ctx); err != nil || !strings.Contains(st.Watch.Message, "disk is full") {
 		t.Fatalf("the vault's status does not carry the watch's state: %+v (%v)", st.Watch, err)
 	}
+	// Another opening of the vault (`hoard status` beside `hoard serve`)
+	// sees it too, with the process that watches.
+	reader, err := Open(ctx, v.Dir(), Options{Neural: NeuralOptions{Models: ModelManager(t.TempDir())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	if st, err := reader.Status(ctx); err != nil || !st.Watch.Retrying || !strings.Contains(st.Watch.Message, "disk is full") || st.Watch.Pid != os.Getpid() {
+		t.Fatalf("another opening of the vault sees the watch as %+v (%v)", st.Watch, err)
+	}
 	if _, err := other.Exec(`DROP TRIGGER full_disk`); err != nil {
 		t.Fatal(err)
 	}
@@ -53,4 +64,8 @@ func TestWatchOutlivesStoreFailures(t *testing.T) {
 		st := v.WatchStatus()
 		return st.Running && !st.Retrying && st.Message == ""
 	})
+	r.stop()
+	if st := reader.WatchStatus(); st.Running {
+		t.Errorf("the watch stopped, another opening sees %+v", st)
+	}
 }

@@ -2,12 +2,14 @@ package vault
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hoardvault/hoard/backend/ignore"
@@ -137,19 +139,68 @@ type WatchStatus struct {
 	RetryAt time.Time `json:"retry_at,omitzero"`
 	// Failures in a row since the watch last ran cleanly.
 	Failures int `json:"failures,omitempty"`
+	// Pid is the process watching, when it is another one (a `hoard serve`
+	// seen from `hoard status`).
+	Pid int `json:"pid,omitempty"`
 }
 
-// WatchStatus reports the watch's state.
+// watchStateFile, in the vault folder, tells other processes what this
+// one's watch is doing: a file, not a row, because the faults it reports
+// (the database locked, the disk full) are the ones that stop writes to
+// the database.
+const watchStateFile = "watch-state.json"
+
+type watchState struct {
+	Pid    int         `json:"pid"`
+	Status WatchStatus `json:"status"`
+}
+
+// WatchStatus reports the watch's state: this process's, or that of
+// another process watching this vault.
 func (v *Vault) WatchStatus() WatchStatus {
 	v.watchMu.Lock()
-	defer v.watchMu.Unlock()
-	return v.watchSt
+	st := v.watchSt
+	v.watchMu.Unlock()
+	if st.Running {
+		return st
+	}
+	raw, err := os.ReadFile(filepath.Join(v.dir, watchStateFile))
+	if err != nil {
+		return st
+	}
+	var other watchState
+	if json.Unmarshal(raw, &other) != nil || !alive(other.Pid) {
+		return st // left by a process that is gone
+	}
+	other.Status.Pid = other.Pid
+	return other.Status
 }
 
 func (v *Vault) setWatchStatus(st WatchStatus) {
 	v.watchMu.Lock()
+	defer v.watchMu.Unlock()
 	v.watchSt = st
-	v.watchMu.Unlock()
+	file := filepath.Join(v.dir, watchStateFile)
+	if !st.Running {
+		os.Remove(file)
+		return
+	}
+	if v.store.ReadOnly() {
+		return
+	}
+	// Best effort: a full disk may refuse even this, and the state is
+	// still served by this process.
+	b, _ := json.Marshal(watchState{Pid: os.Getpid(), Status: st})
+	tmp := file + ".tmp"
+	if os.WriteFile(tmp, b, 0o644) == nil {
+		os.Rename(tmp, file)
+	}
+}
+
+// alive reports whether a process runs (signal 0 checks without sending).
+func alive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	return err == nil && pid > 0 && p.Signal(syscall.Signal(0)) == nil
 }
 
 // Watch backoff: 1 s doubling up to a minute.

@@ -53,11 +53,14 @@ func runWatch(t *testing.T, v *Vault) *watchRun {
 	case <-time.After(60 * time.Second):
 		t.Fatal("watch not ready")
 	}
+	var once sync.Once
 	r.stop = func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("watch: %v", err)
-		}
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("watch: %v", err)
+			}
+		})
 	}
 	return r
 }
