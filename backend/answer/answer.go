@@ -186,6 +186,17 @@ func isLabel(s string) bool {
 	return len(strings.Fields(s)) <= 8 && !strings.ContainsAny(s[len(s)-1:], ".!?:;,")
 }
 
+// prose is true for a paragraph with a sentence in it: what a term line
+// introduces (a list of short items is no such paragraph).
+func prose(sents []string) bool {
+	for _, s := range sents {
+		if !isLabel(s) {
+			return true
+		}
+	}
+	return false
+}
+
 // closestDocuments names the first documents among the hits.
 func closestDocuments(hits []search.Hit, n int) string {
 	var names []string
@@ -226,11 +237,16 @@ func extract(question string, hits []search.Hit, n int) Answer {
 	for hi, h := range hits {
 		pos := 0
 		var carry map[string]bool // the last term line's question words
-		for _, par := range paragraphs.Split(h.Text, -1) {
-			sents := memory.Sentences(par)
-			if len(sents) == 1 && isLabel(sents[0]) && strings.TrimSpace(h.Text) != sents[0] {
-				// A term line ("shared_buffers (integer)") or a heading names
-				// what the paragraphs after it are about; it is no answer.
+		pars := paragraphs.Split(h.Text, -1)
+		sentsOf := make([][]string, len(pars))
+		for i, par := range pars {
+			sentsOf[i] = memory.Sentences(par)
+		}
+		for i, sents := range sentsOf {
+			if len(sents) == 1 && isLabel(sents[0]) && i+1 < len(sentsOf) && prose(sentsOf[i+1]) {
+				// A term line ("shared_buffers (integer)") or a heading before
+				// prose names what the paragraphs after it are about; it is
+				// no answer. (An item of a list of short lines stays one.)
 				carry = match(sents[0])
 				pos++
 				continue
