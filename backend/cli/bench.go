@@ -152,6 +152,8 @@ func (a *app) benchVectorsCmd() *cobra.Command {
 						"binary+int8 rescore p50 %.1f ms (recall@10 %.3f, %d rescored, index %s in memory, loaded in %.0f ms); hybrid query p50 %.1f ms, p95 %.1f ms\n",
 						kind, rep.N, rep.Dims, rep.BuildSeconds, humanBytes(rep.DBBytes), rep.FloatP50, rep.Int8P50, rep.Int8Recall,
 						rep.BinaryP50, rep.RecallAt10, rep.Shortlist, humanBytes(int64(rep.IndexBytes)), rep.IndexLoadMS, rep.HybridP50, rep.HybridP95)
+					fmt.Fprintf(a.stdout, "  first query while loading %.0f ms; partition %d lists, %d probed (ready at %.0f ms; 0: flat scan); heap +%s, RSS %s\n",
+						rep.FirstQueryMS, rep.Lists, rep.Probe, rep.PartitionMS, humanBytes(int64(rep.HeapBytes)), humanBytes(rep.RSSBytes))
 				}
 			}
 			if asJSON {

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/hoardvault/hoard/backend/store"
 )
@@ -36,14 +37,39 @@ type VectorIndex struct {
 	// PrefilterAbove is the vault size from which step 1 runs (default
 	// 200,000: below it, step 2 over every vector costs under 5 ms).
 	PrefilterAbove int
+	// PartitionAbove is the vault size from which a coarse partition is
+	// trained (default 100,000; negative: never), so that a query scans a
+	// few lists of vectors near it instead of the whole vault.
+	PartitionAbove int
 	sample         int // vectors the prefilter's cut is taken from (default 20,000)
+	batch          int // rows a full read hands over at a time (default loadBatch)
 
-	mu     sync.RWMutex
-	loaded bool
-	stale  bool  // rows may have been added or removed since loading
-	added  int64 // the latest write batch held
-	dims   int   // per int8 code vector
-	words  int   // uint64 words of sign bits per vector
+	mu      sync.RWMutex
+	gen     int                // bumped by each full read: an older reader or trainer gives up
+	loaded  bool               // every row is held
+	loading bool               // a full read is under way: rows above `through` are scanned in the store
+	through int64              // during a full read, the highest chunk id held
+	done    chan struct{}      // closed when the full read under way ends
+	cancel  context.CancelFunc // stops it
+	loadErr error              // why the last full read failed, told to the next search
+	stale   bool               // rows may have been added or removed since loading
+	added   int64              // the latest write batch held
+	v       vecs
+	perColl map[int64]int // vectors held per collection
+	part    *partition    // nil: none (a small vault, not trained yet, or not worth it)
+	// trainedAt is the size the last training ran at (0: none), so a vault
+	// where a partition does not pay is not trained again until it doubles.
+	trainedAt int
+	training  bool
+	trained   chan struct{}   // closed when the training under way ends
+	life      context.Context // the current full read's, for the training after it
+}
+
+// vecs is the held vectors, row by row in one array per field. A copy of
+// it (the slice headers) stays valid while rows are appended.
+type vecs struct {
+	dims   int // per int8 code vector
+	words  int // uint64 words of sign bits per vector
 	ids    []int64
 	colls  []int64
 	bits   []uint64
@@ -51,13 +77,21 @@ type VectorIndex struct {
 	scales []float32
 }
 
+func (v *vecs) len() int                         { return len(v.ids) }
+func (v *vecs) row(i int) []uint64               { return v.bits[i*v.words : (i+1)*v.words] }
+func (v *vecs) code(i int) []int8                { return v.codes[i*v.dims : (i+1)*v.dims] }
+func (v *vecs) score(q []float32, i int) float32 { return dotCodes(q, v.code(i)) * v.scales[i] }
+
 // VectorSource is where the index reads vectors (the store).
 type VectorSource interface {
 	// EachVector calls fn for the rows of write batches after `after`
-	// (-1: all rows).
+	// (-1: all rows), in id order.
 	EachVector(ctx context.Context, after int64, fn func(store.StoredVector)) error
 	// VectorRows counts the rows.
 	VectorRows(ctx context.Context) (int, error)
+	// NearestVectors calls fn for the n rows with ids above afterID (in
+	// the collection, 0: all) nearest to q, found by scanning the store.
+	NearestVectors(ctx context.Context, q []float32, n int, collection, afterID int64, fn func(store.StoredVector)) error
 }
 
 // NewVectorIndex makes an index that loads itself from src on first use.
@@ -83,96 +117,258 @@ func (x *VectorIndex) Refresh() {
 	x.stale = true
 }
 
+// reset drops every held vector and stops a full read under way.
 func (x *VectorIndex) reset() {
-	x.loaded, x.stale, x.added = false, false, 0
-	x.dims, x.words = 0, 0
-	x.ids, x.colls, x.bits, x.codes, x.scales = nil, nil, nil, nil, nil
+	if x.cancel != nil {
+		x.cancel()
+	}
+	x.gen++
+	x.loaded, x.loading, x.stale, x.added, x.through = false, false, false, 0, 0
+	x.done, x.cancel, x.loadErr = nil, nil, nil
+	x.v, x.perColl, x.part, x.trainedAt, x.training, x.trained, x.life = vecs{}, nil, nil, 0, false, nil, nil
 }
 
-func (x *VectorIndex) append(v store.StoredVector) {
-	dims := len(v.Int8)
+// append adds one row (x.mu held, or the vecs not yet shared).
+func (v *vecs) append(sv store.StoredVector) bool {
+	dims := len(sv.Int8)
 	if dims == 0 {
-		dims = len(v.F32) / 4
+		dims = len(sv.F32) / 4
 	}
-	w := (len(v.Bits) + 7) / 8
-	if x.dims == 0 {
-		x.dims, x.words = dims, w
+	w := (len(sv.Bits) + 7) / 8
+	if v.dims == 0 {
+		v.dims, v.words = dims, w
 	}
-	if dims == 0 || dims != x.dims || w != x.words {
-		return // no rescoring form, or another width: left out until a rebuild
+	if dims == 0 || dims != v.dims || w != v.words {
+		return false // no rescoring form, or another width: left out until a rebuild
 	}
 	var buf [8]byte
 	for k := range w {
-		n := copy(buf[:], v.Bits[8*k:])
+		n := copy(buf[:], sv.Bits[8*k:])
 		clear(buf[n:])
-		x.bits = append(x.bits, binary.LittleEndian.Uint64(buf[:]))
+		v.bits = append(v.bits, binary.LittleEndian.Uint64(buf[:]))
 	}
-	codes, scale := v.Int8, v.Int8Scale
+	codes, scale := sv.Int8, sv.Int8Scale
 	if len(codes) == 0 {
-		f := make([]float32, dims)
-		for i := range f {
-			f[i] = math.Float32frombits(binary.LittleEndian.Uint32(v.F32[4*i:]))
-		}
-		codes, scale = store.QuantizeInt8(f)
+		codes, scale = store.QuantizeInt8(store.Float32s(sv.F32))
 	}
-	for _, c := range codes {
-		x.codes = append(x.codes, int8(c))
-	}
-	x.scales = append(x.scales, float32(scale))
-	x.ids = append(x.ids, v.ID)
-	x.colls = append(x.colls, v.Collection)
-	x.added = max(x.added, v.Added)
+	v.codes = append(v.codes, unsafeInt8s(codes)...)
+	v.scales = append(v.scales, float32(scale))
+	v.ids = append(v.ids, sv.ID)
+	v.colls = append(v.colls, sv.Collection)
+	return true
 }
 
+// unsafeInt8s reads bytes as int8 codes without a copy.
+func unsafeInt8s(b []byte) []int8 {
+	if len(b) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*int8)(unsafe.Pointer(&b[0])), len(b))
+}
+
+// add appends one row to the index (x.mu held) and files it in the
+// partition.
+func (x *VectorIndex) add(sv store.StoredVector) {
+	if !x.v.append(sv) {
+		return
+	}
+	if x.perColl == nil {
+		x.perColl = map[int64]int{}
+	}
+	x.perColl[sv.Collection]++
+	x.added = max(x.added, sv.Added)
+	if x.part != nil {
+		x.part.file(&x.v, x.v.len()-1)
+	}
+}
+
+// ensure starts a full read when nothing is held, and catches up with
+// rows added since the last read. It does not wait for a full read:
+// searches meanwhile scan in the store the rows not yet held.
 func (x *VectorIndex) ensure(ctx context.Context) error {
 	x.mu.RLock()
-	ok := x.loaded && !x.stale
+	ok := (x.loaded && !x.stale) || x.loading
 	x.mu.RUnlock()
 	if ok {
 		return nil
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.loaded && !x.stale {
+	if err := x.loadErr; err != nil {
+		x.loadErr = nil // told once; the next search reads again
+		return err
+	}
+	if x.loading || (x.loaded && !x.stale) {
 		return nil
 	}
 	if x.loaded {
 		// Catch up: the rows added since, then whether any went away
 		// (held + added ≠ rows), which only a full read can settle.
-		err := x.src.EachVector(ctx, x.added, x.append)
+		err := x.src.EachVector(ctx, x.added, x.add)
 		n, cerr := 0, err
 		if err == nil {
 			n, cerr = x.src.VectorRows(ctx)
 		}
-		if cerr == nil && n == len(x.ids) {
+		if cerr == nil && n == x.v.len() {
 			x.stale = false
+			x.maybeTrain(x.life)
 			return nil
 		}
 	}
-	x.reset()
-	if err := x.src.EachVector(ctx, -1, x.append); err != nil {
-		x.reset()
-		return err
-	}
-	x.loaded = true
+	x.startLoad(ctx)
 	return nil
 }
 
-// Load reads the vectors now, ahead of the first search.
-func (x *VectorIndex) Load(ctx context.Context) error { return x.ensure(ctx) }
+// loadBatch is how many rows a full read gathers before it hands them to
+// searches (under the write lock, briefly).
+const loadBatch = 16384
+
+// startLoad drops what is held and reads every row in the background
+// (x.mu held). The read outlives the search that started it.
+func (x *VectorIndex) startLoad(ctx context.Context) {
+	x.reset()
+	gen := x.gen
+	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	x.loading, x.done, x.cancel, x.life = true, done, cancel, lctx
+	go func() {
+		defer close(done)
+		err := x.readAll(lctx, gen)
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		if x.gen != gen {
+			return // dropped meanwhile
+		}
+		x.loading, x.cancel = false, nil
+		if err != nil {
+			x.reset()
+			x.loadErr = fmt.Errorf("load the vector index: %w", err)
+			return
+		}
+		x.loaded = true
+		x.maybeTrain(lctx)
+	}()
+}
+
+// readAll reads every row, handing them over a batch at a time.
+func (x *VectorIndex) readAll(ctx context.Context, gen int) error {
+	n, err := x.src.VectorRows(ctx)
+	if err != nil {
+		return err
+	}
+	var b vecs
+	var added int64
+	publish := func() {
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		if x.gen != gen || b.len() == 0 {
+			return
+		}
+		if x.v.ids == nil {
+			// Sized once for the whole vault: growing by appends would
+			// hold up to twice the codes for a moment.
+			w, d := b.words, b.dims
+			x.v = vecs{dims: d, words: w, ids: make([]int64, 0, n), colls: make([]int64, 0, n),
+				bits: make([]uint64, 0, n*w), codes: make([]int8, 0, n*d), scales: make([]float32, 0, n)}
+			x.perColl = map[int64]int{}
+		}
+		if b.dims == x.v.dims && b.words == x.v.words {
+			x.v.ids, x.v.colls = append(x.v.ids, b.ids...), append(x.v.colls, b.colls...)
+			x.v.bits, x.v.codes, x.v.scales = append(x.v.bits, b.bits...), append(x.v.codes, b.codes...), append(x.v.scales, b.scales...)
+			for _, c := range b.colls {
+				x.perColl[c]++
+			}
+		}
+		x.through, x.added = b.ids[len(b.ids)-1], max(x.added, added)
+		b.ids, b.colls, b.bits, b.codes, b.scales = b.ids[:0], b.colls[:0], b.bits[:0], b.codes[:0], b.scales[:0]
+	}
+	err = x.src.EachVector(ctx, -1, func(sv store.StoredVector) {
+		if b.append(sv) {
+			added = max(added, sv.Added)
+		}
+		if b.len() >= cmp.Or(x.batch, loadBatch) {
+			publish()
+		}
+	})
+	if err != nil {
+		return err
+	}
+	publish()
+	return ctx.Err()
+}
+
+// Load reads the vectors now, ahead of the first search, and waits until
+// they are held (searches meanwhile are answered from the store).
+func (x *VectorIndex) Load(ctx context.Context) error {
+	if err := x.ensure(ctx); err != nil {
+		return err
+	}
+	x.mu.RLock()
+	done := x.done
+	x.mu.RUnlock()
+	if err := wait(ctx, done); err != nil {
+		return err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.loadErr; err != nil {
+		x.loadErr = nil
+		return err
+	}
+	return nil
+}
+
+// Ready reports whether every vector is held in memory (searches before
+// then scan the rest in the store) and whether the coarse partition
+// serves.
+func (x *VectorIndex) Ready() (held, partitioned bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.loaded, x.part != nil
+}
+
+// wait waits for done to close (nil: nothing to wait for) or ctx to end.
+func wait(ctx context.Context, done <-chan struct{}) error {
+	if done == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Partition waits for a training under way and reports the partition's
+// lists and how many a query scans (0, 0: none serves).
+func (x *VectorIndex) Partition(ctx context.Context) (lists, probe int, err error) {
+	x.mu.RLock()
+	done := x.trained
+	x.mu.RUnlock()
+	if err := wait(ctx, done); err != nil {
+		return 0, 0, err
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.part == nil {
+		return 0, 0, nil
+	}
+	return x.part.nlist(), x.part.nprobe, nil
+}
 
 // Len is the number of vectors held.
 func (x *VectorIndex) Len() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return len(x.ids)
+	return x.v.len()
 }
 
 // Bytes is the memory the held vectors take.
 func (x *VectorIndex) Bytes() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return 8*len(x.bits) + len(x.codes) + 4*len(x.scales) + 16*len(x.ids)
+	return 8*len(x.v.bits) + len(x.v.codes) + 4*len(x.v.scales) + 16*len(x.v.ids) + x.part.bytes()
 }
 
 // ShortlistSize is how many vectors step 2 keeps for exact scoring when
@@ -183,42 +379,99 @@ func ShortlistSize(n, total int) int {
 
 // Nearest returns the n vectors with the highest dot product with q
 // (collection 0: every collection), best first; the scores are dot
-// products with the int8 vectors.
+// products with the int8 vectors. While the index is still reading the
+// vault, the rows it does not hold yet are scanned in the store: slower,
+// but the answer is the same.
 func (x *VectorIndex) Nearest(ctx context.Context, q []float32, n int, collection int64) ([]Candidate, error) {
 	if err := x.ensure(ctx); err != nil {
 		return nil, err
 	}
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	total := len(x.ids)
-	if total == 0 || n <= 0 {
+	if n <= 0 {
 		return nil, nil
 	}
-	if len(q) != x.dims {
-		return nil, fmt.Errorf("vector index: the query has %d dims, the index %d", len(q), x.dims)
+	x.mu.RLock()
+	loading, through, dims := x.loading, x.through, x.v.dims
+	if dims != 0 && len(q) != dims {
+		x.mu.RUnlock()
+		return nil, fmt.Errorf("vector index: the query has %d dims, the index %d", len(q), dims)
 	}
-	var prefilter float64 // the fraction the Hamming prefilter keeps
-	if above := cmp.Or(x.PrefilterAbove, 200_000); total > above {
-		prefilter = float64(max(above, total/5)) / float64(total)
+	var out []Candidate
+	if x.v.len() > 0 {
+		out = x.nearest(q, n, collection)
 	}
-	rows := x.shortlist(q, ShortlistSize(n, total), prefilter, collection)
+	x.mu.RUnlock()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if loading {
+		// The store ranks by cosine with the query in int8; a few more
+		// rows than wanted, scored here as the index scores, settle near
+		// ties the same way.
+		err := x.src.NearestVectors(ctx, q, 2*n+10, collection, through, func(sv store.StoredVector) {
+			one := vecs{dims: len(q)} // the codes alone: the store sends no sign bits
+			sv.Bits = nil
+			if one.append(sv) {
+				out = append(out, Candidate{ChunkID: sv.ID, Score: float64(one.score(q, 0))})
+			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("vector index: %w", err)
+		}
+	}
+	slices.SortFunc(out, func(a, b Candidate) int { return cmp.Compare(b.Score, a.Score) })
+	return out[:min(n, len(out))], nil
+}
+
+// nearest searches the held vectors (x.mu held for reading).
+func (x *VectorIndex) nearest(q []float32, n int, collection int64) []Candidate {
+	v := &x.v
+	if len(q) != v.dims {
+		return nil
+	}
+	var rows []int32
+	if p := x.part; p != nil && x.loaded && p.serves(x.perColl, v.len(), collection) {
+		rows = p.shortlist(v, q, n, collection, x.perColl)
+	} else {
+		total := v.len()
+		var prefilter float64 // the fraction the Hamming prefilter keeps
+		if above := cmp.Or(x.PrefilterAbove, 200_000); total > above {
+			prefilter = float64(max(above, total/5)) / float64(total)
+		}
+		rows = v.shortlist(q, ShortlistSize(n, total), prefilter, collection, cmp.Or(x.sample, 20000))
+	}
+	return v.rescore(q, rows, n)
+}
+
+// rescore scores the rows with their int8 codes and keeps the best n.
+func (v *vecs) rescore(q []float32, rows []int32, n int) []Candidate {
 	scores := make([]float32, len(rows))
 	inParts(len(rows), 2000, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			r := int(rows[i])
-			scores[i] = dotCodes(q, x.codes[r*x.dims:(r+1)*x.dims]) * x.scales[r]
+			scores[i] = v.score(q, int(rows[i]))
 		}
 	})
 	best := topIndices(scores, n)
 	out := make([]Candidate, len(best))
 	for i, b := range best {
-		out[i] = Candidate{ChunkID: x.ids[rows[b]], Score: float64(scores[b])}
+		out[i] = Candidate{ChunkID: v.ids[rows[b]], Score: float64(scores[b])}
 	}
 	slices.SortFunc(out, func(a, b Candidate) int { return cmp.Compare(b.Score, a.Score) })
-	return out[:min(n, len(out))], nil
+	return out[:min(n, len(out))]
+}
+
+// bestRows is the rows of the n best int8 scores among rows.
+func (v *vecs) bestRows(q []float32, rows []int32, n int) []int32 {
+	scores := make([]float32, len(rows))
+	for i, r := range rows {
+		scores[i] = v.score(q, int(r))
+	}
+	best := topIndices(scores, n)
+	slices.SortFunc(best, func(a, b int32) int { return cmp.Compare(scores[b], scores[a]) })
+	out := make([]int32, 0, n)
+	for _, b := range best[:min(n, len(best))] {
+		out = append(out, rows[b])
+	}
+	return out
 }
 
 // signTable holds, for each byte of sign bits, the partial sum q·s over
@@ -262,9 +515,9 @@ func signScore(lut [][256]float32, row []uint64) float32 {
 // Hamming distance of the query's are scored: the distance that keeps
 // about that fraction of a sample. One pass does both, so each
 // vector's bits are read once, in order.
-func (x *VectorIndex) shortlist(q []float32, keep int, prefilter float64, collection int64) []int32 {
-	w := x.words
-	total := len(x.ids)
+func (v *vecs) shortlist(q []float32, keep int, prefilter float64, collection int64, sample int) []int32 {
+	w := v.words
+	total := v.len()
 	lut := signTable(q, w)
 	cut := 64 * w // every vector
 	qb := make([]uint64, w)
@@ -275,13 +528,13 @@ func (x *VectorIndex) shortlist(q []float32, keep int, prefilter float64, collec
 			}
 		}
 		hist := make([]int, 64*w+1)
-		sampled, sample := 0, min(total, cmp.Or(x.sample, 20000))
+		sampled, sample := 0, min(total, sample)
 		for k := range sample {
 			// Scattered, not strided: a stride could fall in step with
 			// how collections interleave.
 			i := int(uint64(k) * 2654435761 % uint64(total))
-			if collection == 0 || x.colls[i] == collection {
-				hist[hammingDist(x.bits[i*w:i*w+w], qb)]++
+			if collection == 0 || v.colls[i] == collection {
+				hist[hammingDist(v.row(i), qb)]++
 				sampled++
 			}
 		}
@@ -310,10 +563,10 @@ func (x *VectorIndex) shortlist(q []float32, keep int, prefilter float64, collec
 			a, b := p*total/n, (p+1)*total/n
 			var out part
 			for i := a; i < b; i++ {
-				if collection != 0 && x.colls[i] != collection {
+				if collection != 0 && v.colls[i] != collection {
 					continue
 				}
-				row := x.bits[i*w : i*w+w]
+				row := v.row(i)
 				if prefilter > 0 && hammingDist(row, qb) > cut {
 					continue
 				}

@@ -3,22 +3,25 @@ package search
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/hoardvault/hoard/backend/store"
 )
 
 type testVec struct {
 	id, coll int64
+	added    int64 // the write batch
 	v        []float32
 	float    bool // stored as float32 only (no int8 form)
 }
 
 func storedVec(t testVec) store.StoredVector {
-	sv := store.StoredVector{ID: t.id, Collection: t.coll, Bits: store.BitBlob(t.v)}
+	sv := store.StoredVector{ID: t.id, Collection: t.coll, Added: t.added, Bits: store.BitBlob(t.v)}
 	if t.float {
 		sv.F32 = store.Float32Blob(t.v)
 	} else {
@@ -35,17 +38,41 @@ type sliceSource struct {
 }
 
 func (s sliceSource) EachVector(_ context.Context, after int64, fn func(store.StoredVector)) error {
-	if after >= 0 {
-		return nil
+	if after < 0 {
+		*s.loads++
 	}
-	*s.loads++
 	for _, v := range *s.vecs {
-		fn(storedVec(v))
+		if v.added > after {
+			fn(storedVec(v))
+		}
 	}
 	return nil
 }
 
 func (s sliceSource) VectorRows(context.Context) (int, error) { return len(*s.vecs), nil }
+
+// NearestVectors ranks by exact float dot product, as the store ranks by
+// cosine (the test vectors are unit length).
+func (s sliceSource) NearestVectors(_ context.Context, q []float32, n int, coll, after int64, fn func(store.StoredVector)) error {
+	var in []testVec
+	for _, v := range *s.vecs {
+		if v.id > after && (coll == 0 || v.coll == coll) && len(v.v) == len(q) {
+			in = append(in, v)
+		}
+	}
+	dot := func(v []float32) float32 {
+		var d float32
+		for i := range q {
+			d += q[i] * v[i]
+		}
+		return d
+	}
+	slices.SortFunc(in, func(a, b testVec) int { return cmpFloat(dot(b.v), dot(a.v)) })
+	for _, v := range in[:min(n, len(in))] {
+		fn(storedVec(v))
+	}
+	return nil
+}
 
 func indexOf(vecs *[]testVec, loads *int) *VectorIndex {
 	return NewVectorIndex(sliceSource{vecs, loads})
@@ -102,6 +129,9 @@ func TestVectorIndexNearest(t *testing.T) {
 			t.Errorf("n=%d coll=%d: %v, want %v", tc.n, tc.coll, ids, tc.want)
 		}
 	}
+	if err := x.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
 	// Scores are dot products, to int8 precision.
 	got, _ := x.Nearest(ctx, q, 5, 0)
 	if math.Abs(got[0].Score-1) > 0.01 || math.Abs(got[4].Score+1) > 0.01 {
@@ -116,7 +146,11 @@ func TestVectorIndexNearest(t *testing.T) {
 	// A vector of another width is left out rather than misread.
 	vecs = append(vecs[:2], testVec{id: 6, coll: 1, v: unit(1, 1, 1, 1, 1, 1, 1, 1)})
 	x.Invalidate()
-	if got, _ := x.Nearest(ctx, q, 10, 0); len(got) != 2 || loads != 2 {
+	got, _ = x.Nearest(ctx, q, 10, 0)
+	if err := x.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || loads != 2 {
 		t.Errorf("after invalidate: %v (%d loads)", got, loads)
 	}
 	bad := NewVectorIndex(failingSource{})
@@ -131,6 +165,9 @@ func (failingSource) EachVector(context.Context, int64, func(store.StoredVector)
 	return errors.New("disk gone")
 }
 func (failingSource) VectorRows(context.Context) (int, error) { return 0, errors.New("disk gone") }
+func (failingSource) NearestVectors(context.Context, []float32, int, int64, int64, func(store.StoredVector)) error {
+	return errors.New("disk gone")
+}
 
 // countingSource is the real store, with its full reads counted.
 type countingSource struct {
@@ -157,26 +194,7 @@ func TestVectorIndexFollowsTheStore(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(7, 8))
 	vec := map[int64][]float32{}
-	embed := func() {
-		t.Helper()
-		pend, err := st.PendingChunks(ctx, 0, 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ids []int64
-		var vecs [][]float32
-		for _, p := range pend {
-			v := make([]float32, 16)
-			for i := range v {
-				v[i] = float32(r.NormFloat64())
-			}
-			vec[p.ID] = unit(v...)
-			ids, vecs = append(ids, p.ID), append(vecs, vec[p.ID])
-		}
-		if err := st.PutVectors(ctx, cfg, ids, vecs); err != nil {
-			t.Fatal(err)
-		}
-	}
+	embed := func() { embedPending(t, st, cfg, r, vec) }
 	addDoc := func(title string) int64 {
 		t.Helper()
 		id, _, err := st.Index(ctx, "", store.Source{Path: "/" + title}, store.Content{Hash: title, Title: title, Text: title,
@@ -207,6 +225,9 @@ func TestVectorIndexFollowsTheStore(t *testing.T) {
 			if err != nil || len(got) != 1 || got[0].ChunkID != id {
 				t.Fatalf("%s: nearest to chunk %d's vector: %v %v", step, id, got, err)
 			}
+		}
+		if err := x.Load(ctx); err != nil {
+			t.Fatal(err)
 		}
 		if x.Len() != len(want) {
 			t.Fatalf("%s: index holds %d vectors, the vault %d", step, x.Len(), len(want))
@@ -269,29 +290,6 @@ func TestVectorIndexRecallUniform(t *testing.T) {
 	for i := range qs {
 		qs[i] = random()
 	}
-	exact := func(q []float32, coll int64) map[int64]bool {
-		type scored struct {
-			id int64
-			s  float32
-		}
-		var all []scored
-		for _, v := range vecs {
-			if coll != 0 && v.coll != coll {
-				continue
-			}
-			var s float32
-			for j := range q {
-				s += q[j] * v.v[j]
-			}
-			all = append(all, scored{v.id, s})
-		}
-		slices.SortFunc(all, func(a, b scored) int { return -cmpFloat(a.s, b.s) })
-		top := map[int64]bool{}
-		for _, a := range all[:10] {
-			top[a.id] = true
-		}
-		return top
-	}
 	for _, tc := range []struct {
 		name      string
 		prefilter int
@@ -308,20 +306,7 @@ func TestVectorIndexRecallUniform(t *testing.T) {
 			loads := 0
 			x := indexOf(&vecs, &loads)
 			x.PrefilterAbove, x.sample = tc.prefilter, 2000
-			hits := 0
-			for _, q := range qs {
-				want := exact(q, tc.coll)
-				got, err := x.Nearest(context.Background(), q, 10, tc.coll)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, c := range got {
-					if want[c.ChunkID] {
-						hits++
-					}
-				}
-			}
-			recall := float64(hits) / (10 * queries)
+			recall := recallAt10(t, x, vecs, qs, tc.coll)
 			t.Logf("recall@10 %.3f", recall)
 			if recall < 0.95 {
 				t.Errorf("recall@10 %.3f, want ≥ 0.95", recall)
@@ -360,4 +345,263 @@ func TestTopIndices(t *testing.T) {
 			t.Errorf("topIndices(%v, %d) = %v, want %v", tc.scores, tc.keep, got, tc.want)
 		}
 	}
+}
+
+// embedPending gives each chunk without a vector a random unit one, kept
+// in vec, and returns their ids.
+func embedPending(t *testing.T, st *store.Store, cfg store.VectorConfig, r *rand.Rand, vec map[int64][]float32) []int64 {
+	t.Helper()
+	ctx := context.Background()
+	pend, err := st.PendingChunks(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	var vecs [][]float32
+	for _, p := range pend {
+		v := make([]float32, cfg.Dims)
+		for i := range v {
+			v[i] = float32(r.NormFloat64())
+		}
+		vec[p.ID] = unit(v...)
+		ids, vecs = append(ids, p.ID), append(vecs, vec[p.ID])
+	}
+	if err := st.PutVectors(ctx, cfg, ids, vecs); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// gatedSource is the real store whose full read stops after `after` rows
+// until open is closed, so a test can search while the index is loading.
+type gatedSource struct {
+	*store.Store
+	after   int
+	reached chan struct{} // closed when the read stops
+	open    chan struct{}
+}
+
+func (g gatedSource) EachVector(ctx context.Context, after int64, fn func(store.StoredVector)) error {
+	n := 0
+	return g.Store.EachVector(ctx, after, func(v store.StoredVector) {
+		if n++; after < 0 && n == g.after+1 {
+			close(g.reached)
+			<-g.open
+		}
+		fn(v)
+	})
+}
+
+// A search does not wait for the index to read the vault: the rows it
+// holds are searched in memory and the rest in the store, and the answer
+// is the one the loaded index gives.
+func TestVectorIndexAnswersWhileLoading(t *testing.T) {
+	ctx := context.Background()
+	docs := map[string]string{}
+	for i := range 40 {
+		docs[fmt.Sprintf("doc%02d", i)] = fmt.Sprintf("text %d", i)
+	}
+	st := vaultDB(t, docs)
+	cfg := store.VectorConfig{Model: "m", Dims: 16, Forms: []string{store.FormInt8, store.FormBit}}
+	if err := st.EnsureVectors(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	vec := map[int64][]float32{}
+	ids := embedPending(t, st, cfg, rand.New(rand.NewPCG(3, 4)), vec)
+	for _, tc := range []struct {
+		name string
+		held int // rows read before the read stops
+	}{
+		{"nothing held yet", 0},
+		{"half held", 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reached, open := make(chan struct{}), make(chan struct{})
+			x := NewVectorIndex(gatedSource{st, tc.held, reached, open})
+			x.batch = 4
+			if _, err := x.Nearest(ctx, vec[ids[0]], 1, 0); err != nil { // starts the read
+				t.Fatal(err)
+			}
+			<-reached
+			answers := func() [][]Candidate {
+				var out [][]Candidate
+				for _, id := range ids {
+					got, err := x.Nearest(ctx, vec[id], 5, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(got) != 5 || got[0].ChunkID != id {
+						t.Fatalf("nearest to chunk %d's vector: %v", id, got)
+					}
+					out = append(out, got)
+				}
+				return out
+			}
+			during := answers()
+			if held, _ := x.Ready(); held || x.Len() != tc.held {
+				t.Errorf("while loading: held all %v, %d rows in memory, want %d", held, x.Len(), tc.held)
+			}
+			close(open)
+			if err := x.Load(ctx); err != nil {
+				t.Fatal(err)
+			}
+			after := answers()
+			for i := range during {
+				for k := range during[i] {
+					if during[i][k].ChunkID != after[i][k].ChunkID || math.Abs(during[i][k].Score-after[i][k].Score) > 1e-6 {
+						t.Fatalf("query %d: while loading %v, loaded %v", i, during[i], after[i])
+					}
+				}
+			}
+			if held, _ := x.Ready(); !held || x.Len() != len(ids) {
+				t.Errorf("after loading: held all %v, %d of %d rows", held, x.Len(), len(ids))
+			}
+		})
+	}
+}
+
+// A large vault gets a coarse partition when it pays: clustered vectors
+// (as real embeddings are) keep recall@10 ≥ 0.98 of exact search while a
+// query scans a fraction of them; uniformly random ones, where every list
+// is about as near as any other, keep the flat scan. Vectors added later
+// are filed in the partition, and a vault that doubles is trained again.
+func TestVectorIndexPartition(t *testing.T) {
+	const n, dims, queries = 30000, 128, 20
+	for _, tc := range []struct {
+		name      string
+		clustered bool
+	}{
+		{"clustered", true},
+		{"uniform", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(9, 10))
+			random := func() []float32 {
+				v := make([]float32, dims)
+				for i := range v {
+					v[i] = float32(r.NormFloat64())
+				}
+				return unit(v...)
+			}
+			near := func(base []float32, spread float32) []float32 {
+				g := random()
+				for i := range g {
+					g[i] = base[i] + spread*g[i]
+				}
+				return unit(g...)
+			}
+			var centres [][]float32
+			for range n / 200 {
+				centres = append(centres, random())
+			}
+			draw := func() []float32 {
+				if !tc.clustered {
+					return random()
+				}
+				return near(centres[r.IntN(len(centres))], 1)
+			}
+			vecs := make([]testVec, n)
+			for i := range vecs {
+				vecs[i] = testVec{id: int64(i + 1), coll: 1, v: draw()}
+			}
+			loads := 0
+			x := indexOf(&vecs, &loads)
+			x.PartitionAbove = 10000
+			ctx := context.Background()
+			if err := x.Load(ctx); err != nil {
+				t.Fatal(err)
+			}
+			trained := func() bool {
+				deadline := time.Now().Add(time.Minute)
+				for time.Now().Before(deadline) {
+					x.mu.RLock()
+					busy, part := x.training, x.part != nil
+					x.mu.RUnlock()
+					if !busy {
+						return part
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+				t.Fatal("training did not end")
+				return false
+			}
+			part := trained()
+			if part != tc.clustered {
+				t.Fatalf("partitioned: %v, want %v", part, tc.clustered)
+			}
+			qs := make([][]float32, queries)
+			for i := range qs {
+				qs[i] = random()
+				if tc.clustered {
+					qs[i] = near(vecs[r.IntN(n)].v, 0.6)
+				}
+			}
+			recall := recallAt10(t, x, vecs, qs, 0)
+			t.Logf("recall@10 %.3f", recall)
+			if recall < 0.98 && tc.clustered || recall < 0.95 {
+				t.Errorf("recall@10 %.3f", recall)
+			}
+			if !tc.clustered {
+				return
+			}
+			x.mu.RLock()
+			probe, lists := x.part.nprobe, x.part.nlist()
+			x.mu.RUnlock()
+			if probe*4 > lists {
+				t.Errorf("queries scan %d of %d lists", probe, lists)
+			}
+			// Added rows are filed and found; doubling the vault trains again.
+			for i := range n {
+				vecs = append(vecs, testVec{id: int64(n + i + 1), coll: 1, added: 1, v: draw()})
+			}
+			x.Refresh()
+			for _, v := range vecs[n : n+50] {
+				got, err := x.Nearest(ctx, v.v, 1, 0)
+				if err != nil || len(got) != 1 || got[0].ChunkID != v.id {
+					t.Fatalf("an added vector is not found: %v %v", got, err)
+				}
+			}
+			trained()
+			x.mu.RLock()
+			at, held := x.trainedAt, x.v.len()
+			x.mu.RUnlock()
+			if at != 2*n || held != 2*n || loads != 1 {
+				t.Errorf("trained at %d of %d vectors, %d full reads", at, held, loads)
+			}
+		})
+	}
+}
+
+// recallAt10 is the share of the exact top 10 (by float dot product, in
+// the collection; 0: all) that the index finds for the queries.
+func recallAt10(t *testing.T, x *VectorIndex, vecs []testVec, qs [][]float32, coll int64) float64 {
+	t.Helper()
+	type scored struct {
+		id int64
+		s  float32
+	}
+	hits := 0
+	for _, q := range qs {
+		var all []scored
+		for _, v := range vecs {
+			if coll == 0 || v.coll == coll {
+				all = append(all, scored{v.id, dotF32(q, v.v)})
+			}
+		}
+		slices.SortFunc(all, func(a, b scored) int { return -cmpFloat(a.s, b.s) })
+		want := map[int64]bool{}
+		for _, a := range all[:10] {
+			want[a.id] = true
+		}
+		got, err := x.Nearest(context.Background(), q, 10, coll)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range got {
+			if want[c.ChunkID] {
+				hits++
+			}
+		}
+	}
+	return float64(hits) / float64(10*len(qs))
 }

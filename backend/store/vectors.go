@@ -522,3 +522,48 @@ func (s *Store) PerChunk(ctx context.Context) (text, index float64, err error) {
 	}
 	return float64(textBytes) / float64(chunks), float64(indexBytes) / float64(chunks), nil
 }
+
+// NearestVectors finds, by scanning the table in SQLite, the n stored
+// vectors nearest to q by cosine among the chunks with ids above afterID
+// (in the collection; 0: all), and calls fn with each, rescoring form
+// included (valid only during the call). It is the exact answer the
+// in-memory index gives while it is still reading the rows: sqlite-vec
+// scores each row in C, so the scan costs about a tenth of reading the
+// rows into Go. Rows of another width are left out, as the index does.
+func (s *Store) NearestVectors(ctx context.Context, q []float32, n int, collection, afterID int64, fn func(StoredVector)) error {
+	cfg, ok, err := s.Vectors(ctx)
+	if err != nil || !ok || n <= 0 || len(q) == 0 {
+		return err
+	}
+	global := 1 / cfg.Int8Factor()
+	codes, _ := QuantizeInt8(q) // cosine ignores the query's scale
+	where, args := ``, []any{codes, Float32Blob(q), afterID, len(q), 4 * len(q)}
+	if collection != 0 {
+		where, args = ` AND collection_id = ?`, append(args, collection)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT chunk_id, collection_id, int8, int8_scale, f32, coalesce(added, 0)
+		FROM chunk_embeddings
+		WHERE bits IS NOT NULL AND chunk_id > ?3 AND (length(int8) = ?4 OR (int8 IS NULL AND length(f32) = ?5))`+where+`
+		ORDER BY CASE WHEN int8 IS NOT NULL THEN vec_distance_cosine(vec_int8(int8), vec_int8(?1))
+			ELSE vec_distance_cosine(vec_f32(f32), vec_f32(?2)) END
+		LIMIT `+fmt.Sprint(n), args...)
+	if err != nil {
+		return fmt.Errorf("scan vectors: %w", err)
+	}
+	defer rows.Close()
+	var v StoredVector
+	var i8, f32 sql.RawBytes
+	for rows.Next() {
+		var sc sql.NullFloat64
+		if err := rows.Scan(&v.ID, &v.Collection, &i8, &sc, &f32, &v.Added); err != nil {
+			return fmt.Errorf("scan vectors: %w", err)
+		}
+		v.Int8, v.F32 = i8, f32
+		v.Int8Scale = global
+		if sc.Valid {
+			v.Int8Scale = sc.Float64
+		}
+		fn(v)
+	}
+	return rows.Err()
+}
