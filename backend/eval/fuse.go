@@ -73,10 +73,16 @@ func Fuse(ctx context.Context, ds *Dataset, opt FuseOptions) ([]FuseRow, error) 
 		return nil, err
 	}
 	prefix += "#"
-	rank := func(v *vault.Vault, denseOnly bool, q string) ([]string, error) {
-		if denseOnly {
+	// only: "" the hybrid pipeline, "dense" the vector list alone, "keyword"
+	// the keyword side alone.
+	rank := func(v *vault.Vault, only string, q string) ([]string, error) {
+		switch only {
+		case "dense":
 			v.Retune(ctx, func(o *search.Options) { o.Stages[search.StageKeyword] = false })
 			defer v.Retune(ctx, func(o *search.Options) { o.Stages[search.StageKeyword] = true })
+		case "keyword":
+			v.Retune(ctx, func(o *search.Options) { o.Stages[search.StageDense] = false })
+			defer v.Retune(ctx, func(o *search.Options) { o.Stages[search.StageDense] = true })
 		}
 		hits, err := v.Search(ctx, search.Request{Query: q, Limit: opt.Depth, PerDocument: true})
 		if err != nil {
@@ -91,7 +97,9 @@ func Fuse(ctx context.Context, ds *Dataset, opt FuseOptions) ([]FuseRow, error) 
 	configs := []string{opt.First + " hybrid", opt.Second + " hybrid", opt.Second + " dense"}
 	for _, w := range opt.SecondWeights {
 		configs = append(configs, fmt.Sprintf("%s hybrid + %.2g × %s dense", opt.First, w, opt.Second),
-			fmt.Sprintf("%s hybrid + %.2g × %s hybrid", opt.First, w, opt.Second))
+			fmt.Sprintf("%s hybrid + %.2g × %s hybrid", opt.First, w, opt.Second),
+			// What the second hybrid list adds beyond more weight on keywords:
+			fmt.Sprintf("%s hybrid + %.2g × keywords alone", opt.First, w))
 	}
 	sums := make([]RetrievalReport, len(configs))
 	n := 0
@@ -100,21 +108,25 @@ func Fuse(ctx context.Context, ds *Dataset, opt FuseOptions) ([]FuseRow, error) 
 		if len(rel) == 0 {
 			continue
 		}
-		a, err := rank(va, false, q.Text)
+		a, err := rank(va, "", q.Text)
 		if err != nil {
 			return nil, err
 		}
-		bh, err := rank(vb, false, q.Text)
+		bh, err := rank(vb, "", q.Text)
 		if err != nil {
 			return nil, err
 		}
-		bd, err := rank(vb, true, q.Text)
+		bd, err := rank(vb, "dense", q.Text)
+		if err != nil {
+			return nil, err
+		}
+		kw, err := rank(va, "keyword", q.Text)
 		if err != nil {
 			return nil, err
 		}
 		lists := [][]string{a, bh, bd}
 		for _, w := range opt.SecondWeights {
-			lists = append(lists, rrf(opt.Depth, a, bd, w), rrf(opt.Depth, a, bh, w))
+			lists = append(lists, rrf(opt.Depth, a, bd, w), rrf(opt.Depth, a, bh, w), rrf(opt.Depth, a, kw, w))
 		}
 		for i, l := range lists {
 			add(&sums[i], Score(l, rel))
