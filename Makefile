@@ -110,7 +110,9 @@ fuzz:
 	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzLineTransport$$' -fuzztime $(FUZZTIME) ./backend/mcpserver/
 	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzImport$$' -fuzztime $(FUZZTIME) ./backend/vault/
 
-# Ingest throughput and search latency on SciFact (../shared); retrieval
+# Ingest throughput and search latency on SciFact (../shared); lexical
+# ingest and vault size against Bleve and a naive FTS5 table at 1x and 8x
+# the text (scripts/bench-lexical.sh; ROUNDS, ROUNDS8 rounds); retrieval
 # with the default embedder on SciFact and the PostgreSQL manual (hybrid,
 # keywords alone, vectors alone); embedding throughput of the real
 # bge-small (fp32, int8) against transformers.js; vector and hybrid search latency at
@@ -120,6 +122,7 @@ VECTOR_SIZES ?= 100000
 bench: setup build
 	./bin/hoard bench ingest --corpus $(SHARED)/datasets/scifact/corpus.jsonl \
 		--queries $(SHARED)/datasets/scifact/queries.jsonl --qrels $(SHARED)/datasets/scifact/qrels/test.tsv
+	SHARED=$(SHARED) bash scripts/bench-lexical.sh
 	./bin/hoard bench retrieval --dataset $(SHARED)/datasets/scifact --model bge-small-en-v1.5 --stages ";-dense;-keyword"
 	./bin/hoard bench retrieval --dataset /usr/share/doc/postgresql-doc-15/html --model bge-small-en-v1.5 --stages ";-dense;-keyword"
 	MODELS="bge-small-en-v1.5 bge-small-en-v1.5-q bge-small-en-v1.5-int8" bash scripts/models.sh

@@ -17,11 +17,11 @@ import (
 
 func (a *app) benchCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure Hoard on benchmark datasets"}
-	var corpus, queries, qrels string
+	var corpus, queries, qrels, engine string
 	var asJSON bool
 	ingest := &cobra.Command{
-		Use:   "ingest --corpus corpus.jsonl [--queries queries.jsonl [--qrels qrels.tsv]]",
-		Short: "Ingest a BEIR corpus into a temporary vault and time searches",
+		Use:   "ingest --corpus corpus.jsonl [--queries queries.jsonl [--qrels qrels.tsv]] [--engine naive-fts5]",
+		Short: "Ingest a BEIR corpus into a temporary vault (or a naive FTS5 table) and time searches",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var qs []eval.Query
@@ -31,7 +31,16 @@ func (a *app) benchCmd() *cobra.Command {
 					return err
 				}
 			}
-			r, err := eval.Ingest(cmd.Context(), corpus, qs)
+			var r eval.IngestReport
+			var err error
+			switch engine {
+			case "hoard":
+				r, err = eval.Ingest(cmd.Context(), corpus, qs, a.neural())
+			case "naive-fts5":
+				r, err = eval.NaiveFTS5Ingest(cmd.Context(), corpus, qs)
+			default:
+				err = fmt.Errorf("--engine %q: hoard or naive-fts5", engine)
+			}
 			if err != nil {
 				return err
 			}
@@ -50,6 +59,7 @@ func (a *app) benchCmd() *cobra.Command {
 	ingest.Flags().StringVar(&queries, "queries", "", "BEIR queries.jsonl")
 	ingest.Flags().StringVar(&qrels, "qrels", "", "qrels TSV: only the queries it judges are run")
 	ingest.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	ingest.Flags().StringVar(&engine, "engine", "hoard", "hoard, or naive-fts5: the corpus in one plain FTS5 table (the floor Hoard is measured against)")
 	ingest.MarkFlagRequired("corpus")
 	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchParityCmd(), a.benchTranscribeCmd(), a.benchAnswersCmd(), a.benchWatchCmd(), a.benchFuseCmd(), a.benchEventsCmd(), a.benchCrashCmd())
 	return cmd

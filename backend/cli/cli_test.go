@@ -128,11 +128,12 @@ func TestCrashChild(t *testing.T) {
 
 // TestCrashMidIngest kills `hoard add` with SIGKILL in the middle of a run
 // and checks that the vault opens cleanly with every document complete, and
-// that a restart finishes the queue without indexing anything twice.
+// that a restart finishes the queue without indexing anything twice. The
+// writer commits documents in batches: a batch the kill cut is absent as a
+// whole, and its queue rows are still there, so the restart indexes it.
 func TestCrashMidIngest(t *testing.T) {
-	src := t.TempDir()
-	const files = 3000
-	for i := range files {
+	const docs = 3000
+	note := func(i int) string {
 		var sb strings.Builder
 		fmt.Fprintf(&sb, "# Note %d\n\n", i)
 		for p := range 12 {
@@ -141,77 +142,117 @@ func TestCrashMidIngest(t *testing.T) {
 				sb.WriteString("\n\n## Part\n\n")
 			}
 		}
-		if err := os.WriteFile(filepath.Join(src, fmt.Sprintf("note-%04d.md", i)), []byte(sb.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		return sb.String()
 	}
-	vdir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
-	cmd.Env = append(os.Environ(), "HOARD_CRASH_CHILD="+strings.Join([]string{"--vault", vdir, "add", src}, "\x1f"))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	dbPath := filepath.Join(vdir, vault.DBFile)
-	killed := false
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-		n, err := countDocs(dbPath)
-		if err == nil && n >= 200 {
-			cmd.Process.Signal(syscall.SIGKILL)
-			killed = true
-			break
-		}
-	}
-	err := cmd.Wait()
-	if !killed {
-		t.Fatalf("the child finished or stalled before it could be killed: %v", err)
-	}
-	ctx := context.Background()
-	v, err := vault.Open(ctx, vdir, vault.Options{})
-	if err != nil {
-		t.Fatalf("vault does not open after a crash: %v", err)
-	}
-	if err := v.Check(ctx); err != nil {
-		t.Fatal(err)
-	}
-	st, _ := v.Status(ctx)
-	if st.Documents == 0 || st.Documents >= files {
-		t.Fatalf("the kill did not land mid-ingest: %d documents", st.Documents)
-	}
-	assertComplete(t, dbPath)
-	// The queue holds what is left (and perhaps the one file stored in the
-	// instant before the kill, whose row had not yet been closed).
-	q, err := v.Queue(ctx, 1, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if left := files - st.Documents; q.Total() != left && q.Total() != left+1 {
-		t.Fatalf("after the crash the queue holds %d, want %d", q.Total(), files-st.Documents)
-	}
-	v.Close()
-	// Resuming with no paths finishes the queue; what was stored is not
-	// indexed again (at most the one file stored in the instant before the
-	// kill is looked at again and found unchanged).
-	out := mustRun(t, "--vault", vdir, "add", "--json")
-	var sum vault.Summary
-	if err := json.Unmarshal([]byte(out), &sum); err != nil {
-		t.Fatal(err)
-	}
-	if sum.Indexed != files-st.Documents || sum.Unchanged > 1 {
-		t.Fatalf("resume: %d indexed, %d unchanged; %d were stored before the crash", sum.Indexed, sum.Unchanged, st.Documents)
-	}
-	assertComplete(t, dbPath)
-	v, err = vault.Open(ctx, vdir, vault.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	if q, _ := v.Queue(ctx, 1, 0); q.Total() != 0 {
-		t.Fatalf("the queue is not empty after resuming: %+v", q)
-	}
-	if st, _ := v.Status(ctx); st.Documents != files {
-		t.Fatalf("%d documents, want %d", st.Documents, files)
+	for _, tc := range []struct {
+		name string
+		// write makes the input in dir and returns the path to add.
+		write func(t *testing.T, dir string) string
+		// rows is how many queue rows are left when stored documents are
+		// in the vault; unchanged, how many the restart finds stored.
+		rows, unchanged func(stored int) int
+	}{
+		{
+			name: "files",
+			write: func(t *testing.T, dir string) string {
+				for i := range docs {
+					if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("note-%04d.md", i)), []byte(note(i)), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return dir
+			},
+			// A file's row goes in the transaction that stores it.
+			rows:      func(stored int) int { return docs - stored },
+			unchanged: func(int) int { return 0 },
+		},
+		{
+			name: "corpus",
+			write: func(t *testing.T, dir string) string {
+				var sb strings.Builder
+				enc := json.NewEncoder(&sb)
+				for i := range docs {
+					enc.Encode(map[string]string{"_id": fmt.Sprint(i), "title": fmt.Sprintf("Note %d", i), "text": note(i)})
+				}
+				file := filepath.Join(dir, "corpus.jsonl")
+				if err := os.WriteFile(file, []byte(sb.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return file
+			},
+			// One row stands for the whole corpus until its last record.
+			rows:      func(int) int { return 1 },
+			unchanged: func(stored int) int { return stored },
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := tc.write(t, t.TempDir())
+			vdir := t.TempDir()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
+			cmd.Env = append(os.Environ(), "HOARD_CRASH_CHILD="+strings.Join([]string{"--vault", vdir, "--embedder", "none", "add", src}, "\x1f"))
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			dbPath := filepath.Join(vdir, vault.DBFile)
+			killed := false
+			deadline := time.Now().Add(60 * time.Second)
+			for time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+				n, err := countDocs(dbPath)
+				if err == nil && n >= 200 {
+					cmd.Process.Signal(syscall.SIGKILL)
+					killed = true
+					break
+				}
+			}
+			err := cmd.Wait()
+			if !killed {
+				t.Fatalf("the child finished or stalled before it could be killed: %v", err)
+			}
+			ctx := context.Background()
+			v, err := vault.Open(ctx, vdir, vault.Options{Neural: vault.NeuralOptions{Embedder: "none"}})
+			if err != nil {
+				t.Fatalf("vault does not open after a crash: %v", err)
+			}
+			if err := v.Check(ctx); err != nil {
+				t.Fatal(err)
+			}
+			st, _ := v.Status(ctx)
+			if st.Documents == 0 || st.Documents >= docs {
+				t.Fatalf("the kill did not land mid-ingest: %d documents", st.Documents)
+			}
+			assertComplete(t, dbPath)
+			q, err := v.Queue(ctx, 1, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q.Total() != tc.rows(st.Documents) {
+				t.Fatalf("after the crash the queue holds %d rows, want %d (%d documents stored)", q.Total(), tc.rows(st.Documents), st.Documents)
+			}
+			v.Close()
+			// Resuming with no paths finishes the queue; what was stored is
+			// not indexed again.
+			out := mustRun(t, "--vault", vdir, "--embedder", "none", "add", "--json")
+			var sum vault.Summary
+			if err := json.Unmarshal([]byte(out), &sum); err != nil {
+				t.Fatal(err)
+			}
+			if sum.Indexed != docs-st.Documents || sum.Unchanged != tc.unchanged(st.Documents) {
+				t.Fatalf("resume: %d indexed, %d unchanged; %d were stored before the crash", sum.Indexed, sum.Unchanged, st.Documents)
+			}
+			assertComplete(t, dbPath)
+			v, err = vault.Open(ctx, vdir, vault.Options{Neural: vault.NeuralOptions{Embedder: "none"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			if q, _ := v.Queue(ctx, 1, 0); q.Total() != 0 {
+				t.Fatalf("the queue is not empty after resuming: %+v", q)
+			}
+			if st, _ := v.Status(ctx); st.Documents != docs {
+				t.Fatalf("%d documents, want %d", st.Documents, docs)
+			}
+		})
 	}
 }
 
@@ -230,22 +271,43 @@ func countDocs(db string) (int, error) {
 }
 
 // assertComplete checks every document holds all of its chunks: ordinals
-// run 0..n-1 and the last chunk reaches the end of the text.
+// run 0..n-1 and the last chunk reaches the end of the text (rebuilt from
+// the chunks and what they leave out).
 func assertComplete(t *testing.T, dbPath string) {
 	t.Helper()
-	s, err := store.Open(context.Background(), dbPath)
+	ctx := context.Background()
+	s, err := store.Open(ctx, dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	var bad int
-	err = s.DB().QueryRow(`SELECT count(*) FROM documents d WHERE d.status = 'indexed' AND (
-		(SELECT count(*) FROM chunks WHERE document_id = d.id) = 0 OR
-		(SELECT max(ordinal) + 1 FROM chunks WHERE document_id = d.id) <> (SELECT count(*) FROM chunks WHERE document_id = d.id) OR
-		(SELECT max(char_end) FROM chunks WHERE document_id = d.id) <> length(d.text) OR
-		(SELECT count(*) FROM sources WHERE document_id = d.id) = 0)`).Scan(&bad)
+	rows, err := s.DB().Query(`SELECT d.id, (SELECT count(*) FROM chunks WHERE document_id = d.id),
+		coalesce((SELECT max(ordinal) + 1 FROM chunks WHERE document_id = d.id), 0),
+		coalesce((SELECT max(char_end) FROM chunks WHERE document_id = d.id), -1),
+		(SELECT count(*) FROM sources WHERE document_id = d.id)
+		FROM documents d WHERE d.status = 'indexed'`)
 	if err != nil {
 		t.Fatal(err)
+	}
+	type doc struct{ id, chunks, ordinals, end, sources int64 }
+	var docs []doc
+	for rows.Next() {
+		var d doc
+		if err := rows.Scan(&d.id, &d.chunks, &d.ordinals, &d.end, &d.sources); err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, d)
+	}
+	rows.Close()
+	bad := 0
+	for _, d := range docs {
+		_, text, err := s.DocumentText(ctx, d.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.chunks == 0 || d.ordinals != d.chunks || d.end != int64(len([]rune(text))) || d.sources == 0 {
+			bad++
+		}
 	}
 	if bad != 0 {
 		t.Fatalf("%d documents are incomplete", bad)

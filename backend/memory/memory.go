@@ -187,22 +187,35 @@ func Keyphrases(title, text string, n int) []string {
 	}
 	var out []string
 	have := map[string]bool{}
+	lower := "" // lowered once, when a name needs counting
 	for _, r := range entity.Find(title, nil, text) {
-		if r.Kind == entity.Mentions && strings.Contains(r.Name, " ") && strings.Count(strings.ToLower(text), r.Name) >= 2 && len(out) < n/2 {
+		if r.Kind != entity.Mentions || !strings.Contains(r.Name, " ") || len(out) >= n/2 {
+			continue
+		}
+		if lower == "" {
+			lower = strings.ToLower(text)
+		}
+		if strings.Count(lower, r.Name) >= 2 {
 			out = append(out, r.Name)
 			for _, w := range strings.Fields(r.Name) {
 				have[stem(w)] = true
 			}
 		}
 	}
-	sort.SliceStable(order, func(a, b int) bool { return byStem[order[a]].n > byStem[order[b]].n })
+	// Only stems seen twice can be chosen: most are seen once, so they are
+	// left out before sorting.
+	var cands []*count
 	for _, st := range order {
+		if c := byStem[st]; c.n >= 2 && !have[st] {
+			cands = append(cands, c)
+		}
+	}
+	sort.SliceStable(cands, func(a, b int) bool { return cands[a].n > cands[b].n })
+	for _, c := range cands {
 		if len(out) >= n {
 			break
 		}
-		if !have[st] && byStem[st].n >= 2 {
-			out = append(out, byStem[st].form)
-		}
+		out = append(out, c.form)
 	}
 	return out
 }

@@ -129,7 +129,11 @@ func (s *Store) SourceState(ctx context.Context, path string) (SourceState, erro
 // Restamp records a source's size and times after its content was found
 // unchanged, so the next catch-up need not read it again.
 func (s *Store) Restamp(ctx context.Context, src Source) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE sources SET size = ?, mtime = ?, ctime = ? WHERE path = ?`, src.Size, src.MTime, src.CTime, src.Path)
+	return restamp(ctx, s.db, src)
+}
+
+func restamp(ctx context.Context, db execer, src Source) error {
+	_, err := db.ExecContext(ctx, `UPDATE sources SET size = ?, mtime = ?, ctime = ? WHERE path = ?`, src.Size, src.MTime, src.CTime, src.Path)
 	if err != nil {
 		return fmt.Errorf("restamp %s: %w", src.Path, err)
 	}
@@ -154,91 +158,101 @@ func now() int64 { return time.Now().Unix() }
 // changed has its old chunks replaced.
 func (s *Store) Index(ctx context.Context, collection string, src Source, c Content) (docID int64, out Outcome, err error) {
 	err = s.withTx(ctx, func(tx *sql.Tx) error {
-		collID, err := ensureCollection(ctx, tx, collection)
-		if err != nil {
-			return err
-		}
-		oldID, oldHash, _, err := docForPath(ctx, tx, src.Path)
-		if err != nil {
-			return err
-		}
-		sameID, sameStatus, err := docForHash(ctx, tx, c.Hash)
-		if err != nil {
-			return err
-		}
-		switch {
-		case sameID != 0 && sameStatus == StatusIndexed:
-			docID = sameID
-			out = Linked
-			if oldID == sameID && oldHash == c.Hash {
-				out = Unchanged
-			}
-		case sameID != 0:
-			// The same bytes failed before; try them again in place.
-			docID = sameID
-			err = replaceContent(ctx, tx, docID, collID, c)
-		case oldID != 0 && sourceCount(ctx, tx, oldID) == 1:
-			// The only path of a document changed: update it in place so its id
-			// (and anything that refers to it) survives.
-			docID = oldID
-			err = replaceContent(ctx, tx, docID, collID, c)
-		default:
-			docID, err = insertContent(ctx, tx, collID, c)
-		}
-		if err != nil {
-			return err
-		}
-		return attachSource(ctx, tx, docID, oldID, src)
+		docID, out, err = index(ctx, newStmtTx(tx), collection, src, c)
+		return err
 	})
 	return docID, out, err
+}
+
+func index(ctx context.Context, tx sqlTx, collection string, src Source, c Content) (docID int64, out Outcome, err error) {
+	collID, err := ensureCollection(ctx, tx, collection)
+	if err != nil {
+		return 0, 0, err
+	}
+	oldID, oldHash, _, err := docForPath(ctx, tx, src.Path)
+	if err != nil {
+		return 0, 0, err
+	}
+	sameID, sameStatus, err := docForHash(ctx, tx, c.Hash)
+	if err != nil {
+		return 0, 0, err
+	}
+	switch {
+	case sameID != 0 && sameStatus == StatusIndexed:
+		docID = sameID
+		out = Linked
+		if oldID == sameID && oldHash == c.Hash {
+			out = Unchanged
+		}
+	case sameID != 0:
+		// The same bytes failed before; try them again in place.
+		docID = sameID
+		err = replaceContent(ctx, tx, docID, collID, c)
+	case oldID != 0 && sourceCount(ctx, tx, oldID) == 1:
+		// The only path of a document changed: update it in place so its id
+		// (and anything that refers to it) survives.
+		docID = oldID
+		err = replaceContent(ctx, tx, docID, collID, c)
+	default:
+		docID, err = insertContent(ctx, tx, collID, c)
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	return docID, out, attachSource(ctx, tx, docID, oldID, src)
 }
 
 // RecordFailure stores why src could not be indexed. A previously indexed
 // version of the same path keeps its chunks, so nothing searchable is lost.
 func (s *Store) RecordFailure(ctx context.Context, collection string, src Source, hash, mediaType, reason string) (int64, error) {
 	var docID int64
-	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		collID, err := ensureCollection(ctx, tx, collection)
-		if err != nil {
-			return err
-		}
-		oldID, _, oldStatus, err := docForPath(ctx, tx, src.Path)
-		if err != nil {
-			return err
-		}
-		sameID := int64(0)
-		if hash != "" {
-			if sameID, _, err = docForHash(ctx, tx, hash); err != nil {
-				return err
-			}
-		}
-		switch {
-		case sameID != 0:
-			docID = sameID
-			if oldID != sameID {
-				_, err = tx.ExecContext(ctx, `UPDATE documents SET status='failed', error=?, updated_at=? WHERE id=? AND status <> 'indexed'`, reason, now(), docID)
-			}
-		case oldID != 0 && oldStatus == StatusIndexed:
-			docID = oldID
-			_, err = tx.ExecContext(ctx, `UPDATE documents SET status='failed', error=?, updated_at=? WHERE id=?`,
-				reason+" (the previously indexed version is kept)", now(), docID)
-		case oldID != 0 && sourceCount(ctx, tx, oldID) == 1:
-			docID = oldID
-			_, err = tx.ExecContext(ctx, `UPDATE documents SET hash=?, media_type=?, size=?, mtime=?, status='failed', error=?, updated_at=? WHERE id=?`,
-				nullable(hash), mediaType, src.Size, src.MTime, reason, now(), docID)
-		default:
-			t := now()
-			if docID, err = nextDocID(ctx, tx); err == nil {
-				_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, collection_id, hash, media_type, size, mtime, title, status, error, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?)`, docID, collID, nullable(hash), mediaType, src.Size, src.MTime, baseName(src.Path), reason, t, t)
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("record failure of %s: %w", src.Path, err)
-		}
-		return attachSource(ctx, tx, docID, oldID, src)
+	err := s.withTx(ctx, func(tx *sql.Tx) (err error) {
+		docID, err = recordFailure(ctx, tx, collection, src, hash, mediaType, reason)
+		return err
 	})
 	return docID, err
+}
+
+func recordFailure(ctx context.Context, tx sqlTx, collection string, src Source, hash, mediaType, reason string) (docID int64, err error) {
+	collID, err := ensureCollection(ctx, tx, collection)
+	if err != nil {
+		return 0, err
+	}
+	oldID, _, oldStatus, err := docForPath(ctx, tx, src.Path)
+	if err != nil {
+		return 0, err
+	}
+	sameID := int64(0)
+	if hash != "" {
+		if sameID, _, err = docForHash(ctx, tx, hash); err != nil {
+			return 0, err
+		}
+	}
+	switch {
+	case sameID != 0:
+		docID = sameID
+		if oldID != sameID {
+			_, err = tx.ExecContext(ctx, `UPDATE documents SET status='failed', error=?, updated_at=? WHERE id=? AND status <> 'indexed'`, reason, now(), docID)
+		}
+	case oldID != 0 && oldStatus == StatusIndexed:
+		docID = oldID
+		_, err = tx.ExecContext(ctx, `UPDATE documents SET status='failed', error=?, updated_at=? WHERE id=?`,
+			reason+" (the previously indexed version is kept)", now(), docID)
+	case oldID != 0 && sourceCount(ctx, tx, oldID) == 1:
+		docID = oldID
+		_, err = tx.ExecContext(ctx, `UPDATE documents SET hash=?, media_type=?, size=?, mtime=?, status='failed', error=?, updated_at=? WHERE id=?`,
+			nullable(hash), mediaType, src.Size, src.MTime, reason, now(), docID)
+	default:
+		t := now()
+		if docID, err = nextDocID(ctx, tx); err == nil {
+			_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, collection_id, hash, media_type, size, mtime, title, status, error, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?)`, docID, collID, nullable(hash), mediaType, src.Size, src.MTime, baseName(src.Path), reason, t, t)
+		}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("record failure of %s: %w", src.Path, err)
+	}
+	return docID, attachSource(ctx, tx, docID, oldID, src)
 }
 
 func nullable(s string) any {
@@ -263,7 +277,7 @@ func (s *Store) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return nil
 }
 
-func ensureCollection(ctx context.Context, tx *sql.Tx, name string) (int64, error) {
+func ensureCollection(ctx context.Context, tx sqlTx, name string) (int64, error) {
 	if name == "" {
 		name = DefaultCollection
 	}
@@ -282,7 +296,7 @@ func ensureCollection(ctx context.Context, tx *sql.Tx, name string) (int64, erro
 	return res.LastInsertId()
 }
 
-func docForPath(ctx context.Context, tx *sql.Tx, path string) (id int64, hash, status string, err error) {
+func docForPath(ctx context.Context, tx sqlTx, path string) (id int64, hash, status string, err error) {
 	var h sql.NullString
 	err = tx.QueryRowContext(ctx, `SELECT d.id, d.hash, d.status FROM sources s JOIN documents d ON d.id = s.document_id WHERE s.path = ?`, path).Scan(&id, &h, &status)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -294,7 +308,7 @@ func docForPath(ctx context.Context, tx *sql.Tx, path string) (id int64, hash, s
 	return id, h.String, status, nil
 }
 
-func docForHash(ctx context.Context, tx *sql.Tx, hash string) (id int64, status string, err error) {
+func docForHash(ctx context.Context, tx sqlTx, hash string) (id int64, status string, err error) {
 	err = tx.QueryRowContext(ctx, `SELECT id, status FROM documents WHERE hash = ?`, hash).Scan(&id, &status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, "", nil
@@ -305,7 +319,7 @@ func docForHash(ctx context.Context, tx *sql.Tx, hash string) (id int64, status 
 	return id, status, nil
 }
 
-func sourceCount(ctx context.Context, tx *sql.Tx, docID int64) int {
+func sourceCount(ctx context.Context, tx sqlTx, docID int64) int {
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sources WHERE document_id = ?`, docID).Scan(&n); err != nil {
 		return -1
@@ -315,7 +329,7 @@ func sourceCount(ctx context.Context, tx *sql.Tx, docID int64) int {
 
 // attachSource points src at docID, and deletes the document it pointed at
 // before when that one is left with no source.
-func attachSource(ctx context.Context, tx *sql.Tx, docID, oldID int64, src Source) error {
+func attachSource(ctx context.Context, tx sqlTx, docID, oldID int64, src Source) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO sources (document_id, path, size, mtime, ctime, added_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT(path) DO UPDATE SET document_id = excluded.document_id, size = excluded.size, mtime = excluded.mtime, ctime = excluded.ctime`,
 		docID, src.Path, src.Size, src.MTime, src.CTime, now())
@@ -328,7 +342,7 @@ func attachSource(ctx context.Context, tx *sql.Tx, docID, oldID int64, src Sourc
 	return nil
 }
 
-func insertContent(ctx context.Context, tx *sql.Tx, collID int64, c Content) (int64, error) {
+func insertContent(ctx context.Context, tx sqlTx, collID int64, c Content) (int64, error) {
 	meta, err := encodeMeta(c.Metadata)
 	if err != nil {
 		return 0, err
@@ -338,8 +352,9 @@ func insertContent(ctx context.Context, tx *sql.Tx, collID int64, c Content) (in
 		return 0, err
 	}
 	t := now()
-	_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, collection_id, hash, media_type, size, mtime, title, metadata, status, error, text, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'indexed', ?, ?, ?, ?)`, id, collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Note, c.Text, t, t)
+	text, form := storedText(c)
+	_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, collection_id, hash, media_type, size, mtime, title, metadata, status, error, text, text_form, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'indexed', ?, ?, ?, ?, ?)`, id, collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Note, text, form, t, t)
 	if err != nil {
 		return 0, fmt.Errorf("insert document: %w", err)
 	}
@@ -348,7 +363,7 @@ func insertContent(ctx context.Context, tx *sql.Tx, collID int64, c Content) (in
 
 // nextDocID numbers a new document above every id in use and every id
 // ever deleted (id_floor), so an id once handed out names one document only.
-func nextDocID(ctx context.Context, tx *sql.Tx) (int64, error) {
+func nextDocID(ctx context.Context, tx sqlTx) (int64, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx, `SELECT max(coalesce((SELECT max(id) FROM documents), 0),
 		coalesce((SELECT hi FROM id_floor WHERE name = 'documents'), 0)) + 1`).Scan(&id)
@@ -358,7 +373,7 @@ func nextDocID(ctx context.Context, tx *sql.Tx) (int64, error) {
 	return id, nil
 }
 
-func replaceContent(ctx context.Context, tx *sql.Tx, docID, collID int64, c Content) error {
+func replaceContent(ctx context.Context, tx sqlTx, docID, collID int64, c Content) error {
 	if err := deleteParts(ctx, tx, docID); err != nil {
 		return err
 	}
@@ -366,9 +381,10 @@ func replaceContent(ctx context.Context, tx *sql.Tx, docID, collID int64, c Cont
 	if err != nil {
 		return err
 	}
+	text, form := storedText(c)
 	_, err = tx.ExecContext(ctx, `UPDATE documents SET collection_id=?, hash=?, media_type=?, size=?, mtime=?, title=?, metadata=?,
-		status='indexed', error=?, text=?, updated_at=? WHERE id=?`,
-		collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Note, c.Text, now(), docID)
+		status='indexed', error=?, text=?, text_form=?, updated_at=? WHERE id=?`,
+		collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Note, text, form, now(), docID)
 	if err != nil {
 		return fmt.Errorf("update document %d: %w", docID, err)
 	}
@@ -386,29 +402,20 @@ func encodeMeta(m map[string]any) (string, error) {
 	return string(b), nil
 }
 
-func insertParts(ctx context.Context, tx *sql.Tx, docID int64, c Content) error {
-	secStmt, err := tx.PrepareContext(ctx, `INSERT INTO sections (document_id, ordinal, page, heading, char_start, char_end) VALUES (?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("insert sections: %w", err)
-	}
-	defer secStmt.Close()
+func insertParts(ctx context.Context, tx sqlTx, docID int64, c Content) error {
 	for i, sec := range c.Sections {
-		if _, err := secStmt.ExecContext(ctx, docID, i, sec.Page, sec.Heading, sec.CharStart, sec.CharEnd); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sections (document_id, ordinal, page, heading, char_start, char_end) VALUES (?, ?, ?, ?, ?, ?)`,
+			docID, i, sec.Page, sec.Heading, sec.CharStart, sec.CharEnd); err != nil {
 			return fmt.Errorf("insert section: %w", err)
 		}
 	}
-	chStmt, err := tx.PrepareContext(ctx, `INSERT INTO chunks (document_id, ordinal, text, page_start, page_end, heading, char_start, char_end, time_start, time_end, time_marks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("insert chunks: %w", err)
-	}
-	defer chStmt.Close()
 	var ents *entityWriter
 	for _, ch := range c.Chunks {
 		var ts, te any
 		if ch.Time != nil {
 			ts, te = ch.Time.StartMS, ch.Time.EndMS
 		}
-		res, err := chStmt.ExecContext(ctx, docID, ch.Ordinal, ch.Text, ch.PageStart, ch.PageEnd, ch.Heading, ch.CharStart, ch.CharEnd, ts, te, EncodeMarks(ch.Marks))
+		res, err := tx.ExecContext(ctx, `INSERT INTO chunks (document_id, ordinal, text, page_start, page_end, heading, char_start, char_end, time_start, time_end, time_marks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, docID, ch.Ordinal, ch.Text, ch.PageStart, ch.PageEnd, ch.Heading, ch.CharStart, ch.CharEnd, ts, te, EncodeMarks(ch.Marks))
 		if err != nil {
 			return fmt.Errorf("insert chunk: %w", err)
 		}
@@ -416,10 +423,7 @@ func insertParts(ctx context.Context, tx *sql.Tx, docID int64, c Content) error 
 			continue
 		}
 		if ents == nil {
-			if ents, err = newEntityWriter(ctx, tx); err != nil {
-				return err
-			}
-			defer ents.close()
+			ents = newEntityWriter(tx)
 		}
 		chunkID, err := res.LastInsertId()
 		if err != nil {
@@ -429,7 +433,7 @@ func insertParts(ctx context.Context, tx *sql.Tx, docID int64, c Content) error 
 			return err
 		}
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO chunks_fts (rowid, title, heading, body) SELECT id, title, heading, body FROM chunk_fts_source WHERE document_id = ?`, docID)
+	_, err := tx.ExecContext(ctx, `INSERT INTO chunks_fts (rowid, title, heading, body) SELECT id, title, heading, body FROM chunk_fts_source WHERE document_id = ?`, docID)
 	if err != nil {
 		return fmt.Errorf("index chunks: %w", err)
 	}
@@ -444,7 +448,7 @@ func insertParts(ctx context.Context, tx *sql.Tx, docID int64, c Content) error 
 
 // deleteParts removes a document's full-text rows, chunks and sections. The
 // full-text rows go first: an external-content index needs the old values.
-func deleteParts(ctx context.Context, tx *sql.Tx, docID int64) error {
+func deleteParts(ctx context.Context, tx sqlTx, docID int64) error {
 	stmts := []string{
 		`INSERT INTO chunks_fts (chunks_fts, rowid, title, heading, body) SELECT 'delete', id, title, heading, body FROM chunk_fts_source WHERE document_id = ?`,
 		`DELETE FROM chunks WHERE document_id = ?`,
@@ -459,7 +463,7 @@ func deleteParts(ctx context.Context, tx *sql.Tx, docID int64) error {
 	return nil
 }
 
-func deleteDocument(ctx context.Context, tx *sql.Tx, docID int64) error {
+func deleteDocument(ctx context.Context, tx sqlTx, docID int64) error {
 	if err := deleteParts(ctx, tx, docID); err != nil {
 		return err
 	}
@@ -515,28 +519,12 @@ func baseName(p string) string {
 
 // entityWriter adds a chunk's entity references.
 type entityWriter struct {
-	find, add, ref *sql.Stmt
-	ids            map[string]int64 // names seen in this transaction
+	tx  sqlTx
+	ids map[string]int64 // names seen in this transaction
 }
 
-func newEntityWriter(ctx context.Context, tx *sql.Tx) (*entityWriter, error) {
-	w := &entityWriter{ids: map[string]int64{}}
-	for _, p := range []struct {
-		dst **sql.Stmt
-		q   string
-	}{
-		{&w.find, `SELECT id FROM entities WHERE name = ?`},
-		{&w.add, `INSERT INTO entities(name) VALUES (?)`},
-		{&w.ref, `INSERT OR IGNORE INTO entity_refs(entity_id, chunk_id, kind) VALUES (?, ?, ?)`},
-	} {
-		st, err := tx.PrepareContext(ctx, p.q)
-		if err != nil {
-			w.close()
-			return nil, fmt.Errorf("entity index: %w", err)
-		}
-		*p.dst = st
-	}
-	return w, nil
+func newEntityWriter(tx sqlTx) *entityWriter {
+	return &entityWriter{tx: tx, ids: map[string]int64{}}
 }
 
 func (w *entityWriter) id(ctx context.Context, name string) (int64, error) {
@@ -544,9 +532,9 @@ func (w *entityWriter) id(ctx context.Context, name string) (int64, error) {
 		return id, nil
 	}
 	var id int64
-	err := w.find.QueryRowContext(ctx, name).Scan(&id)
+	err := w.tx.QueryRowContext(ctx, `SELECT id FROM entities WHERE name = ?`, name).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		res, err := w.add.ExecContext(ctx, name)
+		res, err := w.tx.ExecContext(ctx, `INSERT INTO entities(name) VALUES (?)`, name)
 		if err != nil {
 			return 0, err
 		}
@@ -567,17 +555,9 @@ func (w *entityWriter) write(ctx context.Context, chunkID int64, refs []EntityRe
 		if err != nil {
 			return fmt.Errorf("entity %q: %w", r.Name, err)
 		}
-		if _, err := w.ref.ExecContext(ctx, id, chunkID, r.Kind); err != nil {
+		if _, err := w.tx.ExecContext(ctx, `INSERT OR IGNORE INTO entity_refs(entity_id, chunk_id, kind) VALUES (?, ?, ?)`, id, chunkID, r.Kind); err != nil {
 			return fmt.Errorf("entity %q: %w", r.Name, err)
 		}
 	}
 	return nil
-}
-
-func (w *entityWriter) close() {
-	for _, st := range []*sql.Stmt{w.find, w.add, w.ref} {
-		if st != nil {
-			st.Close()
-		}
-	}
 }

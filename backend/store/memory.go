@@ -148,11 +148,7 @@ func (s *Store) UnreadChunks(ctx context.Context, after int64, limit int) ([]Fac
 // objects are routed to (and, when new, added to) the entity index.
 func (s *Store) PutFacts(ctx context.Context, chunkID int64, model string, facts []Fact, norm func(string) string) error {
 	return s.withTx(ctx, func(tx *sql.Tx) error {
-		w, err := newEntityWriter(ctx, tx)
-		if err != nil {
-			return err
-		}
-		defer w.close()
+		w := newEntityWriter(newStmtTx(tx))
 		if _, err := tx.ExecContext(ctx, `DELETE FROM facts WHERE chunk_id = ?`, chunkID); err != nil {
 			return fmt.Errorf("facts of chunk %d: %w", chunkID, err)
 		}
@@ -166,7 +162,7 @@ func (s *Store) PutFacts(ctx context.Context, chunkID int64, model string, facts
 				return fmt.Errorf("facts of chunk %d: %w", chunkID, err)
 			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO facts_read (chunk_id, model) VALUES (?, ?)`, chunkID, model)
+		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO facts_read (chunk_id, model) VALUES (?, ?)`, chunkID, model)
 		return err
 	})
 }
@@ -250,16 +246,4 @@ func (s *Store) ChunkRef(ctx context.Context, chunkID int64) (ChunkRef, error) {
 		return r, fmt.Errorf("chunk %d: %w", chunkID, err)
 	}
 	return r, nil
-}
-
-// DocumentText returns a document's title and extracted text.
-func (s *Store) DocumentText(ctx context.Context, id int64) (title, text string, err error) {
-	err = s.db.QueryRowContext(ctx, `SELECT title, text FROM documents WHERE id = ?`, id).Scan(&title, &text)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", fmt.Errorf("document %d: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return "", "", fmt.Errorf("document %d: %w", id, err)
-	}
-	return title, text, nil
 }

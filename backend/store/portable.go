@@ -164,7 +164,7 @@ var ownSettings = map[string]bool{settingVectors: true, settingVectorsNext: true
 // (EachRecordChunk reads them).
 func (s *Store) EachRecord(ctx context.Context, fn func(Record) error) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT d.id, c.name, coalesce(d.hash, ''), d.media_type, d.size, d.mtime, d.title, d.metadata,
-		d.status, d.error, d.text, d.created_at, d.updated_at, g.gist, g.keyphrases, g.by_llm, g.updated_at
+		d.status, d.error, d.text, d.text_form, d.created_at, d.updated_at, g.gist, g.keyphrases, g.by_llm, g.updated_at
 		FROM documents d JOIN collections c ON c.id = d.collection_id LEFT JOIN gists g ON g.document_id = d.id ORDER BY d.id`)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
@@ -176,9 +176,13 @@ func (s *Store) EachRecord(ctx context.Context, fn func(Record) error) error {
 		var gist, keys sql.NullString
 		var byLLM sql.NullBool
 		var gistAt sql.NullInt64
-		if err := rows.Scan(&r.ID, &r.Collection, &r.Hash, &r.MediaType, &r.Size, &r.MTime, &title, &meta, &r.Status, &r.Error, &r.Text,
+		var form int
+		if err := rows.Scan(&r.ID, &r.Collection, &r.Hash, &r.MediaType, &r.Size, &r.MTime, &title, &meta, &r.Status, &r.Error, &r.Text, &form,
 			&r.CreatedAt, &r.UpdatedAt, &gist, &keys, &byLLM, &gistAt); err != nil {
 			return fmt.Errorf("export: %w", err)
+		}
+		if r.Text, err = wholeText(ctx, s.db, r.ID, r.Text, form); err != nil {
+			return fmt.Errorf("export document %d: %w", r.ID, err)
 		}
 		r.Title = ExactString(title)
 		if meta != "" && meta != "{}" {
@@ -431,6 +435,10 @@ type importDoc struct {
 	id, coll int64
 	open     bool // chunks may follow
 	skip     bool // the vault had its content: its chunks are not written
+	// text and spans are the record's text and its chunks' places in it:
+	// the text is then stored once (restOf), without reading it back.
+	text  string
+	spans []span
 }
 
 // ImportConfig says what an export brings.
@@ -468,9 +476,7 @@ func (im *Importer) start(ctx context.Context, vc *VectorConfig) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	if im.ents, err = newEntityWriter(ctx, im.tx); err != nil {
-		return err
-	}
+	im.ents = newEntityWriter(newStmtTx(im.tx))
 	if vc == nil {
 		return nil
 	}
@@ -528,10 +534,7 @@ func (im *Importer) close() {
 		im.chunkIns.Close()
 		im.chunkIns = nil
 	}
-	if im.ents != nil {
-		im.ents.close()
-		im.ents = nil
-	}
+	im.ents = nil
 	if im.vec != nil {
 		im.vec.close()
 		im.vec = nil
@@ -758,7 +761,7 @@ func (im *Importer) Document(ctx context.Context, r Record) (added bool, err err
 	if sourceCount(ctx, tx, docID) == 0 {
 		return false, fmt.Errorf("every path of document %q already belongs to other content", r.Title)
 	}
-	im.doc = importDoc{id: docID, coll: collID, open: true, skip: !added}
+	im.doc = importDoc{id: docID, coll: collID, open: true, skip: !added, text: r.Text}
 	return added, nil
 }
 
@@ -782,6 +785,7 @@ func (im *Importer) Chunk(ctx context.Context, c RecordChunk) error {
 	if err != nil {
 		return fmt.Errorf("chunk %d: %w", c.Ordinal, err)
 	}
+	im.doc.spans = append(im.doc.spans, span{c.CharStart, c.CharEnd, c.Text})
 	id, err := res.LastInsertId()
 	if err != nil {
 		return err
@@ -836,6 +840,10 @@ func (im *Importer) endDocument(ctx context.Context) error {
 	}
 	if _, err := im.tx.ExecContext(ctx, `INSERT INTO chunks_fts (rowid, title, heading, body) SELECT id, title, heading, body FROM chunk_fts_source WHERE document_id = ?`, d.id); err != nil {
 		return fmt.Errorf("index chunks: %w", err)
+	}
+	// The export carries the text whole: it is stored once here too.
+	if err := putText(ctx, im.tx, d.id, d.text, d.spans); err != nil {
+		return fmt.Errorf("document %d: %w", d.id, err)
 	}
 	return nil
 }
@@ -919,10 +927,15 @@ type ImportedDoc struct {
 func (s *Store) ImportedSource(ctx context.Context, path string) (ImportedDoc, bool, error) {
 	var d ImportedDoc
 	var meta string
-	err := s.db.QueryRowContext(ctx, `SELECT d.status, d.title, d.text, d.metadata FROM sources s JOIN documents d ON d.id = s.document_id
-		WHERE s.path = ? AND s.imported = 1`, path).Scan(&d.Status, &d.Title, &d.Text, &meta)
+	var id int64
+	var form int
+	err := s.db.QueryRowContext(ctx, `SELECT d.id, d.status, d.title, d.text, d.text_form, d.metadata FROM sources s JOIN documents d ON d.id = s.document_id
+		WHERE s.path = ? AND s.imported = 1`, path).Scan(&id, &d.Status, &d.Title, &d.Text, &form, &meta)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, false, nil
+	}
+	if err == nil {
+		d.Text, err = wholeText(ctx, s.db, id, d.Text, form)
 	}
 	if err != nil {
 		return d, false, fmt.Errorf("look up %s: %w", path, err)

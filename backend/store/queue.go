@@ -136,22 +136,28 @@ func (s *Store) Claim(ctx context.Context, t time.Time, limit int) ([]QueueItem,
 // Finish removes a row whose work is stored, unless it was enqueued again
 // meanwhile: then it goes back to pending for another pass.
 func (s *Store) Finish(ctx context.Context, q QueueItem) error {
-	return s.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM queue WHERE id = ? AND gen = ?`, q.ID, q.Gen)
-		if err != nil {
-			return fmt.Errorf("finish %s: %w", q.Path, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			_, err = tx.ExecContext(ctx, `UPDATE queue SET state = 'pending', updated_at = ? WHERE id = ?`, now(), q.ID)
-		}
-		return err
-	})
+	return s.withTx(ctx, func(tx *sql.Tx) error { return finish(ctx, tx, q) })
+}
+
+func finish(ctx context.Context, tx sqlTx, q QueueItem) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM queue WHERE id = ? AND gen = ?`, q.ID, q.Gen)
+	if err != nil {
+		return fmt.Errorf("finish %s: %w", q.Path, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		_, err = tx.ExecContext(ctx, `UPDATE queue SET state = 'pending', updated_at = ? WHERE id = ?`, now(), q.ID)
+	}
+	return err
 }
 
 // Retry puts a row back with a reason, an attempt count and a time before
 // which it is not tried again. A row enqueued again meanwhile starts afresh.
 func (s *Store) Retry(ctx context.Context, q QueueItem, attempts int, notBefore time.Time, reason string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE queue SET
+	return retry(ctx, s.db, q, attempts, notBefore, reason)
+}
+
+func retry(ctx context.Context, tx execer, q QueueItem, attempts int, notBefore time.Time, reason string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE queue SET
 		state = 'pending',
 		attempts = CASE WHEN gen = ? THEN ? ELSE 0 END,
 		not_before = CASE WHEN gen = ? THEN ? ELSE 0 END,
@@ -165,7 +171,11 @@ func (s *Store) Retry(ctx context.Context, q QueueItem, attempts int, notBefore 
 
 // Park sets a row waiting, with the reason, until Release.
 func (s *Store) Park(ctx context.Context, q QueueItem, reason string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE queue SET state = 'waiting', reason = ?, updated_at = ? WHERE id = ?`, reason, now(), q.ID)
+	return park(ctx, s.db, q, reason)
+}
+
+func park(ctx context.Context, tx execer, q QueueItem, reason string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE queue SET state = 'waiting', reason = ?, updated_at = ? WHERE id = ?`, reason, now(), q.ID)
 	if err != nil {
 		return fmt.Errorf("park %s: %w", q.Path, err)
 	}

@@ -240,7 +240,7 @@ func TestTooManyOpenFilesIsTransient(t *testing.T) {
 	if !errors.Is(readErr, syscall.EMFILE) || !transient(readErr) {
 		t.Fatalf("with no descriptor left: %v (transient %v)", readErr, transient(readErr))
 	}
-	out, _, _ := v.write(context.Background(), prepared{job: job{path: p}, err: readErr})
+	out, _, _ := v.write(context.Background(), v.store, prepared{job: job{path: p}, err: readErr})
 	if out != OutRetry {
 		t.Fatalf("with no descriptor left the file is %s, want %s", out, OutRetry)
 	}

@@ -88,9 +88,9 @@ type prepared struct {
 }
 
 // process runs jobs through extraction on several workers and hands each
-// result, in order, to write: the single writer stores each document in its
-// own transaction, so a crash leaves every document either complete or
-// absent.
+// result, in order, to write: the single writer stores documents in
+// batches (docBatch), each one transaction, so a crash leaves every
+// document either complete or absent.
 func (v *Vault) process(ctx context.Context, jobs []job, write func(i int, p prepared) error) error {
 	workers := v.opt.Workers
 	if workers <= 0 {
@@ -150,10 +150,10 @@ func (v *Vault) process(ctx context.Context, jobs []job, write func(i int, p pre
 // write stores one prepared job. A failure that may pass (a busy file, an
 // unreachable engine) is left for a retry until its attempts run out; one
 // that will not is recorded with its reason.
-func (v *Vault) write(ctx context.Context, p prepared) (Outcome, string, error) {
+func (v *Vault) write(ctx context.Context, w docWriter, p prepared) (Outcome, string, error) {
 	if p.skip {
 		if p.restamp {
-			if err := v.store.Restamp(ctx, p.src); err != nil {
+			if err := w.Restamp(ctx, p.src); err != nil {
 				return "", "", err
 			}
 		}
@@ -173,13 +173,13 @@ func (v *Vault) write(ctx context.Context, p prepared) (Outcome, string, error) 
 			}
 			reason = fmt.Sprintf("%s (gave up after %d attempts)", reason, p.job.attempts+1)
 		}
-		if _, err := v.store.RecordFailure(ctx, collection, p.src, p.hash, p.media, reason); err != nil {
+		if _, err := w.RecordFailure(ctx, collection, p.src, p.hash, p.media, reason); err != nil {
 			return "", "", err
 		}
 		return OutFailed, reason, nil
 	}
 	v.act.set(p.job.path, StageIndexing)
-	_, out, err := v.store.Index(ctx, collection, p.src, *p.content)
+	_, out, err := w.Index(ctx, collection, p.src, *p.content)
 	if err != nil {
 		return "", "", err
 	}

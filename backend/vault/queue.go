@@ -245,18 +245,26 @@ func (v *Vault) drainItems(ctx context.Context, items []store.QueueItem, sum *Su
 			progress(Progress{Done: *done, Total: max(total, *done), Path: path, Outcome: out, Reason: reason})
 		}
 	}
+	batch := &docBatch{st: v.store}
+	defer batch.abort()
 	err = v.process(ctx, jobs, func(i int, p prepared) error {
-		out, reason, err := v.write(ctx, p)
+		b, err := batch.open(ctx)
+		if err != nil {
+			return err
+		}
+		out, reason, err := v.write(ctx, b, p)
 		v.act.clear(p.job.path)
 		if err != nil {
 			return fmt.Errorf("store %s: %w", p.job.path, err)
 		}
 		r := &runs[owner[i]]
+		size := 0
 		switch out {
 		case OutIndexed:
 			sum.Indexed++
 			if p.content != nil {
 				sum.Chunks += len(p.content.Chunks)
+				size = len(p.content.Text)
 			}
 		case OutUnchanged:
 			sum.Unchanged++
@@ -273,13 +281,26 @@ func (v *Vault) drainItems(ctx context.Context, items []store.QueueItem, sum *Su
 		case OutWaiting:
 			r.wait = reason
 		}
-		report(p.job.path, out, reason)
+		// Reported once committed: what a report says is indexed is there.
+		batch.then(func() { report(p.job.path, out, reason) })
 		r.left--
 		if r.left == 0 {
-			return v.settle(ctx, r, sum)
+			if r.missing {
+				// Removing what the vault held is a transaction of its own.
+				if err := batch.flush(); err != nil {
+					return err
+				}
+				return v.settle(ctx, v.store, r, sum)
+			}
+			if err := v.settle(ctx, b, r, sum); err != nil {
+				return err
+			}
 		}
-		return nil
+		return batch.wrote(size)
 	})
+	if err == nil {
+		err = batch.flush()
+	}
 	if err != nil {
 		return err
 	}
@@ -300,16 +321,17 @@ func (v *Vault) drainItems(ctx context.Context, items []store.QueueItem, sum *Su
 	return nil
 }
 
-// settle closes a queue row whose jobs are all written.
-func (v *Vault) settle(ctx context.Context, r *itemRun, sum *Summary) error {
+// settle closes a queue row whose jobs are all written, through w: the
+// batch that holds its documents, so the row goes when they are stored.
+func (v *Vault) settle(ctx context.Context, w queueWriter, r *itemRun, sum *Summary) error {
 	switch {
 	case r.retry != "":
 		n := r.q.Attempts + 1
 		sum.Retrying = append(sum.Retrying, Failure{Path: r.q.Path, Reason: r.retry})
-		return v.store.Retry(ctx, r.q, n, time.Now().Add(v.backoff(n)), r.retry)
+		return w.Retry(ctx, r.q, n, time.Now().Add(v.backoff(n)), r.retry)
 	case r.wait != "":
 		sum.Waiting = append(sum.Waiting, Failure{Path: r.q.Path, Reason: r.wait})
-		return v.store.Park(ctx, r.q, r.wait)
+		return w.Park(ctx, r.q, r.wait)
 	case r.missing:
 		// Deleted between queueing and reading: what the vault held goes too.
 		n, err := v.removePath(ctx, r.q.Path)
@@ -318,7 +340,7 @@ func (v *Vault) settle(ctx context.Context, r *itemRun, sum *Summary) error {
 		}
 		sum.Removed += n
 	}
-	return v.store.Finish(ctx, r.q)
+	return w.Finish(ctx, r.q)
 }
 
 // jobsFor turns a queue row into jobs: a file is one job, a corpus one per

@@ -1,0 +1,130 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// execer runs a statement: the database, a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// sqlTx is what the write helpers run statements on: a transaction, or a
+// stmtTx over one.
+type sqlTx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// stmtTx prepares each statement of a transaction once: a document's
+// chunks, and a batch's documents, reuse them (preparing per row cost as
+// much as running the row). The transaction closes them when it ends.
+type stmtTx struct {
+	*sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func newStmtTx(tx *sql.Tx) *stmtTx { return &stmtTx{Tx: tx, stmts: map[string]*sql.Stmt{}} }
+
+func (t *stmtTx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := t.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := t.Tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	t.stmts[q] = st
+	return st, nil
+}
+
+func (t *stmtTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (t *stmtTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := t.stmt(ctx, q)
+	if err != nil {
+		return t.Tx.QueryRowContext(ctx, q, args...) // reports the error
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (t *stmtTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := t.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// Batch stores many documents in one transaction: they appear together at
+// Commit, or none of them does (a crash, Rollback), and the commit's cost is
+// shared among them. While a batch is open it holds the vault's write lock.
+type Batch struct {
+	tx   *sql.Tx
+	st   *stmtTx
+	docs int
+}
+
+// BeginBatch starts a batch.
+func (s *Store) BeginBatch(ctx context.Context) (*Batch, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	return &Batch{tx: tx, st: newStmtTx(tx)}, nil
+}
+
+// Index is Store.Index within the batch.
+func (b *Batch) Index(ctx context.Context, collection string, src Source, c Content) (int64, Outcome, error) {
+	b.docs++
+	return index(ctx, b.st, collection, src, c)
+}
+
+// RecordFailure is Store.RecordFailure within the batch.
+func (b *Batch) RecordFailure(ctx context.Context, collection string, src Source, hash, mediaType, reason string) (int64, error) {
+	b.docs++
+	return recordFailure(ctx, b.st, collection, src, hash, mediaType, reason)
+}
+
+// Restamp is Store.Restamp within the batch.
+func (b *Batch) Restamp(ctx context.Context, src Source) error {
+	return restamp(ctx, b.st, src)
+}
+
+// Finish is Store.Finish within the batch: a queue row goes with the
+// documents it stands for.
+func (b *Batch) Finish(ctx context.Context, q QueueItem) error { return finish(ctx, b.st, q) }
+
+// Retry is Store.Retry within the batch.
+func (b *Batch) Retry(ctx context.Context, q QueueItem, attempts int, notBefore time.Time, reason string) error {
+	return retry(ctx, b.st, q, attempts, notBefore, reason)
+}
+
+// Park is Store.Park within the batch.
+func (b *Batch) Park(ctx context.Context, q QueueItem, reason string) error {
+	return park(ctx, b.st, q, reason)
+}
+
+// Len is how many documents the batch has written.
+func (b *Batch) Len() int { return b.docs }
+
+// Commit makes the batch's documents appear.
+func (b *Batch) Commit() error {
+	if err := b.tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Rollback drops what the batch wrote.
+func (b *Batch) Rollback() error { return b.tx.Rollback() }
