@@ -2,7 +2,7 @@
 import type { DocumentInfo, QueueItem } from './api';
 import { clock } from './format';
 
-export type FileState = 'queued' | 'extracting' | 'transcribing' | 'indexing' | 'waiting' | 'retrying' | 'removing' | 'done' | 'empty' | 'failed';
+export type FileState = 'queued' | 'extracting' | 'transcribing' | 'indexing' | 'waiting' | 'retrying' | 'removing' | 'done' | 'notext' | 'failed';
 
 export function queueState(q: QueueItem): FileState {
   if (q.op === 'remove') return 'removing';
@@ -13,19 +13,19 @@ export function queueState(q: QueueItem): FileState {
 
 /**
  * A document's state. One indexed with no passages (a scan without OCR,
- * silence) is "empty": there is nothing to find in it, and its error says why.
+ * silence) is "notext": there is nothing to find in it, and its error says why.
  */
 export function documentState(d: Pick<DocumentInfo, 'status'> & { chunks?: number | unknown[] }): FileState {
   if (d.status === 'failed') return 'failed';
   if (d.status === 'queued') return 'queued';
   const n = Array.isArray(d.chunks) ? d.chunks.length : d.chunks;
-  return n === 0 ? 'empty' : 'done';
+  return n === 0 ? 'notext' : 'done';
 }
 
 /** Why a document is failed or empty, in a user's words. */
 export function stateReason(d: Pick<DocumentInfo, 'status' | 'error'> & { chunks?: number | unknown[] }): string {
   const st = documentState(d);
-  if (st === 'empty') return d.error || 'no text was found in this file';
+  if (st === 'notext') return d.error || 'no text was found in this file';
   return st === 'failed' ? (d.error ?? '') : '';
 }
 
@@ -38,7 +38,7 @@ const labels: Record<FileState, string> = {
   retrying: 'Retrying',
   removing: 'Removing',
   done: 'Done',
-  empty: 'No text',
+  notext: 'No text',
   failed: 'Failed',
 };
 
