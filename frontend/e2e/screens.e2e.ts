@@ -144,6 +144,25 @@ describe.skipIf(!ready)('the screens, by mouse, keyboard and axe', () => {
     await page.locator('.doc a.title', { hasText: 'Unstructured-test-doc' }).focus();
     await page.keyboard.press('Enter');
     await page.getByText('Page 1 of 2').waitFor();
+    // Pages turn with the arrows and Page Up/Down, + and - zoom.
+    await page.keyboard.press('ArrowRight');
+    await page.getByText('Page 2 of 2').waitFor();
+    await page.keyboard.press('PageUp');
+    await page.getByText('Page 1 of 2').waitFor();
+    await page.keyboard.press('PageDown');
+    await page.getByText('Page 2 of 2').waitFor();
+    await page.keyboard.press('+');
+    await page.locator('[data-zoom="125"]').waitFor();
+    await page.waitForFunction(() => {
+      const img = document.querySelector('img.page') as HTMLImageElement | null;
+      return !!img && img.complete && img.naturalWidth >= 1125 && img.getBoundingClientRect().width > 1100;
+    });
+    await shot('document-zoom');
+    await page.keyboard.press('-');
+    await page.locator('[data-zoom="100"]').waitFor();
+    await page.goBack();
+    await page.goBack();
+    await page.goBack();
     await page.goBack();
     await page.locator('.doc').first().waitFor();
   });
