@@ -74,6 +74,7 @@ type Server struct {
 	draining bool
 	again    bool
 	drains   sync.WaitGroup
+	outcomes outcomes // what background indexing did with each file
 }
 
 // New builds the API. Without a token and not trusted, one is made; Token
@@ -127,9 +128,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/events", s.events)
 	mux.HandleFunc("GET /api/models", s.models)
 	mux.HandleFunc("POST /api/models/{name}/pull", s.pullModel)
+	mux.HandleFunc("POST /api/models/{name}/import", s.importModel)
 	getLLM, putLLM := secretSettings(s, s.v.LLM, s.v.SetLLM, func(l *vault.LLMSettings) *string { return &l.APIKey })
 	mux.HandleFunc("GET /api/llm", getLLM)
 	mux.HandleFunc("PUT /api/llm", putLLM)
+	mux.HandleFunc("POST /api/llm/test", s.testLLM)
 	mux.HandleFunc("GET /api/search", s.search)
 	mux.HandleFunc("POST /api/ask", s.ask)
 	mux.HandleFunc("GET /api/conversations", s.conversations)
@@ -143,6 +146,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/memory", s.globalMemory)
 	mux.HandleFunc("GET /api/queue", s.queue)
 	mux.HandleFunc("DELETE /api/queue/{id}", s.cancelQueued)
+	mux.HandleFunc("POST /api/queue/outcomes", s.outcomesOf)
 	mux.HandleFunc("GET /api/watched", s.watched)
 	mux.HandleFunc("POST /api/watched", s.watchFolder)
 	mux.HandleFunc("DELETE /api/watched", s.unwatchFolder)
@@ -465,7 +469,7 @@ func (s *Server) startDrain() {
 	go func() {
 		defer s.drains.Done()
 		for {
-			if _, err := s.v.Drain(s.opt.Context, vault.AddOptions{}); err != nil && s.opt.Context.Err() == nil {
+			if _, err := s.v.Drain(s.opt.Context, vault.AddOptions{Progress: s.outcomes.record}); err != nil && s.opt.Context.Err() == nil {
 				s.log.Error("indexing", "err", err)
 			}
 			s.drainMu.Lock()

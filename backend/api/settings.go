@@ -101,15 +101,15 @@ func (s *Server) pullModel(w http.ResponseWriter, r *http.Request) {
 		send("error", errorBody{Error: err.Error()})
 		return
 	}
-	note := "installed"
-	ctx := s.opt.Context
-	if ctx == nil {
-		ctx = context.Background()
+	send("done", map[string]string{"model": name, "note": s.adopt()})
+}
+
+// adopt takes a model just installed into use and says what that did.
+func (s *Server) adopt() string {
+	if s.v.AdoptModels(s.opt.Context) {
+		return "installed and in use: the vault's passages are being embedded"
 	}
-	if s.v.AdoptModels(ctx) {
-		note = "installed and in use: the vault's passages are being embedded"
-	}
-	send("done", map[string]string{"model": name, "note": note})
+	return "installed"
 }
 
 // masked stands for a stored API key, which is never sent back; a client
@@ -151,4 +151,26 @@ func secretSettings[T any](s *Server, get func(context.Context) (T, error), set 
 		read(w, r)
 	}
 	return read, write
+}
+
+// importModel installs a catalog model from a folder (or jar) on this
+// machine: `hoard models import` for the settings screen.
+func (s *Server) importModel(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		From string `json:"from"`
+	}
+	if err := decode(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if req.From == "" {
+		s.fail(w, r, badRequest("from (a folder or jar on this machine) is required"))
+		return
+	}
+	inst, err := s.v.ImportModel(r.PathValue("name"), req.From)
+	if err != nil {
+		s.failInput(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"model": inst.Spec.Name, "dir": inst.Dir, "note": s.adopt()})
 }

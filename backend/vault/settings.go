@@ -26,6 +26,12 @@ func (v *Vault) PullModel(ctx context.Context, name string, progress func(file s
 	return err
 }
 
+// ImportModel installs a catalog model from a folder or jar on this machine
+// (an offline machine's way in); AdoptModels takes a new embedder into use.
+func (v *Vault) ImportModel(name, from string) (models.Installed, error) {
+	return v.models().Import(name, from)
+}
+
 // LLMSettings choose the language model that answers questions, as stored
 // in the vault (the settings screen); command-line flags win over them.
 type LLMSettings struct {

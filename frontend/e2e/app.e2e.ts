@@ -90,6 +90,7 @@ describe.skipIf(!ready)('Hoard in a browser', () => {
     await row.waitFor({ timeout: 30000 });
     expect(await row.count()).toBe(1);
     expect(await row.locator('.num').first().textContent()).toBe('2'); // pages
+    await page.getByRole('status', { name: 'Upload summary' }).getByText('1 file added').waitFor();
     await shot('library');
   });
 
@@ -128,17 +129,32 @@ describe.skipIf(!ready)('Hoard in a browser', () => {
     await shot('document-page');
   });
 
-  it('answers in chat with citation chips that open the page', async () => {
+  it('answers in chat in Markdown with source cards that open the page, and keeps the focus', async () => {
     await page.getByRole('link', { name: 'Chat' }).click();
     await page.getByRole('heading', { name: 'Ask your vault' }).waitFor();
-    await page.getByLabel('Question').fill('Which prototyping methodologies are covered?');
-    await page.getByRole('button', { name: 'Ask' }).click();
-    const chip = page.locator('a.chip').first();
-    await chip.waitFor({ timeout: 30000 });
-    expect(await chip.textContent()).toContain('list-item-example.pdf');
+    const input = page.getByLabel('Question');
+    await input.fill('What is the role of the design team in prototyping?');
+    await input.press('Enter');
+    const card = page.locator('a.source').first();
+    await card.waitFor({ timeout: 30000 });
+    // A card: title, page, snippet.
+    expect(await card.locator('strong').textContent()).toBe('Unstructured-test-doc');
+    expect(await card.locator('.place').textContent()).toMatch(/^pages? 1/);
+    expect(await card.locator('.snippet').textContent()).toContain('role of the design team');
+    // The answer is rendered (paragraphs), its marker [1] a link to the passage.
+    await page.locator('.answer p a[href*="#/doc/"]').first().waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Question');
     await page.locator('aside li a').first().waitFor(); // the conversation is kept
     await shot('chat');
-    await chip.click();
+    // Nothing answers: said as such, with the closest documents to open.
+    await page.keyboard.type('Which prototyping methodologies are covered?');
+    await page.keyboard.press('Enter');
+    const nothing = page.locator('.nothing').last();
+    await nothing.getByText('I found nothing in your vault about that.').waitFor({ timeout: 30000 });
+    await nothing.getByRole('link', { name: 'Unstructured-test-doc' }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Question');
+    await shot('chat-nothing');
+    await card.click();
     await page.locator('img.page').waitFor();
   });
 

@@ -134,6 +134,11 @@ describe.skipIf(!ready)('another origin on this machine', () => {
     await ui.keyboard.press('Control+k');
     await ui.keyboard.type('kept by the user');
     await ui.locator('article.hit').first().waitFor();
+    // An answer rendered from Markdown, under the same policy.
+    await ui.getByRole('link', { name: 'Chat' }).click();
+    await ui.getByLabel('Question').fill('What was kept by the user?');
+    await ui.keyboard.press('Enter');
+    await ui.locator('.msg.assistant :is(.answer, .nothing) p').first().waitFor({ timeout: 30000 });
     expect(await ui.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
 
     // Framed, even by its own origin, it shows nothing.

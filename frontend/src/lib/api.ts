@@ -98,6 +98,22 @@ export interface Summary {
   chunks: number;
 }
 
+/** What background indexing did with one uploaded file (POST /api/queue/outcomes). */
+export interface Outcome {
+  path: string;
+  outcome: 'indexed' | 'unchanged' | 'linked' | 'failed' | 'retrying' | 'waiting' | 'removed' | 'pending';
+  reason?: string;
+}
+
+/** What a language model server said when asked for its models (POST /api/llm/test). */
+export interface LLMTest {
+  reachable: boolean;
+  url?: string;
+  models: string[];
+  model?: string;
+  error?: string;
+}
+
 export interface Citation {
   n: number;
   doc_id: number;
@@ -303,6 +319,9 @@ function uploadQuery(collection: string | undefined, wait: boolean): string {
 }
 
 export class Client {
+  /** Hears every 401: the session is gone (a restarted server, no sign-in yet). */
+  onUnauthorized?: () => void;
+
   constructor(
     private base = '',
     private token?: string,
@@ -332,6 +351,7 @@ export class Client {
       } catch {
         /* not JSON: keep the status text */
       }
+      if (res.status === 401) this.onUnauthorized?.();
       throw new ApiError(res.status, msg);
     }
     return res;
@@ -451,6 +471,16 @@ export class Client {
     return note;
   }
 
+  /** Installs a model from a folder (or jar) on the machine Hoard runs on. */
+  importModel(name: string, from: string): Promise<{ model: string; dir: string; note: string }> {
+    return this.json('POST', `/api/models/${encodeURIComponent(name)}/import`, { from });
+  }
+
+  /** Connects to the language model server these (unsaved) settings name and lists its models. */
+  testLLM(s: LLMSettings): Promise<LLMTest> {
+    return this.json('POST', '/api/llm/test', s);
+  }
+
   llm(): Promise<LLMSettings> {
     return this.json('GET', '/api/llm');
   }
@@ -524,6 +554,15 @@ export class Client {
   /** Takes a file out of the queue before it is indexed (409 while it is worked on). */
   cancelQueued(id: number): Promise<QueueItem> {
     return this.json('DELETE', `/api/queue/${id}`);
+  }
+
+  /** What became of queued files: indexed, linked (a duplicate), failed… or still pending. */
+  async outcomes(paths: string[]): Promise<Outcome[]> {
+    const out: Outcome[] = [];
+    for (let i = 0; i < paths.length; i += 1000) {
+      out.push(...(await this.json<{ items: Outcome[] }>('POST', '/api/queue/outcomes', { paths: paths.slice(i, i + 1000) })).items);
+    }
+    return out;
   }
 
   watched(): Promise<{ path: string; collection: string }[]> {

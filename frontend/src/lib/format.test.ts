@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytes, clock, where } from './format';
+import { bytes, clock, networkError, where } from './format';
 
 describe('clock', () => {
   it.each([
@@ -29,5 +29,18 @@ describe('where', () => {
     expect(where({ path: '/a/b/report.pdf', page: 3, page_end: 3 })).toBe('report.pdf p. 3');
     expect(where({ path: '/v/memo.m4a', page: 0, time: { start_ms: 192_000 } })).toBe('memo.m4a 03:12');
     expect(where({ path: 'notes.md' })).toBe('notes.md');
+  });
+});
+
+describe('network errors', () => {
+  it.each([
+    'Get "https://huggingface.co/x": dial tcp: lookup huggingface.co on 127.0.0.53:53: no such host',
+    'dial tcp 10.0.0.1:443: connect: network is unreachable',
+    'Hoard is not reachable: Failed to fetch',
+  ])('%s reads as one sentence', (msg) => {
+    expect(networkError(msg, 'the model server')).toBe('Could not reach the model server: this computer seems to be offline, or the model server is blocked. Connect and try again.');
+  });
+  it('leaves other errors as they are', () => {
+    expect(networkError('checksum mismatch')).toBe('checksum mismatch');
   });
 });

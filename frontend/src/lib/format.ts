@@ -29,3 +29,23 @@ export function where(h: { path: string; page?: number; page_end?: number; headi
   if (h.heading) s += ` › ${h.heading}`;
   return s;
 }
+
+const dayFormat = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' });
+
+/** A Unix time in seconds as a day ("1 Dec 2026"), or with its time. */
+export function day(unix: number, full = false): string {
+  if (!unix) return '';
+  return (full ? fullFormat : dayFormat).format(new Date(unix * 1000));
+}
+
+/**
+ * A network failure in one sentence a user can act on, instead of Go's
+ * "dial tcp: lookup huggingface.co: no such host".
+ */
+export function networkError(msg: string, what = 'the server'): string {
+  if (/no such host|server misbehaving|temporary failure in name resolution|network is unreachable|dial tcp|i\/o timeout|connection refused|tls handshake timeout|Failed to fetch/i.test(msg)) {
+    return `Could not reach ${what}: this computer seems to be offline, or ${what} is blocked. Connect and try again.`;
+  }
+  return msg;
+}

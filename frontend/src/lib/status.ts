@@ -2,7 +2,7 @@
 import type { DocumentInfo, QueueItem } from './api';
 import { clock } from './format';
 
-export type FileState = 'queued' | 'extracting' | 'transcribing' | 'indexing' | 'waiting' | 'retrying' | 'removing' | 'done' | 'failed';
+export type FileState = 'queued' | 'extracting' | 'transcribing' | 'indexing' | 'waiting' | 'retrying' | 'removing' | 'done' | 'notext' | 'failed';
 
 export function queueState(q: QueueItem): FileState {
   if (q.op === 'remove') return 'removing';
@@ -11,8 +11,22 @@ export function queueState(q: QueueItem): FileState {
   return q.attempts > 0 ? 'retrying' : 'queued';
 }
 
-export function documentState(d: Pick<DocumentInfo, 'status'>): FileState {
-  return d.status === 'failed' ? 'failed' : d.status === 'queued' ? 'queued' : 'done';
+/**
+ * A document's state. One indexed with no passages (a scan without OCR,
+ * silence) is "notext": there is nothing to find in it, and its error says why.
+ */
+export function documentState(d: Pick<DocumentInfo, 'status'> & { chunks?: number | unknown[] }): FileState {
+  if (d.status === 'failed') return 'failed';
+  if (d.status === 'queued') return 'queued';
+  const n = Array.isArray(d.chunks) ? d.chunks.length : d.chunks;
+  return n === 0 ? 'notext' : 'done';
+}
+
+/** Why a document is failed or empty, in a user's words. */
+export function stateReason(d: Pick<DocumentInfo, 'status' | 'error'> & { chunks?: number | unknown[] }): string {
+  const st = documentState(d);
+  if (st === 'notext') return d.error || 'no text was found in this file';
+  return st === 'failed' ? (d.error ?? '') : '';
 }
 
 const labels: Record<FileState, string> = {
@@ -24,6 +38,7 @@ const labels: Record<FileState, string> = {
   retrying: 'Retrying',
   removing: 'Removing',
   done: 'Done',
+  notext: 'No text',
   failed: 'Failed',
 };
 
@@ -51,4 +66,42 @@ export function queueNote(q: QueueItem, now = Date.now()): string {
 
 export function fileName(path: string): string {
   return path.split(/[\\/]/).pop() || path;
+}
+
+/**
+ * Whether a title from a file's metadata says nothing about it: empty, a
+ * file name ("loremipsum.jpg" on a PDF), or a printer driver's label
+ * ("Microsoft Word - report.docx").
+ */
+export function junkTitle(title: string | undefined): boolean {
+  const t = (title ?? '').trim();
+  // An extension: a dot, then two to five letters or digits, the first a letter.
+  return !t || /^microsoft \w+ - /i.test(t) || /\.[a-z][a-z0-9]{1,4}$/i.test(t);
+}
+
+/** The title a document is shown by: its own, or its file's name when that title is junk. */
+export function displayTitle(d: Pick<DocumentInfo, 'title' | 'paths'>): string {
+  return junkTitle(d.title) ? fileName(d.paths?.[0] ?? '') || d.title || 'Untitled' : d.title;
+}
+
+const types: [RegExp, string][] = [
+  [/^application\/pdf$/, 'PDF'],
+  [/wordprocessingml|msword/, 'Word'],
+  [/opendocument\.text/, 'OpenDocument'],
+  [/epub/, 'EPUB'],
+  [/^text\/markdown$/, 'Markdown'],
+  [/^text\/html$|xhtml/, 'HTML'],
+  [/^text\/csv$/, 'CSV'],
+  [/json/, 'JSON'],
+  [/^text\//, 'Text'],
+  [/^audio\//, 'Audio'],
+  [/^video\//, 'Video'],
+  [/^image\//, 'Image'],
+];
+
+/** A document's kind in a word (PDF, Word, Markdown, Audio…). */
+export function typeLabel(mediaType: string, path = ''): string {
+  for (const [re, label] of types) if (re.test(mediaType)) return label;
+  const ext = fileName(path).split('.').pop();
+  return ext && ext !== fileName(path) ? ext.toUpperCase() : mediaType || '—';
 }
