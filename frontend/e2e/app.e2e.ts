@@ -147,7 +147,7 @@ describe.skipIf(!ready)('Hoard in a browser', () => {
     await page.locator('aside li a').first().waitFor(); // the conversation is kept
     await shot('chat');
     // Nothing answers: said as such, with the closest documents to open.
-    await page.keyboard.type('Which prototyping methodologies are covered?');
+    await page.keyboard.type('Which prototyping budget was approved by the board?');
     await page.keyboard.press('Enter');
     const nothing = page.locator('.nothing').last();
     await nothing.getByText('I found nothing in your vault about that.').waitFor({ timeout: 30000 });
