@@ -26,6 +26,9 @@ type Snapshot struct {
 		Done    int `json:"done"`
 		Pending int `json:"pending"`
 	} `json:"embedding"`
+	// Watch is the background watch's state: retrying, and why, when the
+	// database is locked or the disk full.
+	Watch vault.WatchStatus `json:"watch"`
 }
 
 // event is one server-sent event, encoded once for every stream.
@@ -168,5 +171,6 @@ func (s *Server) snapshot(ctx context.Context) (Snapshot, error) {
 	snap.Documents, snap.Indexed, snap.Failed, snap.Chunks, snap.Bytes = st.Documents, st.Indexed, st.Failed, st.Chunks, st.Bytes
 	snap.Embedding.Done, snap.Embedding.Pending, err = s.v.VectorCounts(ctx)
 	snap.Queue = q
+	snap.Watch = s.v.WatchStatus()
 	return snap, err
 }

@@ -179,6 +179,7 @@ func (v *Vault) WatchStatus() WatchStatus {
 func (v *Vault) setWatchStatus(st WatchStatus) {
 	v.watchMu.Lock()
 	defer v.watchMu.Unlock()
+	defer v.store.Touch() // the live views show it
 	v.watchSt = st
 	file := filepath.Join(v.dir, watchStateFile)
 	if !st.Running {

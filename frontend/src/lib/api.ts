@@ -144,9 +144,19 @@ export interface Counts {
 }
 
 /** What /api/events sends whenever the library changes. */
+export interface WatchStatus {
+  running: boolean;
+  retrying?: boolean;
+  /** Why and when it tries again: "retrying in 4s: database is locked". */
+  message?: string;
+  failures?: number;
+  pid?: number;
+}
+
 export interface Snapshot extends Counts {
   seq: number;
   embedding: { done: number; pending: number };
+  watch?: WatchStatus;
 }
 
 export interface Collection {

@@ -1,5 +1,6 @@
 // The library's live state, shared by every screen: one /api/events stream.
 import { ApiError, type Client, type Snapshot } from './api';
+import { watchTrouble } from './status';
 
 export class Live {
   snapshot = $state<Snapshot | null>(null);
@@ -28,6 +29,11 @@ export class Live {
   get busy(): number {
     const q = this.snapshot?.queue;
     return q ? q.pending + q.running : 0;
+  }
+
+  /** Why the background watch is not following changes right now ("" when it is, or is off). */
+  get watchTrouble(): string {
+    return watchTrouble(this.snapshot);
   }
 
   /** Files that wait for something the user must set up (a transcription engine). */

@@ -1,7 +1,7 @@
 // The UI's pure logic: routes, file states, paged loading.
 import { describe, expect, it } from 'vitest';
 import { href, parseHash } from './route';
-import { documentState, queueNote, queueState, stateLabel } from './status';
+import { documentState, queueNote, queueState, stateLabel, watchTrouble } from './status';
 import { PagedList, visibleRange } from './pages';
 import type { QueueItem } from './api';
 import { batches } from './drop';
@@ -98,5 +98,17 @@ describe('upload batches', () => {
   it('splits into requests of at most n', () => {
     expect(batches([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
     expect(batches([], 50)).toEqual([]);
+  });
+});
+
+describe('the background watch in the status line', () => {
+  it.each([
+    [null, ''],
+    [{}, ''],
+    [{ watch: { running: false } }, ''],
+    [{ watch: { running: true } }, ''],
+    [{ watch: { running: true, retrying: true, message: 'retrying in 4s: database is locked' } }, 'Watching paused, retrying in 4s: database is locked'],
+  ])('%j → %s', (snap, want) => {
+    expect(watchTrouble(snap)).toBe(want);
   });
 });

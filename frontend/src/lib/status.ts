@@ -105,3 +105,10 @@ export function typeLabel(mediaType: string, path = ''): string {
   const ext = fileName(path).split('.').pop();
   return ext && ext !== fileName(path) ? ext.toUpperCase() : mediaType || '—';
 }
+
+/** What the status line says while the background watch retries after a
+ * failure (the database locked, the disk full); "" while it follows changes. */
+export function watchTrouble(s: { watch?: { running: boolean; retrying?: boolean; message?: string } } | null): string {
+  const w = s?.watch;
+  return w?.running && w.retrying ? `Watching paused, ${w.message ?? 'retrying'}` : '';
+}
