@@ -93,9 +93,9 @@ type llmFlags struct {
 
 func (f *llmFlags) register(cmd *cobra.Command) {
 	f.cmd = cmd
-	choiceVar(cmd, &f.kind, "llm", "auto", "language model: auto (Ollama if running), ollama, openai, none (extractive)", "auto", "ollama", "openai", "none")
+	choiceVar(cmd, &f.kind, "llm", "auto", "language model: auto (the built-in runner when a chat model is installed, else Ollama if running), builtin, ollama, openai, none (extractive)", "auto", "builtin", "ollama", "openai", "none")
 	cmd.Flags().StringVar(&f.url, "llm-url", "", "server address (Ollama default http://localhost:11434)")
-	cmd.Flags().StringVar(&f.model, "llm-model", "", "model name (default: the first the server lists)")
+	cmd.Flags().StringVar(&f.model, "llm-model", "", "model name (default: the first the server lists; builtin: the best installed chat model)")
 }
 
 func (f *llmFlags) pick(ctx context.Context) (llm.Client, string, string) {
@@ -106,10 +106,10 @@ func (f *llmFlags) pick(ctx context.Context) (llm.Client, string, string) {
 			if s.APIKey != "" {
 				key = s.APIKey
 			}
-			return pickLLM(ctx, s.Kind, s.URL, s.Model, key)
+			return pickLLM(ctx, f.v, s.Kind, s.URL, s.Model, key)
 		}
 	}
-	return pickLLM(ctx, f.kind, f.url, f.model, key)
+	return pickLLM(ctx, f.v, f.kind, f.url, f.model, key)
 }
 
 // askOptions picks the model for each question (a server started before
@@ -120,13 +120,23 @@ func (f *llmFlags) askOptions(ctx context.Context) vault.AskOptions {
 }
 
 // pickLLM resolves --llm: a client and model, or nil with a note saying why
-// the answer is extractive.
-func pickLLM(ctx context.Context, kind, url, model, key string) (llm.Client, string, string) {
+// the answer is extractive. v (nil outside a vault) holds the built-in
+// runner.
+func pickLLM(ctx context.Context, v *vault.Vault, kind, url, model, key string) (llm.Client, string, string) {
 	opts := llm.Options{BaseURL: url, APIKey: key}
 	var c llm.Client
 	switch kind {
 	case "none":
 		return nil, "", "extractive answer (--llm none)"
+	case "builtin":
+		if v == nil {
+			return nil, "", "extractive answer: the built-in runner needs a vault"
+		}
+		b, err := v.Builtin(model)
+		if err != nil {
+			return nil, "", "extractive answer: " + err.Error()
+		}
+		return b, b.Model().Name, ""
 	case "openai":
 		if url == "" {
 			return nil, "", "extractive answer: --llm openai needs --llm-url"
@@ -135,9 +145,18 @@ func pickLLM(ctx context.Context, kind, url, model, key string) (llm.Client, str
 	case "ollama":
 		c = llm.NewOllama(opts)
 	default:
+		// The built-in runner when a chat model is installed and nothing
+		// else is set; then Ollama, when it runs.
+		if v != nil && url == "" {
+			if st := v.ChatStatus(); st.Available {
+				if b, err := v.Builtin(model); err == nil {
+					return b, b.Model().Name, ""
+				}
+			}
+		}
 		o := llm.NewOllama(opts)
 		if !o.Detect(ctx) {
-			return nil, "", "extractive answer: no language model found (start Ollama, or use --llm openai --llm-url URL)"
+			return nil, "", "extractive answer: no language model found (install a chat model for the built-in runner: hoard models ls; start Ollama; or use --llm openai --llm-url URL)"
 		}
 		c = o
 	}

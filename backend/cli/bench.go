@@ -51,7 +51,7 @@ func (a *app) benchCmd() *cobra.Command {
 	ingest.Flags().StringVar(&qrels, "qrels", "", "qrels TSV: only the queries it judges are run")
 	ingest.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	ingest.MarkFlagRequired("corpus")
-	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchParityCmd(), a.benchTranscribeCmd(), a.benchAnswersCmd(), a.benchWatchCmd(), a.benchFuseCmd(), a.benchEventsCmd(), a.benchCrashCmd())
+	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchParityCmd(), a.benchTranscribeCmd(), a.benchAnswersCmd(), a.benchWatchCmd(), a.benchFuseCmd(), a.benchEventsCmd(), a.benchCrashCmd(), a.benchLLMCmd())
 	return cmd
 }
 
