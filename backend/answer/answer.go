@@ -154,7 +154,8 @@ func Ask(ctx context.Context, s Searcher, question string, opt Options) (Answer,
 	return ext, emit(opt, ext.Answer)
 }
 
-// nearest cites the first passages of the first n documents.
+// nearest cites the first passages of the first n documents (unnumbered:
+// the answer does not cite them).
 func nearest(hits []search.Hit, n int) []Citation {
 	var out []Citation
 	seen := map[int64]bool{}
@@ -164,7 +165,7 @@ func nearest(hits []search.Hit, n int) []Citation {
 		}
 		if !seen[h.DocID] {
 			seen[h.DocID] = true
-			out = append(out, cite(len(out)+1, h, h.Text))
+			out = append(out, cite(0, h, h.Text))
 		}
 	}
 	return out

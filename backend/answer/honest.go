@@ -185,12 +185,14 @@ var (
 // model is asked and the same way without one. best is the share of the
 // question's word weight the best sentence holds. A question that names
 // something (a person, a film, a place) is answered only when every name is
-// in the passages and a passage naming one also holds another of the
-// question's words: multi-hop questions spread their evidence over
-// passages, so no one sentence need hold it. A question naming nothing is
+// in the passages and, for a question about one thing, a passage naming it
+// also holds another of the question's words: multi-hop questions spread
+// their evidence over passages, so no one sentence need hold it. A question naming nothing is
 // answered when one sentence holds minCover of its words.
 func answers(question string, hits []search.Hit, best float64) (bool, string) {
-	names := Names(question)
+	// What a question puts in parentheses tells apart things of one name
+	// ("Wilderness (Miniseries)"); the passages rarely say it so.
+	names := Names(parenthesized.ReplaceAllString(question, " "))
 	if len(names) == 0 {
 		if best < minCover {
 			return false, fmt.Sprintf("the best sentence holds %.0f%% of the question's words (%.0f%% needed)", 100*best, 100*minCover)
@@ -199,23 +201,42 @@ func answers(question string, hits []search.Hit, best float64) (bool, string) {
 	}
 	inName := map[string]bool{}
 	var naming []int // hits that hold a name
+	texts := make([][]string, len(hits))
+	for i, h := range hits {
+		texts[i] = entity.Words(h.Title + " \n " + h.Text)
+	}
+	named := func(words []string) bool {
+		found := false
+		for i, t := range texts {
+			if containsRun(t, words) {
+				found = true
+				naming = append(naming, i)
+			}
+		}
+		return found
+	}
+	things := 0 // what the question names, found
 	for _, n := range names {
 		words := nameWords(n)
 		for _, w := range words {
 			inName[search.Stem(w)] = true
 		}
-		found := false
-		for i, h := range hits {
-			if containsRun(entity.Words(h.Title+" \n "+h.Text), words) {
-				found = true
-				naming = append(naming, i)
-			}
+		if named(words) {
+			things++
+			continue
 		}
-		if !found {
-			return false, fmt.Sprintf("no passage names %q", n)
+		// Names runs "A and B" together: each is then a name of its own.
+		for _, part := range strings.Split(n, " and ") {
+			if !named(nameWords(part)) {
+				return false, fmt.Sprintf("no passage names %q", part)
+			}
+			things++
 		}
 	}
-	if best >= minCover {
+	// Two things named and both found: a comparison ("Who was born first,
+	// A or B?") whose answer is one of them, whatever words the passages
+	// use for the comparison.
+	if best >= minCover || things >= 2 {
 		return true, ""
 	}
 	var other []string
@@ -238,6 +259,8 @@ func answers(question string, hits []search.Hit, best float64) (bool, string) {
 	}
 	return false, fmt.Sprintf("the passages that name %s say nothing else the question asks", strings.Join(names, ", "))
 }
+
+var parenthesized = regexp.MustCompile(`\([^)]*\)`)
 
 // akin: the same stem, or one of five letters or more begins the other
 // ("direct" of "directed" and "director").

@@ -58,19 +58,17 @@ func (a *app) askCmd() *cobra.Command {
 			return a.printJSON(ans)
 		}
 		fmt.Fprintln(a.stdout)
-		if len(ans.Citations) > 0 {
-			fmt.Fprintln(a.stdout, "\nSources:")
-			for _, c := range ans.Citations {
-				where := c.Path
-				if c.Page > 0 {
-					where += " " + search.Pages(c.Page, c.PageEnd)
-				}
-				if c.Time != nil {
-					where += " " + search.Clock(c.Time.StartMS)
-				}
-				fmt.Fprintf(a.stdout, "  [%d] %s — %s\n", c.N, c.Title, where)
-			}
+		a.printSources("Sources:", ans.Citations)
+		switch {
+		case ans.NotInVault:
+			a.printSources("Nearest sources:", ans.Sources)
+		case ans.Uncited:
+			a.printSources("Uncited: the answer cites none of the passages it was given:", ans.Sources)
 		}
+		if len(ans.Removed) > 0 {
+			fmt.Fprintf(a.stdout, "\nCitations removed (no such passage was given): %v\n", ans.Removed)
+		}
+		a.printSources("Left out (did not fit the model's context):", ans.LeftOut)
 		if ans.Extractive && note != "" {
 			fmt.Fprintf(a.stderr, "(%s)\n", note)
 		}
@@ -80,6 +78,27 @@ func (a *app) askCmd() *cobra.Command {
 		return nil
 	})
 	return cmd
+}
+
+func (a *app) printSources(head string, cs []answer.Citation) {
+	if len(cs) == 0 {
+		return
+	}
+	fmt.Fprintln(a.stdout, "\n"+head)
+	for _, c := range cs {
+		where := c.Path
+		if c.Page > 0 {
+			where += " " + search.Pages(c.Page, c.PageEnd)
+		}
+		if c.Time != nil {
+			where += " " + search.Clock(c.Time.StartMS)
+		}
+		if c.N > 0 {
+			fmt.Fprintf(a.stdout, "  [%d] %s — %s\n", c.N, c.Title, where)
+		} else {
+			fmt.Fprintf(a.stdout, "  %s — %s\n", c.Title, where)
+		}
+	}
 }
 
 // llmFlags are the flags that choose a language model.
