@@ -124,7 +124,8 @@ fuzz:
 # keywords alone, vectors alone); embedding throughput of the real
 # bge-small (fp32, int8) against transformers.js; vector and hybrid search latency at
 # VECTOR_SIZES chunks (add 1000000 for the 1M figure: about 15 minutes a kind);
-# watched folders: saved note to searchable, throughput and peak memory.
+# watched folders: saved note to searchable, throughput and peak memory;
+# the built-in chat runner and the honesty checks (hoard bench llm).
 VECTOR_SIZES ?= 100000
 bench: setup build
 	./bin/hoard bench ingest --corpus $(SHARED)/datasets/scifact/corpus.jsonl \
@@ -138,6 +139,7 @@ bench: setup build
 	./bin/hoard bench vectors --n $(VECTOR_SIZES) --clustered
 	./bin/hoard bench vectors --n $(VECTOR_SIZES)
 	./bin/hoard bench watch
+	./bin/hoard bench llm --dataset $(SHARED)/datasets/2wiki-beir --shared $(SHARED) --threads 2
 	$(MAKE) bench-ui
 
 # The library screen with 20,000 documents: time to first render, scrolling,
