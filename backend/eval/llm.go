@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/hoardvault/hoard/backend/answer"
@@ -388,7 +387,9 @@ func orphans(ctx context.Context, o LLMOptions, vaultDir, question string) (int,
 		}
 		if llm.ProcessRuns(server) {
 			left++
-			syscall.Kill(server, syscall.SIGKILL)
+			if p, err := os.FindProcess(server); err == nil {
+				p.Kill()
+			}
 		}
 	}
 	return left, nil

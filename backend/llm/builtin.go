@@ -367,8 +367,8 @@ func (p *serverProc) stop() {
 	if p.exited() {
 		return
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	if !p.waitExit(5 * time.Second) {
+	// Where SIGTERM cannot be sent (Windows), it is killed at once.
+	if p.cmd.Process.Signal(syscall.SIGTERM) != nil || !p.waitExit(5*time.Second) {
 		p.cmd.Process.Kill()
 		<-p.done
 	}
