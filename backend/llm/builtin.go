@@ -497,12 +497,12 @@ func (b *Builtin) launch(ctx context.Context, m BuiltinModel) (*serverProc, erro
 	if err := startChild(cmd, p); err != nil {
 		return nil, fmt.Errorf("start %s: %w", b.o.Server, err)
 	}
-	b.o.Log.Info("built-in runner starting", "model", m.Name, "pid", cmd.Process.Pid, "port", port, "ctx", m.Context)
+	b.o.Log.Debug("built-in runner starting", "model", m.Name, "pid", cmd.Process.Pid, "port", port, "ctx", m.Context)
 	if err := p.waitHealthy(ctx, b.o.Start); err != nil {
 		p.stop()
 		return nil, err
 	}
-	b.o.Log.Info("built-in runner ready", "model", m.Name, "pid", cmd.Process.Pid)
+	b.o.Log.Debug("built-in runner ready", "model", m.Name, "pid", cmd.Process.Pid)
 	return p, nil
 }
 
