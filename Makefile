@@ -22,27 +22,31 @@ export CGO_ENABLED := 1
 SHARED ?= $(abspath ../shared)
 export SHARED
 DEMO_VAULT ?= $(CURDIR)/.cache/demo-vault
+# The built-in chat runner: llama.cpp's llama-server, built from PyPI's
+# llama-cpp-python source (scripts/llama.sh) into bin/ beside hoard.
+LLAMA_DIR ?= $(CURDIR)/.cache/llama.cpp
 
-.PHONY: all setup ort models build desktop whisper test test-ui test-desktop frontend frontend-deps test-models fuzz bench bench-ui demo clean
+.PHONY: all setup ort models build desktop whisper llama test test-ui test-desktop frontend frontend-deps test-models fuzz bench bench-ui demo clean
 
 all: build
 
 # MODELS: the real models `make models` installs (names in `hoard models
-# ls`): by default the default embedder, the default whisper model and the
-# speech detector.
-MODELS ?= bge-small-en-v1.5 whisper-base silero-vad
+# ls`): by default the default embedder, the default whisper model, the
+# speech detector and the test chat model.
+MODELS ?= bge-small-en-v1.5 whisper-base silero-vad smollm2-135m-instruct
 export MODELS
 # The tests compare every real embedder with Python's onnxruntime, and the
 # browser test downloads the int8 bge-small in Settings: `make test`
 # installs them all.
 TEST_MODELS := bge-small-en-v1.5 bge-small-en-v1.5-q bge-small-en-v1.5-int8 e5-small-v2 e5-small-v2-q all-MiniLM-L6-v2 all-MiniLM-L6-v2-q \
-	whisper-tiny.en whisper-base silero-vad
+	whisper-tiny.en whisper-base silero-vad smollm2-135m-instruct
 test: MODELS = $(TEST_MODELS)
 
 setup:
 	@bash scripts/setup.sh
 	@bash scripts/ort.sh
 	@if [ "$(WHISPER)" = 1 ]; then bash scripts/whisper.sh $(WHISPER_DIR); fi
+	@bash scripts/llama.sh $(LLAMA_DIR)
 	@bash scripts/models.sh
 
 # The ONNX Runtime library in lib/ (from npm's onnxruntime-node).
@@ -67,6 +71,11 @@ desktop: frontend
 # whisper.cpp's static libraries alone (make setup builds them).
 whisper:
 	bash scripts/whisper.sh $(WHISPER_DIR)
+
+# llama-server alone, into bin/ (make setup builds it; about 11 minutes on
+# 2 cores the first time, then a no-op).
+llama:
+	bash scripts/llama.sh $(LLAMA_DIR)
 
 test: setup
 	$(GO) vet -tags "$(TAGS)" ./...
@@ -117,7 +126,8 @@ fuzz:
 # keywords alone, vectors alone); embedding throughput of the real
 # bge-small (fp32, int8) against transformers.js; vector and hybrid search latency at
 # VECTOR_SIZES chunks (add 1000000 for the 1M figure: about 15 minutes a kind);
-# watched folders: saved note to searchable, throughput and peak memory.
+# watched folders: saved note to searchable, throughput and peak memory;
+# the built-in chat runner and the honesty checks (hoard bench llm).
 VECTOR_SIZES ?= 100000
 bench: setup build
 	./bin/hoard bench ingest --corpus $(SHARED)/datasets/scifact/corpus.jsonl \
@@ -132,6 +142,7 @@ bench: setup build
 	./bin/hoard bench vectors --n $(VECTOR_SIZES) --clustered
 	./bin/hoard bench vectors --n $(VECTOR_SIZES)
 	./bin/hoard bench watch
+	./bin/hoard bench llm --dataset $(SHARED)/datasets/2wiki-beir --shared $(SHARED) --threads 2
 	$(MAKE) bench-ui
 
 # The library screen with 20,000 documents: time to first render, scrolling,

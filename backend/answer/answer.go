@@ -50,6 +50,18 @@ type Answer struct {
 	Citations  []Citation `json:"citations"`
 	Trace      []Step     `json:"trace"`
 	Extractive bool       `json:"extractive"`
+	// NotInVault: the passages do not answer the question, decided from
+	// them before any model is asked; Sources are the nearest passages.
+	NotInVault bool `json:"not_in_vault,omitempty"`
+	// Uncited: a generated answer that cites none of the passages it was
+	// given; Sources are those passages, to show beside it.
+	Uncited bool       `json:"uncited,omitempty"`
+	Sources []Citation `json:"sources,omitempty"`
+	// Removed are the [n] markers the model wrote for passages it was not
+	// given, taken out of the answer.
+	Removed []int `json:"removed_citations,omitempty"`
+	// LeftOut are the passages that did not fit the model's context.
+	LeftOut []Citation `json:"left_out,omitempty"`
 	// Conversation is where the exchange was stored (0: not stored).
 	Conversation int64 `json:"conversation_id,omitempty"`
 }
@@ -111,8 +123,21 @@ func Ask(ctx context.Context, s Searcher, question string, opt Options) (Answer,
 		}
 	}
 	if len(hits) == 0 {
-		a.Answer, a.Extractive = NothingFound, opt.LLM == nil
+		a.Answer, a.Extractive, a.NotInVault = NothingFound, opt.LLM == nil, true
 		return a, emit(opt, a.Answer)
+	}
+	// Whether the vault answers is decided from the passages, the same way
+	// for a model as without one: a model is not asked what the vault does
+	// not hold, so it cannot make an answer up.
+	ext := extract(q, hits, opt.Sentences)
+	if ext.NotInVault {
+		ext.Query, ext.Trace = q, append(a.Trace, ext.Trace...)
+		ext.Sources = nearest(hits, 3)
+		if opt.LLM != nil {
+			ext.Extractive = false
+			ext.Trace = append(ext.Trace, Step{"llm", "not asked: the passages do not answer the question"})
+		}
+		return ext, emit(opt, ext.Answer)
 	}
 	if opt.LLM != nil {
 		got, err := recursive(ctx, s, opt, q, hits)
@@ -125,9 +150,25 @@ func Ask(ctx context.Context, s Searcher, question string, opt Options) (Answer,
 		}
 		a.Trace = append(a.Trace, Step{"llm", "unavailable, answering from the passages: " + err.Error()})
 	}
-	ext := extract(q, hits, opt.Sentences)
 	ext.Query, ext.Trace = q, append(a.Trace, ext.Trace...)
 	return ext, emit(opt, ext.Answer)
+}
+
+// nearest cites the first passages of the first n documents (unnumbered:
+// the answer does not cite them).
+func nearest(hits []search.Hit, n int) []Citation {
+	var out []Citation
+	seen := map[int64]bool{}
+	for _, h := range hits {
+		if len(out) == n {
+			break
+		}
+		if !seen[h.DocID] {
+			seen[h.DocID] = true
+			out = append(out, cite(0, h, h.Text))
+		}
+	}
+	return out
 }
 
 func emit(opt Options, text string) error {
@@ -200,15 +241,8 @@ func prose(sents []string) bool {
 // closestDocuments names the first documents among the hits.
 func closestDocuments(hits []search.Hit, n int) string {
 	var names []string
-	seen := map[int64]bool{}
-	for _, h := range hits {
-		if len(names) == n {
-			break
-		}
-		if !seen[h.DocID] {
-			seen[h.DocID] = true
-			names = append(names, h.Title)
-		}
+	for _, c := range nearest(hits, n) {
+		names = append(names, c.Title)
 	}
 	return strings.Join(names, "; ")
 }
@@ -316,12 +350,15 @@ func extract(question string, hits []search.Hit, n int) Answer {
 		picked = append(picked, s)
 	}
 	a := Answer{Extractive: true, Citations: []Citation{}}
-	if len(picked) == 0 || best < minCover {
-		a.Answer = NothingFound
+	if ok, why := answers(question, hits, best); len(picked) == 0 || !ok {
+		a.Answer, a.NotInVault = NothingFound, true
 		if closest := closestDocuments(hits, 3); closest != "" {
 			a.Answer += " The closest documents: " + closest + "."
 		}
-		a.Trace = []Step{{"extractive", fmt.Sprintf("the best sentence holds %.0f%% of the question's words (%.0f%% needed)", 100*best, 100*minCover)}}
+		if len(picked) == 0 {
+			why = "no sentence shares the question's words"
+		}
+		a.Trace = []Step{{"extractive", why}}
 		return a
 	}
 	// Read in source order: passage rank, then position.

@@ -218,7 +218,7 @@ func TestFactsAndRecursiveAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(a.Answer, "Westminster, London") || streamed.String() != a.Answer || strings.Contains(streamed.String(), "NEED") {
-		t.Fatalf("answer %q, streamed %q", a.Answer, streamed.String())
+		t.Fatalf("answer %q, streamed %q, trace %+v", a.Answer, streamed.String(), a.Trace)
 	}
 	var facts, hops int
 	for _, st := range a.Trace {

@@ -176,7 +176,7 @@ func summarize(ctx context.Context, s Searcher, opt Options, topic string) (Answ
 			fmt.Fprintf(&sb, "[%d] %s\nGist: %s\nPassage: %s\n\n", i+1, h.Title, gists[i], strings.TrimSpace(h.Text))
 		}
 		fmt.Fprintf(&sb, "Summarize what these documents say about: %s", topic)
-		got, err := complete(ctx, opt, summaryPrompt, sb.String(), hits)
+		got, err := complete(ctx, opt, summaryPrompt, fitted{user: sb.String(), given: hits})
 		if err == nil {
 			got.Trace = append(a.Trace, got.Trace...)
 			return got, nil

@@ -55,7 +55,11 @@ func recursive(ctx context.Context, s Searcher, opt Options, q string, hits []se
 		if last {
 			system = finalPrompt
 		}
-		got, err := complete(ctx, opt, system, prompt(q, hits, facts), hits)
+		f, err := fit(ctx, opt, system, q, hits, facts)
+		if err != nil {
+			return Answer{}, err
+		}
+		got, err := complete(ctx, opt, system, f)
 		if err != nil {
 			return Answer{}, err
 		}
@@ -111,20 +115,25 @@ func mergeHits(hits, more []search.Hit) []search.Hit {
 	return hits
 }
 
+// source is passage n as the prompt shows it.
+func source(n int, h search.Hit) string {
+	where := h.Title
+	if h.Page > 0 {
+		where += ", " + search.Pages(h.Page, h.PageEnd)
+	}
+	if h.Time != nil {
+		where += ", at " + search.Clock(h.Time.StartMS)
+	}
+	return fmt.Sprintf("[%d] %s\n%s\n\n", n, where, strings.TrimSpace(h.Text))
+}
+
 // prompt numbers the sources; facts cite the source they were read from.
 func prompt(q string, hits []search.Hit, facts []Fact) string {
 	var sb strings.Builder
 	num := map[int64]int{}
 	for i, h := range hits {
 		num[h.ChunkID] = i + 1
-		where := h.Title
-		if h.Page > 0 {
-			where += ", " + search.Pages(h.Page, h.PageEnd)
-		}
-		if h.Time != nil {
-			where += ", at " + search.Clock(h.Time.StartMS)
-		}
-		fmt.Fprintf(&sb, "[%d] %s\n%s\n\n", i+1, where, strings.TrimSpace(h.Text))
+		sb.WriteString(source(i+1, h))
 	}
 	if len(facts) > 0 {
 		sb.WriteString("Known facts:\n")
@@ -138,12 +147,14 @@ func prompt(q string, hits []search.Hit, facts []Fact) string {
 }
 
 // complete asks the model and maps the [n] markers of its answer to the
-// numbered hits. The answer streams through OnDelta unless it turns out to
-// be a request for a missing fact.
-func complete(ctx context.Context, opt Options, system, user string, hits []search.Hit) (Answer, error) {
+// passages it was given; a marker of a passage not given is taken out and
+// said, and an answer citing none is marked uncited, its passages beside
+// it. The answer streams through OnDelta unless it turns out to be a
+// request for a missing fact.
+func complete(ctx context.Context, opt Options, system string, f fitted) (Answer, error) {
 	g := &gate{out: opt.OnDelta}
-	resp, err := opt.LLM.Chat(ctx, llm.Request{Model: opt.Model, Messages: []llm.Message{
-		{Role: "system", Content: system}, {Role: "user", Content: user},
+	resp, err := opt.LLM.Chat(ctx, llm.Request{Model: opt.Model, MaxTokens: f.maxTokens, Messages: []llm.Message{
+		{Role: "system", Content: system}, {Role: "user", Content: f.user},
 	}}, g.write)
 	if err != nil {
 		return Answer{}, err
@@ -151,17 +162,38 @@ func complete(ctx context.Context, opt Options, system, user string, hits []sear
 	if err := g.flush(); err != nil {
 		return Answer{}, err
 	}
-	a := Answer{Answer: strings.TrimSpace(resp.Text), Citations: []Citation{}}
+	hits := f.given
+	a := Answer{Citations: []Citation{}}
+	for _, n := range resp.Notes {
+		a.Trace = append(a.Trace, Step{"llm", n})
+	}
+	if f.step.Step != "" {
+		a.Trace = append(a.Trace, f.step)
+	}
+	for _, h := range f.leftOut {
+		a.LeftOut = append(a.LeftOut, cite(0, h, h.Text))
+	}
 	a.Trace = append(a.Trace, Step{"llm", fmt.Sprintf("%s %s: %d prompt tokens, %d answer tokens", opt.LLM.Name(), resp.Model, resp.PromptTokens, resp.CompletionTokens)})
+	a.Answer, a.Removed = checkCitations(strings.TrimSpace(resp.Text), len(hits))
+	if len(a.Removed) > 0 {
+		a.Trace = append(a.Trace, Step{"citations", fmt.Sprintf("removed %v: the model was given passages 1 to %d only", a.Removed, len(hits))})
+	}
 	seen := map[int]bool{}
 	for _, m := range marker.FindAllStringSubmatch(a.Answer, -1) {
 		n, _ := strconv.Atoi(m[1])
-		if n >= 1 && n <= len(hits) && !seen[n] {
+		if !seen[n] {
 			seen[n] = true
 			a.Citations = append(a.Citations, cite(n, hits[n-1], hits[n-1].Text))
 		}
 	}
 	sort.Slice(a.Citations, func(i, j int) bool { return a.Citations[i].N < a.Citations[j].N })
+	if len(a.Citations) == 0 && !strings.HasPrefix(strings.TrimSpace(a.Answer), needPrefix) {
+		a.Uncited = true
+		for i, h := range hits {
+			a.Sources = append(a.Sources, cite(i+1, h, h.Text))
+		}
+		a.Trace = append(a.Trace, Step{"citations", "the answer cites none of its passages: shown uncited, with its sources"})
+	}
 	return a, nil
 }
 

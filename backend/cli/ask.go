@@ -58,19 +58,17 @@ func (a *app) askCmd() *cobra.Command {
 			return a.printJSON(ans)
 		}
 		fmt.Fprintln(a.stdout)
-		if len(ans.Citations) > 0 {
-			fmt.Fprintln(a.stdout, "\nSources:")
-			for _, c := range ans.Citations {
-				where := c.Path
-				if c.Page > 0 {
-					where += " " + search.Pages(c.Page, c.PageEnd)
-				}
-				if c.Time != nil {
-					where += " " + search.Clock(c.Time.StartMS)
-				}
-				fmt.Fprintf(a.stdout, "  [%d] %s — %s\n", c.N, c.Title, where)
-			}
+		a.printSources("Sources:", ans.Citations)
+		switch {
+		case ans.NotInVault:
+			a.printSources("Nearest sources:", ans.Sources)
+		case ans.Uncited:
+			a.printSources("Uncited: the answer cites none of the passages it was given:", ans.Sources)
 		}
+		if len(ans.Removed) > 0 {
+			fmt.Fprintf(a.stdout, "\nCitations removed (no such passage was given): %v\n", ans.Removed)
+		}
+		a.printSources("Left out (did not fit the model's context):", ans.LeftOut)
 		if ans.Extractive && note != "" {
 			fmt.Fprintf(a.stderr, "(%s)\n", note)
 		}
@@ -80,6 +78,27 @@ func (a *app) askCmd() *cobra.Command {
 		return nil
 	})
 	return cmd
+}
+
+func (a *app) printSources(head string, cs []answer.Citation) {
+	if len(cs) == 0 {
+		return
+	}
+	fmt.Fprintln(a.stdout, "\n"+head)
+	for _, c := range cs {
+		where := c.Path
+		if c.Page > 0 {
+			where += " " + search.Pages(c.Page, c.PageEnd)
+		}
+		if c.Time != nil {
+			where += " " + search.Clock(c.Time.StartMS)
+		}
+		if c.N > 0 {
+			fmt.Fprintf(a.stdout, "  [%d] %s — %s\n", c.N, c.Title, where)
+		} else {
+			fmt.Fprintf(a.stdout, "  %s — %s\n", c.Title, where)
+		}
+	}
 }
 
 // llmFlags are the flags that choose a language model.
@@ -93,9 +112,9 @@ type llmFlags struct {
 
 func (f *llmFlags) register(cmd *cobra.Command) {
 	f.cmd = cmd
-	choiceVar(cmd, &f.kind, "llm", "auto", "language model: auto (Ollama if running), ollama, openai, none (extractive)", "auto", "ollama", "openai", "none")
+	choiceVar(cmd, &f.kind, "llm", "auto", "language model: auto (the built-in runner when a chat model is installed, else Ollama if running), builtin, ollama, openai, none (extractive)", "auto", "builtin", "ollama", "openai", "none")
 	cmd.Flags().StringVar(&f.url, "llm-url", "", "server address (Ollama default http://localhost:11434)")
-	cmd.Flags().StringVar(&f.model, "llm-model", "", "model name (default: the first the server lists)")
+	cmd.Flags().StringVar(&f.model, "llm-model", "", "model name (default: the first the server lists; builtin: the best installed chat model)")
 }
 
 func (f *llmFlags) pick(ctx context.Context) (llm.Client, string, string) {
@@ -106,10 +125,10 @@ func (f *llmFlags) pick(ctx context.Context) (llm.Client, string, string) {
 			if s.APIKey != "" {
 				key = s.APIKey
 			}
-			return pickLLM(ctx, s.Kind, s.URL, s.Model, key)
+			return pickLLM(ctx, f.v, s.Kind, s.URL, s.Model, key)
 		}
 	}
-	return pickLLM(ctx, f.kind, f.url, f.model, key)
+	return pickLLM(ctx, f.v, f.kind, f.url, f.model, key)
 }
 
 // askOptions picks the model for each question (a server started before
@@ -120,13 +139,23 @@ func (f *llmFlags) askOptions(ctx context.Context) vault.AskOptions {
 }
 
 // pickLLM resolves --llm: a client and model, or nil with a note saying why
-// the answer is extractive.
-func pickLLM(ctx context.Context, kind, url, model, key string) (llm.Client, string, string) {
+// the answer is extractive. v (nil outside a vault) holds the built-in
+// runner.
+func pickLLM(ctx context.Context, v *vault.Vault, kind, url, model, key string) (llm.Client, string, string) {
 	opts := llm.Options{BaseURL: url, APIKey: key}
 	var c llm.Client
 	switch kind {
 	case "none":
 		return nil, "", "extractive answer (--llm none)"
+	case "builtin":
+		if v == nil {
+			return nil, "", "extractive answer: the built-in runner needs a vault"
+		}
+		b, err := v.Builtin(model)
+		if err != nil {
+			return nil, "", "extractive answer: " + err.Error()
+		}
+		return b, b.Model().Name, ""
 	case "openai":
 		if url == "" {
 			return nil, "", "extractive answer: --llm openai needs --llm-url"
@@ -135,9 +164,18 @@ func pickLLM(ctx context.Context, kind, url, model, key string) (llm.Client, str
 	case "ollama":
 		c = llm.NewOllama(opts)
 	default:
+		// The built-in runner when a chat model is installed and nothing
+		// else is set; then Ollama, when it runs.
+		if v != nil && url == "" {
+			if st := v.ChatStatus(); st.Available {
+				if b, err := v.Builtin(model); err == nil {
+					return b, b.Model().Name, ""
+				}
+			}
+		}
 		o := llm.NewOllama(opts)
 		if !o.Detect(ctx) {
-			return nil, "", "extractive answer: no language model found (start Ollama, or use --llm openai --llm-url URL)"
+			return nil, "", "extractive answer: no language model found (install a chat model for the built-in runner: hoard models ls; start Ollama; or use --llm openai --llm-url URL)"
 		}
 		c = o
 	}

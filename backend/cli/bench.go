@@ -61,7 +61,7 @@ func (a *app) benchCmd() *cobra.Command {
 	ingest.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	ingest.Flags().StringVar(&engine, "engine", "hoard", "hoard, or naive-fts5: the corpus in one plain FTS5 table (the floor Hoard is measured against)")
 	ingest.MarkFlagRequired("corpus")
-	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchParityCmd(), a.benchTranscribeCmd(), a.benchAnswersCmd(), a.benchWatchCmd(), a.benchFuseCmd(), a.benchEventsCmd(), a.benchCrashCmd())
+	cmd.AddCommand(ingest, a.benchRetrievalCmd(), a.benchVectorsCmd(), a.benchEmbedCmd(), a.benchParityCmd(), a.benchTranscribeCmd(), a.benchAnswersCmd(), a.benchWatchCmd(), a.benchFuseCmd(), a.benchEventsCmd(), a.benchCrashCmd(), a.benchLLMCmd())
 	return cmd
 }
 

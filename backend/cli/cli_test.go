@@ -322,8 +322,8 @@ func TestFlagValuesAreChecked(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"ask", "--llm", "bogus", "what is tea?"}, "auto, ollama, openai, none"},
-		{[]string{"mcp", "--llm", "bogus"}, "auto, ollama, openai, none"},
+		{[]string{"ask", "--llm", "bogus", "what is tea?"}, "auto, builtin, ollama, openai, none"},
+		{[]string{"mcp", "--llm", "bogus"}, "auto, builtin, ollama, openai, none"},
 		{[]string{"ls", "--status", "bogus"}, "indexed, failed, queued"},
 	} {
 		_, err := run(t, append([]string{"--vault", v}, tc.args...)...)

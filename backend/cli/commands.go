@@ -316,6 +316,12 @@ func (a *app) statusCmd() *cobra.Command {
 		if st.Transcription.Note != "" {
 			fmt.Fprintf(tw, "\t%s\n", st.Transcription.Note)
 		}
+		switch ch := st.Chat; {
+		case ch.Available:
+			fmt.Fprintf(tw, "chat\tbuilt-in runner with %s (%s)\n", ch.Model, ch.Runner)
+		default:
+			fmt.Fprintf(tw, "chat\tno built-in runner: %s\n", ch.Note)
+		}
 		for _, w := range st.Watched {
 			fmt.Fprintf(tw, "watching\t%s\n", w.Path)
 		}

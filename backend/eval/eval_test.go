@@ -109,20 +109,12 @@ func TestVectorsBenchSmall(t *testing.T) {
 
 // The answer benchmark on a tiny BEIR set whose queries carry answers.
 func TestAnswersBench(t *testing.T) {
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "qrels"), 0o755)
-	os.WriteFile(filepath.Join(dir, "corpus.jsonl"), []byte(`{"_id":"d1","title":"Mount Tarn","text":"Mount Tarn is 2,310 metres high. It was first climbed in 1921."}
+	ds := beirSet(t, `{"_id":"d1","title":"Mount Tarn","text":"Mount Tarn is 2,310 metres high. It was first climbed in 1921."}
 {"_id":"d2","title":"Lake Orr","text":"Lake Orr lies south of Mount Tarn and freezes every winter."}
-`), 0o644)
-	os.WriteFile(filepath.Join(dir, "queries.jsonl"), []byte(`{"_id":"q1","text":"When was Mount Tarn first climbed?","metadata":{"answer":"1921"}}
+`, `{"_id":"q1","text":"When was Mount Tarn first climbed?","metadata":{"answer":"1921"}}
 {"_id":"q2","text":"How high is Mount Tarn?","metadata":{"answer":["2,310 metres"]}}
 {"_id":"q3","text":"Who painted the Lake Orr mural?","metadata":{"answer":"Ada Quill"}}
-`), 0o644)
-	os.WriteFile(filepath.Join(dir, "qrels", "test.tsv"), []byte("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td1\t1\nq3\td2\t1\n"), 0o644)
-	ds, err := LoadDataset(dir, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+`, "q1\td1\t1\nq2\td1\t1\nq3\td2\t1\n")
 	r, err := Answers(context.Background(), ds)
 	if err != nil {
 		t.Fatal(err)

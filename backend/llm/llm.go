@@ -37,6 +37,9 @@ type Response struct {
 	FinishReason     string
 	PromptTokens     int
 	CompletionTokens int
+	// Notes are what the backend has to say about this answer: the
+	// built-in runner restarted after a crash, say.
+	Notes []string
 }
 
 // Client is a chat backend. onDelta, when set, receives the answer as it is

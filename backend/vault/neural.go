@@ -54,7 +54,8 @@ func ModelManager(dir string) *models.Manager {
 
 // CheckModel proves that a model folder holds the model its spec names,
 // by running it: an embedder's graph, width and a probe sentence, a
-// reranker's probe pair, the VAD on silence, a Whisper file's header.
+// reranker's probe pair, the VAD on silence, a Whisper or chat model's
+// header.
 // Without ONNX Runtime an ONNX model cannot be checked here; it is checked
 // again when a vault loads it.
 func CheckModel(spec models.Spec, dir string) error {
@@ -64,6 +65,9 @@ func CheckModel(spec models.Spec, dir string) error {
 	path := filepath.Join(dir, spec.Files[0].InstalledName())
 	if spec.Role == models.RoleWhisper {
 		return checkGGML(path)
+	}
+	if spec.Role == models.RoleChat {
+		return checkGGUF(path)
 	}
 	rt, err := infer.Open(infer.Config{Threads: 1, Logger: slog.New(slog.DiscardHandler)})
 	if errors.Is(err, infer.ErrUnavailable) {
@@ -90,14 +94,20 @@ func embedderSpec(s models.Spec, model, tokenizer string) infer.EmbedderSpec {
 		QueryPrefix: s.QueryPrefix, PassagePrefix: s.PassagePrefix, MaxLen: s.MaxLen}
 }
 
+// checkGGUF reads a chat model's magic number (the runner loads it when
+// first asked).
+func checkGGUF(path string) error { return checkMagic(path, models.IsGGUF, "a GGUF") }
+
 // checkGGML reads a whisper.cpp model's magic number.
-func checkGGML(path string) error {
-	ggml, err := models.IsGGML(path)
+func checkGGML(path string) error { return checkMagic(path, models.IsGGML, "a whisper.cpp (ggml)") }
+
+func checkMagic(path string, is func(string) (bool, error), what string) error {
+	ok, err := is(path)
 	if err != nil {
 		return err
 	}
-	if !ggml {
-		return fmt.Errorf("%w: %s is not a whisper.cpp (ggml) model", infer.ErrWrongModel, filepath.Base(path))
+	if !ok {
+		return fmt.Errorf("%w: %s is not %s model", infer.ErrWrongModel, filepath.Base(path), what)
 	}
 	return nil
 }

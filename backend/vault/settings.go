@@ -35,8 +35,10 @@ func (v *Vault) ImportModel(name, from string) (models.Installed, error) {
 // LLMSettings choose the language model that answers questions, as stored
 // in the vault (the settings screen); command-line flags win over them.
 type LLMSettings struct {
-	// Kind is auto (Ollama if it runs), ollama, openai (any OpenAI-compatible
-	// server) or none (extractive answers).
+	// Kind is auto (the built-in runner when a chat model is installed, else
+	// Ollama if it runs), builtin (Hoard's own llama.cpp runner; Model names
+	// the chat model), ollama, openai (any OpenAI-compatible server) or none
+	// (extractive answers).
 	Kind   string `json:"kind"`
 	URL    string `json:"url,omitempty"`
 	Model  string `json:"model,omitempty"`
@@ -83,9 +85,9 @@ func (v *Vault) SetLLM(ctx context.Context, s LLMSettings) error {
 // check refuses settings SetLLM would not store (an import is checked too).
 func (s LLMSettings) check() error {
 	switch s.Kind {
-	case "auto", "ollama", "openai", "none":
+	case "auto", "builtin", "ollama", "openai", "none":
 	default:
-		return fmt.Errorf("language model %q: want auto, ollama, openai or none", s.Kind)
+		return fmt.Errorf("language model %q: want auto, builtin, ollama, openai or none", s.Kind)
 	}
 	if err := checkServerURL("language model server", s.URL); err != nil {
 		return err

@@ -90,6 +90,8 @@ type Vault struct {
 	// retired are runtimes whose models were replaced while searches may
 	// still hold them: closed with the vault.
 	retired []*infer.Runtime
+	// runner is the built-in chat runner, made on first need.
+	runner builtinRunner
 }
 
 // Open opens the vault in dir, creating it when needed.
@@ -170,9 +172,9 @@ func (v *Vault) Close() error {
 	v.trMu.Lock()
 	v.closeTranscriber()
 	v.trMu.Unlock()
-	var err error
+	err := v.closeRunner()
 	if v.nn.rt != nil {
-		err = v.nn.rt.Close()
+		err = errors.Join(err, v.nn.rt.Close())
 	}
 	for _, rt := range v.retired {
 		err = errors.Join(err, rt.Close())
@@ -308,6 +310,7 @@ type Status struct {
 	Queue         Queue                 `json:"queue"`
 	Watched       []store.WatchedFolder `json:"watched"`
 	Transcription TranscriptionStatus   `json:"transcription"`
+	Chat          ChatStatus            `json:"chat"`
 	// Watch is the watch running in this process (serve, the desktop app).
 	Watch WatchStatus `json:"watch"`
 }
@@ -340,7 +343,7 @@ func (v *Vault) Status(ctx context.Context) (Status, error) {
 		return Status{}, err
 	}
 	return Status{Vault: v.dir, Stats: st, Schema: schema, SQLiteVersion: sv, VecVersion: vv, Neural: ns, Queue: q, Watched: w,
-		Transcription: v.transcriptionStatus(ctx), Watch: v.WatchStatus()}, nil
+		Transcription: v.transcriptionStatus(ctx), Chat: v.ChatStatus(), Watch: v.WatchStatus()}, nil
 }
 
 // Check runs the database's consistency checks.

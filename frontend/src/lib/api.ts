@@ -175,7 +175,7 @@ export interface ModelStatus {
 }
 
 export interface LLMSettings {
-  kind: 'auto' | 'ollama' | 'openai' | 'none';
+  kind: 'auto' | 'builtin' | 'ollama' | 'openai' | 'none';
   url?: string;
   model?: string;
   api_key?: string;

@@ -1,0 +1,218 @@
+package answer_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/hoardvault/hoard/backend/answer"
+	"github.com/hoardvault/hoard/backend/internal/testdata"
+	"github.com/hoardvault/hoard/backend/llm"
+	"github.com/hoardvault/hoard/backend/vault"
+)
+
+const blackHole = "What is the name of the boundary around a black hole beyond which nothing can return?"
+
+// Every [n] of a generated answer is checked against the passages given:
+// one pointing at a passage not given is taken out and said in the trace;
+// an answer citing nothing is marked uncited, its passages beside it.
+func TestCitationsAreChecked(t *testing.T) {
+	v, _ := toyVault(t)
+	for _, tc := range []struct {
+		reply, want string
+		removed     []int
+		cited       []int
+		uncited     bool
+	}{
+		{"The boundary is the event horizon [1].", "The boundary is the event horizon [1].", nil, []int{1}, false},
+		{"The boundary is the event horizon [1][9].", "The boundary is the event horizon [1].", []int{9}, []int{1}, false},
+		{"It is the event horizon [0] [1] [99].", "It is the event horizon [1].", []int{0, 99}, []int{1}, false},
+		{"It is the event horizon.", "It is the event horizon.", nil, nil, true},
+		{"It is the event horizon [70].", "It is the event horizon.", []int{70}, nil, true},
+	} {
+		var s scripted
+		c := s.server(t, func(_, _ string) string { return tc.reply })
+		a, err := v.Ask(context.Background(), blackHole, vault.AskOptions{LLM: c, Model: "m"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		given := len(regexp.MustCompile(`(?m)^\[\d+\] `).FindAllString(s.prompts[len(s.prompts)-1], -1))
+		var cited []int
+		for _, ct := range a.Citations {
+			cited = append(cited, ct.N)
+		}
+		if a.Answer != tc.want || !reflect.DeepEqual(a.Removed, tc.removed) || !reflect.DeepEqual(cited, tc.cited) || a.Uncited != tc.uncited {
+			t.Errorf("%q: answer %q, removed %v, cited %v, uncited %v", tc.reply, a.Answer, a.Removed, cited, a.Uncited)
+		}
+		if tc.uncited && len(a.Sources) != given {
+			t.Errorf("%q: %d sources beside the uncited answer, %d passages given", tc.reply, len(a.Sources), given)
+		}
+		said := false
+		for _, st := range a.Trace {
+			said = said || st.Step == "citations"
+		}
+		if said != (tc.removed != nil || tc.uncited) {
+			t.Errorf("%q: trace %+v", tc.reply, a.Trace)
+		}
+	}
+}
+
+// Whether the vault answers is decided from the passages before any model
+// is asked, the same way as without one: what the vault does not hold gets
+// "not in your vault" and the nearest sources, and the model is not called.
+func TestNotInVaultBeforeAnyModel(t *testing.T) {
+	src := testdata.Shared(t, "samples/docs/unstructured")
+	v := indexedVault(t, src)
+	var calls atomic.Int32
+	var s scripted
+	c := s.server(t, func(_, _ string) string { calls.Add(1); return "Paris [1]." })
+	for _, q := range []string{"What is the capital of France?", "Who painted the Mona Lisa?", "How many moons does Jupiter have?",
+		"Who won the 2018 FIFA World Cup?", "When did Lothair II's mother die?"} {
+		before := calls.Load()
+		gen, err := v.Ask(context.Background(), q, vault.AskOptions{LLM: c, Model: "m"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ext, err := v.Ask(context.Background(), q, vault.AskOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !gen.NotInVault || !ext.NotInVault || calls.Load() != before || len(gen.Citations) != 0 || gen.Extractive {
+			t.Errorf("%q: generated %+v (model called %d times), extractive not in vault %v", q, gen, calls.Load()-before, ext.NotInVault)
+		}
+		// The nearest sources, when the search found any.
+		found := true
+		for _, st := range gen.Trace {
+			found = found && !(st.Step == "search" && strings.HasPrefix(st.Detail, "0 passage(s)"))
+		}
+		if !strings.HasPrefix(gen.Answer, answer.NothingFound) || found != (len(gen.Sources) > 0) {
+			t.Errorf("%q: %q with %d nearest sources (trace %+v)", q, gen.Answer, len(gen.Sources), gen.Trace)
+		}
+	}
+	// What the vault holds is asked of the model.
+	before := calls.Load()
+	a, err := v.Ask(context.Background(), "How many bottles of water were delivered?", vault.AskOptions{LLM: c, Model: "m"})
+	if err != nil || a.NotInVault || calls.Load() == before {
+		t.Errorf("answerable: %+v %v, model called %d times", a, err, calls.Load()-before)
+	}
+}
+
+// runnerVault is a vault of five long notes on one subject, so that a
+// question retrieves all five and they cannot all fit a small context.
+func runnerVault(t *testing.T) *vault.Vault {
+	t.Helper()
+	src := t.TempDir()
+	ships := []string{"Albatross and Bonaventure", "Cormorant, Dauntless and Endeavour", "Fulmar", "Gannet and Halcyon", "Ibis, Jackdaw and Kestrel"}
+	winds := []string{"north-east gale", "westerly breeze", "southern squall", "easterly haze", "northern storm"}
+	for i := 1; i <= 5; i++ {
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "# Lighthouse log %d\n\n", i)
+		for j := 0; j < 12; j++ {
+			fmt.Fprintf(&sb, "Entry %d of station %d: the keeper logged the wind as a %s, trimmed wick number %d and saw the ships %s passing the reef at hour %d. ",
+				j+1, i, winds[(i+j)%5], 10*i+j, ships[(i*j)%5], (3*i+j)%24)
+		}
+		os.WriteFile(filepath.Join(src, fmt.Sprintf("log%d.md", i)), []byte(sb.String()), 0o644)
+	}
+	return indexedVault(t, src)
+}
+
+func builtinRunner(t *testing.T, context int) *llm.Builtin {
+	t.Helper()
+	server, gguf := testdata.Runner(t)
+	b := llm.NewBuiltin(llm.BuiltinOptions{Server: server, Threads: 2}, llm.BuiltinModel{Name: testdata.ChatModel, Path: gguf, Context: context})
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+var promptTokens = regexp.MustCompile(`(\d+) prompt tokens`)
+
+// The prompt fits the model's context: with the test model at 384 tokens,
+// passages are cut and left out, the answer names those left out, and the
+// server is never sent more than it holds; at 4096 all go in.
+func TestPromptFitsTheContext(t *testing.T) {
+	v := runnerVault(t)
+	q := "What did the keeper log about the wind and the ships passing the reef?"
+	for _, tc := range []struct {
+		context int
+		leftOut bool
+	}{{384, true}, {4096, false}} {
+		b := builtinRunner(t, tc.context)
+		var streamed strings.Builder
+		a, err := answer.Ask(context.Background(), v, q, answer.Options{LLM: b, Sources: 5,
+			OnDelta: func(s string) error { streamed.WriteString(s); return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Extractive || a.NotInVault {
+			t.Fatalf("context %d: not generated: %+v", tc.context, a)
+		}
+		var fitted string
+		sent := 0
+		for _, st := range a.Trace {
+			if st.Step == "context" {
+				fitted = st.Detail
+			}
+			if m := promptTokens.FindStringSubmatch(st.Detail); st.Step == "llm" && m != nil {
+				sent, _ = strconv.Atoi(m[1])
+			}
+		}
+		// llama.cpp rounds the context up (to 512 here): what it reports
+		// is what the prompt must fit, with room for the answer.
+		nctx, err := b.ContextSize(context.Background())
+		if err != nil || nctx < tc.context {
+			t.Fatalf("context %d reported (%v)", nctx, err)
+		}
+		if sent == 0 || sent > nctx*3/4 {
+			t.Errorf("context %d: %d prompt tokens sent (trace %+v)", nctx, sent, a.Trace)
+		}
+		if tc.leftOut != (len(a.LeftOut) > 0) || tc.leftOut != (fitted != "") {
+			t.Errorf("context %d: left out %d, trace %q", tc.context, len(a.LeftOut), fitted)
+		}
+		for _, l := range a.LeftOut {
+			if !strings.Contains(fitted, l.Title) {
+				t.Errorf("context %d: %q left out but not named in %q", tc.context, l.Title, fitted)
+			}
+		}
+		if streamed.Len() == 0 {
+			t.Errorf("context %d: nothing streamed", tc.context)
+		}
+	}
+}
+
+// The test model answers from the sample documents; it is too weak for
+// its answers to be judged, so only Hoard's checks are: every citation
+// left points at a passage given, the ones taken out did not, and an
+// answer citing nothing is marked so, with its sources.
+func TestGeneratedAnswerChecks(t *testing.T) {
+	v := indexedVault(t, testdata.Shared(t, "samples/docs/unstructured"))
+	b := builtinRunner(t, 4096)
+	for _, q := range []string{"How many bottles of water were delivered?", "Who appoints and supervises standing trustees?"} {
+		a, err := answer.Ask(context.Background(), v, q, answer.Options{LLM: b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Extractive || a.NotInVault {
+			t.Fatalf("%q: not generated: %+v", q, a)
+		}
+		for _, m := range regexp.MustCompile(`\[(\d+)\]`).FindAllStringSubmatch(a.Answer, -1) {
+			n, _ := strconv.Atoi(m[1])
+			found := false
+			for _, c := range a.Citations {
+				found = found || c.N == n
+			}
+			if !found {
+				t.Errorf("%q: [%d] in %q is no citation", q, n, a.Answer)
+			}
+		}
+		if len(a.Citations) == 0 && (!a.Uncited || len(a.Sources) == 0) {
+			t.Errorf("%q: uncited answer %q not marked (sources %d)", q, a.Answer, len(a.Sources))
+		}
+	}
+}
