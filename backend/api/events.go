@@ -46,6 +46,7 @@ type hub struct {
 	subs map[chan event]struct{}
 	last *event // the latest snapshot, for a stream that joins
 	stop context.CancelFunc
+	seq  int // grows across runs, so a stream that reconnects never sees it fall
 }
 
 // join adds a stream; the latest snapshot is waiting in its channel.
@@ -76,11 +77,19 @@ func (h *hub) join() (<-chan event, func()) {
 	}
 }
 
-// publish replaces what each stream has not read yet with e.
-func (h *hub) publish(e event) {
+// publish replaces what each stream has not read yet with e; a run whose
+// streams have all left (ctx ended under the lock in leave) publishes
+// nothing.
+func (h *hub) publish(ctx context.Context, e event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if e.name == "status" {
+	if ctx.Err() != nil {
+		return
+	}
+	if snap, ok := e.body.(Snapshot); ok {
+		h.seq++
+		snap.Seq = h.seq
+		e.body = snap
 		h.last = &e
 	}
 	for ch := range h.subs {
@@ -100,19 +109,16 @@ func (h *hub) run(ctx context.Context) {
 		every = 200 * time.Millisecond
 	}
 	var last []byte
-	seq := 0
 	for {
 		snap, err := h.s.snapshot(ctx)
 		if ctx.Err() != nil {
 			return
 		}
 		if err != nil {
-			h.publish(event{"error", errorBody{Error: err.Error()}})
+			h.publish(ctx, event{"error", errorBody{Error: err.Error()}})
 		} else if b, _ := json.Marshal(snap); !bytes.Equal(b, last) {
 			last = b
-			seq++
-			snap.Seq = seq
-			h.publish(event{"status", snap})
+			h.publish(ctx, event{"status", snap})
 		}
 		select {
 		case <-ctx.Done():
