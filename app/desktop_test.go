@@ -4,6 +4,7 @@ package app_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -443,15 +444,22 @@ func (d *desktop) windowRect(t *testing.T) (x, y, w, h int) {
 // xdo runs xdotool on the display and returns what it printed.
 func (d *desktop) xdo(t *testing.T, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "xdotool", args...)
-	cmd.Env = d.env
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("xdotool %v: %v\n%s", args, err, out)
+	for try := 1; ; try++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		cmd := exec.CommandContext(ctx, "xdotool", args...)
+		cmd.Env = d.env
+		out, err := cmd.CombinedOutput()
+		cancel()
+		if err == nil {
+			return strings.TrimSpace(string(out))
+		}
+		// A window that goes away while xdotool walks the window tree (the
+		// drag icon, after a drop) fails the walk with BadWindow: walk again.
+		if !bytes.Contains(out, []byte("BadWindow")) || try == 10 {
+			t.Fatalf("xdotool %v: %v\n%s", args, err, out)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return strings.TrimSpace(string(out))
 }
 
 // checkVault opens the vault after the window quit, checks it and returns
