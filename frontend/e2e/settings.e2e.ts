@@ -94,6 +94,16 @@ describe.skipIf(!(have() && existsSync(chromiumPath)))('settings, offline', () =
     await shot('download-offline');
   });
 
+  it('marks the chat model that fits this machine among the models to download', async () => {
+    const st = (await (await fetch(`${srv.base}/api/status`, { headers: { Authorization: `Bearer ${srv.token}` } })).json()) as { chat?: { suggested?: string } };
+    const name = st.chat?.suggested;
+    expect(name, 'the status suggests a chat model').toBeTruthy();
+    const row = page.locator(`tr[data-model="${name}"]`);
+    await row.getByText(/^Suggested chat model for this machine \(.+ of memory\)$/).waitFor();
+    await row.getByRole('button', { name: `Download ${name}` }).waitFor();
+    expect(await page.getByText(/^Suggested chat model/).count()).toBe(1);
+  });
+
   it.skipIf(!hasVAD)('imports a model from a folder', async () => {
     const form = page.getByRole('form', { name: 'Import a model' });
     await form.getByLabel('Model to import').selectOption('silero-vad');

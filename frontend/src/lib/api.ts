@@ -211,6 +211,8 @@ export interface Status extends Counts {
   neural?: { embedder?: string; reranker: boolean; device?: string; onnxruntime?: string; note?: string; embedded_chunks: number; pending_chunks: number };
   watched: { path: string; collection?: string }[] | null;
   transcription?: TranscriptionStatus;
+  /** Hoard's built-in chat runner; suggested is the catalog's chat model that fits this machine's memory. */
+  chat?: { available: boolean; model?: string; suggested?: string; memory?: number; note?: string };
 }
 
 /** How voice notes are transcribed (GET /api/status). */
