@@ -142,7 +142,7 @@ func (a *app) benchVectorsCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !asJSON {
-				opt.Log = func(format string, args ...any) { fmt.Fprintf(a.stderr, format+"\n", args...) }
+				opt.Log = a.logf
 			}
 			var reps []eval.VectorReport
 			for _, n := range sizes {
@@ -376,7 +376,7 @@ func (a *app) benchWatchCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !asJSON {
-				opt.Log = func(format string, args ...any) { fmt.Fprintf(a.stderr, format+"\n", args...) }
+				opt.Log = a.logf
 			}
 			rep, err := eval.Watch(cmd.Context(), opt)
 			if err != nil {
@@ -458,7 +458,7 @@ func (a *app) benchEventsCmd() *cobra.Command {
 				return err
 			}
 			if !asJSON {
-				opt.Log = func(format string, args ...any) { fmt.Fprintf(a.stderr, format+"\n", args...) }
+				opt.Log = a.logf
 			}
 			rows, err := eval.EventsCost(cmd.Context(), opt)
 			if err != nil {
@@ -496,7 +496,7 @@ func (a *app) benchCrashCmd() *cobra.Command {
 				return err
 			}
 			if !asJSON {
-				opt.Log = func(format string, args ...any) { fmt.Fprintf(a.stderr, format+"\n", args...) }
+				opt.Log = a.logf
 			}
 			rows, err := eval.CrashAudit(cmd.Context(), opt)
 			if err != nil {
@@ -531,3 +531,6 @@ func orSelf(bin *string) error {
 	*bin = self
 	return err
 }
+
+// logf prints a bench's progress lines on stderr.
+func (a *app) logf(format string, args ...any) { fmt.Fprintf(a.stderr, format+"\n", args...) }
