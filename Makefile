@@ -109,7 +109,7 @@ test-desktop: desktop
 # Runs every fuzz target briefly (FUZZTIME each).
 FUZZTIME ?= 15s
 fuzz:
-	@for t in FuzzText FuzzMarkdown FuzzHTML FuzzPDF FuzzDOCX FuzzODT FuzzEPUB; do \
+	@for t in FuzzText FuzzMarkdown FuzzHTML FuzzPDF FuzzDOCX FuzzODT FuzzEPUB FuzzBBoxLayout FuzzPageLabels; do \
 		$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./backend/extract/ || exit 1; done
 	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./backend/search/
 	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzWords$$' -fuzztime $(FUZZTIME) ./backend/search/

@@ -20,7 +20,10 @@ pkgs=(build-essential pkg-config libsqlite3-dev poppler-utils poppler-data tesse
   # whisper.cpp's build (scripts/whisper.sh), and the Whisper wheels' files
   cmake unzip
   # the real-documents retrieval set: the PostgreSQL manual and its index
-  postgresql-doc-15)
+  postgresql-doc-15
+  # a real PDF whose printed page labels (T-1, i, 1) are not its page
+  # indexes, for the viewer's tests
+  libtasn1-doc)
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

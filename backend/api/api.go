@@ -117,6 +117,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/documents/{id}/reindex", s.reindexDocument)
 	mux.HandleFunc("GET /api/documents/{id}/file", s.documentFile)
 	mux.HandleFunc("GET /api/documents/{id}/pages/{page}", s.pageImage)
+	mux.HandleFunc("GET /api/documents/{id}/pages/{page}/layout", s.pageLayout)
 	mux.HandleFunc("POST /api/documents/{id}/open", s.openDocument)
 	mux.HandleFunc("GET /api/collections", s.collections)
 	mux.HandleFunc("POST /api/collections", s.createCollection)
@@ -208,6 +209,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, vault.ErrNoSource):
 		writeError(w, http.StatusGone, err.Error())
+	case errors.Is(err, extract.ErrNoLayout):
+		writeError(w, http.StatusNotImplemented, err.Error())
 	case errors.Is(err, store.ErrRunning):
 		writeError(w, http.StatusConflict, err.Error())
 	case errors.Is(err, store.ErrReadOnly):

@@ -153,14 +153,9 @@ func (s *Server) documentFile(w http.ResponseWriter, r *http.Request) {
 
 // pageImage renders one page of a PDF as PNG (?width=, default 900).
 func (s *Server) pageImage(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
+	id, page, err := pathPage(r)
 	if err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	page, err := strconv.Atoi(r.PathValue("page"))
-	if err != nil {
-		s.fail(w, r, badRequest("%q is not a page number", r.PathValue("page")))
 		return
 	}
 	width, err := intParam(r, "width", 900, 2400)
@@ -176,6 +171,36 @@ func (s *Server) pageImage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "image/png")
 	w.Header().Set("Cache-Control", "private, max-age=300")
 	w.Write(png)
+}
+
+// pathPage reads a page's document id and its number from the path.
+func pathPage(r *http.Request) (int64, int, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, 0, err
+	}
+	page, err := strconv.Atoi(r.PathValue("page"))
+	if err != nil {
+		return 0, 0, badRequest("%q is not a page number", r.PathValue("page"))
+	}
+	return id, page, nil
+}
+
+// pageLayout places a PDF page's words (in points) and gives its printed
+// label: the viewer's text layer and the cited passage's mark.
+func (s *Server) pageLayout(w http.ResponseWriter, r *http.Request) {
+	id, page, err := pathPage(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	l, err := s.v.PageLayout(r.Context(), id, page)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	writeJSON(w, http.StatusOK, l)
 }
 
 // openDocument opens a document's file in the system's viewer: only in the

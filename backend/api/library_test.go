@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -185,6 +186,43 @@ func TestLibraryManagement(t *testing.T) {
 	}
 	if code, _ := do(t, "GET", srv.URL+"/api/documents/"+itoa(tea.ID)+"/pages/1", nil, auth); code != 404 {
 		t.Errorf("a page of markdown: %d", code)
+	}
+	// The page's words with their boxes, for the viewer's text layer.
+	if _, err := exec.LookPath("pdftotext"); err == nil {
+		code, resp = do(t, "GET", srv.URL+"/api/documents/"+itoa(pdfDoc.ID)+"/pages/2/layout", nil, auth)
+		var l struct {
+			Page          int
+			Width, Height float64
+			Lines         []struct {
+				Words []struct {
+					X, Y, W, H float64
+					T          string
+				}
+			}
+		}
+		if err := json.Unmarshal(resp, &l); code != 200 || err != nil || l.Page != 2 || l.Width <= 0 || len(l.Lines) == 0 {
+			t.Fatalf("layout of page 2: %d %v %.300s", code, err, resp)
+		}
+		var words []string
+		for _, ln := range l.Lines {
+			for _, w := range ln.Words {
+				words = append(words, w.T)
+			}
+		}
+		if !strings.Contains(strings.Join(words, " "), "Design considerations") {
+			t.Errorf("layout of page 2 lacks its heading: %q", words)
+		}
+		for _, tc := range []struct {
+			path string
+			want int
+		}{{"/pages/3/layout", 404}, {"/pages/0/layout", 404}} {
+			if code, b := do(t, "GET", srv.URL+"/api/documents/"+itoa(pdfDoc.ID)+tc.path, nil, auth); code != tc.want {
+				t.Errorf("%s: %d %s, want %d", tc.path, code, b, tc.want)
+			}
+		}
+		if code, _ := do(t, "GET", srv.URL+"/api/documents/"+itoa(tea.ID)+"/pages/1/layout", nil, auth); code != 404 {
+			t.Errorf("the layout of markdown: %d", code)
+		}
 	}
 	if code, b := do(t, "POST", srv.URL+"/api/documents/"+itoa(pdfDoc.ID)+"/open", strings.NewReader(`{"page":2}`), auth); code != 204 || len(opened) != 1 || opened[0] != "list-item-example.pdf#2" {
 		t.Errorf("open: %d %s %v", code, b, opened)

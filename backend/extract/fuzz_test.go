@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -177,4 +178,39 @@ func mustRead(t *testing.T, rel string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// pdftotext's word boxes are read from a process's output: bounded, and
+// never a panic.
+func FuzzBBoxLayout(f *testing.F) {
+	f.Add(`<html><body><doc><page width="612" height="792"><flow><block><line><word xMin="90" yMin="594" xMax="111" yMax="603">This</word></line></block></flow></page></doc></body></html>`)
+	f.Add(`<page width="1e400"><line><word xMin="-1" yMin="NaN" xMax="2" yMax="3">&amp;&nbsp;</word>`)
+	f.Fuzz(func(t *testing.T, in string) {
+		l, err := parseBBoxLayout(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		for _, ln := range l.Lines {
+			for _, w := range ln.Words {
+				if w.W < 0 || w.H < 0 || w.Text == "" {
+					t.Fatalf("word %+v", w)
+				}
+			}
+		}
+	})
+}
+
+// A PDF's page labels are read from an untrusted file: an error, never a
+// panic, and never more labels than pages.
+func FuzzPageLabels(f *testing.F) {
+	f.Add([]byte("%PDF-1.4\n1 0 obj<</Type/Catalog/PageLabels<</Nums[0<</S/r>>2<</S/D/P(A-)/St 3>>]>>>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"))
+	if data, err := os.ReadFile(labelledPDF); err == nil {
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		labels, err := PageLabels(bytes.NewReader(data), 40)
+		if err == nil && labels != nil && len(labels) != 40 {
+			t.Fatalf("%d labels for 40 pages", len(labels))
+		}
+	})
 }

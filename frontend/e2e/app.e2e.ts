@@ -126,6 +126,17 @@ describe.skipIf(!ready)('Hoard in a browser', () => {
     await img.waitFor();
     await page.waitForFunction(() => (document.querySelector('img.page') as HTMLImageElement | null)?.naturalWidth! > 0);
     expect(await img.getAttribute('data-page')).toBe('2');
+    expect(await page.locator('.pageno .label').count()).toBe(0); // the file declares no printed labels
+    // The cited passage is marked on the drawn page, over words that can be
+    // selected and copied; words outside it are not marked.
+    const hits = page.locator('.textlayer .word.hit');
+    await hits.first().waitFor();
+    const marked = (await hits.allTextContents()).join('').toLowerCase();
+    expect(marked).toContain('technology and tools selection');
+    expect(await hits.count()).toBeLessThan(await page.locator('.textlayer .word').count());
+    const box = await hits.first().boundingBox();
+    const imgBox = await img.boundingBox();
+    expect(box && imgBox && box.x >= imgBox.x && box.y >= imgBox.y && box.x + box.width <= imgBox.x + imgBox.width).toBeTruthy();
     await shot('document-page');
   });
 

@@ -16,6 +16,11 @@ const listPDF = join(docs, 'unstructured/list-item-example.pdf');
 const wordPDF = join(docs, 'pdfminer/font-size-test.pdf'); // titled "Microsoft Word - font-size-test.docx"
 const jpgPDF = join(docs, 'unstructured/loremipsum-flat.pdf'); // titled "loremipsum.jpg"
 const ready = have(listPDF, wordPDF, jpgPDF) && existsSync(chromiumPath);
+// A real manual whose printed page numbers are not its page indexes (title
+// pages T-1, T-2, contents i, then 1…), as Debian ships it.
+const manual = '/usr/share/doc/libtasn1-doc/libtasn1.pdf';
+const hasManual = existsSync(manual);
+if (!hasManual && process.env.HOARD_REQUIRE_SHARED === '1') throw new Error(`${manual} is missing (apt install libtasn1-doc)`);
 
 // A PDF page with nothing on it (a scan OCR finds no text in), and a file
 // that only says it is a PDF.
@@ -229,5 +234,31 @@ describe.skipIf(!ready)('the screens, by mouse, keyboard and axe', () => {
     }
     await page.emulateMedia({ colorScheme: 'light' });
     expect(found).toEqual({});
+  });
+
+  it.skipIf(!hasManual)("shows a page's printed label and marks the cited passage; the page's text can be selected", async () => {
+    await page.goto(`${srv.base}/#/library`);
+    await page.getByLabel('Add files').setInputFiles(manual);
+    await page.locator('.doc[data-state="done"]', { hasText: 'libtasn1' }).waitFor({ timeout: 60000 });
+    await page.goto(`${srv.base}/#/search?q=${encodeURIComponent('Distinguished Encoding Rules')}`);
+    await page.locator('article.hit').first().locator('h3 a').click();
+    await page.locator('.textlayer .word.hit').first().waitFor();
+    await shot('document-marked');
+    await page.locator('.textlayer').click({ position: { x: 5, y: 5 } }); // keys turn pages once the search box has let go
+    await page.keyboard.press('Home');
+    await page.getByText('Page 1 of 36 (printed “T-1”)').waitFor();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.getByText('Page 3 of 36 (printed “i”)').waitFor();
+    await page.locator('.textlayer .word').first().waitFor();
+    const selected = await page.evaluate(() => {
+      const layer = document.querySelector('.textlayer')!;
+      getSelection()!.selectAllChildren(layer);
+      return getSelection()!.toString();
+    });
+    expect(selected).toContain('Table of Contents');
+    await shot('document-label');
+    await page.keyboard.press('ArrowRight');
+    await page.getByText('Page 4 of 36 (printed “1”)').waitFor();
   });
 });

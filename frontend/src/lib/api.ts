@@ -251,6 +251,16 @@ export interface TranscriptionTest {
   wer?: number;
 }
 
+/** Where a PDF page's words sit, in points from its top left (GET /api/documents/{id}/pages/{n}/layout). */
+export interface PageLayout {
+  page: number;
+  /** The printed page label, where the file declares labels ("iv", "T-2"). */
+  label?: string;
+  width: number;
+  height: number;
+  lines: { words: { x: number; y: number; w: number; h: number; t: string }[] }[];
+}
+
 /** An error the API answered with ({"error": "..."}), or a network failure (status 0). */
 export class ApiError extends Error {
   constructor(
@@ -424,6 +434,11 @@ export class Client {
   /** The original file, for the browser to show. */
   fileURL(id: number): string {
     return `${this.base}/api/documents/${id}/file`;
+  }
+
+  /** A PDF page's words and their boxes, and its printed label. */
+  pageLayout(id: number, page: number): Promise<PageLayout> {
+    return this.json<PageLayout>('GET', `/api/documents/${id}/pages/${page}/layout`);
   }
 
   /** A page of a PDF drawn as PNG. */
