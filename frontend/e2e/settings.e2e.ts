@@ -2,7 +2,7 @@
 // Save say plainly when nothing answers, list the models when a server
 // does; a download fails in one sentence in its row, a model comes in from
 // a folder instead; errors never cover the controls.
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { homedir, tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
@@ -34,7 +34,23 @@ describe.skipIf(!(have() && existsSync(chromiumPath)))('settings, offline', () =
 
   beforeAll(async () => {
     // An Ollama that lists two models, and an address where nothing listens.
+    // Its /api/chat streams in Ollama's own lines, as a weak model would
+    // answer: a citation of a passage it was not given ([7]), and an answer
+    // that cites nothing.
     ollama = createServer((req, res) => {
+      if (req.url === '/api/chat') {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          const msgs = (JSON.parse(body) as { messages: { role: string; content: string }[] }).messages;
+          const q = msgs.at(-1)?.content ?? '';
+          const text = /how wide/i.test(q) ? 'The Serpent River is 40 metres wide [1][7].' : /what colour/i.test(q) ? 'Its water is blue.' : '';
+          res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+          for (const piece of text.match(/.{1,8}/g) ?? []) res.write(JSON.stringify({ model: 'qwen2.5:7b', message: { role: 'assistant', content: piece }, done: false }) + '\n');
+          res.end(JSON.stringify({ model: 'qwen2.5:7b', message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop' }) + '\n');
+        });
+        return;
+      }
       if (req.url !== '/api/tags') return void res.writeHead(404).end();
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ models: [{ name: 'llama3.2:latest' }, { name: 'qwen2.5:7b' }] }));
     });
@@ -45,7 +61,8 @@ describe.skipIf(!(have() && existsSync(chromiumPath)))('settings, offline', () =
     gone = `http://127.0.0.1:${(free.address() as AddressInfo).port}`;
     await new Promise((ok) => free.close(ok));
     // Downloads go to a host that does not resolve, as offline.
-    srv = await serve('settings-token', ['--hub', 'http://hub.invalid', '--maven', 'http://hub.invalid', '--pypi', 'http://hub.invalid']);
+    // Questions go to the stand-in (flags given to serve win over Settings).
+    srv = await serve('settings-token', ['--hub', 'http://hub.invalid', '--maven', 'http://hub.invalid', '--pypi', 'http://hub.invalid', '--llm', 'ollama', '--llm-url', ollamaURL, '--llm-model', 'qwen2.5:7b']);
     browser = await launch();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${srv.base}/?token=${srv.token}#/settings`);
@@ -144,6 +161,33 @@ describe.skipIf(!(have() && existsSync(chromiumPath)))('settings, offline', () =
     expect(await page.locator('.screen button').count()).toBeGreaterThan(10);
     expect(covered).toEqual([]);
     await shot('errors');
+    expect(await axe(page)).toEqual([]);
+  });
+
+  it("flags the citations Hoard removed, and an answer that cites nothing, with the passages it was given", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hoard-river-'));
+    const note = join(dir, 'serpent-river.md');
+    writeFileSync(note, '# The Serpent River\n\nThe Serpent River is 40 metres wide where it passes the mill. Its water is blue from the glacier that feeds it.\n');
+    await page.getByRole('link', { name: 'Library' }).click();
+    await page.getByLabel('Add files').setInputFiles(note);
+    await page.locator('.doc[data-state="done"]', { hasText: 'The Serpent River' }).waitFor({ timeout: 30000 });
+    await page.getByRole('link', { name: 'Chat' }).click();
+    const input = page.getByLabel('Question');
+    await input.fill('How wide is the Serpent River?');
+    await input.press('Enter');
+    const removed = page.locator('[data-check="removed"]').last();
+    await removed.getByText('Hoard removed a citation [7]: the model cited a passage it was not given.').waitFor({ timeout: 30000 });
+    const first = page.locator('.msg.assistant').last();
+    expect(await first.locator('.answer').textContent()).not.toContain('[7]');
+    expect(await first.locator('a.source').count()).toBe(1); // [1] stays, a card
+    await input.fill('What colour is the water of the Serpent River?');
+    await input.press('Enter');
+    const uncited = page.locator('[data-check="uncited"]').last();
+    await uncited.getByText('Uncited: this answer cites none of the passages it was given. Check it against them:').waitFor({ timeout: 30000 });
+    const second = page.locator('.msg.assistant').last();
+    await second.getByRole('list', { name: 'Passages it was given' }).locator('a.source', { hasText: 'The Serpent River' }).first().waitFor();
+    expect(await page.locator('[data-check="removed"]').count()).toBe(1); // still under the first answer
+    await shot('chat-checks');
     expect(await axe(page)).toEqual([]);
   });
 });

@@ -131,6 +131,15 @@ export interface Answer {
   citations: Citation[] | null;
   conversation_id?: number;
   extractive?: boolean;
+  /** The passages do not answer the question; sources are the nearest. */
+  not_in_vault?: boolean;
+  /** A generated answer that cites none of the passages it was given (sources). */
+  uncited?: boolean;
+  sources?: Citation[] | null;
+  /** [n] markers the model wrote for passages it was not given, taken out. */
+  removed_citations?: number[] | null;
+  /** Passages that did not fit the model's context. */
+  left_out?: Citation[] | null;
 }
 
 /** The vault's counts and its queue. */
