@@ -117,7 +117,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./models/ct2ggml/
 	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzDecodeMarks$$' -fuzztime $(FUZZTIME) ./backend/store/
 	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzLineTransport$$' -fuzztime $(FUZZTIME) ./backend/mcpserver/
-	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzImport$$' -fuzztime $(FUZZTIME) ./backend/vault/
+	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzImport$$' -fuzztime $(FUZZTIME) ./backend/portable/
 
 # Ingest throughput and search latency on SciFact (../shared); lexical
 # ingest and vault size against Bleve and a naive FTS5 table at 1x and 8x

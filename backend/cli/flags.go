@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // choice is a string flag that takes one of a few values: any other is
@@ -17,9 +17,9 @@ type choice struct {
 }
 
 // choiceVar defines a flag taking one of allowed.
-func choiceVar(cmd *cobra.Command, p *string, name, def, usage string, allowed ...string) {
+func choiceVar(f *pflag.FlagSet, p *string, name, def, usage string, allowed ...string) {
 	*p = def
-	cmd.Flags().Var(&choice{v: p, allowed: allowed}, name, usage)
+	f.Var(&choice{v: p, allowed: allowed}, name, usage)
 }
 
 func (c *choice) String() string { return *c.v }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,47 +21,12 @@ import (
 func tinyModels(t *testing.T) *models.Manager {
 	t.Helper()
 	rt, err := infer.Open(infer.Config{})
-	if errors.Is(err, infer.ErrUnavailable) && os.Getenv("HOARD_REQUIRE_ORT") != "1" {
-		t.Skipf("ONNX Runtime not installed (run `make ort`): %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	testdata.NeedORT(t, err, infer.ErrUnavailable)
 	rt.Close()
-	tok := filepath.Join(testdata.Shared(t, "models/tokenizers/bge-small-en-v1.5"), "tokenizer.json")
-	files := []models.File{{Path: "model.onnx"}, {Path: "tokenizer.json"}}
-	m := &models.Manager{Dir: t.TempDir(), Catalog: models.Catalog{
-		{Name: "tiny", Role: models.RoleEmbedder, Files: files, Pooling: "cls", Normalize: true, Dims: 32, MaxLen: 128},
-		{Name: "tiny2", Role: models.RoleEmbedder, Files: files, Pooling: "mean", Normalize: true, Dims: 32, MaxLen: 128},
-		{Name: "tiny-reranker", Role: models.RoleReranker, Files: files, MaxLen: 128},
-	}, Check: CheckModel}
-	for name, onnx := range map[string]string{"tiny": "tiny-embedder.onnx", "tiny2": "tiny-embedder.onnx", "tiny-reranker": "tiny-reranker.onnx"} {
-		src := t.TempDir()
-		copyFile(t, filepath.Join("../../models/testdata", onnx), filepath.Join(src, "model.onnx"))
-		copyFile(t, tok, filepath.Join(src, "tokenizer.json"))
-		if _, err := m.Import(name, src); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return m
+	return testdata.TinyModels(t, CheckModel)
 }
 
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	in, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-}
+func copyFile(t *testing.T, from, to string) { testdata.CopyFile(t, from, to) }
 
 // A file that is not the model its name says is refused at install with a
 // reason, the installed model keeps working, and one that got in by hand

@@ -1,4 +1,4 @@
-package vault
+package portable_test
 
 import (
 	"bytes"
@@ -16,37 +16,41 @@ import (
 	"testing"
 
 	"github.com/hoardvault/hoard/backend/entity"
+	"github.com/hoardvault/hoard/backend/internal/testdata"
+	"github.com/hoardvault/hoard/backend/portable"
 	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/vault"
 )
 
 // fullVault fills a vault with a row in every table an export carries:
 // documents in a weighted collection, a memory, a conversation, a gist and
 // facts written by a model, vectors, settings with secrets and a watched
 // folder.
-func fullVault(t *testing.T) *Vault {
+func fullVault(t *testing.T) *vault.Vault {
 	t.Helper()
 	ctx := context.Background()
-	v := openVault(t, Options{})
+	v := openVault(t, vault.Options{})
 	src := t.TempDir()
-	writeFile(t, filepath.Join(src, "tides.md"), "# Tides\n\nThe harbour of Saint-Malo sees tides of thirteen metres.\n\n## Bores\n\nA tidal bore runs up the Severn estuary.\n")
-	writeFile(t, filepath.Join(src, "bread.txt"), "Sourdough needs a starter fed with flour and water every day.\n")
+	testdata.WriteFile(t, filepath.Join(src, "tides.md"), "# Tides\n\nThe harbour of Saint-Malo sees tides of thirteen metres.\n\n## Bores\n\nA tidal bore runs up the Severn estuary.\n")
+	testdata.WriteFile(t, filepath.Join(src, "bread.txt"), "Sourdough needs a starter fed with flour and water every day.\n")
 	if _, err := v.CreateCollection(ctx, "work", 2.5); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Add(ctx, []string{src}, AddOptions{Collection: "work"}); err != nil {
+	if _, err := v.Add(ctx, []string{src}, vault.AddOptions{Collection: "work"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := v.Remember(ctx, "", "The spare key is under the blue flowerpot."); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Ask(ctx, "How high are the tides of Saint-Malo?", AskOptions{NewConversation: true}); err != nil {
+	if _, err := v.Ask(ctx, "How high are the tides of Saint-Malo?", vault.AskOptions{NewConversation: true}); err != nil {
 		t.Fatal(err)
 	}
 	docs, _, err := v.Documents(ctx, store.ListOptions{Collection: "work"})
 	if err != nil || len(docs) != 2 {
 		t.Fatalf("documents: %v %v", docs, err)
 	}
-	if err := v.store.PutGist(ctx, store.Gist{DocumentID: docs[0].ID, Gist: "A model's summary of it.", Keyphrases: "model, summary", ByLLM: true}); err != nil {
+	st := storeOf(t, v)
+	if err := st.PutGist(ctx, store.Gist{DocumentID: docs[0].ID, Gist: "A model's summary of it.", Keyphrases: "model, summary", ByLLM: true}); err != nil {
 		t.Fatal(err)
 	}
 	chunks, err := v.Chunks(ctx, docs[0].ID)
@@ -54,14 +58,14 @@ func fullVault(t *testing.T) *Vault {
 		t.Fatalf("chunks: %v", err)
 	}
 	facts := []store.Fact{{Subject: "Saint-Malo", Relation: "has tides of", Object: "thirteen metres"}}
-	if err := v.store.PutFacts(ctx, chunks[0].ID, "test/model", facts, entity.Norm); err != nil {
+	if err := st.PutFacts(ctx, chunks[0].ID, "test/model", facts, entity.Norm); err != nil {
 		t.Fatal(err)
 	}
 	cfg := store.VectorConfig{Model: "test-embedder", Dims: 8, Forms: []string{store.FormInt8, store.FormBit}}
-	if err := v.store.EnsureVectors(ctx, cfg); err != nil {
+	if err := st.EnsureVectors(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	pending, err := v.store.PendingChunks(ctx, 0, 1000)
+	pending, err := st.PendingChunks(ctx, 0, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,13 +78,14 @@ func fullVault(t *testing.T) *Vault {
 		}
 		ids, vecs = append(ids, p.ID), append(vecs, vec)
 	}
-	if err := v.store.PutVectors(ctx, cfg, ids, vecs); err != nil {
+	if err := st.PutVectors(ctx, cfg, ids, vecs); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.SetLLM(ctx, LLMSettings{Kind: "openai", URL: "http://127.0.0.1:9/v1", Model: "m", APIKey: "sk-very-secret"}); err != nil {
+	if err := v.SetLLM(ctx, vault.LLMSettings{Kind: "openai", URL: "http://127.0.0.1:9/v1", Model: "m", APIKey: "sk-very-secret"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.store.SetSetting(ctx, overviewKey, "A vault about tides and bread."); err != nil {
+	// The global memory's overview.
+	if err := st.SetSetting(ctx, "memory.overview", "A vault about tides and bread."); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := v.AddWatched(ctx, src, "work"); err != nil {
@@ -116,9 +121,10 @@ func derived(table string) bool {
 	return false
 }
 
-func tableCounts(t *testing.T, v *Vault) map[string]int {
+func tableCounts(t *testing.T, v *vault.Vault) map[string]int {
 	t.Helper()
-	rows, err := v.store.DB().Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+	st := storeOf(t, v)
+	rows, err := st.DB().Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +138,7 @@ func tableCounts(t *testing.T, v *Vault) map[string]int {
 	out := map[string]int{}
 	for _, n := range names {
 		var c int
-		if err := v.store.DB().QueryRow(`SELECT count(*) FROM "` + n + `"`).Scan(&c); err != nil {
+		if err := st.DB().QueryRow(`SELECT count(*) FROM "` + n + `"`).Scan(&c); err != nil {
 			t.Fatalf("count %s: %v", n, err)
 		}
 		out[n] = c
@@ -143,10 +149,10 @@ func tableCounts(t *testing.T, v *Vault) map[string]int {
 // exportLines reads an export back as its JSON lines, with the moment it
 // was written blanked: what must match between two exports of the same
 // content.
-func exportLines(t *testing.T, v *Vault, opt ExportOptions) []string {
+func exportLines(t *testing.T, v *vault.Vault, opt portable.ExportOptions) []string {
 	t.Helper()
 	var buf bytes.Buffer
-	if _, err := v.WriteExportWith(context.Background(), &buf, opt); err != nil {
+	if _, err := portable.Export(context.Background(), storeOf(t, v), &buf, opt); err != nil {
 		t.Fatal(err)
 	}
 	zr, err := gzip.NewReader(&buf)
@@ -170,7 +176,7 @@ func exportLines(t *testing.T, v *Vault, opt ExportOptions) []string {
 
 // fullRoundTrip exports a full vault and imports it, watched folders too,
 // into an empty one.
-func fullRoundTrip(t *testing.T) (a, b *Vault) {
+func fullRoundTrip(t *testing.T) (a, b *vault.Vault) {
 	t.Helper()
 	ctx := context.Background()
 	a = fullVault(t)
@@ -178,8 +184,8 @@ func fullRoundTrip(t *testing.T) (a, b *Vault) {
 	if _, err := a.Export(ctx, file); err != nil {
 		t.Fatal(err)
 	}
-	b = openVault(t, Options{})
-	if _, err := b.ImportWith(ctx, file, ImportOptions{Watched: true}); err != nil {
+	b = openVault(t, vault.Options{})
+	if _, err := b.ImportWith(ctx, file, portable.ImportOptions{Watched: true}); err != nil {
 		t.Fatal(err)
 	}
 	return a, b
@@ -212,7 +218,7 @@ func TestExportCarriesEveryTable(t *testing.T) {
 func TestExportRoundTripIsWhole(t *testing.T) {
 	ctx := context.Background()
 	a, b := fullRoundTrip(t)
-	la, lb := exportLines(t, a, ExportOptions{}), exportLines(t, b, ExportOptions{})
+	la, lb := exportLines(t, a, portable.ExportOptions{}), exportLines(t, b, portable.ExportOptions{})
 	if strings.Join(la, "\n") != strings.Join(lb, "\n") {
 		for i := range max(len(la), len(lb)) {
 			if i >= len(la) || i >= len(lb) || la[i] != lb[i] {
@@ -228,10 +234,10 @@ func TestExportRoundTripIsWhole(t *testing.T) {
 	if s := strings.Join(la, "\n"); strings.Contains(s, "sk-very-secret") {
 		t.Error("the export carries the API key without --with-secrets")
 	}
-	if s := strings.Join(exportLines(t, a, ExportOptions{WithSecrets: true}), "\n"); !strings.Contains(s, "sk-very-secret") {
+	if s := strings.Join(exportLines(t, a, portable.ExportOptions{WithSecrets: true}), "\n"); !strings.Contains(s, "sk-very-secret") {
 		t.Error("--with-secrets left the API key out")
 	}
-	if s := strings.Join(exportLines(t, a, ExportOptions{NoVectors: true}), "\n"); strings.Contains(s, `"vector":`) || strings.Contains(s, "test-embedder") {
+	if s := strings.Join(exportLines(t, a, portable.ExportOptions{NoVectors: true}), "\n"); strings.Contains(s, `"vector":`) || strings.Contains(s, "test-embedder") {
 		t.Error("--no-vectors still carries vectors")
 	}
 	for _, q := range []string{"tides Saint-Malo", "sourdough starter", "spare key flowerpot"} {
@@ -239,7 +245,7 @@ func TestExportRoundTripIsWhole(t *testing.T) {
 			t.Errorf("%q: search differs:\n%v\n%v", q, ha, hb)
 		}
 	}
-	convs := func(v *Vault) string {
+	convs := func(v *vault.Vault) string {
 		cs, err := v.Conversations(ctx, 0, 0)
 		if err != nil || len(cs) == 0 {
 			t.Fatalf("conversations: %v %v", cs, err)
@@ -260,7 +266,7 @@ func TestExportRoundTripIsWhole(t *testing.T) {
 	if ca, cb := convs(a), convs(b); ca != cb {
 		t.Errorf("chats differ:\n%s\n%s", ca, cb)
 	}
-	mems := func(v *Vault) string {
+	mems := func(v *vault.Vault) string {
 		ms, n, err := v.Memories(ctx, 0, 0)
 		if err != nil || n == 0 {
 			t.Fatalf("memories: %v %v", ms, err)
@@ -299,7 +305,7 @@ func at(lines []string, i int) string {
 	return "(none)"
 }
 
-func mustLLM(t *testing.T, v *Vault) LLMSettings {
+func mustLLM(t *testing.T, v *vault.Vault) vault.LLMSettings {
 	t.Helper()
 	s, err := v.LLM(context.Background())
 	if err != nil {
@@ -367,12 +373,12 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			v := openVault(t, Options{})
+			v := openVault(t, vault.Options{})
 			if _, err := v.Remember(ctx, "", "Something the vault had before."); err != nil {
 				t.Fatal(err)
 			}
 			before := tableCounts(t, v)
-			beforeExport := exportLines(t, v, ExportOptions{})
+			beforeExport := exportLines(t, v, portable.ExportOptions{})
 			_, err := v.Import(ctx, tc.file)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("import: %v, want an error naming %q", err, tc.want)
@@ -380,7 +386,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 			if after := tableCounts(t, v); fmt.Sprint(after) != fmt.Sprint(before) {
 				t.Errorf("the vault changed:\n%v\n%v", before, after)
 			}
-			if fmt.Sprint(exportLines(t, v, ExportOptions{})) != fmt.Sprint(beforeExport) {
+			if fmt.Sprint(exportLines(t, v, portable.ExportOptions{})) != fmt.Sprint(beforeExport) {
 				t.Error("the vault's content changed")
 			}
 		})
@@ -415,7 +421,7 @@ func bomb(t *testing.T, size int64) string {
 // far below what a crafted file expands to.
 func TestImportIsBounded(t *testing.T) {
 	ctx := context.Background()
-	small := ImportLimits{MaxBytes: 4 << 20, MaxRecords: 50, MaxRecordBytes: 256 << 10, MaxRecordValues: 5000}
+	small := portable.ImportLimits{MaxBytes: 4 << 20, MaxRecords: 50, MaxRecordBytes: 256 << 10, MaxRecordValues: 5000}
 	var many []string
 	many = append(many, v1Header)
 	for i := range 60 {
@@ -434,23 +440,23 @@ func TestImportIsBounded(t *testing.T) {
 	cases := []struct {
 		name  string
 		file  string
-		limit ImportLimits
+		limit portable.ImportLimits
 		want  string
 		alloc uint64 // the most the import may allocate in all
 	}{
 		{"a compression bomb, small limits", bomb(t, 512<<20), small, "record 1 is over 256 KiB", 64 << 20},
-		{"a compression bomb, default limits", bomb(t, 2<<30), ImportLimits{}, "is over 128 MiB", 384 << 20},
+		{"a compression bomb, default limits", bomb(t, 2<<30), portable.ImportLimits{}, "is over 128 MiB", 384 << 20},
 		{"too many records", craft(t, many...), small, "more than 50 records", 64 << 20},
 		{"a record with too many parts", craft(t, v1Header, parts), small, "more than 5000 values", 64 << 20},
 		{"too much in all", craft(t, big...), small, "unpacks to more than 4 MiB", 64 << 20},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			v := openVault(t, Options{})
+			v := openVault(t, vault.Options{})
 			runtime.GC()
 			var m0, m1 runtime.MemStats
 			runtime.ReadMemStats(&m0)
-			_, err := v.ImportWith(ctx, tc.file, ImportOptions{Limits: tc.limit})
+			_, err := v.ImportWith(ctx, tc.file, portable.ImportOptions{Limits: tc.limit})
 			runtime.ReadMemStats(&m1)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("import: %v, want %q", err, tc.want)
@@ -487,7 +493,7 @@ func TestImportRefusesBadNumbers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			v := openVault(t, Options{})
+			v := openVault(t, vault.Options{})
 			_, err := v.Import(ctx, craft(t, v1Header, tc.line))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("import: %v, want an error about %q", err, tc.want)
@@ -511,8 +517,8 @@ func TestInvalidUTF8PathsRoundTrip(t *testing.T) {
 	if err := os.WriteFile(name, []byte("Notes about the latin-1 named cafe file."), 0o644); err != nil {
 		t.Skipf("this file system refuses such names: %v", err)
 	}
-	a := openVault(t, Options{})
-	if _, err := a.Add(ctx, []string{name}, AddOptions{}); err != nil {
+	a := openVault(t, vault.Options{})
+	if _, err := a.Add(ctx, []string{name}, vault.AddOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.AddWatched(ctx, dir, ""); err != nil {
@@ -522,8 +528,8 @@ func TestInvalidUTF8PathsRoundTrip(t *testing.T) {
 	if _, err := a.Export(ctx, file); err != nil {
 		t.Fatal(err)
 	}
-	b := openVault(t, Options{})
-	if _, err := b.ImportWith(ctx, file, ImportOptions{Watched: true}); err != nil {
+	b := openVault(t, vault.Options{})
+	if _, err := b.ImportWith(ctx, file, portable.ImportOptions{Watched: true}); err != nil {
 		t.Fatal(err)
 	}
 	docs, _, _ := b.Documents(ctx, store.ListOptions{})
@@ -540,7 +546,7 @@ func TestInvalidUTF8PathsRoundTrip(t *testing.T) {
 // by the normal drain, from the text the export carries.
 func TestImportedQueuedDocumentsAreIndexed(t *testing.T) {
 	ctx := context.Background()
-	v := openVault(t, Options{})
+	v := openVault(t, vault.Options{})
 	res, err := v.Import(ctx, craft(t, v1Header, docLine("/nowhere/queued.txt", "queued", "Puffins nest in burrows on the cliffs.", store.StatusQueued)))
 	if err != nil || res.Added != 1 {
 		t.Fatalf("import: %+v %v", res, err)
@@ -549,7 +555,7 @@ func TestImportedQueuedDocumentsAreIndexed(t *testing.T) {
 	if err != nil || q.Pending != 1 {
 		t.Fatalf("queue after import: %+v %v", q, err)
 	}
-	if _, err := v.Drain(ctx, AddOptions{}); err != nil {
+	if _, err := v.Drain(ctx, vault.AddOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	hits := mustSearch(t, v, "puffins burrows")
@@ -567,14 +573,14 @@ func TestImportedQueuedDocumentsAreIndexed(t *testing.T) {
 func TestImportedPathsAreNotRead(t *testing.T) {
 	ctx := context.Background()
 	secret := filepath.Join(t.TempDir(), "id_secret")
-	writeFile(t, secret, "zebrafish-password-4711\n")
+	testdata.WriteFile(t, secret, "zebrafish-password-4711\n")
 	targets := []string{secret}
 	if _, err := os.Stat("/etc/hostname"); err == nil {
 		targets = append(targets, "/etc/hostname")
 	}
 	for _, target := range targets {
 		t.Run(filepath.Base(target), func(t *testing.T) {
-			v := openVault(t, Options{})
+			v := openVault(t, vault.Options{})
 			file := craft(t, v1Header,
 				docLine(target, "innocent", "An innocent note about otters.", "indexed"),
 				docLine(target+".queued", "queued", "A queued note about voles.", store.StatusQueued))
@@ -585,13 +591,13 @@ func TestImportedPathsAreNotRead(t *testing.T) {
 			if len(docs) != 1 {
 				t.Fatalf("docs: %+v", docs)
 			}
-			if p, _, err := v.SourceFile(ctx, docs[0].ID); !errors.Is(err, ErrNoSource) {
+			if p, _, err := v.SourceFile(ctx, docs[0].ID); !errors.Is(err, vault.ErrNoSource) {
 				t.Errorf("the imported path is served: %q %v", p, err)
 			}
-			if err := v.ReindexDocument(ctx, docs[0].ID); !errors.Is(err, ErrNoSource) {
+			if err := v.ReindexDocument(ctx, docs[0].ID); !errors.Is(err, vault.ErrNoSource) {
 				t.Errorf("re-index of an imported path: %v", err)
 			}
-			if _, err := v.Add(ctx, nil, AddOptions{}); err != nil { // catch-up: finish the queue
+			if _, err := v.Add(ctx, nil, vault.AddOptions{}); err != nil { // catch-up: finish the queue
 				t.Fatal(err)
 			}
 			if hits := mustSearch(t, v, "zebrafish password"); len(hits) != 0 {
@@ -604,13 +610,13 @@ func TestImportedPathsAreNotRead(t *testing.T) {
 				return
 			}
 			// The user adds it: now it is theirs to open.
-			if _, err := v.Add(ctx, []string{secret}, AddOptions{}); err != nil {
+			if _, err := v.Add(ctx, []string{secret}, vault.AddOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			if hits := mustSearch(t, v, "zebrafish password"); len(hits) != 1 {
 				t.Errorf("the file the user added is not indexed: %+v", hits)
 			}
-			id, err := v.store.DocumentIDForPath(ctx, secret)
+			id, err := storeOf(t, v).DocumentIDForPath(ctx, secret)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -624,7 +630,7 @@ func TestImportedPathsAreNotRead(t *testing.T) {
 // An export written before the format carried everything still imports.
 func TestImportReadsVersion1(t *testing.T) {
 	ctx := context.Background()
-	v := openVault(t, Options{})
+	v := openVault(t, vault.Options{})
 	res, err := v.Import(ctx, craft(t, v1Header, `{"collection":{"id":3,"name":"old","weight":1.5,"documents":1,"created_at":5}}`,
 		strings.Replace(docLine("/old/a.txt", "a", "Kittiwakes cling to ledges.", "indexed"), `"collection":"library"`, `"collection":"old"`, 1)))
 	if err != nil || res.Added != 1 {
@@ -655,12 +661,12 @@ func FuzzImport(f *testing.F) {
 	src := filepath.Join(dir, "src")
 	os.MkdirAll(src, 0o755)
 	os.WriteFile(filepath.Join(src, "a.md"), []byte("# Gulls\n\nHerring gulls steal chips.\n"), 0o644)
-	v, err := Open(ctx, filepath.Join(dir, "vault"), Options{Neural: NeuralOptions{Models: ModelManager(filepath.Join(dir, "models"))}})
+	v, err := vault.Open(ctx, filepath.Join(dir, "vault"), vault.Options{Neural: vault.NeuralOptions{Models: vault.ModelManager(filepath.Join(dir, "models"))}})
 	if err != nil {
 		f.Fatal(err)
 	}
 	defer v.Close()
-	if _, err := v.Add(ctx, []string{src}, AddOptions{}); err != nil {
+	if _, err := v.Add(ctx, []string{src}, vault.AddOptions{}); err != nil {
 		f.Fatal(err)
 	}
 	var buf bytes.Buffer
@@ -672,13 +678,13 @@ func FuzzImport(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Add(plain)
 	f.Add([]byte(v1Header + "\n" + docLine("/x", "x", "text", "queued")))
-	limits := ImportLimits{MaxBytes: 1 << 20, MaxRecords: 1000, MaxRecordBytes: 64 << 10, MaxRecordValues: 10000}
+	limits := portable.ImportLimits{MaxBytes: 1 << 20, MaxRecords: 1000, MaxRecordBytes: 64 << 10, MaxRecordValues: 10000}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		st0, err := v.Stats(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = v.ImportFrom(ctx, bytes.NewReader(data), ImportOptions{Limits: limits})
+		_, err = v.ImportFrom(ctx, bytes.NewReader(data), portable.ImportOptions{Limits: limits})
 		if err == nil {
 			return
 		}
@@ -697,26 +703,26 @@ func FuzzImport(f *testing.F) {
 func TestImportedVectorsKeepTheirModel(t *testing.T) {
 	ctx := context.Background()
 	m := tinyModels(t)
-	neural := func(model string) Options {
-		return Options{Neural: NeuralOptions{Models: m, Embedder: model, Reranker: "none"}}
+	neural := func(model string) vault.Options {
+		return vault.Options{Neural: vault.NeuralOptions{Models: m, Embedder: model, Reranker: "none"}}
 	}
 	src := t.TempDir()
 	for i := range 30 {
-		writeFile(t, filepath.Join(src, fmt.Sprintf("n%02d.txt", i)), fmt.Sprintf("Note %d about topic %d and idea %d.", i, i%7, i%11))
+		testdata.WriteFile(t, filepath.Join(src, fmt.Sprintf("n%02d.txt", i)), fmt.Sprintf("Note %d about topic %d and idea %d.", i, i%7, i%11))
 	}
 	a := openVault(t, neural("tiny"))
-	if _, err := a.Add(ctx, []string{src}, AddOptions{}); err != nil {
+	if _, err := a.Add(ctx, []string{src}, vault.AddOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	full, bare := filepath.Join(t.TempDir(), "v.hoard"), filepath.Join(t.TempDir(), "bare.hoard")
 	if _, err := a.Export(ctx, full); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.ExportWith(ctx, bare, ExportOptions{NoVectors: true}); err != nil {
+	if _, err := a.ExportWith(ctx, bare, portable.ExportOptions{NoVectors: true}); err != nil {
 		t.Fatal(err)
 	}
 	other := t.TempDir()
-	writeFile(t, filepath.Join(other, "own.txt"), "A note this vault had before.")
+	testdata.WriteFile(t, filepath.Join(other, "own.txt"), "A note this vault had before.")
 	cases := []struct {
 		name, model, file string
 		own               bool // the vault has its own vectors first
@@ -732,7 +738,7 @@ func TestImportedVectorsKeepTheirModel(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := openVault(t, neural(tc.model))
 			if tc.own {
-				if _, err := b.Add(ctx, []string{other}, AddOptions{}); err != nil {
+				if _, err := b.Add(ctx, []string{other}, vault.AddOptions{}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -752,7 +758,7 @@ func TestImportedVectorsKeepTheirModel(t *testing.T) {
 			if !tc.embedded {
 				return
 			}
-			if _, err := b.Reindex(ctx, ReindexOptions{Vectors: true}); err != nil {
+			if _, err := b.Reindex(ctx, vault.ReindexOptions{Vectors: true}); err != nil {
 				t.Fatal(err)
 			}
 			st, _ := b.Status(ctx)
