@@ -3,21 +3,13 @@ package vault
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
-	"strings"
 
 	"github.com/hoardvault/hoard/backend/audio"
-	"github.com/hoardvault/hoard/backend/extract"
 	"github.com/hoardvault/hoard/backend/infer"
 	"github.com/hoardvault/hoard/models"
 )
-
-// ErrNoTranscriber keeps an audio file in the queue until a transcription
-// engine is configured.
-var ErrNoTranscriber = errors.New("waiting for a transcription engine (set one up with `hoard transcription --url URL` or `--whisper whisper-base`)")
 
 // TranscriptionOptions choose the speech-to-text engine.
 type TranscriptionOptions struct {
@@ -170,47 +162,11 @@ func (v *Vault) closeTranscriber() {
 	v.tr, v.vadRT, v.trErr = nil, nil, nil
 }
 
-// transcribe turns a recording into a document whose sections carry the
-// times they were spoken.
-func (v *Vault) transcribe(ctx context.Context, path string, progress audio.Progress) (*extract.Document, error) {
+// transcription is the pipeline ingestion transcribes with, or nil and why
+// the configured engine cannot run.
+func (v *Vault) transcription() (*audio.Transcriber, error) {
 	tr := v.transcriber()
-	if tr == nil {
-		v.trMu.Lock()
-		why := v.trErr
-		v.trMu.Unlock()
-		if why != nil {
-			return nil, fmt.Errorf("%w; the configured one cannot run: %v", ErrNoTranscriber, why)
-		}
-		return nil, ErrNoTranscriber
-	}
-	t, err := tr.FileProgress(ctx, path, progress)
-	switch {
-	case errors.Is(err, audio.ErrUnavailable):
-		return nil, fmt.Errorf("%w: %w", errTransient, err)
-	case err != nil:
-		return nil, err
-	}
-	doc := &extract.Document{
-		Title:     strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)),
-		MediaType: audio.MediaType(path),
-		Metadata: map[string]any{
-			"duration_s": t.Duration.Seconds(), "speech_s": t.Speech.Seconds(),
-			"engine": tr.Engine.Name(), "vad": t.VAD,
-		},
-	}
-	if tr.Language != "" {
-		doc.Metadata["language"] = tr.Language
-	}
-	var sb strings.Builder
-	for _, s := range t.Segments {
-		if sb.Len() > 0 {
-			sb.WriteString("\n")
-		}
-		start := sb.Len()
-		sb.WriteString(s.Text)
-		doc.Sections = append(doc.Sections, extract.Section{Start: start, End: sb.Len(), From: s.Start, To: max(s.End, s.Start+1),
-			Speaker: s.Speaker, Marks: segmentMarks(s, start)})
-	}
-	doc.Text = sb.String()
-	return doc, nil
+	v.trMu.Lock()
+	defer v.trMu.Unlock()
+	return tr, v.trErr
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/hoardvault/hoard/backend/derive"
 	"github.com/hoardvault/hoard/backend/infer"
 	"github.com/hoardvault/hoard/backend/search"
 	"github.com/hoardvault/hoard/backend/store"
@@ -277,18 +278,18 @@ func (v *Vault) WarmVectors(ctx context.Context) {
 // background instead, the old ones serving meanwhile.
 func (v *Vault) AdoptModels(ctx context.Context) bool {
 	v.neuralReady(ctx)
-	v.drainMu.Lock() // nothing embeds while the models change
+	release := v.ing.Hold() // nothing is stored or embedded while the models change
 	if v.nn.embedder != nil {
 		have, ok, err := v.store.Vectors(ctx)
 		if err != nil || !ok || have.Model == v.nn.vectors.Model {
-			v.drainMu.Unlock()
+			release()
 			return false
 		}
-		go v.reindexHeld(ctx)
+		go v.reindexHeld(ctx, release)
 		return true
 	}
 	if !v.embedderInstalled() {
-		v.drainMu.Unlock()
+		release()
 		return false
 	}
 	if v.nn.rt != nil {
@@ -297,18 +298,17 @@ func (v *Vault) AdoptModels(ctx context.Context) bool {
 	v.nn = neural{}
 	v.loadNeural(ctx)
 	if v.nn.embedder == nil {
-		v.drainMu.Unlock()
+		release()
 		return false
 	}
 	v.log.Info("embedder taken up", "model", v.nn.embName)
-	go v.reindexHeld(ctx)
+	go v.reindexHeld(ctx, release)
 	return true
 }
 
-// reindexHeld makes the vectors with drainMu held by its caller, and
-// releases it.
-func (v *Vault) reindexHeld(ctx context.Context) {
-	defer v.drainMu.Unlock()
+// reindexHeld makes the vectors while ingestion is held, and releases it.
+func (v *Vault) reindexHeld(ctx context.Context, release func()) {
+	defer release()
 	if _, err := v.Reindex(ctx, ReindexOptions{Vectors: true}); err != nil && ctx.Err() == nil {
 		v.log.Warn("vectors incomplete (run `hoard reindex --vectors`)", "err", err)
 	}
@@ -390,84 +390,28 @@ func (v *Vault) embedding(ctx context.Context) bool {
 	return err == nil && (!ok || have.Model == v.nn.vectors.Model && have.Dims == v.nn.vectors.Dims)
 }
 
-// EmbedProgress reports vector indexing.
-type EmbedProgress struct {
-	Done, Total int
+// vectors writes the loaded embedder's vectors; there is one.
+func (v *Vault) vectors(progress func(EmbedProgress)) derive.Vectors {
+	w := derive.Vectors{Store: v.store, Embedder: v.nn.embedder, Config: v.nn.vectors}
+	if progress != nil {
+		w.Progress = func(done, total int) { progress(EmbedProgress{Done: done, Total: total}) }
+	}
+	return w
 }
 
-// embedBatch is how many chunks are embedded and written together: one
-// transaction each, so an interruption loses at most one batch of work.
-const embedBatch = 64
-
-// embedPending gives every chunk without a vector one. It is resumable by
-// construction: what has no vector is what is left to do.
-func (v *Vault) embedPending(ctx context.Context, progress func(EmbedProgress)) (int, error) {
-	if v.nn.embedder == nil {
-		return 0, errors.New("no embedder installed (hoard models pull bge-small-en-v1.5)")
+// embedNew gives new chunks their vectors when the vault keeps the loaded
+// embedder's (ingestion's Vectors hook, a note remembered).
+func (v *Vault) embedNew(ctx context.Context, progress func(EmbedProgress)) (int, error) {
+	if !v.embedding(ctx) {
+		return 0, nil
 	}
-	if err := v.store.EnsureVectors(ctx, v.nn.vectors); err != nil {
-		return 0, err
-	}
-	_, total, err := v.store.VectorCounts(ctx)
+	n, err := v.vectors(progress).Pending(ctx)
 	if err != nil {
-		return 0, err
-	}
-	done, err := v.embedAll(ctx, v.store.PendingChunks, func(ids []int64, vecs [][]float32) error {
-		return v.store.PutVectors(ctx, v.nn.vectors, ids, vecs)
-	}, total, progress)
-	if err != nil {
-		return done, err
+		return n, err
 	}
 	v.bin.Refresh()
 	v.applyNeural(ctx)
-	return done, nil
-}
-
-// embedAll embeds the chunks pending pages through, embedBatch at a time,
-// storing each batch with put: an interruption loses one batch at most.
-func (v *Vault) embedAll(ctx context.Context, pending func(ctx context.Context, after int64, limit int) ([]store.PendingChunk, error),
-	put func(ids []int64, vecs [][]float32) error, total int, progress func(EmbedProgress)) (int, error) {
-	done := 0
-	var after int64
-	for {
-		batch, err := pending(ctx, after, embedBatch)
-		if err != nil {
-			return done, err
-		}
-		if len(batch) == 0 {
-			return done, nil
-		}
-		ids := make([]int64, len(batch))
-		texts := make([]string, len(batch))
-		for i, p := range batch {
-			ids[i], texts[i] = p.ID, passageText(p)
-		}
-		vecs, err := v.nn.embedder.EmbedPassages(ctx, texts)
-		if err != nil {
-			return done, fmt.Errorf("embed: %w", err)
-		}
-		if err := put(ids, vecs); err != nil {
-			return done, err
-		}
-		done += len(batch)
-		after = ids[len(ids)-1]
-		if progress != nil {
-			progress(EmbedProgress{Done: done, Total: total})
-		}
-	}
-}
-
-// passageText is what a chunk's vector represents: its document title and
-// heading give the passage its context.
-func passageText(p store.PendingChunk) string {
-	head := p.Title
-	if p.Heading != "" && p.Heading != p.Title {
-		head += " — " + p.Heading
-	}
-	if head == "" {
-		return p.Text
-	}
-	return head + "\n" + p.Text
+	return n, nil
 }
 
 // ReindexOptions tune Reindex.
@@ -477,8 +421,9 @@ type ReindexOptions struct {
 }
 
 // Reindex rebuilds derived data. With Vectors it embeds every chunk that
-// has no vector; when the vault's vectors come from another model they are
-// dropped first. Interrupted, it resumes where it stopped.
+// has no vector; when the vault's vectors come from another model, new ones
+// are made beside them (the old ones serving meanwhile) and replace them
+// once complete. Interrupted, it resumes where it stopped.
 func (v *Vault) Reindex(ctx context.Context, opt ReindexOptions) (int, error) {
 	if !opt.Vectors {
 		return 0, nil
@@ -490,50 +435,19 @@ func (v *Vault) Reindex(ctx context.Context, opt ReindexOptions) (int, error) {
 		}
 		return 0, errors.New("no embedder installed (hoard models pull bge-small-en-v1.5)")
 	}
-	if err := v.store.EnsureVectors(ctx, v.nn.vectors); errors.Is(err, store.ErrVectorsDiffer) {
-		return v.switchVectors(ctx, opt.Progress)
-	} else if err != nil {
-		return 0, err
-	}
-	if err := v.store.CancelVectorSwitch(ctx); err != nil { // a switch back to the vault's own model
-		return 0, err
-	}
-	return v.embedPending(ctx, opt.Progress)
-}
-
-// switchVectors moves the vault to the current embedder's vectors without a
-// gap in service: they are made beside the old ones (which keep serving),
-// resumably, and replace them in one transaction once complete.
-func (v *Vault) switchVectors(ctx context.Context, progress func(EmbedProgress)) (int, error) {
-	v.log.Info("making new vectors beside the old ones", "model", v.nn.vectors.Model)
-	if err := v.store.BeginVectorSwitch(ctx, v.nn.vectors); err != nil {
-		return 0, err
-	}
-	_, total, err := v.store.NextCounts(ctx)
+	n, switched, err := v.vectors(opt.Progress).Reindex(ctx)
 	if err != nil {
-		return 0, err
+		return n, err
 	}
-	done, err := v.embedAll(ctx, v.store.PendingNextChunks, func(ids []int64, vecs [][]float32) error {
-		return v.store.PutNextVectors(ctx, ids, vecs)
-	}, total, progress)
-	if err != nil {
-		return done, err
+	if switched {
+		v.bin.Invalidate()
+		v.nn.serving, v.nn.servingName, v.nn.note = nil, "", ""
+		v.log.Info("the vault's vectors are the new model's", "model", v.nn.vectors.Model)
+	} else {
+		v.bin.Refresh()
 	}
-	// Chunks added meanwhile are embedded too; what is left is new.
-	if _, pending, err := v.store.NextCounts(ctx); err != nil {
-		return done, err
-	} else if pending > 0 {
-		n, err := v.switchVectors(ctx, progress)
-		return done + n, err
-	}
-	if _, err := v.store.FinishVectorSwitch(ctx); err != nil {
-		return done, err
-	}
-	v.bin.Invalidate()
-	v.nn.serving, v.nn.servingName, v.nn.note = nil, "", ""
 	v.applyNeural(ctx)
-	v.log.Info("the vault's vectors are the new model's", "model", v.nn.vectors.Model)
-	return done, nil
+	return n, nil
 }
 
 // NeuralStatus says which models the vault uses.
