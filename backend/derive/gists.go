@@ -8,6 +8,7 @@ package derive
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/hoardvault/hoard/backend/llm"
@@ -65,6 +66,29 @@ func Gists(ctx context.Context, st GistStore) (int, error) {
 			n++
 		}
 	}
+}
+
+// TopKeyphrases is the n keyphrases found in the most documents.
+func TopKeyphrases(gists []store.Gist, n int) []string {
+	df := map[string]int{}
+	for _, g := range gists {
+		for _, k := range strings.Split(g.Keyphrases, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				df[k]++
+			}
+		}
+	}
+	keys := make([]string, 0, len(df))
+	for k := range df {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if df[keys[i]] != df[keys[j]] {
+			return df[keys[i]] > df[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	return keys[:min(n, len(keys))]
 }
 
 // ModelGists has a language model rewrite the gists (documents in order,

@@ -79,10 +79,15 @@ func TestOneDrainGoroutine(t *testing.T) {
 		}
 	})
 	wg.Wait()
-	testdata.Eventually(t, "the queue empty", 60*time.Second, func() bool {
-		q, err := st.QueueStats(ctx)
-		return err == nil && q.Total() == 0 && q.Retrying == 0
+	last := s.Kick() // a pass that sees everything queued
+	testdata.Eventually(t, "the last pass", 60*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(passes) > 0 && passes[len(passes)-1] >= last
 	})
+	if q, err := st.QueueStats(ctx); err != nil || q.Total() != 0 || q.Retrying != 0 {
+		t.Fatalf("queue after the last pass: %+v (%v)", q, err)
+	}
 	for w := range writers {
 		for i := range each {
 			if p := filepath.Join(dir, fmt.Sprintf("w%d", w), fmt.Sprintf("n%02d.md", i)); !indexed(t, st, p) {

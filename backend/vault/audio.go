@@ -7,7 +7,7 @@ import (
 	"io"
 
 	"github.com/hoardvault/hoard/backend/audio"
-	"github.com/hoardvault/hoard/backend/infer"
+	"github.com/hoardvault/hoard/backend/neural"
 	"github.com/hoardvault/hoard/models"
 )
 
@@ -112,40 +112,8 @@ func (v *Vault) transcriber() *audio.Transcriber {
 	if err != nil || !cfg.set() {
 		return nil
 	}
-	var engine audio.Engine
-	switch {
-	case cfg.URL != "":
-		engine = &audio.OpenAI{URL: cfg.URL, APIKey: cfg.APIKey, Model: cfg.Model}
-	default:
-		inst, err := v.models().Get(cfg.Whisper)
-		if err != nil {
-			v.trErr = fmt.Errorf("the whisper model is not installed (hoard models pull %s): %w", cfg.Whisper, err)
-		} else if w, err := audio.NewWhisper(inst.Path("model.bin"), cfg.Threads); err != nil {
-			v.trErr = err
-		} else {
-			engine = w
-		}
-		if v.trErr != nil {
-			v.log.Warn("transcription engine unavailable", "err", v.trErr)
-			return nil
-		}
-	}
-	v.tr = &audio.Transcriber{Engine: engine, Language: cfg.Language, Window: infer.VADWindow}
-	if vad, ok := v.models().FirstInstalled(models.RoleVAD); ok {
-		rt, err := infer.Open(infer.Config{LibPath: v.opt.Neural.ORTLib, Threads: 1, Logger: v.log})
-		if err == nil {
-			if m, err := rt.VAD(vad.Path(vad.Spec.Files[0].InstalledName())); err == nil {
-				v.tr.VAD, v.vadRT = m, rt
-			} else {
-				rt.Close()
-				v.log.Warn("voice activity detection is off", "err", err)
-			}
-		} else {
-			v.log.Warn("voice activity detection is off: recordings are transcribed whole", "err", err)
-		}
-	} else {
-		v.log.Info("no voice activity model installed (hoard models pull silero-vad): recordings are transcribed whole")
-	}
+	v.tr, v.vadRT, v.trErr = neural.Transcriber(neural.Speech{URL: cfg.URL, APIKey: cfg.APIKey, Model: cfg.Model, Whisper: cfg.Whisper,
+		Language: cfg.Language, Threads: cfg.Threads}, v.models(), v.opt.Neural.ORTLib, v.log)
 	return v.tr
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -54,7 +53,7 @@ func (v *Vault) Memory(ctx context.Context, withGists bool) (GlobalMemory, error
 	if err != nil {
 		return GlobalMemory{}, err
 	}
-	m := GlobalMemory{Documents: len(gists), Keyphrases: topKeyphrases(gists, 20)}
+	m := GlobalMemory{Documents: len(gists), Keyphrases: derive.TopKeyphrases(gists, 20)}
 	for _, g := range gists {
 		if g.ByLLM {
 			m.ByLLM++
@@ -70,29 +69,6 @@ func (v *Vault) Memory(ctx context.Context, withGists bool) (GlobalMemory, error
 		m.Gists = gists
 	}
 	return m, nil
-}
-
-// topKeyphrases counts in how many documents each keyphrase appears.
-func topKeyphrases(gists []store.Gist, n int) []string {
-	df := map[string]int{}
-	for _, g := range gists {
-		for _, k := range strings.Split(g.Keyphrases, ",") {
-			if k = strings.TrimSpace(k); k != "" {
-				df[k]++
-			}
-		}
-	}
-	keys := make([]string, 0, len(df))
-	for k := range df {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if df[keys[i]] != df[keys[j]] {
-			return df[keys[i]] > df[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
-	return keys[:min(n, len(keys))]
 }
 
 // MemoryProgress reports BuildMemory.

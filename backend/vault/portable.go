@@ -341,7 +341,7 @@ func (v *Vault) ImportFrom(ctx context.Context, r io.Reader, opt ImportOptions) 
 	if res.Watched > 0 {
 		v.kickWatch()
 	}
-	if res.Vectors > 0 && v.nn.embedder != nil {
+	if res.Vectors > 0 && v.nn.Embedder != nil {
 		v.applyNeural(ctx) // the vault's first vectors may serve now
 	}
 	// An older export's documents, and a failed one's, have no gist yet.

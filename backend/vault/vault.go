@@ -21,6 +21,7 @@ import (
 	"github.com/hoardvault/hoard/backend/extract"
 	"github.com/hoardvault/hoard/backend/infer"
 	"github.com/hoardvault/hoard/backend/ingest"
+	"github.com/hoardvault/hoard/backend/neural"
 	"github.com/hoardvault/hoard/backend/search"
 	"github.com/hoardvault/hoard/backend/store"
 )
@@ -63,7 +64,7 @@ type Vault struct {
 	searcher *search.Searcher
 	opt      Options
 	log      *slog.Logger
-	nn       neural
+	nn       neural.Models
 	// Models load on first need (search, add, reindex, status), so
 	// commands such as ls and rm do not pay for ONNX Runtime sessions.
 	nnOnce sync.Once
@@ -169,8 +170,8 @@ func (v *Vault) Close() error {
 	v.closeTranscriber()
 	v.trMu.Unlock()
 	err := v.closeRunner()
-	if v.nn.rt != nil {
-		err = errors.Join(err, v.nn.rt.Close())
+	if v.nn.Runtime != nil {
+		err = errors.Join(err, v.nn.Runtime.Close())
 	}
 	for _, rt := range v.retired {
 		err = errors.Join(err, rt.Close())
