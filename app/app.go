@@ -49,19 +49,14 @@ func Run(ctx context.Context, v *vault.Vault, ask func(context.Context) vault.As
 	w := &window{log: log}
 	srv := api.New(v, api.Options{Trusted: true, Ask: ask, Open: openFile, SaveAs: w.saveAs, Context: ctx, Logger: log})
 	var bg sync.WaitGroup
+	// The watched folders are followed while the window is open; the file
+	// being indexed is finished or left queued when the caller closes v.
+	stop := v.Start(ctx, vault.WatchOptions{Warn: func(m string) { log.Warn("watch", "msg", m) }})
 	defer func() {
 		cancel()
+		stop()
 		bg.Wait()
-		srv.Wait() // the file being indexed is finished or left queued
 	}()
-	bg.Go(func() { v.WarmVectors(ctx) })
-	bg.Go(func() { v.AdoptModels(ctx) }) // finishes a switch of embedder in the background
-	// The watched folders are followed while the window is open.
-	bg.Go(func() {
-		if err := v.Watch(ctx, vault.WatchOptions{Standby: true, Warn: func(m string) { log.Warn("watch", "msg", m) }}); err != nil {
-			log.Error("watch", "err", err)
-		}
-	})
 	bg.Go(func() { inst.serve(ctx, w.show, log) })
 	go func() {
 		<-ctx.Done()

@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -47,8 +46,9 @@ type Options struct {
 	// SaveAs asks where to write a file named name (the desktop app's save
 	// dialog); "" means the user cancelled. nil: the browser downloads.
 	SaveAs func(ctx context.Context, name string) (string, error)
-	// Context bounds background work (uploads indexed after the request
-	// answered); it is the server's lifetime. Default: never ends.
+	// Context is the server's lifetime: it bounds background work (models
+	// taken up) and event streams. Default: never ends. Uploads are indexed
+	// by the vault's own background indexing, which ends with the vault.
 	Context context.Context
 	// EventInterval is the least time between two snapshots /api/events
 	// sends (200 ms): the vault's change feed says when to make one.
@@ -61,19 +61,13 @@ type Options struct {
 
 // Server is the API over one vault.
 type Server struct {
-	v       *vault.Vault
-	opt     Options
-	hosts   map[string]bool
-	session string
-	log     *slog.Logger
-	conns   *connLimit
-	hub     hub // the library's live snapshot, shared by every /api/events stream
-	// draining is set while a background drain runs; again asks it to
-	// look at the queue once more before it stops.
-	drainMu  sync.Mutex
-	draining bool
-	again    bool
-	drains   sync.WaitGroup
+	v        *vault.Vault
+	opt      Options
+	hosts    map[string]bool
+	session  string
+	log      *slog.Logger
+	conns    *connLimit
+	hub      hub      // the library's live snapshot, shared by every /api/events stream
 	outcomes outcomes // what background indexing did with each file
 }
 
@@ -95,6 +89,7 @@ func New(v *vault.Vault, opt Options) *Server {
 		s.hosts[hostOnly(h)] = true
 	}
 	s.hub.s = s
+	v.OnIndexed(s.outcomes.record) // for as long as the vault is open
 	s.sweepUploads()
 	return s
 }
@@ -445,46 +440,9 @@ type Queued struct {
 }
 
 // Submit queues files and folders (an upload, or the desktop window's
-// native drop) and indexes them in the background.
+// native drop); the vault indexes them in the background.
 func (s *Server) Submit(ctx context.Context, paths []string, collection string) (vault.Summary, error) {
-	sum, err := s.v.Enqueue(ctx, paths, collection)
-	if err == nil {
-		s.startDrain()
-	}
-	return sum, err
-}
-
-// Wait returns once background indexing has stopped (it stops when
-// Options.Context ends), so the vault can be closed after the current write.
-func (s *Server) Wait() { s.drains.Wait() }
-
-// startDrain works the queue in the background until it is empty; calls
-// while it runs make it look once more.
-func (s *Server) startDrain() {
-	s.drainMu.Lock()
-	defer s.drainMu.Unlock()
-	if s.draining {
-		s.again = true
-		return
-	}
-	s.draining = true
-	s.drains.Add(1)
-	go func() {
-		defer s.drains.Done()
-		for {
-			if _, err := s.v.Drain(s.opt.Context, vault.AddOptions{Progress: s.outcomes.record}); err != nil && s.opt.Context.Err() == nil {
-				s.log.Error("indexing", "err", err)
-			}
-			s.drainMu.Lock()
-			if !s.again || s.opt.Context.Err() != nil {
-				s.draining = false
-				s.drainMu.Unlock()
-				return
-			}
-			s.again = false
-			s.drainMu.Unlock()
-		}
-	}()
+	return s.v.Enqueue(ctx, paths, collection)
 }
 
 func (s *Server) search(w http.ResponseWriter, r *http.Request) {

@@ -115,7 +115,7 @@ func (s *Server) reindexDocument(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.startDrain()
+	s.v.Kick()
 	writeJSON(w, http.StatusAccepted, map[string]any{"queued": 1})
 }
 
@@ -286,7 +286,7 @@ func (s *Server) importVault(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if res.Queued > 0 {
-		s.startDrain() // the export's queued documents
+		s.v.Kick() // the export's queued documents
 	}
 	writeJSON(w, http.StatusOK, res)
 }

@@ -57,20 +57,9 @@ func (a *app) serveCmd() *cobra.Command {
 		hs := srv.HTTPServer()
 		errc := make(chan error, 1)
 		go func() { errc <- hs.Serve(srv.Listener(ln)) }()
-		go v.WarmVectors(ctx)
-		go v.AdoptModels(ctx) // finishes a switch of embedder in the background
 		// The watched folders are followed while serving, including ones
-		// added through the API; a read-only vault takes nothing in.
-		go func() {
-			if v.ReadOnly() {
-				return
-			}
-			wo := a.watchOptions(0, 0)
-			wo.Standby = true
-			if err := v.Watch(ctx, wo); err != nil {
-				fmt.Fprintf(a.stderr, "watch: %v\n", err)
-			}
-		}()
+		// added through the API.
+		defer v.Start(ctx, a.watchOptions(0, 0))()
 		select {
 		case err := <-errc:
 			return err

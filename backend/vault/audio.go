@@ -3,21 +3,13 @@ package vault
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
-	"strings"
 
 	"github.com/hoardvault/hoard/backend/audio"
-	"github.com/hoardvault/hoard/backend/extract"
-	"github.com/hoardvault/hoard/backend/infer"
+	"github.com/hoardvault/hoard/backend/neural"
 	"github.com/hoardvault/hoard/models"
 )
-
-// ErrNoTranscriber keeps an audio file in the queue until a transcription
-// engine is configured.
-var ErrNoTranscriber = errors.New("waiting for a transcription engine (set one up with `hoard transcription --url URL` or `--whisper whisper-base`)")
 
 // TranscriptionOptions choose the speech-to-text engine.
 type TranscriptionOptions struct {
@@ -120,40 +112,8 @@ func (v *Vault) transcriber() *audio.Transcriber {
 	if err != nil || !cfg.set() {
 		return nil
 	}
-	var engine audio.Engine
-	switch {
-	case cfg.URL != "":
-		engine = &audio.OpenAI{URL: cfg.URL, APIKey: cfg.APIKey, Model: cfg.Model}
-	default:
-		inst, err := v.models().Get(cfg.Whisper)
-		if err != nil {
-			v.trErr = fmt.Errorf("the whisper model is not installed (hoard models pull %s): %w", cfg.Whisper, err)
-		} else if w, err := audio.NewWhisper(inst.Path("model.bin"), cfg.Threads); err != nil {
-			v.trErr = err
-		} else {
-			engine = w
-		}
-		if v.trErr != nil {
-			v.log.Warn("transcription engine unavailable", "err", v.trErr)
-			return nil
-		}
-	}
-	v.tr = &audio.Transcriber{Engine: engine, Language: cfg.Language, Window: infer.VADWindow}
-	if vad, ok := v.models().FirstInstalled(models.RoleVAD); ok {
-		rt, err := infer.Open(infer.Config{LibPath: v.opt.Neural.ORTLib, Threads: 1, Logger: v.log})
-		if err == nil {
-			if m, err := rt.VAD(vad.Path(vad.Spec.Files[0].InstalledName())); err == nil {
-				v.tr.VAD, v.vadRT = m, rt
-			} else {
-				rt.Close()
-				v.log.Warn("voice activity detection is off", "err", err)
-			}
-		} else {
-			v.log.Warn("voice activity detection is off: recordings are transcribed whole", "err", err)
-		}
-	} else {
-		v.log.Info("no voice activity model installed (hoard models pull silero-vad): recordings are transcribed whole")
-	}
+	v.tr, v.vadRT, v.trErr = neural.Transcriber(neural.Speech{URL: cfg.URL, APIKey: cfg.APIKey, Model: cfg.Model, Whisper: cfg.Whisper,
+		Language: cfg.Language, Threads: cfg.Threads}, v.models(), v.opt.Neural.ORTLib, v.log)
 	return v.tr
 }
 
@@ -170,47 +130,11 @@ func (v *Vault) closeTranscriber() {
 	v.tr, v.vadRT, v.trErr = nil, nil, nil
 }
 
-// transcribe turns a recording into a document whose sections carry the
-// times they were spoken.
-func (v *Vault) transcribe(ctx context.Context, path string, progress audio.Progress) (*extract.Document, error) {
+// transcription is the pipeline ingestion transcribes with, or nil and why
+// the configured engine cannot run.
+func (v *Vault) transcription() (*audio.Transcriber, error) {
 	tr := v.transcriber()
-	if tr == nil {
-		v.trMu.Lock()
-		why := v.trErr
-		v.trMu.Unlock()
-		if why != nil {
-			return nil, fmt.Errorf("%w; the configured one cannot run: %v", ErrNoTranscriber, why)
-		}
-		return nil, ErrNoTranscriber
-	}
-	t, err := tr.FileProgress(ctx, path, progress)
-	switch {
-	case errors.Is(err, audio.ErrUnavailable):
-		return nil, fmt.Errorf("%w: %w", errTransient, err)
-	case err != nil:
-		return nil, err
-	}
-	doc := &extract.Document{
-		Title:     strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)),
-		MediaType: audio.MediaType(path),
-		Metadata: map[string]any{
-			"duration_s": t.Duration.Seconds(), "speech_s": t.Speech.Seconds(),
-			"engine": tr.Engine.Name(), "vad": t.VAD,
-		},
-	}
-	if tr.Language != "" {
-		doc.Metadata["language"] = tr.Language
-	}
-	var sb strings.Builder
-	for _, s := range t.Segments {
-		if sb.Len() > 0 {
-			sb.WriteString("\n")
-		}
-		start := sb.Len()
-		sb.WriteString(s.Text)
-		doc.Sections = append(doc.Sections, extract.Section{Start: start, End: sb.Len(), From: s.Start, To: max(s.End, s.Start+1),
-			Speaker: s.Speaker, Marks: segmentMarks(s, start)})
-	}
-	doc.Text = sb.String()
-	return doc, nil
+	v.trMu.Lock()
+	defer v.trMu.Unlock()
+	return tr, v.trErr
 }

@@ -6,74 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
-	"time"
 
 	"github.com/hoardvault/hoard/backend/extract"
 	"github.com/hoardvault/hoard/backend/store"
 )
-
-// Stages a file in the queue goes through while it is worked on.
-const (
-	StageExtracting   = "extracting"
-	StageTranscribing = "transcribing"
-	StageIndexing     = "indexing"
-)
-
-// activity is what the running drain is doing to each path right now, so
-// the library can show a file's stage and not only "in the queue", and how
-// far a recording's transcription is.
-type activity struct {
-	mu    sync.Mutex
-	m     map[string]work
-	touch func() // tells the vault's listeners (Subscribe) of a change
-}
-
-func (a *activity) changed() {
-	if a.touch != nil {
-		a.touch()
-	}
-}
-
-// work is one path's stage, with done of total for a transcription.
-type work struct {
-	stage       string
-	done, total time.Duration
-}
-
-func (a *activity) set(path, stage string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.m == nil {
-		a.m = map[string]work{}
-	}
-	a.m[path] = work{stage: stage}
-	a.changed()
-}
-
-// progress records how much of path's recording is transcribed.
-func (a *activity) progress(path string, done, total time.Duration) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if w, ok := a.m[path]; ok {
-		w.done, w.total = done, total
-		a.m[path] = w
-		a.changed()
-	}
-}
-
-func (a *activity) clear(path string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	delete(a.m, path)
-	a.changed()
-}
-
-func (a *activity) get(path string) work {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.m[path]
-}
 
 // CreateCollection adds an empty collection with a search weight (0: 1).
 func (v *Vault) CreateCollection(ctx context.Context, name string, weight float64) (store.Collection, error) {

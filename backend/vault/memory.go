@@ -6,13 +6,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/hoardvault/hoard/backend/answer"
+	"github.com/hoardvault/hoard/backend/derive"
 	"github.com/hoardvault/hoard/backend/entity"
 	"github.com/hoardvault/hoard/backend/extract"
+	"github.com/hoardvault/hoard/backend/ingest"
 	"github.com/hoardvault/hoard/backend/llm"
 	"github.com/hoardvault/hoard/backend/memory"
 	"github.com/hoardvault/hoard/backend/search"
@@ -26,45 +27,11 @@ const MemoriesCollection = "memories"
 
 const memoriesWeight = 1.2
 
-// gist sizes: two sentences, about two lines.
-const (
-	gistSentences = 2
-	gistChars     = 320
-	keyphrases    = 8
-)
+const overviewKey = derive.OverviewKey
 
 // updateGists writes the extractive gist of every indexed document that
 // lacks one: new documents, changed ones, imported ones.
-func (v *Vault) updateGists(ctx context.Context) (int, error) {
-	n := 0
-	for {
-		ids, err := v.store.DocumentsWithoutGist(ctx, 200)
-		if err != nil || len(ids) == 0 {
-			return n, err
-		}
-		for _, id := range ids {
-			title, text, err := v.store.DocumentText(ctx, id)
-			if err != nil {
-				return n, err
-			}
-			g := store.Gist{DocumentID: id}
-			g.Gist, g.Keyphrases = gistOf(title, text)
-			if err := v.store.PutGist(ctx, g); err != nil {
-				return n, err
-			}
-			n++
-		}
-	}
-}
-
-// gistOf writes a document's extractive gist and keyphrases.
-func gistOf(title, text string) (gist, keys string) {
-	gist = memory.Gist(title, text, gistSentences, gistChars)
-	if gist == "" {
-		gist = title
-	}
-	return gist, strings.Join(memory.Keyphrases(title, text, keyphrases), ", ")
-}
+func (v *Vault) updateGists(ctx context.Context) (int, error) { return derive.Gists(ctx, v.store) }
 
 // GlobalMemory is the vault-level memory: what the vault is about.
 type GlobalMemory struct {
@@ -77,8 +44,6 @@ type GlobalMemory struct {
 	Gists      []store.Gist `json:"gists,omitempty"`
 }
 
-const overviewKey = "memory.overview"
-
 // Memory returns the global memory; withGists lists every document's gist.
 func (v *Vault) Memory(ctx context.Context, withGists bool) (GlobalMemory, error) {
 	if _, err := v.updateGists(ctx); err != nil {
@@ -88,7 +53,7 @@ func (v *Vault) Memory(ctx context.Context, withGists bool) (GlobalMemory, error
 	if err != nil {
 		return GlobalMemory{}, err
 	}
-	m := GlobalMemory{Documents: len(gists), Keyphrases: topKeyphrases(gists, 20)}
+	m := GlobalMemory{Documents: len(gists), Keyphrases: derive.TopKeyphrases(gists, 20)}
 	for _, g := range gists {
 		if g.ByLLM {
 			m.ByLLM++
@@ -106,29 +71,6 @@ func (v *Vault) Memory(ctx context.Context, withGists bool) (GlobalMemory, error
 	return m, nil
 }
 
-// topKeyphrases counts in how many documents each keyphrase appears.
-func topKeyphrases(gists []store.Gist, n int) []string {
-	df := map[string]int{}
-	for _, g := range gists {
-		for _, k := range strings.Split(g.Keyphrases, ",") {
-			if k = strings.TrimSpace(k); k != "" {
-				df[k]++
-			}
-		}
-	}
-	keys := make([]string, 0, len(df))
-	for k := range df {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if df[keys[i]] != df[keys[j]] {
-			return df[keys[i]] > df[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
-	return keys[:min(n, len(keys))]
-}
-
 // MemoryProgress reports BuildMemory.
 type MemoryProgress struct{ Done, Total int }
 
@@ -136,73 +78,11 @@ type MemoryProgress struct{ Done, Total int }
 // those already written by a model skipped, so it resumes) and then write
 // the vault's overview from them.
 func (v *Vault) BuildMemory(ctx context.Context, c llm.Client, model string, progress func(MemoryProgress)) (int, error) {
-	if _, err := v.updateGists(ctx); err != nil {
-		return 0, err
-	}
-	todo, err := v.store.Gists(ctx, true, 0)
-	if err != nil {
-		return 0, err
-	}
-	for i, g := range todo {
-		title, text, err := v.store.DocumentText(ctx, g.DocumentID)
-		if err != nil {
-			return i, err
-		}
-		resp, err := c.Chat(ctx, llm.Request{Model: model, Messages: []llm.Message{
-			{Role: "system", Content: gistPrompt},
-			{Role: "user", Content: "Title: " + title + "\n\n" + memory.Clip(text, 6000)},
-		}}, nil)
-		if err != nil {
-			return i, fmt.Errorf("gist of %q: %w", title, err)
-		}
-		gist, keys := parseGist(resp.Text)
-		if gist == "" {
-			continue // an empty reply keeps the extractive gist
-		}
-		if keys == "" {
-			keys = g.Keyphrases
-		}
-		if err := v.store.PutGist(ctx, store.Gist{DocumentID: g.DocumentID, Gist: gist, Keyphrases: keys, ByLLM: true}); err != nil {
-			return i, err
-		}
+	return derive.ModelGists(ctx, v.store, c, model, func(done, total int) {
 		if progress != nil {
-			progress(MemoryProgress{Done: i + 1, Total: len(todo)})
+			progress(MemoryProgress{Done: done, Total: total})
 		}
-	}
-	all, err := v.store.Gists(ctx, false, 400)
-	if err != nil || len(all) == 0 {
-		return len(todo), err
-	}
-	var sb strings.Builder
-	for _, g := range all {
-		fmt.Fprintf(&sb, "- %s: %s\n", g.Title, g.Gist)
-	}
-	resp, err := c.Chat(ctx, llm.Request{Model: model, Messages: []llm.Message{
-		{Role: "system", Content: overviewPrompt}, {Role: "user", Content: memory.Clip(sb.String(), 24000)},
-	}}, nil)
-	if err != nil {
-		return len(todo), fmt.Errorf("vault overview: %w", err)
-	}
-	return len(todo), v.store.SetSetting(ctx, overviewKey, strings.TrimSpace(resp.Text))
-}
-
-const gistPrompt = `Summarize the document in at most two sentences, then on a last line write "Keyphrases:" followed by up to eight comma-separated keyphrases.`
-
-const overviewPrompt = `Below is one line per document of the user's vault. Describe in a short paragraph what the vault is about: its main topics, people, projects and periods.`
-
-func parseGist(reply string) (gist, keys string) {
-	var lines []string
-	for _, l := range strings.Split(strings.TrimSpace(reply), "\n") {
-		l = strings.TrimSpace(l)
-		if k, ok := strings.CutPrefix(l, "Keyphrases:"); ok {
-			keys = strings.TrimSpace(k)
-			continue
-		}
-		if l != "" {
-			lines = append(lines, l)
-		}
-	}
-	return strings.Join(lines, " "), keys
+	})
 }
 
 // memoryView lets answering read the global memory and the facts.
@@ -263,51 +143,12 @@ type FactProgress struct{ Chunks, Facts int }
 // index. It resumes where it stopped; a reply that is not a list of facts
 // marks the chunk read with none.
 func (v *Vault) ExtractFacts(ctx context.Context, c llm.Client, model string, progress func(FactProgress)) (FactProgress, error) {
-	var p FactProgress
-	var after int64
-	for {
-		chunks, err := v.store.UnreadChunks(ctx, after, 50)
-		if err != nil || len(chunks) == 0 {
-			return p, err
+	chunks, facts, err := derive.Facts(ctx, v.store, c, model, entity.Norm, func(chunks, facts int) {
+		if progress != nil {
+			progress(FactProgress{Chunks: chunks, Facts: facts})
 		}
-		for _, ch := range chunks {
-			after = ch.ID
-			resp, err := c.Chat(ctx, llm.Request{Model: model, Messages: []llm.Message{
-				{Role: "system", Content: factsPrompt},
-				{Role: "user", Content: "Document: " + ch.Title + "\n\n" + ch.Text},
-			}}, nil)
-			if err != nil {
-				return p, fmt.Errorf("facts of chunk %d: %w", ch.ID, err)
-			}
-			facts := parseFacts(resp.Text)
-			if err := v.store.PutFacts(ctx, ch.ID, c.Name()+"/"+model, facts, entity.Norm); err != nil {
-				return p, err
-			}
-			p.Chunks++
-			p.Facts += len(facts)
-			if progress != nil {
-				progress(p)
-			}
-		}
-	}
-}
-
-const factsPrompt = `Extract the atomic facts the passage states, one per line, as: subject | relation | object
-Use full names for subjects and objects, not pronouns. Reply with the lines only; reply NONE if there are none.`
-
-func parseFacts(reply string) []store.Fact {
-	var out []store.Fact
-	for _, l := range strings.Split(reply, "\n") {
-		parts := strings.Split(strings.Trim(strings.TrimSpace(l), "-*• "), "|")
-		if len(parts) != 3 {
-			continue
-		}
-		f := store.Fact{Subject: strings.TrimSpace(parts[0]), Relation: strings.TrimSpace(parts[1]), Object: strings.TrimSpace(parts[2])}
-		if f.Subject != "" && f.Relation != "" && f.Object != "" {
-			out = append(out, f)
-		}
-	}
-	return out
+	})
+	return FactProgress{Chunks: chunks, Facts: facts}, err
 }
 
 // Memory notes ("remember this").
@@ -368,16 +209,14 @@ func (v *Vault) putNote(ctx context.Context, path, title, text string) (int64, e
 		return 0, err
 	}
 	sum := sha256.Sum256([]byte(path + "\x00" + title + "\x00" + text))
-	p := prepared{src: store.Source{Path: path, Size: int64(len(text)), MTime: time.Now().Unix()}, hash: hex.EncodeToString(sum[:])}
-	id, _, err := v.store.Index(ctx, MemoriesCollection, p.src, *v.content(doc, p))
+	src := store.Source{Path: path, Size: int64(len(text)), MTime: time.Now().Unix()}
+	id, _, err := v.store.Index(ctx, MemoriesCollection, src, *ingest.Content(doc, hex.EncodeToString(sum[:]), src, "", v.opt.Chunk))
 	if err != nil {
 		return 0, err
 	}
 	v.bin.Refresh()
-	if v.embedding(ctx) {
-		if _, err := v.embedPending(ctx, nil); err != nil {
-			v.log.Warn("memory stored without its vector", "err", err)
-		}
+	if _, err := v.embedNew(ctx, nil); err != nil {
+		v.log.Warn("memory stored without its vector", "err", err)
 	}
 	return id, nil
 }

@@ -63,7 +63,7 @@ func (t importTarget) Imported(ctx context.Context, res ImportResult) error {
 	if res.Watched > 0 {
 		v.kickWatch()
 	}
-	if res.Vectors > 0 && v.nn.embedder != nil {
+	if res.Vectors > 0 && v.nn.Embedder != nil {
 		v.applyNeural(ctx) // the vault's first vectors may serve now
 	}
 	// An older export's documents, and a failed one's, have no gist yet.

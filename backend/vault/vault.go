@@ -19,8 +19,9 @@ import (
 	"github.com/hoardvault/hoard/backend/audio"
 	"github.com/hoardvault/hoard/backend/chunk"
 	"github.com/hoardvault/hoard/backend/extract"
-	"github.com/hoardvault/hoard/backend/ignore"
 	"github.com/hoardvault/hoard/backend/infer"
+	"github.com/hoardvault/hoard/backend/ingest"
+	"github.com/hoardvault/hoard/backend/neural"
 	"github.com/hoardvault/hoard/backend/search"
 	"github.com/hoardvault/hoard/backend/store"
 )
@@ -63,24 +64,14 @@ type Vault struct {
 	searcher *search.Searcher
 	opt      Options
 	log      *slog.Logger
-	nn       neural
+	nn       neural.Models
 	// Models load on first need (search, add, reindex, status), so
 	// commands such as ls and rm do not pay for ONNX Runtime sessions.
 	nnOnce sync.Once
 	mu     sync.RWMutex        // guards searcher, which loading models replaces
 	bin    *search.VectorIndex // the vectors' sign bits and int8 codes, in memory
-	// drainMu lets one run work the queue at a time; act is what it is
-	// doing to each file.
-	drainMu sync.Mutex
-	act     activity
-	// rules are the ignore rules of the watched folders, by folder.
-	rulesMu sync.Mutex
-	rules   map[string]*ignore.Rules
-	// watchKick wakes a running Watch when the watched folders change.
-	watchKick chan struct{}
-	// watchSt is the background watch's state, for Status.
-	watchMu sync.Mutex
-	watchSt WatchStatus
+	// ing takes files in: the queue, its drain goroutine, the watch.
+	ing *ingest.Service
 	// tr transcribes audio, built on first need; vadRT is the ONNX Runtime
 	// its voice activity detector runs on.
 	trMu  sync.Mutex
@@ -135,11 +126,15 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 		searcher: newSearcher(st, opt.Search),
 		opt:      opt,
 		log:      opt.Logger,
-
-		watchKick: make(chan struct{}, 1),
 	}
 	v.bin = search.NewVectorIndex(st)
-	v.act.touch = st.Touch
+	v.ing = ingest.New(ingest.Config{Store: st, Registry: reg, Dir: abs, Chunk: opt.Chunk, Limits: opt.Limits, Workers: opt.Workers,
+		RetryBase: opt.RetryBase, MaxAttempts: opt.MaxAttempts, ReadTimeout: opt.ReadTimeout,
+		Transcriber: v.transcription, Logger: opt.Logger, Hooks: ingest.Hooks{
+			Changed: v.bin.Refresh,
+			Gists:   func(ctx context.Context) error { _, err := v.updateGists(ctx); return err },
+			Vectors: v.embedNew,
+		}})
 	if st.ReadOnly() {
 		v.log.Info("the vault cannot be written here: it is searched, and changes are refused", "vault", abs)
 	}
@@ -158,7 +153,6 @@ func newSearcher(st *store.Store, opt *search.Options) *search.Searcher {
 	return search.NewWithOptions(st.DB(), *opt)
 }
 
-// Close closes the vault.
 // neuralReady loads the models once.
 func (v *Vault) neuralReady(ctx context.Context) { v.nnOnce.Do(func() { v.loadNeural(ctx) }) }
 
@@ -168,13 +162,16 @@ func (v *Vault) search() *search.Searcher {
 	return v.searcher
 }
 
+// Close closes the vault, once the file being indexed in the background
+// is stored or left in the queue.
 func (v *Vault) Close() error {
+	v.ing.Close()
 	v.trMu.Lock()
 	v.closeTranscriber()
 	v.trMu.Unlock()
 	err := v.closeRunner()
-	if v.nn.rt != nil {
-		err = errors.Join(err, v.nn.rt.Close())
+	if v.nn.Runtime != nil {
+		err = errors.Join(err, v.nn.Runtime.Close())
 	}
 	for _, rt := range v.retired {
 		err = errors.Join(err, rt.Close())

@@ -31,15 +31,7 @@ func openVault(t *testing.T, opt Options) *Vault {
 	return v
 }
 
-func writeFile(t *testing.T, path, body string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
+func writeFile(t *testing.T, path, body string) { t.Helper(); testdata.WriteFile(t, path, body) }
 
 func mustSearch(t *testing.T, v *Vault, q string) []search.Hit {
 	t.Helper()

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hoardvault/hoard/backend/internal/testdata"
 )
 
 // watchRun is a Watch running in the background, with what it reported.
@@ -67,13 +69,7 @@ func runWatch(t *testing.T, v *Vault) *watchRun {
 
 func eventually(t *testing.T, what string, within time.Duration, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, within)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testdata.Eventually(t, what, within, ok)
 }
 
 // hitPath is the path of the first hit for q, or "".

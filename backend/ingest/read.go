@@ -1,4 +1,4 @@
-package vault
+package ingest
 
 import (
 	"context"
@@ -55,9 +55,9 @@ func regular(fi fs.FileInfo) error {
 	return nil
 }
 
-func (v *Vault) readTimeout() time.Duration {
-	if v.opt.ReadTimeout > 0 {
-		return v.opt.ReadTimeout
+func (s *Service) readTimeout() time.Duration {
+	if s.cfg.ReadTimeout > 0 {
+		return s.cfg.ReadTimeout
 	}
 	return defaultReadTimeout
 }
@@ -66,18 +66,18 @@ func (v *Vault) readTimeout() time.Duration {
 // refused before it is opened, what cannot fit the limits before it is read;
 // a read is bounded in time; a file rewritten while it was read is read
 // again, so no torn version is stored.
-func (v *Vault) readFile(ctx context.Context, path string, src *store.Source) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, v.readTimeout())
+func (s *Service) readFile(ctx context.Context, path string, src *store.Source) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.readTimeout())
 	defer cancel()
 	for range rereads {
-		data, same, err := v.readOnce(ctx, path, src)
+		data, same, err := s.readOnce(ctx, path, src)
 		if err != nil || same {
 			return data, err
 		}
 		select {
 		case <-time.After(quiet / 2): // let the writer finish
 		case <-ctx.Done():
-			return nil, v.readDone(ctx)
+			return nil, s.readDone(ctx)
 		}
 	}
 	return nil, fmt.Errorf("%w: the file kept changing while it was read", errTransient)
@@ -85,16 +85,16 @@ func (v *Vault) readFile(ctx context.Context, path string, src *store.Source) ([
 
 // readDone explains why a read stopped: its time ran out (worth a retry),
 // or the run was stopped.
-func (v *Vault) readDone(ctx context.Context) error {
+func (s *Service) readDone(ctx context.Context) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("%w: reading took longer than %s", errTransient, v.readTimeout())
+		return fmt.Errorf("%w: reading took longer than %s", errTransient, s.readTimeout())
 	}
 	return ctx.Err()
 }
 
 // readOnce reads path once; same is false when the file changed meanwhile
 // (its size, modification or change time moved) or just before.
-func (v *Vault) readOnce(ctx context.Context, path string, src *store.Source) (data []byte, same bool, err error) {
+func (s *Service) readOnce(ctx context.Context, path string, src *store.Source) (data []byte, same bool, err error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, false, statError(err)
@@ -102,7 +102,7 @@ func (v *Vault) readOnce(ctx context.Context, path string, src *store.Source) (d
 	if err := regular(fi); err != nil {
 		return nil, false, err
 	}
-	if err := v.registry.CheckSize(path, nil, fi.Size()); err != nil {
+	if err := s.cfg.Registry.CheckSize(path, nil, fi.Size()); err != nil {
 		return nil, false, err
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|openNonBlock, 0)
@@ -130,7 +130,7 @@ func (v *Vault) readOnce(ctx context.Context, path string, src *store.Source) (d
 	}
 	done := make(chan result, 1)
 	go func() {
-		data, err := v.readAll(f, path, before.Size())
+		data, err := s.readAll(f, path, before.Size())
 		done <- result{data, err}
 	}()
 	var r result
@@ -140,7 +140,7 @@ func (v *Vault) readOnce(ctx context.Context, path string, src *store.Source) (d
 		// A read stuck in the kernel is left behind; closing the file
 		// releases it where the system can.
 		f.Close()
-		return nil, false, v.readDone(ctx)
+		return nil, false, s.readDone(ctx)
 	}
 	if r.err != nil {
 		return nil, false, r.err
@@ -159,14 +159,14 @@ func (v *Vault) readOnce(ctx context.Context, path string, src *store.Source) (d
 // readAll reads f, expected to hold size bytes, into one buffer of that
 // size: no doubling as it grows, and the size limit checked on what it
 // holds first.
-func (v *Vault) readAll(f *os.File, path string, size int64) ([]byte, error) {
+func (s *Service) readAll(f *os.File, path string, size int64) ([]byte, error) {
 	head := make([]byte, min(size, extract.HeadBytes))
 	n, err := io.ReadFull(f, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) { // shorter: it shrank
 		return nil, fmt.Errorf("read: %w", err)
 	}
 	head = head[:n]
-	if err := v.registry.CheckSize(path, head, size); err != nil {
+	if err := s.cfg.Registry.CheckSize(path, head, size); err != nil {
 		return nil, err
 	}
 	data := make([]byte, size+1) // one more: to see a file that grew
@@ -176,7 +176,7 @@ func (v *Vault) readAll(f *os.File, path string, size int64) ([]byte, error) {
 		return nil, fmt.Errorf("read: %w", err)
 	}
 	data = data[:n+m]
-	if int64(len(data)) > v.opt.Limits.MaxFileBytes {
+	if int64(len(data)) > s.cfg.Limits.MaxFileBytes {
 		return nil, fmt.Errorf("%w: the file grew past the limit while being read", extract.ErrTooLarge)
 	}
 	return data, nil

@@ -1,4 +1,4 @@
-package vault
+package ingest
 
 import (
 	"io/fs"

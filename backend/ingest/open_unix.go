@@ -1,6 +1,6 @@
 //go:build unix
 
-package vault
+package ingest
 
 import "syscall"
 

@@ -1,4 +1,4 @@
-package vault
+package ingest
 
 import (
 	"context"
@@ -35,7 +35,7 @@ type queueWriter interface {
 
 // docBatch groups the single writer's documents into transactions.
 type docBatch struct {
-	st      *store.Store
+	st      Store
 	b       *store.Batch
 	bytes   int
 	started time.Time

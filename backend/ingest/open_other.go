@@ -1,5 +1,5 @@
 //go:build !unix
 
-package vault
+package ingest
 
 const openNonBlock = 0

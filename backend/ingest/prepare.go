@@ -1,4 +1,4 @@
-package vault
+package ingest
 
 import (
 	"context"
@@ -15,63 +15,11 @@ import (
 
 	"github.com/hoardvault/hoard/backend/audio"
 	"github.com/hoardvault/hoard/backend/chunk"
+	"github.com/hoardvault/hoard/backend/derive"
 	"github.com/hoardvault/hoard/backend/entity"
 	"github.com/hoardvault/hoard/backend/extract"
 	"github.com/hoardvault/hoard/backend/store"
 )
-
-// Outcome of one file in an Add run.
-type Outcome string
-
-const (
-	OutIndexed   Outcome = "indexed"
-	OutUnchanged Outcome = "unchanged"
-	OutLinked    Outcome = "linked" // same content already stored under another path
-	OutFailed    Outcome = "failed"
-	OutRetry     Outcome = "retrying" // a failure that may pass; tried again later
-	OutWaiting   Outcome = "waiting"  // for a transcription engine
-	OutRemoved   Outcome = "removed"
-)
-
-// Progress is reported after each file.
-type Progress struct {
-	Done    int
-	Total   int
-	Path    string
-	Outcome Outcome
-	Reason  string // why it failed, or a note (e.g. "no text layer; OCR needed")
-}
-
-// Failure is a file that could not be indexed.
-type Failure struct {
-	Path   string `json:"path"`
-	Reason string `json:"reason"`
-}
-
-// Summary totals an Add run.
-type Summary struct {
-	Indexed   int       `json:"indexed"`
-	Unchanged int       `json:"unchanged"`
-	Linked    int       `json:"linked"`
-	Failed    []Failure `json:"failed"`
-	Removed   int       `json:"removed,omitempty"`
-	Retrying  []Failure `json:"retrying,omitempty"` // left in the queue for another attempt
-	Waiting   []Failure `json:"waiting,omitempty"`  // left in the queue until a transcription engine is set up
-	Skipped   int       `json:"skipped"`            // files a folder walk passed over
-	Chunks    int       `json:"chunks"`
-	Queued    int       `json:"queued,omitempty"`   // files Enqueue put in the queue
-	Embedded  int       `json:"embedded,omitempty"` // chunks given vectors
-	Warnings  []string  `json:"warnings,omitempty"`
-}
-
-// AddOptions tune one Add run.
-type AddOptions struct {
-	Collection string
-	Progress   func(Progress)
-	// EmbedProgress hears about vector indexing after the files, when an
-	// embedder is installed.
-	EmbedProgress func(EmbedProgress)
-}
 
 // prepared is a job after reading, hashing, extracting and chunking: ready
 // for the single writer.
@@ -91,8 +39,8 @@ type prepared struct {
 // result, in order, to write: the single writer stores documents in
 // batches (docBatch), each one transaction, so a crash leaves every
 // document either complete or absent.
-func (v *Vault) process(ctx context.Context, jobs []job, write func(i int, p prepared) error) error {
-	workers := v.opt.Workers
+func (s *Service) process(ctx context.Context, jobs []job, write func(i int, p prepared) error) error {
+	workers := s.cfg.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -109,7 +57,7 @@ func (v *Vault) process(ctx context.Context, jobs []job, write func(i int, p pre
 		go func() {
 			defer wg.Done()
 			for i := range in {
-				out[i] <- v.prepare(ctx, jobs[i])
+				out[i] <- s.prepare(ctx, jobs[i])
 			}
 		}()
 	}
@@ -150,7 +98,7 @@ func (v *Vault) process(ctx context.Context, jobs []job, write func(i int, p pre
 // write stores one prepared job. A failure that may pass (a busy file, an
 // unreachable engine) is left for a retry until its attempts run out; one
 // that will not is recorded with its reason.
-func (v *Vault) write(ctx context.Context, w docWriter, p prepared) (Outcome, string, error) {
+func (s *Service) write(ctx context.Context, w docWriter, p prepared) (Outcome, string, error) {
 	if p.skip {
 		if p.restamp {
 			if err := w.Restamp(ctx, p.src); err != nil {
@@ -168,7 +116,7 @@ func (v *Vault) write(ctx context.Context, w docWriter, p prepared) (Outcome, st
 		case errors.Is(p.err, ErrNoTranscriber):
 			return OutWaiting, reason, nil
 		case transient(p.err):
-			if p.job.attempts+1 < v.maxAttempts() {
+			if p.job.attempts+1 < s.maxAttempts() {
 				return OutRetry, reason, nil
 			}
 			reason = fmt.Sprintf("%s (gave up after %d attempts)", reason, p.job.attempts+1)
@@ -178,7 +126,7 @@ func (v *Vault) write(ctx context.Context, w docWriter, p prepared) (Outcome, st
 		}
 		return OutFailed, reason, nil
 	}
-	v.act.set(p.job.path, StageIndexing)
+	s.act.set(p.job.path, StageIndexing)
 	_, out, err := w.Index(ctx, collection, p.src, *p.content)
 	if err != nil {
 		return "", "", err
@@ -193,7 +141,7 @@ func (v *Vault) write(ctx context.Context, w docWriter, p prepared) (Outcome, st
 }
 
 // prepare does everything that needs no lock: read, hash, extract, chunk.
-func (v *Vault) prepare(ctx context.Context, j job) (p prepared) {
+func (s *Service) prepare(ctx context.Context, j job) (p prepared) {
 	p.job = j
 	p.src = store.Source{Path: j.path}
 	defer func() {
@@ -207,7 +155,7 @@ func (v *Vault) prepare(ctx context.Context, j job) (p prepared) {
 		p.err = j.err
 		return p
 	}
-	v.act.set(j.path, StageExtracting)
+	s.act.set(j.path, StageExtracting)
 	var data []byte
 	var name string
 	if j.record != nil {
@@ -218,7 +166,7 @@ func (v *Vault) prepare(ctx context.Context, j job) (p prepared) {
 		}
 	} else {
 		var err error
-		data, err = v.readFile(ctx, j.file, &p.src)
+		data, err = s.readFile(ctx, j.file, &p.src)
 		if err != nil {
 			p.err = err
 			return p
@@ -228,14 +176,14 @@ func (v *Vault) prepare(ctx context.Context, j job) (p prepared) {
 	p.src.Size = int64(len(data))
 	sum := sha256.Sum256(data)
 	p.hash = hex.EncodeToString(sum[:])
-	if st, err := v.store.SourceState(ctx, j.path); err == nil && st.Hash == p.hash && st.Status == store.StatusIndexed {
+	if st, err := s.st.SourceState(ctx, j.path); err == nil && st.Hash == p.hash && st.Status == store.StatusIndexed {
 		p.skip = true
 		// Same content under a new stamp (touched, or stored before change
 		// times were kept): the stamp is updated so catch-up skips it next.
 		p.restamp = st.Size != p.src.Size || st.MTime != p.src.MTime || st.CTime != p.src.CTime
 		return p
 	}
-	if ok, err := v.store.HasIndexedHash(ctx, p.hash); err == nil && ok {
+	if ok, err := s.st.HasIndexedHash(ctx, p.hash); err == nil && ok {
 		// Stored under another path (a rename, a move, a copy): link this
 		// path to it without reading or embedding it again.
 		p.content = &store.Content{Hash: p.hash, Size: p.src.Size, MTime: p.src.MTime}
@@ -249,13 +197,13 @@ func (v *Vault) prepare(ctx context.Context, j job) (p prepared) {
 			doc.Metadata = j.record.Metadata
 		}
 	} else if audio.MediaType(name) != "" {
-		v.act.set(j.path, StageTranscribing)
-		doc, err = v.transcribe(ctx, j.file, func(done, total time.Duration) { v.act.progress(j.path, done, total) })
+		s.act.set(j.path, StageTranscribing)
+		doc, err = s.transcribe(ctx, j.file, func(done, total time.Duration) { s.act.progress(j.path, done, total) })
 		if err == nil && doc.Text == "" {
 			p.note = "no speech found"
 		}
 	} else {
-		doc, err = v.registry.Extract(ctx, name, data)
+		doc, err = s.cfg.Registry.Extract(ctx, name, data)
 	}
 	if errors.Is(err, extract.ErrNoText) {
 		// Indexed, but with nothing to search yet: say why.
@@ -271,7 +219,7 @@ func (v *Vault) prepare(ctx context.Context, j job) (p prepared) {
 		return p
 	}
 	p.media = doc.MediaType
-	p.content = v.content(doc, p)
+	p.content = Content(doc, p.hash, p.src, p.note, s.cfg.Chunk)
 	return p
 }
 
@@ -283,9 +231,9 @@ func baseTitle(name string) string {
 	return name
 }
 
-// content chunks an extracted document and converts byte offsets to
-// character offsets, which is what the stored positions count.
-func (v *Vault) content(doc *extract.Document, p prepared) *store.Content {
+// Content chunks an extracted document for the store and converts byte
+// offsets to character offsets, which is what the stored positions count.
+func Content(doc *extract.Document, hash string, src store.Source, note string, opt chunk.Options) *store.Content {
 	secs := make([]chunk.Section, len(doc.Sections))
 	for i, s := range doc.Sections {
 		secs[i] = chunk.Section{Page: s.Page, Heading: s.Heading, Start: s.Start, End: s.End, From: s.From, To: s.To, Speaker: s.Speaker}
@@ -293,13 +241,13 @@ func (v *Vault) content(doc *extract.Document, p prepared) *store.Content {
 			secs[i].Marks = append(secs[i].Marks, chunk.Mark{Offset: m.Offset, Start: m.Start, End: m.End})
 		}
 	}
-	chunks := chunk.Split(doc.Text, secs, v.opt.Chunk)
+	chunks := chunk.Split(doc.Text, secs, opt)
 	conv := newOffsets(doc.Text)
 	c := &store.Content{
-		Hash: p.hash, MediaType: doc.MediaType, Size: p.src.Size, MTime: p.src.MTime,
-		Title: doc.Title, Metadata: doc.Metadata, Text: doc.Text, Note: p.note,
+		Hash: hash, MediaType: doc.MediaType, Size: src.Size, MTime: src.MTime,
+		Title: doc.Title, Metadata: doc.Metadata, Text: doc.Text, Note: note,
 	}
-	c.Gist, c.Keyphrases = gistOf(doc.Title, doc.Text)
+	c.Gist, c.Keyphrases = derive.GistOf(doc.Title, doc.Text)
 	for _, s := range doc.Sections {
 		c.Sections = append(c.Sections, store.Section{Page: s.Page, Heading: joinHeading(s.Heading),
 			CharStart: conv.char(s.Start), CharEnd: conv.char(s.End)})
@@ -307,7 +255,7 @@ func (v *Vault) content(doc *extract.Document, p prepared) *store.Content {
 	for i, ch := range chunks {
 		sc := store.Chunk{Ordinal: i, Text: ch.Text, PageStart: ch.PageStart, PageEnd: ch.PageEnd,
 			Heading: joinHeading(ch.Heading), CharStart: conv.char(ch.Start), CharEnd: conv.char(ch.End),
-			Entities: entityRefs(doc.Title, ch.Heading, ch.Text)}
+			Entities: EntityRefs(doc.Title, ch.Heading, ch.Text)}
 		if ch.To > 0 {
 			sc.Time = &store.Span{StartMS: ch.From.Milliseconds(), EndMS: ch.To.Milliseconds()}
 			sc.Marks = chunkMarks(doc.Text, ch)
@@ -356,9 +304,8 @@ func (o *offsets) char(b int) int {
 	return o.chars
 }
 
-// joinHeading renders a heading path; levels a document skipped are left out.
-// entityRefs is what a chunk gives the entity index.
-func entityRefs(title string, headings []string, text string) []store.EntityRef {
+// EntityRefs is what a chunk gives the entity index.
+func EntityRefs(title string, headings []string, text string) []store.EntityRef {
 	found := entity.Find(title, headings, text)
 	out := make([]store.EntityRef, len(found))
 	for i, r := range found {
@@ -367,6 +314,7 @@ func entityRefs(title string, headings []string, text string) []store.EntityRef 
 	return out
 }
 
+// joinHeading renders a heading path; levels a document skipped are left out.
 func joinHeading(path []string) string {
 	var parts []string
 	for _, h := range path {
