@@ -65,13 +65,3 @@ func NeedORT(t testing.TB, err, unavailable error) {
 	}
 }
 
-// WriteFile writes body to path, making its folders.
-func WriteFile(t testing.TB, path, body string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
