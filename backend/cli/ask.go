@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hoardvault/hoard/backend/answer"
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/llm"
 	"github.com/hoardvault/hoard/backend/search"
 	"github.com/hoardvault/hoard/backend/vault"
@@ -55,7 +56,7 @@ func (a *app) askCmd() *cobra.Command {
 			ans.Trace = append([]answer.Step{{Step: "llm", Detail: note}}, ans.Trace...)
 		}
 		if asJSON {
-			return a.printJSON(ans)
+			return a.printJSON(wire.FromAnswer(ans))
 		}
 		fmt.Fprintln(a.stdout)
 		a.printSources("Sources:", ans.Citations)

@@ -12,8 +12,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/search"
-	"github.com/hoardvault/hoard/backend/store"
 	"github.com/hoardvault/hoard/backend/vault"
 )
 
@@ -25,7 +25,7 @@ func (a *app) addCmd() *cobra.Command {
 		Use:   "add [PATH...]",
 		Short: "Index files and folders (folders recursively; a BEIR corpus.jsonl as one document per record); with no path, finish the queued work",
 	}
-	cmd.Flags().StringVar(&collection, "collection", store.DefaultCollection, "collection to add to")
+	cmd.Flags().StringVar(&collection, "collection", vault.DefaultCollection, "collection to add to")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	cmd.Flags().BoolVar(&facts, "facts", false, "then have a language model read atomic facts from the new passages (see hoard memory)")
 	lf.register(cmd)
@@ -69,10 +69,7 @@ func (a *app) addCmd() *cobra.Command {
 			return err
 		}
 		if asJSON {
-			if sum.Failed == nil {
-				sum.Failed = []vault.Failure{}
-			}
-			return a.printJSON(sum)
+			return a.printJSON(wire.FromSummary(sum))
 		}
 		fmt.Fprintf(a.stdout, "%d indexed, %d unchanged, %d already stored under another path, %d failed (%d chunks, %s)\n",
 			sum.Indexed, sum.Unchanged, sum.Linked, len(sum.Failed), sum.Chunks, time.Since(start).Round(time.Millisecond))
@@ -100,27 +97,6 @@ func (a *app) addCmd() *cobra.Command {
 		return nil
 	})
 	return cmd
-}
-
-// jsonHit is the documented shape of `hoard search --json`.
-type jsonHit struct {
-	DocID   int64   `json:"doc_id"`
-	ChunkID int64   `json:"chunk_id"`
-	Title   string  `json:"title"`
-	Path    string  `json:"path"`
-	Page    int     `json:"page"`
-	PageEnd int     `json:"page_end"` // the last page the passage runs onto
-	Heading string  `json:"heading"`
-	Snippet string  `json:"snippet"`
-	Text    string  `json:"text"`
-	Score   float64 `json:"score"`
-	Via     string  `json:"via,omitempty"`  // the bridge a multi-hop hit was found through
-	More    int     `json:"more,omitempty"` // more passages of this document matched (grouped hits)
-	// Time is where a transcript hit is cited (milliseconds): start_ms is
-	// the moment its matched words are spoken, end_ms its passage's end.
-	Time *search.TimeSpan `json:"time,omitempty"`
-	// Passage is the transcript passage's whole span.
-	Passage *search.TimeSpan `json:"passage,omitempty"`
 }
 
 func (a *app) searchCmd() *cobra.Command {
@@ -154,12 +130,8 @@ func (a *app) searchCmd() *cobra.Command {
 			return err
 		}
 		if asJSON {
-			out := make([]jsonHit, 0, len(hits))
-			for _, h := range hits {
-				out = append(out, jsonHit{DocID: h.DocID, ChunkID: h.ChunkID, Title: h.Title, Path: h.Path, Page: h.Page, PageEnd: h.PageEnd,
-					Heading: h.Heading, Snippet: h.Snippet, Text: h.Text, Score: h.Score, Via: h.Via, More: h.More, Time: h.Time, Passage: h.Passage})
-			}
-			return a.printJSON(out)
+			// The hits as GET /api/search and the MCP search tool give them.
+			return a.printJSON(wire.FromHits(hits))
 		}
 		if len(hits) == 0 {
 			fmt.Fprintln(a.stdout, "no matches")
@@ -208,11 +180,11 @@ func parseDate(s string) (time.Time, error) {
 
 func (a *app) lsCmd() *cobra.Command {
 	var asJSON bool
-	var opt store.ListOptions
+	var opt vault.ListOptions
 	cmd := &cobra.Command{Use: "ls", Short: "List documents", Args: cobra.NoArgs}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	cmd.Flags().StringVar(&opt.Collection, "collection", "", "only this collection")
-	choiceVar(cmd, &opt.Status, "status", "", "only this status (indexed or failed; what waits is in `hoard status`)", store.StatusIndexed, store.StatusFailed, store.StatusQueued)
+	choiceVar(cmd, &opt.Status, "status", "", "only this status (indexed or failed; what waits is in `hoard status`)", vault.StatusIndexed, vault.StatusFailed, vault.StatusQueued)
 	cmd.Flags().IntVar(&opt.Limit, "limit", 0, "at most this many (0: all)")
 	cmd.Flags().IntVar(&opt.Offset, "offset", 0, "skip this many")
 	cmd.RunE = a.withVault(func(ctx context.Context, v *vault.Vault, _ []string) error {
@@ -221,10 +193,7 @@ func (a *app) lsCmd() *cobra.Command {
 			return err
 		}
 		if asJSON {
-			if docs == nil {
-				docs = []store.DocumentInfo{}
-			}
-			return a.printJSON(docs)
+			return a.printJSON(wire.FromDocuments(docs))
 		}
 		if total == 0 {
 			fmt.Fprintln(a.stdout, "the vault is empty: add documents with `hoard add PATH`")
@@ -277,7 +246,7 @@ func (a *app) statusCmd() *cobra.Command {
 			return err
 		}
 		if asJSON {
-			return a.printJSON(st)
+			return a.printJSON(wire.FromStatus(st))
 		}
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "vault\t%s\n", st.Vault)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hoardvault/hoard/backend/api"
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/mcpserver"
 	"github.com/hoardvault/hoard/backend/vault"
 	"github.com/hoardvault/hoard/frontend"
@@ -174,7 +175,7 @@ func (a *app) memoriesCmd() *cobra.Command {
 			return err
 		}
 		if asJSON {
-			return a.printJSON(docs)
+			return a.printJSON(wire.FromDocuments(docs))
 		}
 		for _, d := range docs {
 			fmt.Fprintf(a.stdout, "%6d  %s  %s\n", d.ID, time.Unix(d.CreatedAt, 0).Format("2006-01-02 15:04"), d.Title)
@@ -225,7 +226,7 @@ func (a *app) memoryCmd() *cobra.Command {
 			return err
 		}
 		if asJSON {
-			return a.printJSON(m)
+			return a.printJSON(wire.FromMemory(m))
 		}
 		fmt.Fprintf(a.stdout, "%d documents, %d gists by a language model, %d facts (%d passages not read)\n", m.Documents, m.ByLLM, m.Facts, m.Unread)
 		if m.Overview != "" {
@@ -251,7 +252,7 @@ func (a *app) chatsCmd() *cobra.Command {
 		if len(args) == 0 {
 			cs, err := v.Conversations(ctx, 0, 0)
 			if err != nil || asJSON {
-				return errors.Join(err, a.printJSON(cs))
+				return errors.Join(err, a.printJSON(wire.FromConversations(cs)))
 			}
 			for _, c := range cs {
 				fmt.Fprintf(a.stdout, "%6d  %s  %3d messages  %s\n", c.ID, time.Unix(c.UpdatedAt, 0).Format("2006-01-02 15:04"), c.Messages, c.Title)
@@ -273,7 +274,7 @@ func (a *app) chatsCmd() *cobra.Command {
 			return err
 		}
 		if asJSON {
-			return a.printJSON(api.ConversationDetail{Conversation: c, Messages: msgs})
+			return a.printJSON(wire.FromConversationDetail(c, msgs))
 		}
 		fmt.Fprintf(a.stdout, "%s\n", c.Title)
 		for _, m := range msgs {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hoardvault/hoard/backend/store"
 	"github.com/hoardvault/hoard/backend/vault"
 )
 
@@ -24,7 +23,7 @@ func (a *app) watchCmd() *cobra.Command {
 			"watched ones. Changes made while Hoard was closed are caught up first. Files named by a\n" +
 			".hoardignore (gitignore syntax), hidden files and editor temporary files are left alone.",
 	}
-	cmd.Flags().StringVar(&collection, "collection", store.DefaultCollection, "collection for documents from the new folders")
+	cmd.Flags().StringVar(&collection, "collection", vault.DefaultCollection, "collection for documents from the new folders")
 	cmd.Flags().BoolVar(&list, "list", false, "list the watched folders and exit")
 	cmd.Flags().BoolVar(&remove, "rm", false, "stop watching the folders given (what was indexed stays)")
 	cmd.Flags().DurationVar(&settle, "settle", 0, "how long a file must be quiet before it is indexed (default 300ms)")
@@ -92,7 +91,7 @@ func (a *app) watchOptions(settle, poll time.Duration) vault.WatchOptions {
 	}
 }
 
-func queueLine(q store.QueueStats) string {
+func queueLine(q vault.QueueStats) string {
 	if q.Total() == 0 {
 		return "queue empty"
 	}
