@@ -192,12 +192,8 @@ func FromWatchStatus(w vault.WatchStatus) WatchStatus { return WatchStatus(w) }
 
 // FromStatus converts the vault's description.
 func FromStatus(s vault.Status) Status {
-	n := NeuralStatus(s.Neural)
-	if len(n.VectorForms) == 0 {
-		n.VectorForms = nil
-	}
 	return Status{Vault: s.Vault, Stats: Stats(s.Stats), Schema: s.Schema, SQLiteVersion: s.SQLiteVersion, VecVersion: s.VecVersion,
-		Neural: n, Queue: FromQueue(s.Queue), Watched: FromWatched(s.Watched),
+		Neural: NeuralStatus(s.Neural), Queue: FromQueue(s.Queue), Watched: FromWatched(s.Watched),
 		Transcription: TranscriptionStatus(s.Transcription), Chat: ChatStatus(s.Chat), Watch: FromWatchStatus(s.Watch)}
 }
 
