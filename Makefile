@@ -26,7 +26,7 @@ DEMO_VAULT ?= $(CURDIR)/.cache/demo-vault
 # llama-cpp-python source (scripts/llama.sh) into bin/ beside hoard.
 LLAMA_DIR ?= $(CURDIR)/.cache/llama.cpp
 
-.PHONY: all setup ort models build desktop whisper llama test test-ui test-desktop frontend frontend-deps test-models fuzz bench bench-ui demo clean
+.PHONY: all setup ort models build desktop whisper llama test test-ui test-desktop frontend frontend-deps types test-models fuzz bench bench-ui demo clean
 
 all: build
 
@@ -77,7 +77,7 @@ whisper:
 llama:
 	bash scripts/llama.sh $(LLAMA_DIR)
 
-test: setup
+test: setup frontend-deps
 	$(GO) vet -tags "$(TAGS)" ./...
 	$(GO) test -tags "$(TAGS)" -count=1 ./...
 	$(MAKE) test-ui
@@ -91,6 +91,12 @@ frontend-deps: frontend/node_modules/.package-lock.json
 
 frontend: frontend-deps
 	cd frontend && npm run build
+
+# The UI's TypeScript types for the API (frontend/src/lib/wire.ts) and the
+# OpenAPI document they come from, generated from backend/api/wire; a Go
+# test fails when the checked-in ones differ from what the Go types make.
+types: frontend-deps
+	$(GO) run -tags sqlite_fts5 ./backend/api/wire/wiregen frontend
 
 # svelte-check (types in components and modules); vitest: the UI's logic
 # and components, the API client against a real `bin/hoard serve`; then end to end in Debian's Chromium (playwright-core),

@@ -20,10 +20,10 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/extract"
 	"github.com/hoardvault/hoard/backend/mcpserver"
 	"github.com/hoardvault/hoard/backend/search"
-	"github.com/hoardvault/hoard/backend/store"
 	"github.com/hoardvault/hoard/backend/vault"
 )
 
@@ -102,8 +102,9 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/status", s.status)
 	mux.HandleFunc("GET /api/app", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"desktop": s.opt.Trusted, "version": s.opt.Version})
+		writeJSON(w, http.StatusOK, wire.App{Desktop: s.opt.Trusted, Version: s.opt.Version})
 	})
+	mux.HandleFunc("GET /api/openapi.json", s.openAPI)
 	mux.HandleFunc("GET /api/documents", s.documents)
 	mux.HandleFunc("POST /api/documents", s.upload)
 	mux.HandleFunc("GET /api/documents/{id}", s.document)
@@ -125,7 +126,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/models", s.models)
 	mux.HandleFunc("POST /api/models/{name}/pull", s.pullModel)
 	mux.HandleFunc("POST /api/models/{name}/import", s.importModel)
-	getLLM, putLLM := secretSettings(s, s.v.LLM, s.v.SetLLM, func(l *vault.LLMSettings) *string { return &l.APIKey })
+	getLLM, putLLM := secretSettings(s, s.llm, s.setLLM, func(l *wire.LLMSettings) *string { return &l.APIKey })
 	mux.HandleFunc("GET /api/llm", getLLM)
 	mux.HandleFunc("PUT /api/llm", putLLM)
 	mux.HandleFunc("POST /api/llm/test", s.testLLM)
@@ -146,7 +147,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/watched", s.watched)
 	mux.HandleFunc("POST /api/watched", s.watchFolder)
 	mux.HandleFunc("DELETE /api/watched", s.unwatchFolder)
-	getTr, putTr := secretSettings(s, s.v.Transcription, s.v.SetTranscription, func(t *vault.TranscriptionOptions) *string { return &t.APIKey })
+	getTr, putTr := secretSettings(s, s.transcription, s.setTranscription, func(t *wire.TranscriptionSettings) *string { return &t.APIKey })
 	mux.HandleFunc("GET /api/transcription", getTr)
 	mux.HandleFunc("PUT /api/transcription", putTr)
 	mux.HandleFunc("POST /api/transcription/test", s.testTranscription)
@@ -180,11 +181,6 @@ func (s *Server) ui(w http.ResponseWriter, r *http.Request) {
 Clients send <code>Authorization: Bearer TOKEN</code> to <code>/api/…</code>; agents can use MCP at <code>/mcp</code>.</p>`)
 }
 
-// errorBody is every error's shape.
-type errorBody struct {
-	Error string `json:"error"`
-}
-
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
@@ -194,23 +190,23 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 func writeError(w http.ResponseWriter, code int, msg string) {
-	writeJSON(w, code, errorBody{Error: msg})
+	writeJSON(w, code, wire.ErrorBody{Error: msg})
 }
 
 // fail maps an error to a status: unknown ids are 404, bad input 400.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, extract.ErrNoPage), errors.Is(err, extract.ErrNotPaged):
+	case errors.Is(err, vault.ErrNotFound), errors.Is(err, extract.ErrNoPage), errors.Is(err, extract.ErrNotPaged):
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, vault.ErrNoSource):
 		writeError(w, http.StatusGone, err.Error())
 	case errors.Is(err, extract.ErrNoLayout):
 		writeError(w, http.StatusNotImplemented, err.Error())
-	case errors.Is(err, store.ErrRunning):
+	case errors.Is(err, vault.ErrRunning):
 		writeError(w, http.StatusConflict, err.Error())
-	case errors.Is(err, store.ErrReadOnly):
+	case errors.Is(err, vault.ErrReadOnly):
 		writeError(w, http.StatusForbidden, err.Error())
-	case errors.Is(err, errBadRequest), errors.Is(err, store.ErrBadSort):
+	case errors.Is(err, errBadRequest), errors.Is(err, vault.ErrBadSort):
 		writeError(w, http.StatusBadRequest, err.Error())
 	case r.Context().Err() != nil:
 		return // the client went away
@@ -260,15 +256,19 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	writeJSON(w, http.StatusOK, wire.FromStatus(st))
 }
 
-// Page is a paginated list.
-type Page[T any] struct {
-	Items  []T `json:"items"`
-	Total  int `json:"total"`
-	Offset int `json:"offset"`
-	Limit  int `json:"limit"`
+// openAPI serves the API's OpenAPI document: the types of every reply and
+// request body (the UI's TypeScript types are generated from it).
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
+	doc, err := wire.OpenAPI()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(doc)
 }
 
 func (s *Server) paging(r *http.Request) (limit, offset int, err error) {
@@ -289,22 +289,13 @@ func (s *Server) documents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	docs, total, err := s.v.Documents(r.Context(), store.ListOptions{Collection: q.Get("collection"), Status: q.Get("status"),
+	docs, total, err := s.v.Documents(r.Context(), vault.ListOptions{Collection: q.Get("collection"), Status: q.Get("status"),
 		Query: q.Get("q"), Sort: q.Get("sort"), Limit: limit, Offset: offset})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if docs == nil {
-		docs = []store.DocumentInfo{}
-	}
-	writeJSON(w, http.StatusOK, Page[store.DocumentInfo]{Items: docs, Total: total, Offset: offset, Limit: limit})
-}
-
-// DocumentDetail is a document with its chunks.
-type DocumentDetail struct {
-	store.DocumentInfo
-	Chunks []store.Chunk `json:"chunks"`
+	writeJSON(w, http.StatusOK, wire.FromDocumentPage(docs, total, offset, limit))
 }
 
 func (s *Server) document(w http.ResponseWriter, r *http.Request) {
@@ -323,10 +314,7 @@ func (s *Server) document(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if chunks == nil {
-		chunks = []store.Chunk{}
-	}
-	writeJSON(w, http.StatusOK, DocumentDetail{DocumentInfo: d, Chunks: chunks})
+	writeJSON(w, http.StatusOK, wire.FromDetail(d, chunks))
 }
 
 func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request) {
@@ -352,7 +340,7 @@ func (s *Server) withID(w http.ResponseWriter, r *http.Request, act func(id int6
 // off or over the limit leaves nothing.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	if s.v.ReadOnly() {
-		s.fail(w, r, store.ErrReadOnly)
+		s.fail(w, r, vault.ErrReadOnly)
 		return
 	}
 	mr, err := r.MultipartReader()
@@ -420,7 +408,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, sum)
+		writeJSON(w, http.StatusOK, wire.FromSummary(sum))
 		return
 	}
 	// The files are queued and indexed in the background; /api/events and
@@ -430,13 +418,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, Queued{Queued: paths, Failed: sum.Failed})
-}
-
-// Queued answers an upload that is indexed in the background.
-type Queued struct {
-	Queued []string        `json:"queued"`
-	Failed []vault.Failure `json:"failed"`
+	writeJSON(w, http.StatusAccepted, wire.Queued{Queued: paths, Failed: wire.FromFailures(sum.Failed)})
 }
 
 // Submit queues files and folders (an upload, or the desktop window's
@@ -465,5 +447,5 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"query": q, "hits": hits})
+	writeJSON(w, http.StatusOK, wire.SearchResult{Query: q, Hits: wire.FromHits(hits)})
 }

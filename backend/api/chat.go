@@ -4,26 +4,16 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/vault"
 )
-
-// AskRequest is the body of POST /api/ask.
-type AskRequest struct {
-	Question string `json:"question"`
-	// Conversation continues a conversation; 0 with NewConversation starts
-	// one (the reply says its id); 0 alone answers without storing.
-	Conversation    int64 `json:"conversation_id"`
-	NewConversation bool  `json:"new_conversation"`
-	Stream          bool  `json:"stream"`
-}
 
 // ask answers a question. With stream (or Accept: text/event-stream) the
 // reply is server-sent events: "delta" events carry the answer's text as it
 // is written ({"text"}), then one "answer" event carries the whole answer
 // with citations and trace, or an "error" event says what went wrong.
 func (s *Server) ask(w http.ResponseWriter, r *http.Request) {
-	var req AskRequest
+	var req wire.AskRequest
 	if err := decode(r, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -44,17 +34,17 @@ func (s *Server) ask(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, a)
+		writeJSON(w, http.StatusOK, wire.FromAnswer(a))
 		return
 	}
 	send := startSSE(w)
-	opt.OnDelta = func(text string) error { return send("delta", map[string]string{"text": text}) }
+	opt.OnDelta = func(text string) error { return send("delta", wire.Delta{Text: text}) }
 	a, err := s.v.Ask(r.Context(), req.Question, opt)
 	if err != nil {
-		send("error", errorBody{Error: err.Error()})
+		send("error", wire.ErrorBody{Error: err.Error()})
 		return
 	}
-	send("answer", a)
+	send("answer", wire.FromAnswer(a))
 }
 
 func (s *Server) conversations(w http.ResponseWriter, r *http.Request) {
@@ -68,13 +58,7 @@ func (s *Server) conversations(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": cs})
-}
-
-// ConversationDetail is a conversation with its messages.
-type ConversationDetail struct {
-	store.Conversation
-	Messages []vault.ChatMessage `json:"messages"`
+	writeJSON(w, http.StatusOK, wire.Items[wire.Conversation]{Items: wire.FromConversations(cs)})
 }
 
 func (s *Server) conversation(w http.ResponseWriter, r *http.Request) {
@@ -88,13 +72,11 @@ func (s *Server) conversation(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ConversationDetail{c, msgs})
+	writeJSON(w, http.StatusOK, wire.FromConversationDetail(c, msgs))
 }
 
 func (s *Server) renameConversation(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Title string `json:"title"`
-	}
+	var body wire.Rename
 	id, err := pathID(r)
 	if err == nil {
 		err = decode(r, &body)
@@ -113,12 +95,6 @@ func (s *Server) deleteConversation(w http.ResponseWriter, r *http.Request) {
 	s.withID(w, r, func(id int64) error { return s.v.DeleteConversation(r.Context(), id) })
 }
 
-// Note is the body of POST /api/memories and PUT /api/memories/{id}.
-type Note struct {
-	Title string `json:"title"`
-	Text  string `json:"text"`
-}
-
 func (s *Server) memories(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	q.Set("collection", vault.MemoriesCollection)
@@ -127,7 +103,7 @@ func (s *Server) memories(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) remember(w http.ResponseWriter, r *http.Request) {
-	var n Note
+	var n wire.Note
 	if err := decode(r, &n); err != nil {
 		s.fail(w, r, err)
 		return
@@ -141,11 +117,11 @@ func (s *Server) remember(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]int64{"id": id})
+	writeJSON(w, http.StatusCreated, wire.Created{ID: id})
 }
 
 func (s *Server) updateMemory(w http.ResponseWriter, r *http.Request) {
-	var n Note
+	var n wire.Note
 	id, err := pathID(r)
 	if err == nil {
 		err = decode(r, &n)
@@ -173,5 +149,5 @@ func (s *Server) globalMemory(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, m)
+	writeJSON(w, http.StatusOK, wire.FromMemory(m))
 }

@@ -8,28 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hoardvault/hoard/backend/vault"
+	"github.com/hoardvault/hoard/backend/api/wire"
 )
-
-// Snapshot is what the library shows live: the counts and the first rows
-// of the queue. Seq grows whenever anything in it changed, so a client
-// knows to reload the page of documents it shows.
-type Snapshot struct {
-	Seq       int         `json:"seq"`
-	Documents int         `json:"documents"`
-	Indexed   int         `json:"indexed"`
-	Failed    int         `json:"failed"`
-	Chunks    int         `json:"chunks"`
-	Bytes     int64       `json:"bytes"`
-	Queue     vault.Queue `json:"queue"`
-	Embedding struct {
-		Done    int `json:"done"`
-		Pending int `json:"pending"`
-	} `json:"embedding"`
-	// Watch is the background watch's state: retrying, and why, when the
-	// database is locked or the disk full.
-	Watch vault.WatchStatus `json:"watch"`
-}
 
 // event is one server-sent event, encoded once for every stream.
 type event struct {
@@ -86,7 +66,7 @@ func (h *hub) publish(ctx context.Context, e event) {
 	if ctx.Err() != nil {
 		return
 	}
-	if snap, ok := e.body.(Snapshot); ok {
+	if snap, ok := e.body.(wire.Snapshot); ok {
 		h.seq++
 		snap.Seq = h.seq
 		e.body = snap
@@ -115,7 +95,7 @@ func (h *hub) run(ctx context.Context) {
 			return
 		}
 		if err != nil {
-			h.publish(ctx, event{"error", errorBody{Error: err.Error()}})
+			h.publish(ctx, event{"error", wire.ErrorBody{Error: err.Error()}})
 		} else if b, _ := json.Marshal(snap); !bytes.Equal(b, last) {
 			last = b
 			h.publish(ctx, event{"status", snap})
@@ -135,7 +115,7 @@ func (h *hub) run(ctx context.Context) {
 	}
 }
 
-// events streams a Snapshot whenever it changes, with a comment line every
+// events streams a wire.Snapshot whenever it changes, with a comment line every
 // 15 s to keep the connection open through proxies.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	send := startSSE(w)
@@ -164,8 +144,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) snapshot(ctx context.Context) (Snapshot, error) {
-	var snap Snapshot
+func (s *Server) snapshot(ctx context.Context) (wire.Snapshot, error) {
+	var snap wire.Snapshot
 	st, err := s.v.Stats(ctx)
 	if err != nil {
 		return snap, err
@@ -176,7 +156,7 @@ func (s *Server) snapshot(ctx context.Context) (Snapshot, error) {
 	}
 	snap.Documents, snap.Indexed, snap.Failed, snap.Chunks, snap.Bytes = st.Documents, st.Indexed, st.Failed, st.Chunks, st.Bytes
 	snap.Embedding.Done, snap.Embedding.Pending, err = s.v.VectorCounts(ctx)
-	snap.Queue = q
-	snap.Watch = s.v.WatchStatus()
+	snap.Queue = wire.FromQueue(q)
+	snap.Watch = wire.FromWatchStatus(s.v.WatchStatus())
 	return snap, err
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hoardvault/hoard/backend/api"
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/vault"
 )
 
@@ -22,7 +23,7 @@ func TestEventsFollowOtherWriters(t *testing.T) {
 	srv, v := newServer(t, api.Options{Token: token})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	type stream struct{ snaps chan api.Snapshot }
+	type stream struct{ snaps chan wire.Snapshot }
 	open := func() stream {
 		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/events", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -30,14 +31,14 @@ func TestEventsFollowOtherWriters(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := stream{make(chan api.Snapshot, 16)}
+		s := stream{make(chan wire.Snapshot, 16)}
 		go func() {
 			defer resp.Body.Close()
 			sc := bufio.NewScanner(resp.Body)
 			sc.Buffer(nil, 1<<20)
 			for sc.Scan() {
 				if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-					var snap api.Snapshot
+					var snap wire.Snapshot
 					if json.Unmarshal([]byte(data), &snap) == nil {
 						s.snaps <- snap
 					}
@@ -46,12 +47,12 @@ func TestEventsFollowOtherWriters(t *testing.T) {
 		}()
 		return s
 	}
-	next := func(s stream, within time.Duration) (api.Snapshot, bool) {
+	next := func(s stream, within time.Duration) (wire.Snapshot, bool) {
 		select {
 		case snap := <-s.snaps:
 			return snap, true
 		case <-time.After(within):
-			return api.Snapshot{}, false
+			return wire.Snapshot{}, false
 		}
 	}
 	streams := []stream{open(), open(), open()}

@@ -12,7 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/api/wire"
+	"github.com/hoardvault/hoard/backend/vault"
 )
 
 func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
@@ -21,19 +22,11 @@ func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if cs == nil {
-		cs = []store.Collection{}
-	}
-	writeJSON(w, http.StatusOK, cs)
-}
-
-type collectionRequest struct {
-	Name   string  `json:"name"`
-	Weight float64 `json:"weight"`
+	writeJSON(w, http.StatusOK, wire.FromCollections(cs))
 }
 
 func (s *Server) createCollection(w http.ResponseWriter, r *http.Request) {
-	var req collectionRequest
+	var req wire.CollectionRequest
 	if err := decode(r, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -43,12 +36,12 @@ func (s *Server) createCollection(w http.ResponseWriter, r *http.Request) {
 		s.failInput(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, c)
+	writeJSON(w, http.StatusCreated, wire.FromCollection(c))
 }
 
 // updateCollection renames a collection and/or sets its weight.
 func (s *Server) updateCollection(w http.ResponseWriter, r *http.Request) {
-	var req collectionRequest
+	var req wire.CollectionRequest
 	if err := decode(r, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -58,7 +51,7 @@ func (s *Server) updateCollection(w http.ResponseWriter, r *http.Request) {
 		s.failInput(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, wire.FromCollection(c))
 }
 
 func (s *Server) deleteCollection(w http.ResponseWriter, r *http.Request) {
@@ -73,9 +66,9 @@ func (s *Server) deleteCollection(w http.ResponseWriter, r *http.Request) {
 // name taken, a collection not empty, a weight out of range.
 func (s *Server) failInput(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrReadOnly):
+	case errors.Is(err, vault.ErrNotFound), errors.Is(err, vault.ErrReadOnly):
 		s.fail(w, r, err)
-	case errors.Is(err, store.ErrCollectionExists), errors.Is(err, store.ErrCollectionNotEmpty):
+	case errors.Is(err, vault.ErrCollectionExists), errors.Is(err, vault.ErrCollectionNotEmpty):
 		writeError(w, http.StatusConflict, err.Error())
 	default:
 		s.fail(w, r, badRequest("%v", err))
@@ -84,9 +77,7 @@ func (s *Server) failInput(w http.ResponseWriter, r *http.Request, err error) {
 
 // updateDocument moves a document to another collection.
 func (s *Server) updateDocument(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Collection string `json:"collection"`
-	}
+	var req wire.MoveRequest
 	id, err := pathID(r)
 	if err == nil {
 		err = decode(r, &req)
@@ -116,7 +107,7 @@ func (s *Server) reindexDocument(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.v.Kick()
-	writeJSON(w, http.StatusAccepted, map[string]any{"queued": 1})
+	writeJSON(w, http.StatusAccepted, wire.Reindexed{Queued: 1})
 }
 
 // documentFile sends a document's original file, to show in the browser.
@@ -200,7 +191,7 @@ func (s *Server) pageLayout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "private, max-age=300")
-	writeJSON(w, http.StatusOK, l)
+	writeJSON(w, http.StatusOK, wire.FromPageLayout(l))
 }
 
 // openDocument opens a document's file in the system's viewer: only in the
@@ -210,9 +201,7 @@ func (s *Server) openDocument(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotImplemented, "opening files in the system viewer is done by the desktop app; the browser shows them itself")
 		return
 	}
-	var req struct {
-		Page int `json:"page"`
-	}
+	var req wire.OpenRequest
 	id, err := pathID(r)
 	if err == nil && r.ContentLength != 0 {
 		err = decode(r, &req)
@@ -265,7 +254,7 @@ func (s *Server) saveExport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"path": path, "documents": n})
+	writeJSON(w, http.StatusOK, wire.Exported{Path: path, Documents: n})
 }
 
 // importVault reads an uploaded export file (multipart field "file").
@@ -276,7 +265,7 @@ func (s *Server) importVault(w http.ResponseWriter, r *http.Request) {
 	}
 	defer os.Remove(path)
 	res, err := s.v.Import(r.Context(), path)
-	if errors.Is(err, store.ErrReadOnly) {
+	if errors.Is(err, vault.ErrReadOnly) {
 		s.fail(w, r, err)
 		return
 	}
@@ -288,7 +277,7 @@ func (s *Server) importVault(w http.ResponseWriter, r *http.Request) {
 	if res.Queued > 0 {
 		s.v.Kick() // the export's queued documents
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, wire.FromImport(res))
 }
 
 // testTranscription transcribes an uploaded recording (multipart field
@@ -301,7 +290,7 @@ func (s *Server) testTranscription(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, badRequest("%v", err))
 			return
 		}
-		writeJSON(w, http.StatusOK, res)
+		writeJSON(w, http.StatusOK, wire.FromTranscriptionTest(res))
 		return
 	}
 	path, name, ok := s.receiveFile(w, r, "transcription test", "a recording")
@@ -314,7 +303,7 @@ func (s *Server) testTranscription(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest("%s", strings.ReplaceAll(err.Error(), path, name)))
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, wire.FromTranscriptionTest(res))
 }
 
 // receiveFile copies the multipart field "file" into a temporary file

@@ -23,8 +23,8 @@ import (
 	"time"
 
 	"github.com/hoardvault/hoard/backend/api"
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/internal/testdata"
-	"github.com/hoardvault/hoard/backend/store"
 	"github.com/hoardvault/hoard/backend/vault"
 	"github.com/hoardvault/hoard/models"
 )
@@ -82,9 +82,9 @@ func waitIdle(t *testing.T, base string, want int) map[string]bool {
 			continue
 		}
 		var snap struct {
-			api.Snapshot
+			wire.Snapshot
 			Queue struct {
-				store.QueueStats
+				vault.QueueStats
 				Items []struct {
 					State string `json:"state"`
 					Stage string `json:"stage"`
@@ -126,15 +126,15 @@ func TestLibraryManagement(t *testing.T) {
 	}
 	body, ct := multipartFiles(t, [2]string{"list-item-example.pdf", string(pdf)}, [2]string{"tea.md", "# Tea\n\nGreen tea is made from steamed leaves.\n"})
 	code, resp := do(t, "POST", srv.URL+"/api/documents", body, map[string]string{"Authorization": "Bearer " + token, "Content-Type": ct})
-	var queued api.Queued
+	var queued wire.Queued
 	if code != 202 || json.Unmarshal(resp, &queued) != nil || len(queued.Queued) != 2 {
 		t.Fatalf("background upload: %d %s", code, resp)
 	}
 	waitIdle(t, srv.URL, 2)
 
 	type docPage struct {
-		Items []store.DocumentInfo `json:"items"`
-		Total int                  `json:"total"`
+		Items []wire.DocumentInfo `json:"items"`
+		Total int                 `json:"total"`
 	}
 	var byTitle, filtered docPage
 	getJSON(t, srv.URL+"/api/documents?sort=title", &byTitle)
@@ -152,7 +152,7 @@ func TestLibraryManagement(t *testing.T) {
 	if code, _ := do(t, "GET", srv.URL+"/api/documents?sort=colour", nil, auth); code != 400 {
 		t.Errorf("unknown sort: %d", code)
 	}
-	var pdfDoc, tea store.DocumentInfo
+	var pdfDoc, tea wire.DocumentInfo
 	for _, d := range byTitle.Items {
 		if d.MediaType == "application/pdf" {
 			pdfDoc = d
@@ -456,7 +456,7 @@ func TestImportOfCraftedExports(t *testing.T) {
 		if code, b := upload("x.hoard", gzipLines(t, header, string(doc))); code != 200 {
 			t.Fatalf("import: %d %s", code, b)
 		}
-		id, _, err := v.Documents(context.Background(), store.ListOptions{Query: fmt.Sprintf("innocent %d", i)})
+		id, _, err := v.Documents(context.Background(), vault.ListOptions{Query: fmt.Sprintf("innocent %d", i)})
 		if err != nil || len(id) != 1 {
 			t.Fatalf("documents: %v %v", id, err)
 		}

@@ -8,31 +8,18 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/llm"
-	"github.com/hoardvault/hoard/backend/vault"
 )
 
 // llmTestTimeout bounds the test: a local server answers its model list at
 // once, and the page waits on it.
 const llmTestTimeout = 5 * time.Second
 
-// LLMTest is what a language model server said when asked for its models.
-type LLMTest struct {
-	// Reachable is false when nothing answers at URL (no server, wrong
-	// address or port); Error then says so in plain words.
-	Reachable bool     `json:"reachable"`
-	URL       string   `json:"url,omitempty"`
-	Models    []string `json:"models"`
-	// Model is the model questions will use: the one asked for when the
-	// server lists it, else the first it lists.
-	Model string `json:"model,omitempty"`
-	Error string `json:"error,omitempty"`
-}
-
 // testLLM connects to the language model server the given settings name
 // (unsaved ones, so they can be tried before saving) and lists its models.
 func (s *Server) testLLM(w http.ResponseWriter, r *http.Request) {
-	var set vault.LLMSettings
+	var set wire.LLMSettings
 	if err := decode(r, &set); err != nil {
 		s.fail(w, r, err)
 		return
@@ -50,10 +37,12 @@ func (s *Server) testLLM(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, probeLLM(ctx, set))
 }
 
-func probeLLM(ctx context.Context, set vault.LLMSettings) LLMTest {
+// probeLLM asks the server for its models; the model questions will use
+// is the one asked for when the server lists it, else the first it lists.
+func probeLLM(ctx context.Context, set wire.LLMSettings) wire.LLMTest {
 	opts := llm.Options{BaseURL: set.URL, APIKey: set.APIKey}
 	var c llm.Client
-	res := LLMTest{URL: set.URL, Models: []string{}}
+	res := wire.LLMTest{URL: set.URL, Models: []string{}}
 	switch set.Kind {
 	case "none":
 		res.Reachable = true

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/vault"
 )
 
@@ -16,45 +17,39 @@ const outcomeKeep = 20000
 // page that uploaded files can sum them up once the queue is done with them.
 type outcomes struct {
 	mu     sync.Mutex
-	byPath map[string]Outcome
+	byPath map[string]wire.Outcome
 	order  []string // oldest first, for forgetting beyond outcomeKeep
 }
 
-// Outcome is what became of one queued file; Outcome "pending" means the
-// queue has not finished with it (or this server never had it).
-type Outcome struct {
-	Path    string        `json:"path"`
-	Outcome vault.Outcome `json:"outcome"`
-	Reason  string        `json:"reason,omitempty"`
-}
-
-const outcomePending vault.Outcome = "pending"
+// outcomePending: the queue has not finished with the file (or this server
+// never had it).
+const outcomePending = "pending"
 
 func (o *outcomes) record(p vault.Progress) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.byPath == nil {
-		o.byPath = map[string]Outcome{}
+		o.byPath = map[string]wire.Outcome{}
 	}
 	if _, ok := o.byPath[p.Path]; !ok {
 		o.order = append(o.order, p.Path)
 	}
-	o.byPath[p.Path] = Outcome{Path: p.Path, Outcome: p.Outcome, Reason: p.Reason}
+	o.byPath[p.Path] = wire.Outcome{Path: p.Path, Outcome: string(p.Outcome), Reason: p.Reason}
 	for len(o.order) > outcomeKeep {
 		delete(o.byPath, o.order[0])
 		o.order = o.order[1:]
 	}
 }
 
-func (o *outcomes) of(paths []string) []Outcome {
+func (o *outcomes) of(paths []string) []wire.Outcome {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	out := make([]Outcome, len(paths))
+	out := make([]wire.Outcome, len(paths))
 	for i, p := range paths {
 		if got, ok := o.byPath[p]; ok {
 			out[i] = got
 		} else {
-			out[i] = Outcome{Path: p, Outcome: outcomePending}
+			out[i] = wire.Outcome{Path: p, Outcome: outcomePending}
 		}
 	}
 	return out
@@ -63,9 +58,7 @@ func (o *outcomes) of(paths []string) []Outcome {
 // outcomesOf answers what became of the files an upload queued (the paths
 // its answer named).
 func (s *Server) outcomesOf(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Paths []string `json:"paths"`
-	}
+	var req wire.OutcomesRequest
 	if err := decode(r, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -74,5 +67,5 @@ func (s *Server) outcomesOf(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest("at most 1000 paths at a time, not %d", len(req.Paths)))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string][]Outcome{"items": s.outcomes.of(req.Paths)})
+	writeJSON(w, http.StatusOK, wire.Items[wire.Outcome]{Items: s.outcomes.of(req.Paths)})
 }

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/api/wire"
 )
 
 func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
@@ -19,7 +19,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, q)
+	writeJSON(w, http.StatusOK, wire.FromQueue(q))
 }
 
 // cancelQueued takes a file out of the queue (409 while it is worked on).
@@ -34,7 +34,7 @@ func (s *Server) cancelQueued(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, q)
+	writeJSON(w, http.StatusOK, wire.FromQueueItem(q))
 }
 
 func (s *Server) watched(w http.ResponseWriter, r *http.Request) {
@@ -43,18 +43,12 @@ func (s *Server) watched(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if ws == nil {
-		ws = []store.WatchedFolder{}
-	}
-	writeJSON(w, http.StatusOK, ws)
+	writeJSON(w, http.StatusOK, wire.FromWatched(ws))
 }
 
 // watchFolder adds a watched folder; a running server follows it at once.
 func (s *Server) watchFolder(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Path       string `json:"path"`
-		Collection string `json:"collection"`
-	}
+	var req wire.WatchRequest
 	if err := decode(r, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -68,7 +62,7 @@ func (s *Server) watchFolder(w http.ResponseWriter, r *http.Request) {
 		s.failInput(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]string{"path": abs})
+	writeJSON(w, http.StatusCreated, wire.Watching{Path: abs})
 }
 
 func (s *Server) unwatchFolder(w http.ResponseWriter, r *http.Request) {
@@ -95,13 +89,13 @@ func (s *Server) pullModel(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		last = time.Now()
-		send("progress", map[string]any{"model": name, "file": file, "done": done, "total": total})
+		send("progress", wire.PullProgress{Model: name, File: file, Done: done, Total: total})
 	})
 	if err != nil {
-		send("error", errorBody{Error: err.Error()})
+		send("error", wire.ErrorBody{Error: err.Error()})
 		return
 	}
-	send("done", map[string]string{"model": name, "note": s.adopt()})
+	send("done", wire.ModelInstalled{Model: name, Note: s.adopt()})
 }
 
 // adopt takes a model just installed into use and says what that did.
@@ -110,6 +104,25 @@ func (s *Server) adopt() string {
 		return "installed and in use: the vault's passages are being embedded"
 	}
 	return "installed"
+}
+
+// The settings in their wire form, for secretSettings.
+func (s *Server) llm(ctx context.Context) (wire.LLMSettings, error) {
+	l, err := s.v.LLM(ctx)
+	return wire.FromLLM(l), err
+}
+
+func (s *Server) setLLM(ctx context.Context, l wire.LLMSettings) error {
+	return s.v.SetLLM(ctx, wire.ToLLM(l))
+}
+
+func (s *Server) transcription(ctx context.Context) (wire.TranscriptionSettings, error) {
+	t, err := s.v.Transcription(ctx)
+	return wire.FromTranscription(t), err
+}
+
+func (s *Server) setTranscription(ctx context.Context, t wire.TranscriptionSettings) error {
+	return s.v.SetTranscription(ctx, wire.ToTranscription(t))
 }
 
 // masked stands for a stored API key, which is never sent back; a client
@@ -156,9 +169,7 @@ func secretSettings[T any](s *Server, get func(context.Context) (T, error), set 
 // importModel installs a catalog model from a folder (or jar) on this
 // machine: `hoard models import` for the settings screen.
 func (s *Server) importModel(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		From string `json:"from"`
-	}
+	var req wire.ModelImport
 	if err := decode(r, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -172,5 +183,5 @@ func (s *Server) importModel(w http.ResponseWriter, r *http.Request) {
 		s.failInput(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"model": inst.Spec.Name, "dir": inst.Dir, "note": s.adopt()})
+	writeJSON(w, http.StatusOK, wire.ModelInstalled{Model: inst.Spec.Name, Dir: inst.Dir, Note: s.adopt()})
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hoardvault/hoard/backend/api"
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/vault"
 	"github.com/hoardvault/hoard/models"
 )
@@ -28,7 +29,7 @@ func TestUploadOutcomes(t *testing.T) {
 		t.Helper()
 		body, ct := multipartFiles(t, files...)
 		code, resp := do(t, "POST", srv.URL+"/api/documents", body, map[string]string{"Authorization": "Bearer " + token, "Content-Type": ct})
-		var q api.Queued
+		var q wire.Queued
 		if code != 202 || json.Unmarshal(resp, &q) != nil {
 			t.Fatalf("upload: %d %s", code, resp)
 		}
@@ -41,10 +42,10 @@ func TestUploadOutcomes(t *testing.T) {
 	waitIdle(t, srv.URL, 2)
 	paths = append(paths, filepath.Join(t.TempDir(), "never-queued.md"))
 
-	outcomes := func() []api.Outcome {
+	outcomes := func() []wire.Outcome {
 		b, _ := json.Marshal(map[string][]string{"paths": paths})
 		code, resp := do(t, "POST", srv.URL+"/api/queue/outcomes", strings.NewReader(string(b)), map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"})
-		var got struct{ Items []api.Outcome }
+		var got struct{ Items []wire.Outcome }
 		if code != 200 || json.Unmarshal(resp, &got) != nil {
 			t.Fatalf("outcomes: %d %s", code, resp)
 		}
@@ -52,7 +53,7 @@ func TestUploadOutcomes(t *testing.T) {
 	}
 	// The second upload's outcome may be recorded just after the event
 	// that showed the queue empty.
-	var got []api.Outcome
+	var got []wire.Outcome
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if got = outcomes(); got[2].Outcome != "pending" {
 			break
@@ -63,7 +64,7 @@ func TestUploadOutcomes(t *testing.T) {
 		t.Fatalf("outcomes: %+v", got)
 	}
 	for i, o := range got {
-		if o.Path != paths[i] || o.Outcome != want[i] {
+		if o.Path != paths[i] || vault.Outcome(o.Outcome) != want[i] {
 			t.Errorf("%s: %s (%s), want %s", filepath.Base(paths[i]), o.Outcome, o.Reason, want[i])
 		}
 	}
@@ -112,7 +113,7 @@ func TestLLMTest(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, resp := do(t, "POST", srv.URL+"/api/llm/test", strings.NewReader(tc.body), map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"})
-			var got api.LLMTest
+			var got wire.LLMTest
 			if code != 200 || json.Unmarshal(resp, &got) != nil {
 				t.Fatalf("%d %s", code, resp)
 			}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/internal/testdata"
 	"github.com/hoardvault/hoard/backend/store"
 	"github.com/hoardvault/hoard/backend/vault"
@@ -78,7 +79,7 @@ func TestCommands(t *testing.T) {
 	if !strings.HasPrefix(fmt.Sprint(st["vec_version"]), "v0.") {
 		t.Errorf("vec_version %v", st["vec_version"])
 	}
-	var list []store.DocumentInfo
+	var list []wire.DocumentInfo
 	if err := json.Unmarshal([]byte(mustRun(t, "--vault", v, "ls", "--json")), &list); err != nil {
 		t.Fatal(err)
 	}

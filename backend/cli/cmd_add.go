@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/vault"
 )
 
@@ -36,7 +36,7 @@ type addOptions struct {
 }
 
 func (o *addOptions) AddFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.Collection, "collection", store.DefaultCollection, "collection to add to")
+	f.StringVar(&o.Collection, "collection", vault.DefaultCollection, "collection to add to")
 	f.BoolVar(&o.JSON, "json", false, "print the summary as JSON")
 	f.BoolVar(&o.Facts, "facts", false, "then have a language model read atomic facts from the new passages (see hoard memory)")
 	o.LLM.AddFlags(f)
@@ -83,10 +83,7 @@ func runAdd(ctx context.Context, opts addOptions, a *app, args []string) error {
 			return err
 		}
 		if opts.JSON {
-			if sum.Failed == nil {
-				sum.Failed = []vault.Failure{}
-			}
-			return a.printJSON(sum)
+			return a.printJSON(wire.FromSummary(sum))
 		}
 		fmt.Fprintf(a.stdout, "%d indexed, %d unchanged, %d already stored under another path, %d failed (%d chunks, %s)\n",
 			sum.Indexed, sum.Unchanged, sum.Linked, len(sum.Failed), sum.Chunks, time.Since(start).Round(time.Millisecond))

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hoardvault/hoard/backend/answer"
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/search"
 	"github.com/hoardvault/hoard/backend/vault"
 )
@@ -71,7 +72,7 @@ func runAsk(ctx context.Context, opts askOptions, a *app, args []string) error {
 			ans.Trace = append([]answer.Step{{Step: "llm", Detail: note}}, ans.Trace...)
 		}
 		if opts.JSON {
-			return a.printJSON(ans)
+			return a.printJSON(wire.FromAnswer(ans))
 		}
 		fmt.Fprintln(a.stdout)
 		a.printSources("Sources:", ans.Citations)

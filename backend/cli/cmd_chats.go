@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/hoardvault/hoard/backend/api"
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/vault"
 )
 
@@ -42,7 +42,7 @@ func runChats(ctx context.Context, opts chatsOptions, a *app, args []string) err
 		if len(args) == 0 {
 			cs, err := v.Conversations(ctx, 0, 0)
 			if err != nil || opts.JSON {
-				return errors.Join(err, a.printJSON(cs))
+				return errors.Join(err, a.printJSON(wire.FromConversations(cs)))
 			}
 			for _, c := range cs {
 				fmt.Fprintf(a.stdout, "%6d  %s  %3d messages  %s\n", c.ID, time.Unix(c.UpdatedAt, 0).Format("2006-01-02 15:04"), c.Messages, c.Title)
@@ -64,7 +64,7 @@ func runChats(ctx context.Context, opts chatsOptions, a *app, args []string) err
 			return err
 		}
 		if opts.JSON {
-			return a.printJSON(api.ConversationDetail{Conversation: c, Messages: msgs})
+			return a.printJSON(wire.FromConversationDetail(c, msgs))
 		}
 		fmt.Fprintf(a.stdout, "%s\n", c.Title)
 		for _, m := range msgs {

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/vault"
 )
 
@@ -26,13 +26,13 @@ func newLsCommand(a *app) *cobra.Command {
 // lsOptions are hoard ls's flags.
 type lsOptions struct {
 	JSON bool
-	store.ListOptions
+	vault.ListOptions
 }
 
 func (o *lsOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.JSON, "json", false, "print as JSON")
 	f.StringVar(&o.Collection, "collection", "", "only this collection")
-	choiceVar(f, &o.Status, "status", "", "only this status (indexed or failed; what waits is in `hoard status`)", store.StatusIndexed, store.StatusFailed, store.StatusQueued)
+	choiceVar(f, &o.Status, "status", "", "only this status (indexed or failed; what waits is in `hoard status`)", vault.StatusIndexed, vault.StatusFailed, vault.StatusQueued)
 	f.IntVar(&o.Limit, "limit", 0, "at most this many (0: all)")
 	f.IntVar(&o.Offset, "offset", 0, "skip this many")
 }
@@ -44,10 +44,7 @@ func runLs(ctx context.Context, opts lsOptions, a *app) error {
 			return err
 		}
 		if opts.JSON {
-			if docs == nil {
-				docs = []store.DocumentInfo{}
-			}
-			return a.printJSON(docs)
+			return a.printJSON(wire.FromDocuments(docs))
 		}
 		if total == 0 {
 			fmt.Fprintln(a.stdout, "the vault is empty: add documents with `hoard add PATH`")

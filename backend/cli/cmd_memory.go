@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/vault"
 )
 
@@ -91,7 +92,7 @@ func runMemories(ctx context.Context, opts memoriesOptions, a *app, args []strin
 			return err
 		}
 		if opts.JSON {
-			return a.printJSON(docs)
+			return a.printJSON(wire.FromDocuments(docs))
 		}
 		for _, d := range docs {
 			fmt.Fprintf(a.stdout, "%6d  %s  %s\n", d.ID, time.Unix(d.CreatedAt, 0).Format("2006-01-02 15:04"), d.Title)
@@ -160,7 +161,7 @@ func runMemory(ctx context.Context, opts memoryOptions, a *app) error {
 			return err
 		}
 		if opts.JSON {
-			return a.printJSON(m)
+			return a.printJSON(wire.FromMemory(m))
 		}
 		fmt.Fprintf(a.stdout, "%d documents, %d gists by a language model, %d facts (%d passages not read)\n", m.Documents, m.ByLLM, m.Facts, m.Unread)
 		if m.Overview != "" {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/search"
 	"github.com/hoardvault/hoard/backend/vault"
 )
@@ -40,7 +41,7 @@ func runStatus(ctx context.Context, opts statusOptions, a *app) error {
 			return err
 		}
 		if opts.JSON {
-			return a.printJSON(st)
+			return a.printJSON(wire.FromStatus(st))
 		}
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "vault\t%s\n", st.Vault)

@@ -50,7 +50,9 @@ func TestRunFunctions(t *testing.T) {
 		{"search with a bad date", func() error { return runSearch(ctx, searchOptions{Since: "last week"}, a, []string{"puffins"}) },
 			nil, `date "last week": use YYYY-MM-DD`},
 		{"ls as JSON", func() error { return runLs(ctx, lsOptions{JSON: true}, a) }, []string{`"title": "Puffins"`, `"collection": "birds"`}, ""},
-		{"remember", func() error { return runRemember(ctx, rememberOptions{Title: "Spare key"}, a, []string{"under", "the", "flowerpot"}) },
+		{"remember", func() error {
+			return runRemember(ctx, rememberOptions{Title: "Spare key"}, a, []string{"under", "the", "flowerpot"})
+		},
 			[]string{"remembered as document"}, ""},
 		{"memories", func() error { return runMemories(ctx, memoriesOptions{}, a, nil) }, []string{"Spare key"}, ""},
 		{"memories with a bad id", func() error { return runMemories(ctx, memoriesOptions{}, a, []string{"forget", "x"}) },

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/hoardvault/hoard/backend/store"
 	"github.com/hoardvault/hoard/backend/vault"
 )
 
@@ -38,7 +37,7 @@ type watchCmdOptions struct {
 }
 
 func (o *watchCmdOptions) AddFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.Collection, "collection", store.DefaultCollection, "collection for documents from the new folders")
+	f.StringVar(&o.Collection, "collection", vault.DefaultCollection, "collection for documents from the new folders")
 	f.BoolVar(&o.List, "list", false, "list the watched folders and exit")
 	f.BoolVar(&o.Remove, "rm", false, "stop watching the folders given (what was indexed stays)")
 	f.DurationVar(&o.Settle, "settle", 0, "how long a file must be quiet before it is indexed (default 300ms)")
@@ -108,7 +107,7 @@ func (a *app) watchOptions(settle, poll time.Duration) vault.WatchOptions {
 	}
 }
 
-func queueLine(q store.QueueStats) string {
+func queueLine(q vault.QueueStats) string {
 	if q.Total() == 0 {
 		return "queue empty"
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/internal/testdata"
 	"github.com/hoardvault/hoard/backend/mcpserver"
 )
@@ -37,7 +38,7 @@ func TestVoiceNoteMomentInSearchAndMCP(t *testing.T) {
 	if text := mustRun(t, "--vault", vdir, "search", q); !strings.Contains(text, "planning-memo.wav 00:25") {
 		t.Errorf("search output lacks the moment 00:25:\n%s", text)
 	}
-	var hits []jsonHit
+	var hits []wire.Hit
 	if err := json.Unmarshal([]byte(mustRun(t, "--vault", vdir, "search", "--json", q)), &hits); err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/vault"
 )
 
 // A get_document part is this many characters unless asked otherwise, and
@@ -19,7 +19,7 @@ const (
 
 // part cuts one part of a document's text, from a character offset or one
 // page, into its sections, and says where the next part starts.
-func part(d store.DocumentInfo, text string, secs []store.Section, in GetIn) (GetOut, error) {
+func part(d vault.DocumentInfo, text string, secs []vault.Section, in GetIn) (GetOut, error) {
 	size := in.MaxChars
 	if size <= 0 {
 		size = defaultPart
@@ -80,7 +80,7 @@ type piece struct {
 	heading string
 }
 
-func split(text string, secs []store.Section) []piece {
+func split(text string, secs []vault.Section) []piece {
 	pieces := []piece{{start: 0}}
 	for _, s := range secs {
 		if s.CharStart >= 0 && s.CharStart < len(text) && utf8.RuneStart(text[s.CharStart]) {

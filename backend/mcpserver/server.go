@@ -11,9 +11,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/hoardvault/hoard/backend/answer"
+	"github.com/hoardvault/hoard/backend/api/wire"
 	"github.com/hoardvault/hoard/backend/search"
-	"github.com/hoardvault/hoard/backend/store"
 	"github.com/hoardvault/hoard/backend/vault"
 )
 
@@ -30,30 +29,10 @@ type SearchIn struct {
 	Limit int    `json:"limit,omitempty" jsonschema:"how many passages (default 10, at most 50)"`
 }
 
-// Passage is a search result.
-type Passage struct {
-	DocID   int64  `json:"doc_id"`
-	Title   string `json:"title"`
-	Path    string `json:"path"`
-	Page    int    `json:"page,omitempty"`
-	PageEnd int    `json:"page_end,omitempty" jsonschema:"the last page the passage runs onto, when it is not page"`
-	// Pages is how to cite the page(s): "p. 51" or "pp. 51–52".
-	Pages   string  `json:"pages,omitempty" jsonschema:"how to cite the page or pages, e.g. pp. 51–52"`
-	Heading string  `json:"heading,omitempty"`
-	Text    string  `json:"text"`
-	Score   float64 `json:"score"`
-	// At, AtSeconds, Time and Passage say where a recording's passage is
-	// heard: the moment its matched words are spoken, as MM:SS, in seconds
-	// and in milliseconds, and the passage's whole span.
-	At        string           `json:"at,omitempty" jsonschema:"for a recording: when the matched words are spoken (MM:SS), to cite with the path"`
-	AtSeconds float64          `json:"at_seconds,omitempty" jsonschema:"for a recording: when the matched words are spoken, in seconds from its start"`
-	Time      *search.TimeSpan `json:"time,omitempty" jsonschema:"for a recording: start_ms is the cited moment, end_ms the passage's end"`
-	Passage   *search.TimeSpan `json:"passage,omitempty" jsonschema:"for a recording: the passage's whole span"`
-}
-
-// SearchOut is the search tool's output.
+// SearchOut is the search tool's output: the hits as GET /api/search and
+// `hoard search --json` give them.
 type SearchOut struct {
-	Results []Passage `json:"results"`
+	Results []wire.Hit `json:"results"`
 }
 
 // AskIn is the ask tool's input.
@@ -145,31 +124,19 @@ func New(v *vault.Vault, opt Options) *mcp.Server {
 			if err != nil {
 				return nil, SearchOut{}, err
 			}
-			out := SearchOut{Results: []Passage{}}
-			for _, h := range hits {
-				p := Passage{DocID: h.DocID, Title: h.Title, Path: h.Path, Page: h.Page, Pages: search.Pages(h.Page, h.PageEnd),
-					Heading: h.Heading, Text: h.Text, Score: h.Score, Time: h.Time, Passage: h.Passage}
-				if h.PageEnd > h.Page {
-					p.PageEnd = h.PageEnd
-				}
-				if h.Time != nil {
-					p.At, p.AtSeconds = search.Clock(h.Time.StartMS), float64(h.Time.StartMS)/1000
-				}
-				out.Results = append(out.Results, p)
-			}
-			return nil, out, nil
+			return nil, SearchOut{Results: wire.FromHits(hits)}, nil
 		})
 	mcp.AddTool(s, &mcp.Tool{Name: "ask", Description: "Answer a question from the user's documents, with numbered citations."},
-		func(ctx context.Context, _ *mcp.CallToolRequest, in AskIn) (*mcp.CallToolResult, answer.Answer, error) {
+		func(ctx context.Context, _ *mcp.CallToolRequest, in AskIn) (*mcp.CallToolResult, wire.Answer, error) {
 			if strings.TrimSpace(in.Question) == "" {
-				return nil, answer.Answer{}, fmt.Errorf("question is empty")
+				return nil, wire.Answer{}, fmt.Errorf("question is empty")
 			}
 			var ao vault.AskOptions
 			if opt.Ask != nil {
 				ao = opt.Ask(ctx)
 			}
 			a, err := v.Ask(ctx, in.Question, ao)
-			return nil, a, err
+			return nil, wire.FromAnswer(a), err
 		})
 	mcp.AddTool(s, &mcp.Tool{Name: "add_note", Description: "Remember a note for the user (stored in the vault's memories, searchable at once)."},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in NoteIn) (*mcp.CallToolResult, NoteOut, error) {
@@ -182,7 +149,7 @@ func New(v *vault.Vault, opt Options) *mcp.Server {
 			if limit <= 0 {
 				limit = 50
 			}
-			docs, total, err := v.Documents(ctx, store.ListOptions{Collection: in.Collection, Limit: min(limit, 500), Offset: in.Offset})
+			docs, total, err := v.Documents(ctx, vault.ListOptions{Collection: in.Collection, Limit: min(limit, 500), Offset: in.Offset})
 			if err != nil {
 				return nil, ListOut{}, err
 			}
@@ -208,6 +175,6 @@ func New(v *vault.Vault, opt Options) *mcp.Server {
 	return s
 }
 
-func source(d store.DocumentInfo) Source {
+func source(d vault.DocumentInfo) Source {
 	return Source{DocID: d.ID, Title: d.Title, Paths: d.Paths, Collection: d.Collection, MediaType: d.MediaType, Status: d.Status, Pages: d.Pages}
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/hoardvault/hoard/backend/internal/testdata"
 	"github.com/hoardvault/hoard/backend/mcpserver"
-	"github.com/hoardvault/hoard/backend/store"
 	"github.com/hoardvault/hoard/backend/vault"
 )
 
@@ -192,4 +191,4 @@ func TestGetDocumentPage(t *testing.T) {
 	}
 }
 
-var storeAll = store.ListOptions{}
+var storeAll = vault.ListOptions{}

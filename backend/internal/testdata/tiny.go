@@ -64,4 +64,3 @@ func NeedORT(t testing.TB, err, unavailable error) {
 		t.Fatal(err)
 	}
 }
-

@@ -1,211 +1,47 @@
 // The UI's only way to Go: Hoard's HTTP API (backend/api). The same client
 // runs in the desktop window (Wails serves /api/* to the webview) and in a
 // browser against `hoard serve` (the session cookie from the token link).
+//
+// The API's types are generated from the Go types (backend/api/wire) into
+// wire.ts by `make types`; they are re-exported here.
 
-export interface TimeSpan {
-  start_ms: number;
-  end_ms: number;
-}
+import type {
+  Answer,
+  App,
+  AskRequest,
+  Collection,
+  CollectionRequest,
+  ConversationDetail,
+  Conversations,
+  DocumentDetail,
+  DocumentPage,
+  Exported,
+  ImportResult,
+  LLMSettings,
+  LLMTest,
+  ModelInstalled,
+  ModelStatus,
+  Outcome,
+  Outcomes,
+  PageLayout,
+  PullProgress,
+  Queue,
+  QueueItem,
+  Queued,
+  Reindexed,
+  SearchResult,
+  Snapshot,
+  Status,
+  Summary,
+  TranscriptionSettings,
+  TranscriptionTest,
+  WatchedFolder,
+  Watching,
+} from './wire';
 
-export interface DocumentInfo {
-  id: number;
-  collection: string;
-  title: string;
-  paths: string[];
-  media_type: string;
-  size: number;
-  mtime: number;
-  status: 'indexed' | 'failed' | 'queued';
-  error?: string;
-  chunks: number;
-  pages: number;
-  metadata?: Record<string, unknown>;
-  created_at: number;
-  updated_at: number;
-}
+export type * from './wire';
 
-/** A document with its passages (GET and PATCH /api/documents/{id}). */
-export type DocumentDetail = Omit<DocumentInfo, 'chunks'> & { chunks: Chunk[] };
-
-export interface Chunk {
-  id: number;
-  ordinal: number;
-  text: string;
-  page_start: number;
-  page_end: number;
-  heading: string;
-  time?: TimeSpan;
-}
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-  offset: number;
-  limit: number;
-}
-
-export interface Hit {
-  chunk_id: number;
-  doc_id: number;
-  title: string;
-  path: string;
-  page: number;
-  page_end: number;
-  heading: string;
-  snippet: string; // HTML-escaped, matches in <mark>
-  text: string;
-  score: number;
-  collection: string;
-  media_type: string;
-  via?: string;
-  /** Grouped hits: how many more of this document's passages matched. */
-  more?: number;
-  /** A recording's hit: start_ms is the moment its matched words are spoken, end_ms its passage's end. */
-  time?: TimeSpan;
-  /** A recording's hit: the passage's whole span. */
-  passage?: TimeSpan;
-}
-
-export interface QueueItem {
-  id: number;
-  path: string;
-  op: 'index' | 'remove';
-  state: 'pending' | 'running' | 'waiting';
-  stage?: 'extracting' | 'transcribing' | 'indexing';
-  collection?: string;
-  attempts: number;
-  not_before?: string;
-  reason?: string;
-  /** While a recording is transcribed: how much of it is done. */
-  progress?: { done_ms: number; total_ms: number };
-}
-
-export interface Queue {
-  pending: number;
-  running: number;
-  waiting: number;
-  retrying: number;
-  items: QueueItem[] | null;
-}
-
-export interface Summary {
-  indexed: number;
-  unchanged: number;
-  linked: number;
-  failed: { path: string; reason: string }[] | null;
-  waiting?: { path: string; reason: string }[];
-  retrying?: { path: string; reason: string }[];
-  chunks: number;
-}
-
-/** What background indexing did with one uploaded file (POST /api/queue/outcomes). */
-export interface Outcome {
-  path: string;
-  outcome: 'indexed' | 'unchanged' | 'linked' | 'failed' | 'retrying' | 'waiting' | 'removed' | 'pending';
-  reason?: string;
-}
-
-/** What a language model server said when asked for its models (POST /api/llm/test). */
-export interface LLMTest {
-  reachable: boolean;
-  url?: string;
-  models: string[];
-  model?: string;
-  error?: string;
-}
-
-export interface Citation {
-  n: number;
-  doc_id: number;
-  chunk_id: number;
-  title: string;
-  path: string;
-  page: number;
-  page_end?: number;
-  time?: TimeSpan;
-  text: string;
-}
-
-export interface Answer {
-  answer: string;
-  citations: Citation[] | null;
-  conversation_id?: number;
-  extractive?: boolean;
-  /** The passages do not answer the question; sources are the nearest. */
-  not_in_vault?: boolean;
-  /** A generated answer that cites none of the passages it was given (sources). */
-  uncited?: boolean;
-  sources?: Citation[] | null;
-  /** [n] markers the model wrote for passages it was not given, taken out. */
-  removed_citations?: number[] | null;
-  /** Passages that did not fit the model's context. */
-  left_out?: Citation[] | null;
-}
-
-/** The vault's counts and its queue. */
-export interface Counts {
-  documents: number;
-  indexed: number;
-  failed: number;
-  chunks: number;
-  bytes: number;
-  queue: Queue;
-}
-
-/** What /api/events sends whenever the library changes. */
-export interface WatchStatus {
-  running: boolean;
-  retrying?: boolean;
-  /** Why and when it tries again: "retrying in 4s: database is locked". */
-  message?: string;
-  failures?: number;
-  pid?: number;
-}
-
-export interface Snapshot extends Counts {
-  seq: number;
-  embedding: { done: number; pending: number };
-  watch?: WatchStatus;
-}
-
-export interface Collection {
-  id: number;
-  name: string;
-  weight: number;
-  documents: number;
-  created_at: number;
-}
-
-export interface ModelStatus {
-  spec: { name: string; role: string; dims?: number; license?: string; about?: string; files: { path: string; size?: number }[] };
-  installed: boolean;
-  dir?: string;
-  bytes?: number;
-}
-
-export interface LLMSettings {
-  kind: 'auto' | 'builtin' | 'ollama' | 'openai' | 'none';
-  url?: string;
-  model?: string;
-  api_key?: string;
-}
-
-export interface Conversation {
-  id: number;
-  title: string;
-  messages: number;
-  created_at: number;
-  updated_at: number;
-}
-
-export interface ChatMessage {
-  id?: number;
-  role: 'user' | 'assistant';
-  content: string;
-  citations?: Citation[] | null;
-  created_at?: number;
-}
-
+/** The query of GET /api/documents. */
 export interface ListOptions {
   limit?: number;
   offset?: number;
@@ -213,61 +49,6 @@ export interface ListOptions {
   collection?: string;
   q?: string;
   sort?: string;
-}
-
-export interface Status extends Counts {
-  vault: string;
-  neural?: { embedder?: string; reranker: boolean; device?: string; onnxruntime?: string; note?: string; embedded_chunks: number; pending_chunks: number };
-  watched: { path: string; collection?: string }[] | null;
-  transcription?: TranscriptionStatus;
-  /** Hoard's built-in chat runner; suggested is the catalog's chat model that fits this machine's memory. */
-  chat?: { available: boolean; model?: string; suggested?: string; memory?: number; note?: string };
-}
-
-/** How voice notes are transcribed (GET /api/status). */
-export interface TranscriptionStatus {
-  engine?: 'whisper.cpp' | 'server';
-  model?: string;
-  url?: string;
-  /** This hoard carries the in-process whisper.cpp engine. */
-  whisper_built: boolean;
-  /** Why there is no engine, or why it cannot run. */
-  note?: string;
-}
-
-/** The transcription engine's settings (GET/PUT /api/transcription). */
-export interface TranscriptionSettings {
-  url?: string;
-  api_key?: string;
-  model?: string;
-  /** A whisper model from the catalog, run in process. */
-  whisper?: string;
-  language?: string;
-  threads?: number;
-  /** No engine, not even an installed whisper model: voice notes wait. */
-  off?: boolean;
-}
-
-/** What the engine heard in a test recording (POST /api/transcription/test). */
-export interface TranscriptionTest {
-  engine: string;
-  model?: string;
-  text: string;
-  audio_seconds: number;
-  seconds: number;
-  /** For the built-in sample: what it says, and the share of words heard wrong. */
-  expected?: string;
-  wer?: number;
-}
-
-/** Where a PDF page's words sit, in points from its top left (GET /api/documents/{id}/pages/{n}/layout). */
-export interface PageLayout {
-  page: number;
-  /** The printed page label, where the file declares labels ("iv", "T-2"). */
-  label?: string;
-  width: number;
-  height: number;
-  lines: { words: { x: number; y: number; w: number; h: number; t: string }[] }[];
 }
 
 /** An error the API answered with ({"error": "..."}), or a network failure (status 0). */
@@ -395,7 +176,7 @@ export class Client {
   }
 
   /** Which app this is: the desktop window (native file drop, system viewer) or a browser. */
-  app(): Promise<{ desktop: boolean; version: string }> {
+  app(): Promise<App> {
     return this.json('GET', '/api/app');
   }
 
@@ -403,7 +184,7 @@ export class Client {
     return this.json('GET', '/api/status');
   }
 
-  documents(opt: ListOptions = {}): Promise<Page<DocumentInfo>> {
+  documents(opt: ListOptions = {}): Promise<DocumentPage> {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(opt)) if (v !== undefined && v !== '') q.set(k, String(v));
     return this.json('GET', `/api/documents?${q}`);
@@ -423,7 +204,7 @@ export class Client {
   }
 
   /** Uploads files (HTML5 drop or picker); they are indexed in the background (see events). */
-  enqueue(files: Iterable<File>, collection?: string): Promise<{ queued: string[]; failed: { path: string; reason: string }[] | null }> {
+  enqueue(files: Iterable<File>, collection?: string): Promise<Queued> {
     return this.json('POST', `/api/documents?${uploadQuery(collection, false)}`, uploadForm(files));
   }
 
@@ -431,7 +212,7 @@ export class Client {
     return this.json('PATCH', `/api/documents/${id}`, { collection });
   }
 
-  reindex(id: number): Promise<{ queued: number }> {
+  reindex(id: number): Promise<Reindexed> {
     return this.json('POST', `/api/documents/${id}/reindex`);
   }
 
@@ -460,10 +241,11 @@ export class Client {
   }
 
   createCollection(name: string, weight = 1): Promise<Collection> {
-    return this.json('POST', '/api/collections', { name, weight });
+    const body: CollectionRequest = { name, weight };
+    return this.json('POST', '/api/collections', body);
   }
 
-  updateCollection(name: string, change: { name?: string; weight?: number }): Promise<Collection> {
+  updateCollection(name: string, change: CollectionRequest): Promise<Collection> {
     return this.json('PATCH', `/api/collections/${encodeURIComponent(name)}`, change);
   }
 
@@ -472,8 +254,8 @@ export class Client {
   }
 
   /** Writes an export where the user picks in the window's save dialog; null when cancelled (desktop app only). */
-  async saveExport(): Promise<{ path: string; documents: number } | null> {
-    return (await this.json<{ path: string; documents: number } | undefined>('POST', '/api/export/save')) ?? null;
+  async saveExport(): Promise<Exported | null> {
+    return (await this.json<Exported | undefined>('POST', '/api/export/save')) ?? null;
   }
 
   exportURL(): string {
@@ -481,7 +263,7 @@ export class Client {
   }
 
   /** Reads a vault export into this vault. */
-  importVault(file: File): Promise<{ added: number; existing: number }> {
+  importVault(file: File): Promise<ImportResult> {
     const form = new FormData();
     form.append('file', file, file.name);
     return this.json('POST', '/api/import', form);
@@ -492,15 +274,15 @@ export class Client {
   }
 
   /** Downloads a model; onProgress hears bytes done of total per file. */
-  async pullModel(name: string, onProgress?: (p: { file: string; done: number; total: number }) => void): Promise<string> {
+  async pullModel(name: string, onProgress?: (p: PullProgress) => void): Promise<string> {
     const res = await this.call('POST', `/api/models/${encodeURIComponent(name)}/pull`, undefined, 'text/event-stream');
     let note = '';
     await readEvents(res, (ev) => {
       const data = JSON.parse(ev.data);
-      if (ev.event === 'progress') onProgress?.(data);
+      if (ev.event === 'progress') onProgress?.(data as PullProgress);
       else if (ev.event === 'error') throw new ApiError(500, data.error);
       else if (ev.event === 'done') {
-        note = data.note;
+        note = (data as ModelInstalled).note;
         return true;
       }
     });
@@ -508,7 +290,7 @@ export class Client {
   }
 
   /** Installs a model from a folder (or jar) on the machine Hoard runs on. */
-  importModel(name: string, from: string): Promise<{ model: string; dir: string; note: string }> {
+  importModel(name: string, from: string): Promise<ModelInstalled> {
     return this.json('POST', `/api/models/${encodeURIComponent(name)}/import`, { from });
   }
 
@@ -541,11 +323,11 @@ export class Client {
     return this.json('PUT', '/api/llm', s);
   }
 
-  conversations(): Promise<{ items: Conversation[] | null }> {
+  conversations(): Promise<Conversations> {
     return this.json('GET', '/api/conversations?limit=200');
   }
 
-  conversation(id: number): Promise<Omit<Conversation, 'messages'> & { messages: ChatMessage[] | null }> {
+  conversation(id: number): Promise<ConversationDetail> {
     return this.json('GET', `/api/conversations/${id}`);
   }
 
@@ -578,8 +360,8 @@ export class Client {
   }
 
   /** Hits for q; grouped, each document once at its best passage (with `more` matching passages). */
-  async search(q: string, limit = 20, group = false): Promise<Hit[]> {
-    const r = await this.json<{ hits: Hit[] }>('GET', `/api/search?q=${encodeURIComponent(q)}&limit=${limit}${group ? '&group=1' : ''}`);
+  async search(q: string, limit = 20, group = false): Promise<SearchResult['hits']> {
+    const r = await this.json<SearchResult>('GET', `/api/search?q=${encodeURIComponent(q)}&limit=${limit}${group ? '&group=1' : ''}`);
     return r.hits ?? [];
   }
 
@@ -596,16 +378,16 @@ export class Client {
   async outcomes(paths: string[]): Promise<Outcome[]> {
     const out: Outcome[] = [];
     for (let i = 0; i < paths.length; i += 1000) {
-      out.push(...(await this.json<{ items: Outcome[] }>('POST', '/api/queue/outcomes', { paths: paths.slice(i, i + 1000) })).items);
+      out.push(...(await this.json<Outcomes>('POST', '/api/queue/outcomes', { paths: paths.slice(i, i + 1000) })).items);
     }
     return out;
   }
 
-  watched(): Promise<{ path: string; collection: string }[]> {
+  watched(): Promise<WatchedFolder[]> {
     return this.json('GET', '/api/watched');
   }
 
-  watch(path: string, collection?: string): Promise<{ path: string }> {
+  watch(path: string, collection?: string): Promise<Watching> {
     return this.json('POST', '/api/watched', { path, collection });
   }
 
@@ -615,12 +397,8 @@ export class Client {
 
   /** Asks the vault; the answer's text streams through onDelta as it is written. */
   async ask(question: string, opt: { conversation?: number; newConversation?: boolean; onDelta?: (text: string) => void } = {}): Promise<Answer> {
-    const res = await this.call(
-      'POST',
-      '/api/ask',
-      { question, conversation_id: opt.conversation ?? 0, new_conversation: !!opt.newConversation, stream: true },
-      'text/event-stream',
-    );
+    const body: AskRequest = { question, conversation_id: opt.conversation ?? 0, new_conversation: !!opt.newConversation, stream: true };
+    const res = await this.call('POST', '/api/ask', body, 'text/event-stream');
     let answer: Answer | undefined;
     await readEvents(res, (ev) => {
       const data = JSON.parse(ev.data);

@@ -26,7 +26,7 @@ describe('routes', () => {
 });
 
 describe('file states', () => {
-  const item = (o: Partial<QueueItem>): QueueItem => ({ id: 1, path: '/a/b.pdf', op: 'index', state: 'pending', attempts: 0, ...o });
+  const item = (o: Partial<QueueItem>): QueueItem => ({ id: 1, path: '/a/b.pdf', op: 'index', state: 'pending', attempts: 0, added_at: '2026-01-02T03:04:05Z', ...o });
   it.each([
     [item({}), 'queued'],
     [item({ state: 'running' }), 'queued'],

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { isNothingFound, renderAnswer } from './markdown';
 import type { Citation } from './api';
 
-const cite: Citation = { n: 1, doc_id: 7, chunk_id: 3, title: 'Tea "guide"', path: '/v/tea.md', page: 2, text: 'Green tea…' };
+const cite: Citation = { n: 1, doc_id: 7, chunk_id: 3, title: 'Tea "guide"', path: '/v/tea.md', page: 2, page_end: 2, text: 'Green tea…' };
 const link = (c: Citation) => `#/doc/${c.doc_id}?page=${c.page}&chunk=${c.chunk_id}`;
 
 describe('answers as Markdown', () => {
