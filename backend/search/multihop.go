@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hoardvault/hoard/backend/entity"
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // entityIndex maps entity names to the documents that define them, from
@@ -58,7 +59,7 @@ func (e *entityIndex) refresh(ctx context.Context) error {
 		if err := rows.Scan(&name, &id); err != nil {
 			return err
 		}
-		if stopWords[name] || entity.Generic(name) {
+		if text.IsStopWord(name) || entity.Generic(name) {
 			continue
 		}
 		by[name] = append(by[name], id)

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // Stage names, for switching stages on and off (ablations, --stages).
@@ -586,7 +588,7 @@ func gateOpen(cands []Candidate, decisive, flat float64) bool {
 func (ci *chunkInfo) wordSet() map[string]bool {
 	if ci.words == nil {
 		ci.words = map[string]bool{}
-		for _, w := range words(ci.text) {
+		for _, w := range text.Words(ci.text) {
 			ci.words[w] = true
 		}
 	}

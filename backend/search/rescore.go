@@ -9,10 +9,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/hoardvault/hoard/backend/internal/script"
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // The rescore stage ranks the full-text candidates again with BM25F computed
@@ -52,7 +51,7 @@ func (l *lexStats) stem(w string) string {
 	if len(l.stems) >= maxStemCache {
 		clear(l.stems)
 	}
-	s := stem(w)
+	s := text.Stem(w)
 	l.stems[w] = s
 	return s
 }
@@ -170,8 +169,8 @@ func (s *Searcher) rescoreLexical(ctx context.Context, q Query, base []Candidate
 			return
 		}
 		p := &passage{}
-		for j, text := range f {
-			p.words[j] = appendWords(nil, strings.ToLower(text))
+		for j, field := range f {
+			p.words[j] = text.AppendWords(nil, strings.ToLower(field))
 			p.length += w[j] * float64(len(p.words[j]))
 			p.raw += float64(len(p.words[j]))
 		}
@@ -181,10 +180,10 @@ func (s *Searcher) rescoreLexical(ctx context.Context, q Query, base []Candidate
 	// The query: its words (stop words are already gone) and their pairs.
 	var qwords []string
 	for _, t := range q.Terms {
-		qwords = appendWords(qwords, t)
+		qwords = text.AppendWords(qwords, t)
 	}
 	for _, ph := range q.Phrases {
-		qwords = appendWords(qwords, ph)
+		qwords = text.AppendWords(qwords, ph)
 	}
 	var qterms []rescoreTerm
 	at := map[string]int{}
@@ -428,7 +427,7 @@ func (s *Searcher) rm3(ps []*passage, w [3]float64, scores []float64, qterms []r
 	}
 	var cands []string
 	for sw := range votes {
-		if len(sw) < 2 || stopWords[sw] || extraStop[sw] || IsNumber(sw) {
+		if len(sw) < 2 || text.IsStopWord(sw) || extraStop[sw] || text.IsNumber(sw) {
 			continue
 		}
 		cands = append(cands, sw)
@@ -461,52 +460,6 @@ func (s *Searcher) rm3(ps []*passage, w [3]float64, scores []float64, qterms []r
 		out = append(out, rescoreTerm{stem: sw, expr: quote(surface[sw]), weight: wt})
 	}
 	return out
-}
-
-// appendWords appends the lower-case words of s (runs of letters, digits
-// and marks, as entity.Words splits them) to dst, without copying words
-// that are already lower case.
-func appendWords(dst []string, s string) []string {
-	start, upper := -1, false
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			isWord := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z'
-			if isWord {
-				if start < 0 {
-					start, upper = i, false
-				}
-				upper = upper || c <= 'Z' && c >= 'A'
-			} else if start >= 0 {
-				dst = appendWord(dst, s[start:i], upper)
-				start = -1
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) {
-			if start < 0 {
-				start = i
-			}
-			upper = true // not known to be lower case: let ToLower decide
-		} else if start >= 0 {
-			dst = appendWord(dst, s[start:i], upper)
-			start = -1
-		}
-		i += n
-	}
-	if start >= 0 {
-		dst = appendWord(dst, s[start:], upper)
-	}
-	return dst
-}
-
-func appendWord(dst []string, w string, upper bool) []string {
-	if upper {
-		w = strings.ToLower(w)
-	}
-	return append(dst, w)
 }
 
 // fields reads each candidate's title, heading and text.

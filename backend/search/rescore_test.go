@@ -7,33 +7,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/hoardvault/hoard/backend/entity"
 	"github.com/hoardvault/hoard/backend/store"
 )
-
-func TestAppendWords(t *testing.T) {
-	cases := []struct {
-		in   string
-		want []string
-	}{
-		{"", nil},
-		{"Hello, WORLD!", []string{"hello", "world"}},
-		{"x2 3.5kg co-op", []string{"x2", "3", "5kg", "co", "op"}},
-		{"ÉTÉ naïve Straße", []string{"été", "naïve", "straße"}},
-		{"東京 タワー", []string{"東京", "タワー"}},
-		{"emoji🙂between", []string{"emoji", "between"}},
-		{"\xff\xfeBad", []string{"bad"}},
-	}
-	for _, tc := range cases {
-		got := appendWords(nil, tc.in)
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("appendWords(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-		if ref := entity.Words(tc.in); !slices.Equal(got, ref) {
-			t.Errorf("appendWords(%q) = %q, entity.Words says %q", tc.in, got, ref)
-		}
-	}
-}
 
 // Prefix and CJK queries keep FTS5's order: the stage cannot count words
 // that FTS5 matches as the start of a longer token.

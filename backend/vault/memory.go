@@ -17,6 +17,7 @@ import (
 	"github.com/hoardvault/hoard/backend/memory"
 	"github.com/hoardvault/hoard/backend/search"
 	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // MemoriesCollection holds what the user asked Hoard to remember; it weighs
@@ -144,13 +145,13 @@ func (v *Vault) BuildMemory(ctx context.Context, c llm.Client, model string, pro
 		return 0, err
 	}
 	for i, g := range todo {
-		title, text, err := v.store.DocumentText(ctx, g.DocumentID)
+		title, body, err := v.store.DocumentText(ctx, g.DocumentID)
 		if err != nil {
 			return i, err
 		}
 		resp, err := c.Chat(ctx, llm.Request{Model: model, Messages: []llm.Message{
 			{Role: "system", Content: gistPrompt},
-			{Role: "user", Content: "Title: " + title + "\n\n" + memory.Clip(text, 6000)},
+			{Role: "user", Content: "Title: " + title + "\n\n" + text.Clip(body, 6000)},
 		}}, nil)
 		if err != nil {
 			return i, fmt.Errorf("gist of %q: %w", title, err)
@@ -178,7 +179,7 @@ func (v *Vault) BuildMemory(ctx context.Context, c llm.Client, model string, pro
 		fmt.Fprintf(&sb, "- %s: %s\n", g.Title, g.Gist)
 	}
 	resp, err := c.Chat(ctx, llm.Request{Model: model, Messages: []llm.Message{
-		{Role: "system", Content: overviewPrompt}, {Role: "user", Content: memory.Clip(sb.String(), 24000)},
+		{Role: "system", Content: overviewPrompt}, {Role: "user", Content: text.Clip(sb.String(), 24000)},
 	}}, nil)
 	if err != nil {
 		return len(todo), fmt.Errorf("vault overview: %w", err)
@@ -352,23 +353,23 @@ func (v *Vault) Forget(ctx context.Context, id int64) error {
 	return v.Remove(ctx, fmt.Sprint(id))
 }
 
-func (v *Vault) putNote(ctx context.Context, path, title, text string) (int64, error) {
-	text = strings.TrimSpace(text)
-	if text == "" {
+func (v *Vault) putNote(ctx context.Context, path, title, body string) (int64, error) {
+	body = strings.TrimSpace(body)
+	if body == "" {
 		return 0, errors.New("a memory needs some text")
 	}
 	if title == "" {
-		title = memory.Clip(strings.Join(strings.Fields(memory.Sentences(text)[0]), " "), 60)
+		title = text.Clip(strings.Join(strings.Fields(text.Sentences(body)[0]), " "), 60)
 	}
 	if err := v.ensureMemories(ctx); err != nil {
 		return 0, err
 	}
-	doc, err := extract.FromText(title, text)
+	doc, err := extract.FromText(title, body)
 	if err != nil {
 		return 0, err
 	}
-	sum := sha256.Sum256([]byte(path + "\x00" + title + "\x00" + text))
-	p := prepared{src: store.Source{Path: path, Size: int64(len(text)), MTime: time.Now().Unix()}, hash: hex.EncodeToString(sum[:])}
+	sum := sha256.Sum256([]byte(path + "\x00" + title + "\x00" + body))
+	p := prepared{src: store.Source{Path: path, Size: int64(len(body)), MTime: time.Now().Unix()}, hash: hex.EncodeToString(sum[:])}
 	id, _, err := v.store.Index(ctx, MemoriesCollection, p.src, *v.content(doc, p))
 	if err != nil {
 		return 0, err
