@@ -287,7 +287,7 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 	sopt := search.DefaultOptions()
 	sopt.Dense = dense
 	sopt.Stages[search.StageDecay] = false
-	denseOnly := search.NewWithOptions(db, sopt)
+	denseOnly := search.NewWithOptions(st.SearchView(), sopt)
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)

@@ -26,7 +26,7 @@ func FuzzParse(f *testing.F) {
 		MediaType: "text/plain", Chunks: []store.Chunk{{Text: text, CharEnd: len([]rune(text))}}}); err != nil {
 		f.Fatal(err)
 	}
-	searcher := New(s.DB())
+	searcher := New(s.SearchView())
 	f.Fuzz(func(t *testing.T, in string) {
 		q := Parse(in)
 		expr := q.FTS()

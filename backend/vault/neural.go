@@ -219,7 +219,7 @@ func (v *Vault) applyNeural(ctx context.Context) {
 	if v.nn.reranker != nil {
 		opt.Reranker = v.nn.reranker
 	}
-	next := search.NewWithOptions(v.store.DB(), opt)
+	next := search.NewWithOptions(v.store.SearchView(), opt)
 	v.mu.Lock()
 	v.searcher = next
 	v.mu.Unlock()
