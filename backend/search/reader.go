@@ -25,6 +25,7 @@ type lexicalReader interface {
 // chunkReader reads chunks by id or document.
 type chunkReader interface {
 	SearchChunks(ctx context.Context, ids []int64) ([]store.SearchChunk, error)
+	FirstPaths(ctx context.Context, docs []int64) (map[int64]string, error)
 	ChunksMatching(ctx context.Context, ids []int64, f store.ChunkFilter) (map[int64]bool, error)
 	FirstChunks(ctx context.Context, docs []int64) (map[int64]int64, error)
 	Neighbours(ctx context.Context, chunkID int64, n int) ([]string, error)

@@ -109,6 +109,16 @@ func (s *Searcher) hydrate(ctx context.Context, rows *chunkRows, cands []Candida
 	if err := rows.load(ctx, cands); err != nil {
 		return nil, err
 	}
+	var docs []int64
+	for _, c := range cands {
+		if c.info != nil {
+			docs = append(docs, c.info.DocID)
+		}
+	}
+	paths, err := s.src.FirstPaths(ctx, docs)
+	if err != nil {
+		return nil, fmt.Errorf("load hits: %w", err)
+	}
 	hits := make([]Hit, 0, len(cands))
 	for _, c := range cands {
 		ci := c.info
@@ -116,7 +126,7 @@ func (s *Searcher) hydrate(ctx context.Context, rows *chunkRows, cands []Candida
 			continue // deleted between the stages
 		}
 		h := Hit{ChunkID: ci.ID, DocID: ci.DocID, Title: ci.Title, Page: ci.Page, PageEnd: ci.PageEnd, Heading: ci.Heading,
-			Text: ci.Text, MediaType: ci.MediaType, Collection: ci.Collection, Path: ci.Path}
+			Text: ci.Text, MediaType: ci.MediaType, Collection: ci.Collection, Path: paths[ci.DocID]}
 		h.Score = c.Score
 		h.Via = c.Via
 		h.Snippet = m.snippet(h.Text)

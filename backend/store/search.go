@@ -174,7 +174,6 @@ type SearchChunk struct {
 	Collection string
 	Weight     float64 // the collection's retrieval weight
 	Date       int64   // unix seconds: the file's mtime, else when added
-	Path       string  // the document's first source
 	// Timed is set for a transcript passage: TimeStart and TimeEnd are its
 	// span in milliseconds, Marks its word times (DecodeMarks).
 	Timed              bool
@@ -191,14 +190,13 @@ func (v SearchView) SearchChunks(ctx context.Context, ids []int64) ([]SearchChun
 	marks, args := inList(ids)
 	out := make([]SearchChunk, 0, len(ids))
 	err := eachRow(ctx, v.db, `SELECT c.id, c.document_id, c.ordinal, d.title, c.heading, c.text, c.page_start, c.page_end,
-		d.media_type, col.name, col.weight, CASE WHEN d.mtime > 0 THEN d.mtime ELSE d.created_at END,
-		coalesce((SELECT path FROM sources WHERE document_id = d.id ORDER BY id LIMIT 1), ''), c.time_start, c.time_end, c.time_marks
+		d.media_type, col.name, col.weight, CASE WHEN d.mtime > 0 THEN d.mtime ELSE d.created_at END, c.time_start, c.time_end, c.time_marks
 		FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections col ON col.id = d.collection_id
 		WHERE c.id IN (`+marks+`)`, args, func(rows *sql.Rows) error {
 		var c SearchChunk
 		var ts, te sql.NullInt64
 		if err := rows.Scan(&c.ID, &c.DocID, &c.Ordinal, &c.Title, &c.Heading, &c.Text, &c.Page, &c.PageEnd,
-			&c.MediaType, &c.Collection, &c.Weight, &c.Date, &c.Path, &ts, &te, &c.Marks); err != nil {
+			&c.MediaType, &c.Collection, &c.Weight, &c.Date, &ts, &te, &c.Marks); err != nil {
 			return err
 		}
 		c.Timed, c.TimeStart, c.TimeEnd = ts.Valid, ts.Int64, te.Int64
@@ -209,6 +207,29 @@ func (v SearchView) SearchChunks(ctx context.Context, ids []int64) ([]SearchChun
 		return nil, fmt.Errorf("load candidates: %w", err)
 	}
 	return out, nil
+}
+
+// FirstPaths maps each of the documents to its first source's path (the
+// one it was first added from); a document without one is left out. Only
+// the hits need it, so it is not read with every candidate's row.
+func (v SearchView) FirstPaths(ctx context.Context, docs []int64) (map[int64]string, error) {
+	paths := map[int64]string{}
+	if len(docs) == 0 {
+		return paths, nil
+	}
+	marks, args := inList(docs)
+	// With min(), SQLite takes path from the row that holds the minimum.
+	err := eachRow(ctx, v.db, `SELECT document_id, path, min(id) FROM sources WHERE document_id IN (`+marks+`) GROUP BY document_id`, args, func(rows *sql.Rows) error {
+		var d, first int64
+		var p string
+		err := rows.Scan(&d, &p, &first)
+		paths[d] = p
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("source paths: %w", err)
+	}
+	return paths, nil
 }
 
 // ChunksMatching reports which of the chunks are in the filter.

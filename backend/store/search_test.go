@@ -126,19 +126,29 @@ func TestSearchView(t *testing.T) {
 	}
 	for _, r := range rows {
 		want := SearchChunk{ID: first[ferry], DocID: ferry, Title: "Ferry", Heading: "HFerry", Text: "the ferry crossed in a storm",
-			MediaType: "text/plain", Collection: DefaultCollection, Weight: 1, Path: "/Ferry", PageEnd: r.PageEnd, Page: r.Page, Date: r.Date}
+			MediaType: "text/plain", Collection: DefaultCollection, Weight: 1, PageEnd: r.PageEnd, Page: r.Page, Date: r.Date}
 		if r.DocID == lake {
 			want = SearchChunk{ID: first[lake], DocID: lake, Title: "Lake", Heading: "HLake", Text: "a storm over the lake",
-				MediaType: "application/pdf", Collection: "work", Weight: 2, Path: "/Lake", PageEnd: r.PageEnd, Page: r.Page, Date: r.Date}
+				MediaType: "application/pdf", Collection: "work", Weight: 2, PageEnd: r.PageEnd, Page: r.Page, Date: r.Date}
 		}
 		if r.Date <= 0 || r.Timed {
 			t.Errorf("chunk %d: date %d, timed %v", r.ID, r.Date, r.Timed)
 		}
 		r.Marks = nil
 		if r.Ordinal != 0 || r.Title != want.Title || r.Heading != want.Heading || r.Text != want.Text || r.MediaType != want.MediaType ||
-			r.Collection != want.Collection || r.Weight != want.Weight || r.Path != want.Path {
+			r.Collection != want.Collection || r.Weight != want.Weight {
 			t.Errorf("row %+v, want %+v", r, want)
 		}
+	}
+	// A second copy of the ferry file: the document keeps its first path.
+	if id, _, err := s.Index(ctx, "", Source{Path: "/A copy of Ferry"}, Content{Hash: "Ferry", Title: "Ferry"}); err != nil || id != ferry {
+		t.Fatalf("copy indexed as %d (%v), want document %d", id, err, ferry)
+	}
+	if d, err := s.GetDocument(ctx, ferry); err != nil || len(d.Paths) != 2 {
+		t.Fatalf("ferry's paths %v %v", d.Paths, err)
+	}
+	if paths, err := v.FirstPaths(ctx, []int64{ferry, lake, 999}); err != nil || len(paths) != 2 || paths[ferry] != "/Ferry" || paths[lake] != "/Lake" {
+		t.Errorf("first paths %v %v", paths, err)
 	}
 	near, err := v.Neighbours(ctx, first[ferry]+1, 1)
 	if want := []string{"the ferry crossed in a storm", "it came back calm", "and sank at last"}; err != nil || !slices.Equal(near, want) {
