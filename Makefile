@@ -118,7 +118,7 @@ fuzz:
 	@for t in FuzzText FuzzMarkdown FuzzHTML FuzzPDF FuzzDOCX FuzzODT FuzzEPUB FuzzBBoxLayout FuzzPageLabels; do \
 		$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./backend/extract/ || exit 1; done
 	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./backend/search/
-	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzWords$$' -fuzztime $(FUZZTIME) ./backend/search/
+	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzWords$$' -fuzztime $(FUZZTIME) ./backend/text/
 	$(GO) test -run '^$$' -fuzz '^FuzzFind$$' -fuzztime $(FUZZTIME) ./backend/entity/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./models/ct2ggml/
 	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzDecodeMarks$$' -fuzztime $(FUZZTIME) ./backend/store/

@@ -12,10 +12,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hoardvault/hoard/backend/entity"
 	"github.com/hoardvault/hoard/backend/llm"
-	"github.com/hoardvault/hoard/backend/memory"
 	"github.com/hoardvault/hoard/backend/search"
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // Searcher finds passages (the vault).
@@ -251,15 +250,15 @@ func closestDocuments(hits []search.Hit, n int) string {
 // its rarer words, from the better-ranked passages.
 func extract(question string, hits []search.Hit, n int) Answer {
 	qstems := map[string]bool{}
-	for _, w := range entity.Words(question) {
-		if !search.IsStopWord(w) {
-			qstems[search.Stem(w)] = true
+	for _, w := range text.Words(question) {
+		if !text.IsStopWord(w) {
+			qstems[text.Stem(w)] = true
 		}
 	}
-	match := func(text string) map[string]bool {
+	match := func(passage string) map[string]bool {
 		set := map[string]bool{}
-		for _, w := range entity.Words(text) {
-			if s := search.Stem(w); qstems[s] {
+		for _, w := range text.Words(passage) {
+			if s := text.Stem(w); qstems[s] {
 				set[s] = true
 			}
 		}
@@ -274,7 +273,7 @@ func extract(question string, hits []search.Hit, n int) Answer {
 		pars := paragraphs.Split(h.Text, -1)
 		sentsOf := make([][]string, len(pars))
 		for i, par := range pars {
-			sentsOf[i] = memory.Sentences(par)
+			sentsOf[i] = text.Sentences(par)
 		}
 		for i, sents := range sentsOf {
 			if len(sents) == 1 && isLabel(sents[0]) && i+1 < len(sentsOf) && prose(sentsOf[i+1]) {

@@ -6,10 +6,8 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/hoardvault/hoard/backend/entity"
 	"github.com/hoardvault/hoard/backend/llm"
-	"github.com/hoardvault/hoard/backend/memory"
-	"github.com/hoardvault/hoard/backend/search"
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // Turn is an earlier exchange of the conversation a question belongs to.
@@ -32,8 +30,8 @@ func isFollowUp(q string) bool {
 		return true
 	}
 	content := 0
-	for _, w := range entity.Words(q) {
-		if !search.IsStopWord(w) {
+	for _, w := range text.Words(q) {
+		if !text.IsStopWord(w) {
 			content++
 		}
 	}
@@ -60,7 +58,7 @@ func resolve(ctx context.Context, opt Options, q string) (string, Step) {
 	}
 	var add []string
 	have := map[string]bool{}
-	for _, w := range entity.Words(q) {
+	for _, w := range text.Words(q) {
 		have[w] = true
 	}
 	push := func(name string) {
@@ -68,7 +66,7 @@ func resolve(ctx context.Context, opt Options, q string) (string, Step) {
 		if have[key] || len(add) >= 4 {
 			return
 		}
-		for _, w := range entity.Words(name) {
+		for _, w := range text.Words(name) {
 			have[w] = true
 		}
 		have[key] = true
@@ -89,8 +87,8 @@ func resolve(ctx context.Context, opt Options, q string) (string, Step) {
 		push(n)
 	}
 	if len(add) == 0 {
-		for _, w := range entity.Words(prev) {
-			if !search.IsStopWord(w) {
+		for _, w := range text.Words(prev) {
+			if !text.IsStopWord(w) {
 				push(w)
 			}
 		}
@@ -110,7 +108,7 @@ func rewrite(ctx context.Context, opt Options, q string) (string, error) {
 	var sb strings.Builder
 	from := max(0, len(opt.History)-3)
 	for _, t := range opt.History[from:] {
-		fmt.Fprintf(&sb, "User: %s\nAssistant: %s\n", t.Question, memory.Clip(stripMarkers(t.Answer), 400))
+		fmt.Fprintf(&sb, "User: %s\nAssistant: %s\n", t.Question, text.Clip(stripMarkers(t.Answer), 400))
 	}
 	fmt.Fprintf(&sb, "User: %s\n\nRewritten question:", q)
 	resp, err := opt.LLM.Chat(ctx, llm.Request{Model: opt.Model, Messages: []llm.Message{
@@ -139,20 +137,20 @@ var questionWords = map[string]bool{"who": true, "what": true, "when": true, "wh
 // Names are the names in a text: runs of capitalized words (with "of",
 // "the" and the like inside), quoted phrases, and capitalized single words
 // that do not open a sentence.
-func Names(text string) []string {
+func Names(s string) []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(n string) {
 		n = strings.Trim(n, " ,.;:!?'\"()[]")
-		if k := strings.ToLower(n); len(n) >= 2 && !seen[k] && !questionWords[k] && !search.IsStopWord(k) {
+		if k := strings.ToLower(n); len(n) >= 2 && !seen[k] && !questionWords[k] && !text.IsStopWord(k) {
 			seen[k] = true
 			out = append(out, n)
 		}
 	}
-	for _, m := range quoted.FindAllStringSubmatch(text, -1) {
+	for _, m := range quoted.FindAllStringSubmatch(s, -1) {
 		add(m[1])
 	}
-	words := strings.Fields(text)
+	words := strings.Fields(s)
 	var run []string
 	flush := func() {
 		for len(run) > 0 && connectorWords[strings.ToLower(run[len(run)-1])] {
@@ -171,7 +169,7 @@ func Names(text string) []string {
 		opensSentence := i == 0 || strings.ContainsAny(words[i-1][len(words[i-1])-1:], ".!?")
 		switch {
 		case clean != "" && isCapitalized(clean) && !(opensSentence && questionWords[strings.ToLower(clean)]):
-			if len(run) == 0 && opensSentence && search.IsStopWord(strings.ToLower(clean)) {
+			if len(run) == 0 && opensSentence && text.IsStopWord(strings.ToLower(clean)) {
 				break
 			}
 			run = append(run, clean)

@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hoardvault/hoard/backend/entity"
 	"github.com/hoardvault/hoard/backend/search"
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // Window is a model that tells its context size and counts tokens with its
@@ -203,7 +203,7 @@ func answers(question string, hits []search.Hit, best float64) (bool, string) {
 	var naming []int // hits that hold a name
 	texts := make([][]string, len(hits))
 	for i, h := range hits {
-		texts[i] = entity.Words(h.Title + " \n " + h.Text)
+		texts[i] = text.Words(h.Title + " \n " + h.Text)
 	}
 	named := func(words []string) bool {
 		found := false
@@ -219,7 +219,7 @@ func answers(question string, hits []search.Hit, best float64) (bool, string) {
 	for _, n := range names {
 		words := nameWords(n)
 		for _, w := range words {
-			inName[search.Stem(w)] = true
+			inName[text.Stem(w)] = true
 		}
 		if named(words) {
 			things++
@@ -240,8 +240,8 @@ func answers(question string, hits []search.Hit, best float64) (bool, string) {
 		return true, ""
 	}
 	var other []string
-	for _, w := range entity.Words(question) {
-		if s := search.Stem(w); !search.IsStopWord(w) && !inName[s] && !questionWords[w] {
+	for _, w := range text.Words(question) {
+		if s := text.Stem(w); !text.IsStopWord(w) && !inName[s] && !questionWords[w] {
 			other = append(other, s)
 		}
 	}
@@ -249,9 +249,9 @@ func answers(question string, hits []search.Hit, best float64) (bool, string) {
 		return true, ""
 	}
 	for _, i := range naming {
-		for _, w := range entity.Words(hits[i].Text) {
+		for _, w := range text.Words(hits[i].Text) {
 			for _, s := range other {
-				if akin(search.Stem(w), s) {
+				if akin(text.Stem(w), s) {
 					return true, ""
 				}
 			}
@@ -276,7 +276,7 @@ func nameWords(name string) []string {
 	for _, s := range []string{"'s", "’s"} {
 		name = strings.TrimSuffix(name, s)
 	}
-	return entity.Words(name)
+	return text.Words(name)
 }
 
 // containsRun says whether words holds run as consecutive words.

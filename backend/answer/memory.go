@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/hoardvault/hoard/backend/llm"
-	"github.com/hoardvault/hoard/backend/memory"
 	"github.com/hoardvault/hoard/backend/search"
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // Gist is a document's entry in the vault's global memory.
@@ -167,7 +167,7 @@ func summarize(ctx context.Context, s Searcher, opt Options, topic string) (Answ
 			gists[i], _ = opt.Memory.GistOf(ctx, h.DocID)
 		}
 		if gists[i] == "" {
-			gists[i] = memory.Clip(h.Text, 300)
+			gists[i] = text.Clip(h.Text, 300)
 		}
 	}
 	if opt.LLM != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hoardvault/hoard/backend/eval"
-	"github.com/hoardvault/hoard/backend/memory"
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 func newBenchAnswersCommand(a *app) *cobra.Command {
@@ -85,7 +85,7 @@ func (a *app) benchQuestions(ctx context.Context, path, shared, model, keep stri
 		if !res.Right {
 			mark = "MISS"
 		}
-		fmt.Fprintf(a.stdout, "%s %s\n     %s\n", mark, res.Q, memory.Clip(res.Answer, 160))
+		fmt.Fprintf(a.stdout, "%s %s\n     %s\n", mark, res.Q, text.Clip(res.Answer, 160))
 	}
 	fmt.Fprintf(a.stdout, "embedder %s: %d answerable: gold answer in the answer %.3f, source cited %.3f, wrongly \"nothing\" %.3f; %d unanswerable: \"nothing\" %.3f; p50 %.1f ms\n",
 		r.Embedder, r.Answerable, r.Contained, r.Cited, r.Refused, r.Unanswerable, r.NothingRight, r.P50ms)

@@ -14,6 +14,7 @@ import (
 	"github.com/hoardvault/hoard/backend/llm"
 	"github.com/hoardvault/hoard/backend/memory"
 	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // gist sizes: two sentences, about two lines.
@@ -54,12 +55,12 @@ func Gists(ctx context.Context, st GistStore) (int, error) {
 			return n, err
 		}
 		for _, id := range ids {
-			title, text, err := st.DocumentText(ctx, id)
+			title, body, err := st.DocumentText(ctx, id)
 			if err != nil {
 				return n, err
 			}
 			g := store.Gist{DocumentID: id}
-			g.Gist, g.Keyphrases = GistOf(title, text)
+			g.Gist, g.Keyphrases = GistOf(title, body)
 			if err := st.PutGist(ctx, g); err != nil {
 				return n, err
 			}
@@ -103,13 +104,13 @@ func ModelGists(ctx context.Context, st GistStore, c llm.Client, model string, p
 		return 0, err
 	}
 	for i, g := range todo {
-		title, text, err := st.DocumentText(ctx, g.DocumentID)
+		title, body, err := st.DocumentText(ctx, g.DocumentID)
 		if err != nil {
 			return i, err
 		}
 		resp, err := c.Chat(ctx, llm.Request{Model: model, Messages: []llm.Message{
 			{Role: "system", Content: gistPrompt},
-			{Role: "user", Content: "Title: " + title + "\n\n" + memory.Clip(text, 6000)},
+			{Role: "user", Content: "Title: " + title + "\n\n" + text.Clip(body, 6000)},
 		}}, nil)
 		if err != nil {
 			return i, fmt.Errorf("gist of %q: %w", title, err)
@@ -137,7 +138,7 @@ func ModelGists(ctx context.Context, st GistStore, c llm.Client, model string, p
 		fmt.Fprintf(&sb, "- %s: %s\n", g.Title, g.Gist)
 	}
 	resp, err := c.Chat(ctx, llm.Request{Model: model, Messages: []llm.Message{
-		{Role: "system", Content: overviewPrompt}, {Role: "user", Content: memory.Clip(sb.String(), 24000)},
+		{Role: "system", Content: overviewPrompt}, {Role: "user", Content: text.Clip(sb.String(), 24000)},
 	}}, nil)
 	if err != nil {
 		return len(todo), fmt.Errorf("vault overview: %w", err)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // Kinds of reference.
@@ -33,14 +35,7 @@ func Norm(s string) string {
 	if i := strings.Index(s, " ("); i > 0 && strings.HasSuffix(s, ")") {
 		s = s[:i]
 	}
-	return strings.Join(Words(s), " ")
-}
-
-// Words splits text into lower-case words (letters, digits, marks).
-func Words(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r))
-	})
+	return strings.Join(text.Words(s), " ")
 }
 
 // generic names are too common to link anything: headings such as

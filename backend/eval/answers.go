@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hoardvault/hoard/backend/entity"
 	"github.com/hoardvault/hoard/backend/search"
+	"github.com/hoardvault/hoard/backend/text"
 	"github.com/hoardvault/hoard/backend/vault"
 )
 
@@ -26,7 +26,7 @@ type AnswerReport struct {
 // exact match does.
 func normAnswer(s string) string {
 	var out []string
-	for _, w := range entity.Words(s) {
+	for _, w := range text.Words(s) {
 		if w != "a" && w != "an" && w != "the" {
 			out = append(out, w)
 		}

@@ -2,7 +2,6 @@ package eval
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -123,15 +122,11 @@ func attr(n *html.Node, key string) string {
 // query's words OR-ed and ranked by FTS5's bm25().
 func NaiveFTS5(ctx context.Context, v *vault.Vault, ds *Dataset) (RetrievalReport, error) {
 	r := RetrievalReport{Dataset: ds.Name, Config: "naive FTS5 BM25", Stages: []string{"naive-fts5"}}
-	db, err := sql.Open("sqlite3", ":memory:")
+	naive, err := store.OpenNaiveBM25(ctx, "")
 	if err != nil {
 		return r, err
 	}
-	defer db.Close()
-	db.SetMaxOpenConns(1) // one in-memory database
-	if _, err := db.ExecContext(ctx, `CREATE VIRTUAL TABLE pages USING fts5(id UNINDEXED, body)`); err != nil {
-		return r, err
-	}
+	defer naive.Close()
 	docs, _, err := v.Documents(ctx, store.ListOptions{})
 	if err != nil {
 		return r, err
@@ -141,39 +136,29 @@ func NaiveFTS5(ctx context.Context, v *vault.Vault, ds *Dataset) (RetrievalRepor
 		if err != nil {
 			return r, err
 		}
-		var body strings.Builder
-		body.WriteString(d.Title)
-		for _, c := range chunks {
-			body.WriteString("\n")
-			body.WriteString(c.Text)
+		texts := make([]string, len(chunks))
+		for i, c := range chunks {
+			texts[i] = c.Text
 		}
+		// Title and text in two columns of equal weight: bm25() counts a
+		// row's words over both, as over the one page they make.
+		body := strings.Join(texts, "\n")
 		for _, p := range d.Paths {
-			if _, err := db.ExecContext(ctx, `INSERT INTO pages(id, body) VALUES (?, ?)`, ds.docID(p, ""), body.String()); err != nil {
+			if err := naive.Add(ctx, ds.docID(p, ""), d.Title, body); err != nil {
 				return r, err
 			}
 		}
 	}
+	if err := naive.Commit(ctx); err != nil {
+		return r, err
+	}
 	r.Docs = len(docs)
 	var sum RetrievalReport
 	for _, q := range ds.Queries {
-		var terms []string
-		for _, w := range strings.FieldsFunc(strings.ToLower(q.Text), func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) {
-			terms = append(terms, `"`+w+`"`)
-		}
-		rows, err := db.QueryContext(ctx, `SELECT id FROM pages WHERE pages MATCH ? ORDER BY bm25(pages) LIMIT 100`, strings.Join(terms, " OR "))
+		ranked, err := naive.Search(ctx, naiveWords(q.Text), 100)
 		if err != nil {
 			return r, fmt.Errorf("naive query %q: %w", q.Text, err)
 		}
-		var ranked []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return r, err
-			}
-			ranked = append(ranked, id)
-		}
-		rows.Close()
 		add(&sum, Score(ranked, ds.Qrels[q.ID]))
 	}
 	average(&r, sum, len(ds.Queries))

@@ -3,19 +3,21 @@ package eval
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/hoardvault/hoard/backend/store"
 )
 
 // NaiveFTS5Ingest is the floor Hoard's lexical ingest is measured against:
 // the corpus's records in one plain FTS5 table on disk (id, title, text;
 // the default unicode61 tokenizer, content stored in the table), inserted in
-// one transaction, then every query as its words OR-ed, ten hits by bm25().
+// one transaction (store.NaiveBM25), then every query as its words OR-ed,
+// ten hits by bm25().
 func NaiveFTS5Ingest(ctx context.Context, corpus string, queries []Query) (IngestReport, error) {
 	r := IngestReport{Engine: "naive-fts5"}
 	dir, err := os.MkdirTemp("", "hoard-naive-*")
@@ -24,25 +26,12 @@ func NaiveFTS5Ingest(ctx context.Context, corpus string, queries []Query) (Inges
 	}
 	defer os.RemoveAll(dir)
 	file := filepath.Join(dir, "naive.db")
-	db, err := sql.Open("sqlite3", "file:"+file+"?_journal_mode=WAL&_synchronous=NORMAL")
-	if err != nil {
-		return r, err
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
 	start := time.Now()
-	if _, err := db.ExecContext(ctx, `CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, text)`); err != nil {
-		return r, err
-	}
-	tx, err := db.BeginTx(ctx, nil)
+	naive, err := store.OpenNaiveBM25(ctx, file)
 	if err != nil {
 		return r, err
 	}
-	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO docs (id, title, text) VALUES (?, ?, ?)`)
-	if err != nil {
-		return r, err
-	}
+	defer naive.Close()
 	f, err := os.Open(corpus)
 	if err != nil {
 		return r, fmt.Errorf("corpus: %w", err)
@@ -62,7 +51,7 @@ func NaiveFTS5Ingest(ctx context.Context, corpus string, queries []Query) (Inges
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 			return r, fmt.Errorf("corpus %s: %w", corpus, err)
 		}
-		if _, err := ins.ExecContext(ctx, rec.ID, rec.Title, rec.Text); err != nil {
+		if err := naive.Add(ctx, rec.ID, rec.Title, rec.Text); err != nil {
 			return r, err
 		}
 		r.Docs++
@@ -70,11 +59,8 @@ func NaiveFTS5Ingest(ctx context.Context, corpus string, queries []Query) (Inges
 	if err := sc.Err(); err != nil {
 		return r, err
 	}
-	if err := tx.Commit(); err != nil {
-		return r, err
-	}
-	// The WAL folded into the file, so its size is the table's.
-	if _, err := db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+	// Committed with the WAL folded into the file, so its size is the table's.
+	if err := naive.Commit(ctx); err != nil {
 		return r, err
 	}
 	r.IngestSeconds = time.Since(start).Seconds()
@@ -86,24 +72,23 @@ func NaiveFTS5Ingest(ctx context.Context, corpus string, queries []Query) (Inges
 	}
 	lat := make([]time.Duration, 0, len(queries))
 	for _, q := range queries {
-		var terms []string
-		for _, w := range strings.FieldsFunc(strings.ToLower(q.Text), func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) {
-			terms = append(terms, `"`+w+`"`)
-		}
-		if len(terms) == 0 {
+		words := naiveWords(q.Text)
+		if len(words) == 0 {
 			continue
 		}
 		t := time.Now()
-		rows, err := db.QueryContext(ctx, `SELECT id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT 10`, strings.Join(terms, " OR "))
-		if err != nil {
+		if _, err := naive.Search(ctx, words, 10); err != nil {
 			return r, fmt.Errorf("query %s: %w", q.ID, err)
 		}
-		for rows.Next() {
-		}
-		rows.Close()
 		lat = append(lat, time.Since(t))
 	}
 	r.Queries = len(lat)
 	r.P50ms, r.P95ms, r.P99ms = Percentile(lat, 50), Percentile(lat, 95), Percentile(lat, 99)
 	return r, nil
+}
+
+// naiveWords are the lower-case ASCII words of a query, as the naive
+// baselines search for them.
+func naiveWords(q string) []string {
+	return strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') })
 }

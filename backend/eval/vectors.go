@@ -2,7 +2,6 @@ package eval
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -137,14 +136,9 @@ func (v *vectors) query(ctx context.Context, st *store.Store) ([]float32, error)
 	if v.centres == nil {
 		return randomUnit(v.r, v.dims), nil
 	}
-	var b []byte
-	err := st.DB().QueryRowContext(ctx, `SELECT f FROM bench_exact WHERE rowid = (SELECT chunk_id FROM chunk_embeddings ORDER BY random() LIMIT 1)`).Scan(&b)
+	base, err := st.ExactVectors().Random(ctx)
 	if err != nil {
 		return nil, err
-	}
-	base := make([]float32, len(b)/4)
-	for i := range base {
-		base[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}
 	return v.near(base, 0.6), nil
 }
@@ -212,7 +206,7 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 		}
 		// Exact float and int8 KNN scan their own vec0 columns (the vault's
 		// table keeps only the bit column it shortlists with).
-		if _, err := st.DB().ExecContext(ctx, fmt.Sprintf(`CREATE VIRTUAL TABLE bench_exact USING vec0(f float[%d] distance_metric=cosine, i int8[%d])`, opt.Dims, opt.Dims)); err != nil {
+		if err := st.ExactVectors().Create(ctx, opt.Dims); err != nil {
 			return rep, err
 		}
 		const perDoc = 500
@@ -244,7 +238,7 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 			if err := st.PutVectors(ctx, cfg, ids, vecs); err != nil {
 				return rep, err
 			}
-			if err := putExact(ctx, st, ids, vecs, scale); err != nil {
+			if err := st.ExactVectors().Put(ctx, ids, vecs, scale); err != nil {
 				return rep, err
 			}
 			if (d+1)%200 == 0 {
@@ -256,7 +250,6 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 	if fi, err := os.Stat(file); err == nil {
 		rep.DBBytes = fi.Size()
 	}
-	db := st.DB()
 	queries := make([][]float32, opt.Queries)
 	for i := range queries {
 		queries[i], err = gen.query(ctx, st)
@@ -264,22 +257,7 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 			return rep, err
 		}
 	}
-	knn := func(match string, q []byte, k int) ([]int64, error) {
-		rows, err := db.QueryContext(ctx, `SELECT rowid FROM bench_exact WHERE `+match+` AND k = ? ORDER BY distance`, q, k)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return nil, err
-			}
-			ids = append(ids, id)
-		}
-		return ids, rows.Err()
-	}
+	exact := st.ExactVectors()
 	var tf, ti, tb, th []time.Duration
 	var recall, recallI8 float64
 	index := search.NewVectorIndex(st)
@@ -287,7 +265,7 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 	sopt := search.DefaultOptions()
 	sopt.Dense = dense
 	sopt.Stages[search.StageDecay] = false
-	denseOnly := search.NewWithOptions(db, sopt)
+	denseOnly := search.NewWithOptions(st.SearchView(), sopt)
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -314,13 +292,13 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 	}
 	for _, q := range queries {
 		t0 := time.Now()
-		exact, err := knn(`f MATCH vec_f32(?)`, store.Float32Blob(q), 10)
+		want, err := exact.Nearest(ctx, q, 10)
 		if err != nil {
 			return rep, fmt.Errorf("float knn: %w", err)
 		}
 		tf = append(tf, time.Since(t0))
 		t0 = time.Now()
-		i8, err := knn(`i MATCH vec_int8(?)`, store.Int8Blob(q, scale), 10)
+		i8, err := exact.NearestInt8(ctx, q, scale, 10)
 		if err != nil {
 			return rep, fmt.Errorf("int8 knn: %w", err)
 		}
@@ -331,8 +309,8 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 			return rep, fmt.Errorf("binary knn: %w", err)
 		}
 		tb = append(tb, time.Since(t0))
-		recall += overlap(exact, got)
-		recallI8 += overlap(exact, i8)
+		recall += overlap(want, got)
+		recallI8 += overlap(want, i8)
 		// The full hybrid query: text from the vocabulary plus the vector.
 		text := words[r.IntN(3000)] + " " + words[r.IntN(3000)] + " " + words[r.IntN(3000)]
 		t0 = time.Now()
@@ -383,25 +361,9 @@ func residentBytes() int64 {
 	return 0
 }
 
-func putExact(ctx context.Context, st *store.Store, ids []int64, vecs [][]float32, scale float64) error {
-	tx, err := st.DB().BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for i, id := range ids {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO bench_exact(rowid, f, i) VALUES (?, vec_f32(?), vec_int8(?))`,
-			id, store.Float32Blob(vecs[i]), store.Int8Blob(vecs[i], scale)); err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
-}
-
 func countChunks(ctx context.Context, st *store.Store) (int, error) {
-	var n int
-	err := st.DB().QueryRowContext(ctx, `SELECT count(*) FROM chunks`).Scan(&n)
-	return n, err
+	stats, err := st.Stats(ctx)
+	return stats.Chunks, err
 }
 
 func overlap(want, got []int64) float64 {

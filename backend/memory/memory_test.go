@@ -1,33 +1,11 @@
 package memory
 
 import (
-	"reflect"
 	"strings"
 	"testing"
-)
 
-func TestSentences(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want []string
-	}{
-		{"One. Two! Three? four", []string{"One.", "Two!", "Three? four"}},
-		{"Use e.g. the first. Then 2 more.", []string{"Use e.g. the first.", "Then 2 more."}},
-		{"# Heading\nA line.\n\n- item", []string{"# Heading", "A line.", "- item"}},
-		{"Ends with a stop.", []string{"Ends with a stop."}},
-		{"", nil},
-		{"Ünïcode. Élan vital.", []string{"Ünïcode.", "Élan vital."}},
-		// Wrapped text joins; a hyphenated word is mended.
-		{"He went up to Anna Pavlovna,\nand said that the sol-\ndiers were tired. They slept.", []string{"He went up to Anna Pavlovna, and said that the soldiers were tired.", "They slept."}},
-		{"200 laptops delivered on January 23,\n2023. A total of 3 trucks.", []string{"200 laptops delivered on January 23, 2023.", "A total of 3 trucks."}},
-		// Units on their own lines stay apart.
-		{"Introduction\nThe first part.\n- one item\n- two items\n| a | b |\n| c | d |", []string{"Introduction", "The first part.", "- one item", "- two items", "| a | b |", "| c | d |"}},
-	} {
-		if got := Sentences(tc.in); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("Sentences(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
+	"github.com/hoardvault/hoard/backend/text"
+)
 
 const doc = `Photosynthesis
 
@@ -42,7 +20,7 @@ func TestGist(t *testing.T) {
 	if !strings.Contains(g, "Photosynthesis is the process") || strings.Contains(g, "weather") || strings.Contains(g, "Short line") {
 		t.Errorf("gist %q", g)
 	}
-	if n := len(Sentences(g)); n != 2 {
+	if n := len(text.Sentences(g)); n != 2 {
 		t.Errorf("gist has %d sentences: %q", n, g)
 	}
 	if g := Gist("T", doc, 3, 80); len(g) > 80+len("…") || !strings.HasSuffix(g, "…") {
@@ -66,21 +44,5 @@ func TestKeyphrases(t *testing.T) {
 	}
 	if len(k) > 5 {
 		t.Errorf("%d keyphrases, asked for 5", len(k))
-	}
-}
-
-func TestClip(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		n    int
-		want string
-	}{
-		{"short", 10, "short"},
-		{"one two three four", 10, "one two…"},
-		{"abcdefghijklmnop", 5, "abcde…"},
-	} {
-		if got := Clip(tc.in, tc.n); got != tc.want {
-			t.Errorf("Clip(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
-		}
 	}
 }

@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
@@ -53,24 +52,17 @@ func (s *Searcher) vectorSearch(ctx context.Context, qv []float32, f Filter, dep
 		return nil, fmt.Errorf("dense search: the query vector has %d dims, the vault %d (reindex the vectors)", len(qv), d.Vectors.Dims)
 	}
 	knnForm := d.Vectors.KNNForm()
-	where, args := "", []any{}
-	if f.Collection != "" {
-		where, args = ` AND collection_id = (SELECT id FROM collections WHERE name = ?)`, append(args, f.Collection)
-	}
-	blob := store.Float32Blob(qv)
-	var ids []int64
-	var dist []float64
 	var err error
 	var cands []Candidate
 	switch {
 	case knnForm == store.FormBit && d.Index != nil:
 		var coll int64
 		if f.Collection != "" {
-			err := s.db.QueryRowContext(ctx, `SELECT id FROM collections WHERE name = ?`, f.Collection).Scan(&coll)
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil, nil // no such collection: nothing to find
-			} else if err != nil {
+			var ok bool
+			if coll, ok, err = s.src.CollectionID(ctx, f.Collection); err != nil {
 				return nil, err
+			} else if !ok {
+				return nil, nil // no such collection: nothing to find
 			}
 		}
 		// A filter beyond the collection drops candidates afterwards: ask
@@ -82,19 +74,16 @@ func (s *Searcher) vectorSearch(ctx context.Context, qv []float32, f Filter, dep
 		cands, err = d.Index.Nearest(ctx, qv, want, coll)
 	case knnForm == store.FormBit:
 		return nil, errors.New("dense search: vectors kept with sign bits need the in-memory vector index")
-	case knnForm == store.FormInt8:
-		ids, dist, err = s.knn(ctx, `emb_int8 MATCH vec_int8(?)`, store.Int8Blob(qv, d.Vectors.Int8Factor()), depth, where, args)
 	default:
-		ids, dist, err = s.knn(ctx, `emb_float MATCH vec_f32(?)`, blob, depth, where, args)
+		var near []store.Neighbour
+		near, err = s.src.NearestChunks(ctx, d.Vectors, qv, depth, f.Collection)
+		cands = make([]Candidate, len(near))
+		for i, n := range near {
+			cands[i] = Candidate{ChunkID: n.ID, Score: -n.Distance}
+		}
 	}
 	if err != nil {
 		return nil, err
-	}
-	if cands == nil {
-		cands = make([]Candidate, len(ids))
-		for i, id := range ids {
-			cands[i] = Candidate{ChunkID: id, Score: -dist[i]}
-		}
 	}
 	if !f.empty() {
 		if cands, err = s.keepMatching(ctx, cands, f); err != nil {
@@ -111,47 +100,19 @@ func (f Filter) empty() bool {
 	return f.MediaType == "" && f.Since.IsZero() && f.Until.IsZero() && len(f.docIDs) == 0
 }
 
-func (s *Searcher) knn(ctx context.Context, match string, blob []byte, k int, where string, args []any) ([]int64, []float64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT rowid, distance FROM chunk_vectors WHERE `+match+` AND k = ?`+where+` ORDER BY distance`,
-		append([]any{blob, k}, args...)...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("vector search: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	var dist []float64
-	for rows.Next() {
-		var id int64
-		var d float64
-		if err := rows.Scan(&id, &d); err != nil {
-			return nil, nil, err
-		}
-		ids, dist = append(ids, id), append(dist, d)
-	}
-	return ids, dist, rows.Err()
-}
-
 // keepMatching drops candidates outside the filter (the vector index only
 // knows collections).
 func (s *Searcher) keepMatching(ctx context.Context, cands []Candidate, f Filter) ([]Candidate, error) {
 	if len(cands) == 0 {
 		return cands, nil
 	}
-	where, args := filterSQL(f)
-	ids, marks := idArgs(cands)
-	rows, err := s.db.QueryContext(ctx, `SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id
-		JOIN collections col ON col.id = d.collection_id WHERE c.id IN (`+marks+`) AND `+where, append(ids, args...)...)
+	ids := make([]int64, len(cands))
+	for i, c := range cands {
+		ids[i] = c.ChunkID
+	}
+	ok, err := s.src.ChunksMatching(ctx, ids, f.chunkFilter())
 	if err != nil {
 		return nil, fmt.Errorf("filter vectors: %w", err)
-	}
-	defer rows.Close()
-	ok := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ok[id] = true
 	}
 	out := cands[:0]
 	for _, c := range cands {
@@ -159,5 +120,5 @@ func (s *Searcher) keepMatching(ctx context.Context, cands []Candidate, f Filter
 			out = append(out, c)
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }

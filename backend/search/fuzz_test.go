@@ -3,12 +3,10 @@ package search
 import (
 	"context"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
-	"github.com/hoardvault/hoard/backend/entity"
 	"github.com/hoardvault/hoard/backend/store"
 )
 
@@ -28,7 +26,7 @@ func FuzzParse(f *testing.F) {
 		MediaType: "text/plain", Chunks: []store.Chunk{{Text: text, CharEnd: len([]rune(text))}}}); err != nil {
 		f.Fatal(err)
 	}
-	searcher := New(s.DB())
+	searcher := New(s.SearchView())
 	f.Fuzz(func(t *testing.T, in string) {
 		q := Parse(in)
 		expr := q.FTS()
@@ -40,20 +38,6 @@ func FuzzParse(f *testing.F) {
 		}
 		if _, err := searcher.Search(context.Background(), Request{Query: in, Limit: 5}); err != nil {
 			t.Fatalf("search %q (%s): %v", in, expr, err)
-		}
-	})
-}
-
-// FuzzWords checks the rescore stage's tokenizer against entity.Words, the
-// plain definition it speeds up.
-func FuzzWords(f *testing.F) {
-	for _, s := range []string{"Hello, WORLD!", "ÉTÉ naïve", "東京", "\xff\xfeBad", "İstanbul", "ǅungla", "a\u0301b", ""} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, in string) {
-		got, want := appendWords(nil, in), entity.Words(in)
-		if !slices.Equal(got, want) {
-			t.Fatalf("appendWords(%q) = %q, entity.Words = %q", in, got, want)
 		}
 	})
 }

@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"sync"
@@ -10,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hoardvault/hoard/backend/entity"
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // entityIndex maps entity names to the documents that define them, from
@@ -18,7 +18,7 @@ import (
 // topic, or wikilinked notes). It is loaded on first use and again when
 // documents change.
 type entityIndex struct {
-	db *sql.DB
+	src entityReader
 
 	mu     sync.Mutex
 	sig    string
@@ -26,7 +26,7 @@ type entityIndex struct {
 	maxLen int                // longest name, in words
 }
 
-func newEntityIndex(db *sql.DB) *entityIndex { return &entityIndex{db: db} }
+func newEntityIndex(src entityReader) *entityIndex { return &entityIndex{src: src} }
 
 // maxDefiners: a name that many documents define ("Early life") is a
 // common heading, not an entity.
@@ -34,37 +34,24 @@ const maxDefiners = 5
 
 // refresh reloads the index when the set of documents changed.
 func (e *entityIndex) refresh(ctx context.Context) error {
-	var sig string
-	err := e.db.QueryRowContext(ctx, `SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || coalesce(max(updated_at), 0) FROM documents`).Scan(&sig)
+	sig, err := e.src.EntitySignature(ctx)
 	if err != nil {
-		return fmt.Errorf("entity index: %w", err)
+		return err
 	}
 	if sig == e.sig && e.byName != nil {
 		return nil
 	}
-	rows, err := e.db.QueryContext(ctx, `SELECT DISTINCT en.name, c.document_id FROM entity_refs r
-		JOIN entities en ON en.id = r.entity_id JOIN chunks c ON c.id = r.chunk_id
-		JOIN documents d ON d.id = c.document_id
-		WHERE r.kind = 1 AND d.status = 'indexed'`)
+	defs, err := e.src.DefinedEntities(ctx)
 	if err != nil {
-		return fmt.Errorf("entity index: %w", err)
+		return err
 	}
-	defer rows.Close()
 	by := map[string][]int64{}
 	maxLen := 1
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&name, &id); err != nil {
-			return err
-		}
-		if stopWords[name] || entity.Generic(name) {
+	for _, d := range defs {
+		if text.IsStopWord(d.Name) || entity.Generic(d.Name) {
 			continue
 		}
-		by[name] = append(by[name], id)
-	}
-	if err := rows.Err(); err != nil {
-		return err
+		by[d.Name] = append(by[d.Name], d.DocID)
 	}
 	for name, docs := range by {
 		if len(docs) > maxDefiners {
@@ -134,7 +121,7 @@ func (e *entityIndex) mentions(text string) []mention {
 // the documents defining them are ranked against the query and returned as
 // extra lists, hop after hop, until nothing new appears or the depth is
 // reached. Each candidate records the bridge that led to it.
-func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Candidate, depth int) ([]ranked, error) {
+func (s *Searcher) multiHop(ctx context.Context, rows *chunkRows, q Query, f Filter, first []Candidate, depth int) ([]ranked, error) {
 	e := s.entities
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -147,7 +134,7 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 	// A name too common in the vault (a keyword of the manual, a
 	// country) links everything to everything: only rare names bridge.
 	if s.opt.HopMaxShare > 0 {
-		if err := s.lexStats.refresh(ctx, s.db, [3]float64{s.opt.TitleWeight, s.opt.HeadingWeight, s.opt.BodyWeight}); err != nil {
+		if err := s.lexStats.refresh(ctx, s.src, [3]float64{s.opt.TitleWeight, s.opt.HeadingWeight, s.opt.BodyWeight}); err != nil {
 			return nil, err
 		}
 	}
@@ -155,7 +142,7 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 		if s.opt.HopMaxShare <= 0 {
 			return true, nil
 		}
-		df, err := s.lexStats.docFreq(ctx, s.db, `"`+name+`"`)
+		df, err := s.lexStats.docFreq(ctx, s.src, `"`+name+`"`)
 		return df <= max(minRareLimit, s.opt.HopMaxShare*s.lexStats.rows), err
 	}
 	seeds := append([]Candidate(nil), first[:min(len(first), s.opt.HopSeeds)]...)
@@ -166,7 +153,7 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 	var lists []ranked
 	weight := s.opt.HopWeight
 	for hop := 1; hop <= min(s.opt.HopDepth, 3) && len(seeds) > 0; hop++ {
-		if err := s.loadInfo(ctx, seeds); err != nil {
+		if err := rows.load(ctx, seeds); err != nil {
 			return nil, err
 		}
 		var bridgeDocs []int64
@@ -175,9 +162,9 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 			if sd.info == nil {
 				continue
 			}
-			own := entity.Norm(sd.info.title)
+			own := entity.Norm(sd.info.Title)
 			var names []mention
-			for _, m := range e.mentions(sd.info.text) {
+			for _, m := range e.mentions(sd.info.Text) {
 				if m.name == own {
 					continue
 				}
@@ -195,11 +182,11 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 			}
 			for _, m := range names {
 				for _, d := range m.docs {
-					if d == sd.info.docID {
+					if d == sd.info.DocID {
 						continue
 					}
 					if _, ok := via[d]; !ok {
-						via[d] = sd.info.title + " → " + m.name
+						via[d] = sd.info.Title + " → " + m.name
 						bridgeDocs = append(bridgeDocs, d)
 					}
 				}
@@ -227,12 +214,12 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 				if err != nil {
 					return nil, err
 				}
-				if err := s.loadInfo(ctx, found); err != nil {
+				if err := rows.load(ctx, found); err != nil {
 					return nil, err
 				}
 				for i := range found {
 					if found[i].info != nil {
-						found[i].Via = "via " + coVia[found[i].info.docID]
+						found[i].Via = "via " + coVia[found[i].info.DocID]
 					}
 				}
 				lists = append(lists, ranked{name: fmt.Sprintf("comention%d", hop), weight: weight * s.opt.CoMentionWeight, cands: found})
@@ -251,13 +238,13 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 			return nil, err
 		}
 		// Bridges the query's words do not reach still count, after the rest.
-		if err := s.loadInfo(ctx, found); err != nil {
+		if err := rows.load(ctx, found); err != nil {
 			return nil, err
 		}
 		reached := map[int64]bool{}
 		for _, c := range found {
 			if c.info != nil {
-				reached[c.info.docID] = true
+				reached[c.info.DocID] = true
 			}
 		}
 		var missing []int64
@@ -267,7 +254,7 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 			}
 		}
 		if !s.opt.HopQueryOnly {
-			firstChunks, err := s.firstChunks(ctx, missing)
+			firstChunks, err := s.firstChunks(ctx, rows, missing)
 			if err != nil {
 				return nil, err
 			}
@@ -285,7 +272,7 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 		var fresh []Candidate
 		for i := range found {
 			if found[i].info != nil {
-				found[i].Via = "via " + via[found[i].info.docID]
+				found[i].Via = "via " + via[found[i].info.DocID]
 			}
 			if !seen[found[i].ChunkID] {
 				seen[found[i].ChunkID] = true
@@ -306,27 +293,13 @@ func (s *Searcher) multiHop(ctx context.Context, q Query, f Filter, first []Cand
 }
 
 // firstChunks returns the first chunk of each document, in the given order.
-func (s *Searcher) firstChunks(ctx context.Context, docs []int64) ([]Candidate, error) {
+func (s *Searcher) firstChunks(ctx context.Context, rows *chunkRows, docs []int64) ([]Candidate, error) {
 	if len(docs) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(docs))
-	for i, d := range docs {
-		args[i] = d
-	}
-	marks := strings.TrimSuffix(strings.Repeat("?,", len(docs)), ",")
-	rows, err := s.db.QueryContext(ctx, `SELECT document_id, id FROM chunks WHERE ordinal = 0 AND document_id IN (`+marks+`)`, args...)
+	byDoc, err := s.src.FirstChunks(ctx, docs)
 	if err != nil {
 		return nil, fmt.Errorf("bridge chunks: %w", err)
-	}
-	defer rows.Close()
-	byDoc := map[int64]int64{}
-	for rows.Next() {
-		var d, c int64
-		if err := rows.Scan(&d, &c); err != nil {
-			return nil, err
-		}
-		byDoc[d] = c
 	}
 	var out []Candidate
 	for _, d := range docs {
@@ -334,10 +307,10 @@ func (s *Searcher) firstChunks(ctx context.Context, docs []int64) ([]Candidate, 
 			out = append(out, Candidate{ChunkID: c})
 		}
 	}
-	if err := s.loadInfo(ctx, out); err != nil {
+	if err := rows.load(ctx, out); err != nil {
 		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // minRareLimit: in a small vault a name may match this many passages and
@@ -360,33 +333,23 @@ func (s *Searcher) coMentions(ctx context.Context, seeds []Candidate) ([]coMenti
 	if len(seeds) == 0 {
 		return nil, nil
 	}
-	ids, marks := idArgs(seeds)
-	rows, err := s.db.QueryContext(ctx, `SELECT r1.chunk_id, c2.document_id, en.name FROM entity_refs r1
-		JOIN entities en ON en.id = r1.entity_id
-		JOIN entity_refs r2 ON r2.entity_id = r1.entity_id AND r2.chunk_id != r1.chunk_id
-		JOIN chunks c2 ON c2.id = r2.chunk_id
-		WHERE r1.chunk_id IN (`+marks+`) AND r1.kind = 2
-		AND (SELECT count(*) FROM entity_refs r3 WHERE r3.entity_id = r1.entity_id) <= ?`, append(ids, maxMentioners)...)
-	if err != nil {
-		return nil, fmt.Errorf("co-mentions: %w", err)
-	}
-	defer rows.Close()
+	ids := make([]int64, len(seeds))
 	title := map[int64]string{}
-	for _, sd := range seeds {
+	for i, sd := range seeds {
+		ids[i] = sd.ChunkID
 		if sd.info != nil {
-			title[sd.ChunkID] = sd.info.title
+			title[sd.ChunkID] = sd.info.Title
 		}
 	}
-	var out []coMention
-	for rows.Next() {
-		var chunkID, doc int64
-		var name string
-		if err := rows.Scan(&chunkID, &doc, &name); err != nil {
-			return nil, err
-		}
-		out = append(out, coMention{doc: doc, via: title[chunkID] + " → " + name + " (named in both)"})
+	found, err := s.src.CoMentions(ctx, ids, maxMentioners)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	out := make([]coMention, 0, len(found))
+	for _, m := range found {
+		out = append(out, coMention{doc: m.DocID, via: title[m.ChunkID] + " → " + m.Name + " (named in both)"})
+	}
+	return out, nil
 }
 
 // distinctDocs counts the documents a passage's names point to.

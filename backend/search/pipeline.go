@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math"
 	"math/bits"
@@ -11,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // Stage names, for switching stages on and off (ablations, --stages).
@@ -232,7 +234,7 @@ func (o Options) On(stage string) bool {
 
 // Searcher runs the pipeline over one vault database.
 type Searcher struct {
-	db       *sql.DB
+	src      Reader
 	opt      Options
 	lexical  *BM25
 	entities *entityIndex
@@ -240,12 +242,12 @@ type Searcher struct {
 }
 
 // New returns a searcher with the default pipeline.
-func New(db *sql.DB) *Searcher { return NewWithOptions(db, DefaultOptions()) }
+func New(src Reader) *Searcher { return NewWithOptions(src, DefaultOptions()) }
 
 // NewWithOptions returns a searcher with the given pipeline.
-func NewWithOptions(db *sql.DB, opt Options) *Searcher {
-	w := fmt.Sprintf("%g, %g, %g", opt.TitleWeight, opt.HeadingWeight, opt.BodyWeight)
-	return &Searcher{db: db, opt: opt, lexical: &BM25{db: db, weights: w}, entities: newEntityIndex(db), lexStats: newLexStats()}
+func NewWithOptions(src Reader, opt Options) *Searcher {
+	w := [3]float64{opt.TitleWeight, opt.HeadingWeight, opt.BodyWeight}
+	return &Searcher{src: src, opt: opt, lexical: &BM25{src: src, weights: w}, entities: newEntityIndex(src), lexStats: newLexStats()}
 }
 
 // Options returns the pipeline configuration.
@@ -269,7 +271,8 @@ func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
 	if s.denseOn() && s.opt.Convex > 0 {
 		depth = max(depth, convexFloor) // the scaled lists reach their floor
 	}
-	lists, err := s.candidates(ctx, raw, q, req.Filter, depth)
+	rows := newChunkRows(s.src)
+	lists, err := s.candidates(ctx, rows, raw, q, req.Filter, depth)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +280,7 @@ func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
 	if len(cands) > depth*2 {
 		cands = cands[:depth*2]
 	}
-	if err := s.loadInfo(ctx, cands); err != nil {
+	if err := rows.load(ctx, cands); err != nil {
 		return nil, err
 	}
 	if s.opt.On(StagePools) || s.opt.On(StageDecay) {
@@ -303,7 +306,7 @@ func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
 	if len(cands) > req.Limit {
 		cands = cands[:req.Limit]
 	}
-	hits, err := s.hydrate(ctx, cands, newMatcher(q))
+	hits, err := s.hydrate(ctx, rows, cands, newMatcher(q))
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +332,7 @@ type ranked struct {
 
 // candidates runs the retrievers: the query itself, and the stages that add
 // lists (proximity, feedback, hops).
-func (s *Searcher) candidates(ctx context.Context, raw string, q Query, f Filter, depth int) ([]ranked, error) {
+func (s *Searcher) candidates(ctx context.Context, rows *chunkRows, raw string, q Query, f Filter, depth int) ([]ranked, error) {
 	// The vector list (embedding the query, then the index) runs beside
 	// the keyword list: neither waits for the other.
 	type denseResult struct {
@@ -352,7 +355,7 @@ func (s *Searcher) candidates(ctx context.Context, raw string, q Query, f Filter
 			return nil, err
 		}
 		if s.opt.On(StageRescore) {
-			if base, err = s.rescoreLexical(ctx, q, base); err != nil {
+			if base, err = s.rescoreLexical(ctx, rows, q, base); err != nil {
 				return nil, err
 			}
 		}
@@ -366,7 +369,7 @@ func (s *Searcher) candidates(ctx context.Context, raw string, q Query, f Filter
 		lists = append(lists, ranked{name: "dense", weight: s.opt.DenseWeight, cands: d.cands})
 	}
 	if s.opt.On(StageMultiHop) && len(base) > 0 {
-		hops, err := s.multiHop(ctx, q, f, fuse(lists, s.opt.RRFK), depth)
+		hops, err := s.multiHop(ctx, rows, q, f, fuse(lists, s.opt.RRFK), depth)
 		if err != nil {
 			return nil, err
 		}
@@ -481,45 +484,12 @@ func (t *tally) ranked() []Candidate {
 	return out
 }
 
-// chunkInfo is what later stages need to know about a candidate.
+// chunkInfo is a candidate's row, with what later stages work out from
+// its text.
 type chunkInfo struct {
-	docID   int64
-	ordinal int
-	title   string
-	text    string
-	weight  float64 // collection weight
-	date    int64   // unix seconds
-	words   map[string]bool
-	sim     uint64 // SimHash of the words; 0 until computed
-}
-
-// loadInfo reads document, text and collection weight for the candidates.
-func (s *Searcher) loadInfo(ctx context.Context, cands []Candidate) error {
-	if len(cands) == 0 {
-		return nil
-	}
-	ids, marks := idArgs(cands)
-	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.document_id, c.ordinal, d.title, c.text, col.weight,
-		CASE WHEN d.mtime > 0 THEN d.mtime ELSE d.created_at END
-		FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections col ON col.id = d.collection_id
-		WHERE c.id IN (`+marks+`)`, ids...)
-	if err != nil {
-		return fmt.Errorf("load candidates: %w", err)
-	}
-	defer rows.Close()
-	info := make(map[int64]*chunkInfo, len(cands))
-	for rows.Next() {
-		var id int64
-		ci := &chunkInfo{}
-		if err := rows.Scan(&id, &ci.docID, &ci.ordinal, &ci.title, &ci.text, &ci.weight, &ci.date); err != nil {
-			return fmt.Errorf("load candidates: %w", err)
-		}
-		info[id] = ci
-	}
-	for i := range cands {
-		cands[i].info = info[cands[i].ChunkID]
-	}
-	return rows.Err()
+	store.SearchChunk
+	words map[string]bool
+	sim   uint64 // SimHash of the words; 0 until computed
 }
 
 // adjust applies collection weights and temporal decay:
@@ -532,10 +502,10 @@ func (s *Searcher) adjust(cands []Candidate) {
 			continue
 		}
 		if s.opt.On(StagePools) {
-			cands[i].Score *= ci.weight
+			cands[i].Score *= ci.Weight
 		}
-		if s.opt.On(StageDecay) && ci.date > 0 {
-			age := math.Max(0, now.Sub(time.Unix(ci.date, 0)).Hours()/24)
+		if s.opt.On(StageDecay) && ci.Date > 0 {
+			age := math.Max(0, now.Sub(time.Unix(ci.Date, 0)).Hours()/24)
 			cands[i].Score *= 0.8 + 0.2*math.Exp(-0.03*age)
 		}
 	}
@@ -552,7 +522,7 @@ func (s *Searcher) rerank(ctx context.Context, query string, cands []Candidate) 
 	texts := make([]string, n)
 	for i := range n {
 		if cands[i].info != nil {
-			texts[i] = cands[i].info.title + "\n" + cands[i].info.text
+			texts[i] = cands[i].info.Title + "\n" + cands[i].info.Text
 		}
 	}
 	scores, err := s.opt.Reranker.Rerank(ctx, query, texts)
@@ -586,7 +556,7 @@ func gateOpen(cands []Candidate, decisive, flat float64) bool {
 func (ci *chunkInfo) wordSet() map[string]bool {
 	if ci.words == nil {
 		ci.words = map[string]bool{}
-		for _, w := range words(ci.text) {
+		for _, w := range text.Words(ci.Text) {
 			ci.words[w] = true
 		}
 	}
@@ -615,7 +585,7 @@ func dedupe(cands []Candidate, maxBits int) []Candidate {
 		dup := false
 		if c.info != nil {
 			for _, k := range out {
-				if k.info != nil && k.info.docID != c.info.docID && bits.OnesCount64(c.info.simHash()^k.info.simHash()) <= maxBits {
+				if k.info != nil && k.info.DocID != c.info.DocID && bits.OnesCount64(c.info.simHash()^k.info.simHash()) <= maxBits {
 					dup = true
 					break
 				}
@@ -647,8 +617,8 @@ func (ci *chunkInfo) simHash() uint64 {
 	// FNV-1a over each lower-cased ASCII word (other bytes pass as they are).
 	const offset, prime = 14695981039346656037, 1099511628211
 	h, in := uint64(offset), false
-	for i := 0; i < len(ci.text); i++ {
-		c := ci.text[i]
+	for i := 0; i < len(ci.Text); i++ {
+		c := ci.Text[i]
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
@@ -684,7 +654,7 @@ func perDocument(cands []Candidate) ([]Candidate, map[int64]int) {
 	for _, c := range cands {
 		doc := int64(-c.ChunkID)
 		if c.info != nil {
-			doc = c.info.docID
+			doc = c.info.DocID
 		}
 		if !seen[doc] {
 			seen[doc] = true
@@ -734,21 +704,10 @@ func mmr(cands []Candidate, k int, lambda float64) []Candidate {
 // answers.
 func (s *Searcher) expand(ctx context.Context, hits []Hit, n int) error {
 	for i := range hits {
-		rows, err := s.db.QueryContext(ctx, `SELECT c.text FROM chunks c JOIN chunks h ON h.id = ? AND c.document_id = h.document_id
-			WHERE c.ordinal BETWEEN h.ordinal - ? AND h.ordinal + ? ORDER BY c.ordinal`, hits[i].ChunkID, n, n)
+		parts, err := s.src.Neighbours(ctx, hits[i].ChunkID, n)
 		if err != nil {
 			return fmt.Errorf("expand: %w", err)
 		}
-		var parts []string
-		for rows.Next() {
-			var t string
-			if err := rows.Scan(&t); err != nil {
-				rows.Close()
-				return err
-			}
-			parts = append(parts, t)
-		}
-		rows.Close()
 		hits[i].Context = strings.Join(parts, "\n\n")
 	}
 	return nil

@@ -108,10 +108,10 @@ func TestDedupe(t *testing.T) {
 	}
 	text := sb.String()
 	c := []Candidate{
-		{ChunkID: 1, info: &chunkInfo{docID: 1, text: text}},
-		{ChunkID: 2, info: &chunkInfo{docID: 2, text: text + " indeed"}},
-		{ChunkID: 3, info: &chunkInfo{docID: 3, text: "an entirely different passage about sailing boats and weather"}},
-		{ChunkID: 4, info: &chunkInfo{docID: 1, text: text}}, // same document: kept for per-document logic
+		{ChunkID: 1, info: &chunkInfo{SearchChunk: store.SearchChunk{DocID: 1, Text: text}}},
+		{ChunkID: 2, info: &chunkInfo{SearchChunk: store.SearchChunk{DocID: 2, Text: text + " indeed"}}},
+		{ChunkID: 3, info: &chunkInfo{SearchChunk: store.SearchChunk{DocID: 3, Text: "an entirely different passage about sailing boats and weather"}}},
+		{ChunkID: 4, info: &chunkInfo{SearchChunk: store.SearchChunk{DocID: 1, Text: text}}}, // same document: kept for per-document logic
 	}
 	got := dedupe(c, 3)
 	var ids []int64
@@ -160,20 +160,26 @@ func vaultDB(t *testing.T, docs map[string]string) *store.Store {
 	return s
 }
 
-func TestMultiHopAndRerankSlot(t *testing.T) {
-	s := vaultDB(t, map[string]string{
+// hopVault answers "When did Lothar Second's mother die?" only through a
+// hop: the answer's passage does not name Lothar.
+func hopVault(t *testing.T) *store.Store {
+	return vaultDB(t, map[string]string{
 		"Lothar Second":   "Lothar Second was a king. His mother was Ermina Tourelle, and he ruled a small realm.",
 		"Ermina Tourelle": "Ermina Tourelle died on 20 March 851 in a convent.",
 		"Unrelated Topic": "Gardening advice about tomatoes and the weather in spring.",
 		"Another King":    "Another king ruled elsewhere and had no famous mother.",
 	})
+}
+
+func TestMultiHopAndRerankSlot(t *testing.T) {
+	s := hopVault(t)
 	ctx := context.Background()
 	opt, _ := DefaultOptions().WithStages("-multihop")
-	plain, err := NewWithOptions(s.DB(), opt).Search(ctx, Request{Query: "When did Lothar Second's mother die?", Limit: 5})
+	plain, err := NewWithOptions(s.SearchView(), opt).Search(ctx, Request{Query: "When did Lothar Second's mother die?", Limit: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hop, err := New(s.DB()).Search(ctx, Request{Query: "When did Lothar Second's mother die?", Limit: 5})
+	hop, err := New(s.SearchView()).Search(ctx, Request{Query: "When did Lothar Second's mother die?", Limit: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +206,7 @@ func TestMultiHopAndRerankSlot(t *testing.T) {
 	opt = DefaultOptions()
 	opt.Reranker = rr
 	opt.RerankDecisive, opt.RerankFlat = 10, -1 // always open
-	got, err := NewWithOptions(s.DB(), opt).Search(ctx, Request{Query: "mother king", Limit: 5})
+	got, err := NewWithOptions(s.SearchView(), opt).Search(ctx, Request{Query: "mother king", Limit: 5})
 	if err != nil || rr.calls != 1 {
 		t.Fatalf("reranker calls %d, err %v", rr.calls, err)
 	}
@@ -222,7 +228,7 @@ func TestHopsFollowProperNames(t *testing.T) {
 		"Methods and Results": "A structured abstract heading.",
 		"Marla Quince":        "A researcher from Ghent.",
 	})
-	hits, err := New(s.DB()).Search(context.Background(), Request{Query: "receptor signalling", Limit: 10})
+	hits, err := New(s.SearchView()).Search(context.Background(), Request{Query: "receptor signalling", Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +270,7 @@ func TestExpandNeighbours(t *testing.T) {
 	if _, _, err := s.Index(ctx, "", store.Source{Path: "/d"}, store.Content{Hash: "d", Title: "D", Text: strings.Join(parts, " "), Chunks: chunks}); err != nil {
 		t.Fatal(err)
 	}
-	hits, err := New(s.DB()).Search(ctx, Request{Query: "zebras", Expand: 1})
+	hits, err := New(s.SearchView()).Search(ctx, Request{Query: "zebras", Expand: 1})
 	if err != nil || len(hits) != 1 {
 		t.Fatalf("%v %v", hits, err)
 	}
@@ -286,7 +292,7 @@ func TestCoMentionHop(t *testing.T) {
 	order := func(co bool) []string {
 		opt := DefaultOptions()
 		opt.HopCoMentions, opt.CoMentionWeight = co, 1
-		hits, err := NewWithOptions(s.DB(), opt).Search(ctx, Request{Query: "ferry storm", Limit: 5})
+		hits, err := NewWithOptions(s.SearchView(), opt).Search(ctx, Request{Query: "ferry storm", Limit: 5})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -386,7 +392,7 @@ func TestHopsSkipCommonNames(t *testing.T) {
 			for i := range tc.mentions {
 				docs[fmt.Sprintf("Page %d", i)] = fmt.Sprintf("Unrelated text %d that names LOCK in passing.", i)
 			}
-			hits, err := New(vaultDB(t, docs).DB()).Search(context.Background(), Request{Query: "advisory application", Limit: 10})
+			hits, err := New(vaultDB(t, docs).SearchView()).Search(context.Background(), Request{Query: "advisory application", Limit: 10})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -422,7 +428,7 @@ func TestHopsSkipTablesOfContents(t *testing.T) {
 			for _, n := range tc.listed {
 				docs[n] = "A biography of a person of that name."
 			}
-			hits, err := New(vaultDB(t, docs).DB()).Search(context.Background(), Request{Query: "lighthouse keepers", Limit: 10})
+			hits, err := New(vaultDB(t, docs).SearchView()).Search(context.Background(), Request{Query: "lighthouse keepers", Limit: 10})
 			if err != nil {
 				t.Fatal(err)
 			}

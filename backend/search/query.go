@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hoardvault/hoard/backend/internal/script"
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // Query is user text made safe for FTS5.
@@ -25,17 +26,6 @@ const (
 	maxQueryBytes = 16 << 10
 	maxTerms      = 64
 )
-
-// stopWords are dropped from a query that has other words; read-only.
-var stopWords = func() map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(`a an and are as at be but by for from has have how i if in into is it its
-		of on or so such that the their then there these they this to was were what when where which who whom why will with
-		you your me my we our do does did can could would should about`) {
-		m[w] = true
-	}
-	return m
-}()
 
 // Parse accepts any text: quotes, operators, punctuation, emoji, any length.
 // It never fails; text with nothing searchable gives an empty query.
@@ -127,7 +117,7 @@ func (q *Query) count() int {
 func (q *Query) dropStopWords() {
 	var keep []string
 	for _, t := range q.Terms {
-		if !stopWords[strings.ToLower(t)] {
+		if !text.IsStopWord(strings.ToLower(t)) {
 			keep = append(keep, t)
 		}
 	}
@@ -192,9 +182,3 @@ func cleanPhrase(s string) string {
 	})
 	return strings.Join(fields, " ")
 }
-
-// IsStopWord reports whether a lower-case word is too common to search for.
-func IsStopWord(w string) bool { return stopWords[w] }
-
-// Stem is the stemmer snippets and feedback use (Porter2).
-func Stem(w string) string { return stem(w) }

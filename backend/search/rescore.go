@@ -2,17 +2,13 @@ package search
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"fmt"
 	"math"
 	"sort"
 	"strings"
 	"sync"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/hoardvault/hoard/backend/internal/script"
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // The rescore stage ranks the full-text candidates again with BM25F computed
@@ -52,35 +48,20 @@ func (l *lexStats) stem(w string) string {
 	if len(l.stems) >= maxStemCache {
 		clear(l.stems)
 	}
-	s := stem(w)
+	s := text.Stem(w)
 	l.stems[w] = s
 	return s
 }
 
-// refresh reads the index's averages record (FTS5 keeps the row count and
-// each column's token total in chunks_fts_data row 1) and drops cached
-// document frequencies when the index has changed.
-func (l *lexStats) refresh(ctx context.Context, db *sql.DB, w [3]float64) error {
-	var block []byte
-	err := db.QueryRowContext(ctx, `SELECT block FROM chunks_fts_data WHERE id = 1`).Scan(&block)
-	if errors.Is(err, sql.ErrNoRows) {
-		block = nil
-	} else if err != nil {
-		return fmt.Errorf("index statistics: %w", err)
+// refresh reads the index's corpus statistics (the row count and each
+// column's token total) and drops cached document frequencies when the
+// index has changed.
+func (l *lexStats) refresh(ctx context.Context, src lexicalReader, w [3]float64) error {
+	t, err := src.LexicalTotals(ctx)
+	if err != nil {
+		return err
 	}
-	vals := make([]int64, 0, 4)
-	for len(block) > 0 && len(vals) < 4 {
-		v, n := getVarint(block)
-		if n == 0 {
-			break
-		}
-		vals = append(vals, v)
-		block = block[n:]
-	}
-	for len(vals) < 4 {
-		vals = append(vals, 0)
-	}
-	rows, title, heading, body := vals[0], vals[1], vals[2], vals[3]
+	rows, title, heading, body := t.Rows, t.Tokens[0], t.Tokens[1], t.Tokens[2]
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	key := [2]int64{rows, title + heading + body}
@@ -94,33 +75,18 @@ func (l *lexStats) refresh(ctx context.Context, db *sql.DB, w [3]float64) error 
 	return nil
 }
 
-// getVarint decodes SQLite's big-endian varint (FTS5 records use it).
-func getVarint(b []byte) (int64, int) {
-	var v uint64
-	for i := 0; i < len(b) && i < 9; i++ {
-		if i == 8 {
-			return int64(v<<8 | uint64(b[i])), 9
-		}
-		v = v<<7 | uint64(b[i]&0x7f)
-		if b[i]&0x80 == 0 {
-			return int64(v), i + 1
-		}
-	}
-	return 0, 0
-}
-
 // docFreq is the number of passages an FTS5 expression (a word or a quoted
 // pair) matches, cached until the index changes.
-func (l *lexStats) docFreq(ctx context.Context, db *sql.DB, expr string) (float64, error) {
+func (l *lexStats) docFreq(ctx context.Context, src lexicalReader, expr string) (float64, error) {
 	l.mu.Lock()
 	n, ok := l.df[expr]
 	l.mu.Unlock()
 	if ok {
 		return n, nil
 	}
-	var c int64
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?`, expr).Scan(&c); err != nil {
-		return 0, fmt.Errorf("document frequency: %w", err)
+	c, err := src.CountMatches(ctx, expr)
+	if err != nil {
+		return 0, err
 	}
 	l.mu.Lock()
 	l.df[expr] = float64(c)
@@ -145,13 +111,13 @@ type rescoreTerm struct {
 }
 
 // rescoreLexical ranks base again (see the top of this file).
-func (s *Searcher) rescoreLexical(ctx context.Context, q Query, base []Candidate) ([]Candidate, error) {
+func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query, base []Candidate) ([]Candidate, error) {
 	if len(base) == 0 || !wholeWords(q) {
 		return base, nil
 	}
 	w := [3]float64{s.opt.TitleWeight, s.opt.HeadingWeight, s.opt.BodyWeight}
 	st := s.lexStats
-	if err := st.refresh(ctx, s.db, w); err != nil {
+	if err := st.refresh(ctx, s.src, w); err != nil {
 		return nil, err
 	}
 	var tail []Candidate
@@ -159,19 +125,19 @@ func (s *Searcher) rescoreLexical(ctx context.Context, q Query, base []Candidate
 		// Past the first RescoreDepth the order stays FTS5's, after them.
 		base, tail = base[:n:n], base[n:]
 	}
-	texts, err := s.fields(ctx, base)
-	if err != nil {
+	if err := rows.load(ctx, base); err != nil {
 		return nil, err
 	}
 	ps := make([]*passage, len(base))
 	parallel(len(base), func(i int) {
-		f, ok := texts[base[i].ChunkID]
-		if !ok {
+		ci := base[i].info
+		if ci == nil {
 			return
 		}
+		f := [3]string{ci.Title, ci.Heading, ci.Text}
 		p := &passage{}
-		for j, text := range f {
-			p.words[j] = appendWords(nil, strings.ToLower(text))
+		for j, field := range f {
+			p.words[j] = text.AppendWords(nil, strings.ToLower(field))
 			p.length += w[j] * float64(len(p.words[j]))
 			p.raw += float64(len(p.words[j]))
 		}
@@ -181,10 +147,10 @@ func (s *Searcher) rescoreLexical(ctx context.Context, q Query, base []Candidate
 	// The query: its words (stop words are already gone) and their pairs.
 	var qwords []string
 	for _, t := range q.Terms {
-		qwords = appendWords(qwords, t)
+		qwords = text.AppendWords(qwords, t)
 	}
 	for _, ph := range q.Phrases {
-		qwords = appendWords(qwords, ph)
+		qwords = text.AppendWords(qwords, ph)
 	}
 	var qterms []rescoreTerm
 	at := map[string]int{}
@@ -340,7 +306,7 @@ func parallel(n int, fn func(i int)) {
 const bm25K1, bm25B = 1.2, 0.75
 
 func (s *Searcher) idf(ctx context.Context, expr string) (float64, error) {
-	df, err := s.lexStats.docFreq(ctx, s.db, expr)
+	df, err := s.lexStats.docFreq(ctx, s.src, expr)
 	if err != nil {
 		return 0, err
 	}
@@ -428,7 +394,7 @@ func (s *Searcher) rm3(ps []*passage, w [3]float64, scores []float64, qterms []r
 	}
 	var cands []string
 	for sw := range votes {
-		if len(sw) < 2 || stopWords[sw] || extraStop[sw] || IsNumber(sw) {
+		if len(sw) < 2 || text.IsStopWord(sw) || extraStop[sw] || text.IsNumber(sw) {
 			continue
 		}
 		cands = append(cands, sw)
@@ -461,71 +427,4 @@ func (s *Searcher) rm3(ps []*passage, w [3]float64, scores []float64, qterms []r
 		out = append(out, rescoreTerm{stem: sw, expr: quote(surface[sw]), weight: wt})
 	}
 	return out
-}
-
-// appendWords appends the lower-case words of s (runs of letters, digits
-// and marks, as entity.Words splits them) to dst, without copying words
-// that are already lower case.
-func appendWords(dst []string, s string) []string {
-	start, upper := -1, false
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			isWord := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z'
-			if isWord {
-				if start < 0 {
-					start, upper = i, false
-				}
-				upper = upper || c <= 'Z' && c >= 'A'
-			} else if start >= 0 {
-				dst = appendWord(dst, s[start:i], upper)
-				start = -1
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) {
-			if start < 0 {
-				start = i
-			}
-			upper = true // not known to be lower case: let ToLower decide
-		} else if start >= 0 {
-			dst = appendWord(dst, s[start:i], upper)
-			start = -1
-		}
-		i += n
-	}
-	if start >= 0 {
-		dst = appendWord(dst, s[start:], upper)
-	}
-	return dst
-}
-
-func appendWord(dst []string, w string, upper bool) []string {
-	if upper {
-		w = strings.ToLower(w)
-	}
-	return append(dst, w)
-}
-
-// fields reads each candidate's title, heading and text.
-func (s *Searcher) fields(ctx context.Context, cands []Candidate) (map[int64][3]string, error) {
-	ids, marks := idArgs(cands)
-	rows, err := s.db.QueryContext(ctx, `SELECT c.id, d.title, c.heading, c.text
-		FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN (`+marks+`)`, ids...)
-	if err != nil {
-		return nil, fmt.Errorf("load candidates: %w", err)
-	}
-	defer rows.Close()
-	out := make(map[int64][3]string, len(cands))
-	for rows.Next() {
-		var id int64
-		var f [3]string
-		if err := rows.Scan(&id, &f[0], &f[1], &f[2]); err != nil {
-			return nil, fmt.Errorf("load candidates: %w", err)
-		}
-		out[id] = f
-	}
-	return out, rows.Err()
 }

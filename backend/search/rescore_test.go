@@ -7,33 +7,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/hoardvault/hoard/backend/entity"
 	"github.com/hoardvault/hoard/backend/store"
 )
-
-func TestAppendWords(t *testing.T) {
-	cases := []struct {
-		in   string
-		want []string
-	}{
-		{"", nil},
-		{"Hello, WORLD!", []string{"hello", "world"}},
-		{"x2 3.5kg co-op", []string{"x2", "3", "5kg", "co", "op"}},
-		{"ÉTÉ naïve Straße", []string{"été", "naïve", "straße"}},
-		{"東京 タワー", []string{"東京", "タワー"}},
-		{"emoji🙂between", []string{"emoji", "between"}},
-		{"\xff\xfeBad", []string{"bad"}},
-	}
-	for _, tc := range cases {
-		got := appendWords(nil, tc.in)
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("appendWords(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-		if ref := entity.Words(tc.in); !slices.Equal(got, ref) {
-			t.Errorf("appendWords(%q) = %q, entity.Words says %q", tc.in, got, ref)
-		}
-	}
-}
 
 // Prefix and CJK queries keep FTS5's order: the stage cannot count words
 // that FTS5 matches as the start of a longer token.
@@ -42,14 +17,14 @@ func TestRescoreLeavesPrefixAndCJK(t *testing.T) {
 		"Tokyo":  "東京タワーは高い。photography of towers",
 		"Photos": "photographs photography photographer photo",
 	})
-	srch := New(s.DB())
+	srch := New(s.SearchView())
 	for _, in := range []string{"photo*", "東京", "towers 東京"} {
 		q := Parse(in)
 		base, err := srch.lexical.Retrieve(context.Background(), q, Filter{}, 10)
 		if err != nil || len(base) == 0 {
 			t.Fatalf("%q: %d candidates, %v", in, len(base), err)
 		}
-		got, err := srch.rescoreLexical(context.Background(), q, base)
+		got, err := srch.rescoreLexical(context.Background(), newChunkRows(srch.src), q, base)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,27 +34,6 @@ func TestRescoreLeavesPrefixAndCJK(t *testing.T) {
 	}
 	if q := Parse("photography towers"); !wholeWords(q) {
 		t.Errorf("plain words should be rescored")
-	}
-}
-
-func TestGetVarint(t *testing.T) {
-	nine := []byte{0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}
-	cases := []struct {
-		in   []byte
-		want int64
-		n    int
-	}{
-		{[]byte{0x05}, 5, 1},
-		{[]byte{0x81, 0x00}, 128, 2},
-		{[]byte{0xff, 0x7f, 0x33}, 16383, 2},
-		{nine, 1<<57 | 1, 9},
-		{[]byte{0x81}, 0, 0}, // cut short
-		{nil, 0, 0},
-	}
-	for _, tc := range cases {
-		if v, n := getVarint(tc.in); v != tc.want || n != tc.n {
-			t.Errorf("getVarint(%x) = %d, %d; want %d, %d", tc.in, v, n, tc.want, tc.n)
-		}
 	}
 }
 
@@ -93,14 +47,14 @@ func TestLexStatsFollowIndex(t *testing.T) {
 	})
 	st := newLexStats()
 	w := [3]float64{2, 1.5, 1}
-	if err := st.refresh(ctx, s.DB(), w); err != nil {
+	if err := st.refresh(ctx, s.SearchView(), w); err != nil {
 		t.Fatal(err)
 	}
 	// Two rows; tokens: titles 1+1, bodies 4+6.
 	if st.rows != 2 || st.avgRaw != 6 || st.avgLen != (2*2+10)/2.0 {
 		t.Fatalf("rows %v avgRaw %v avgLen %v", st.rows, st.avgRaw, st.avgLen)
 	}
-	df, err := st.docFreq(ctx, s.DB(), `"seven"`)
+	df, err := st.docFreq(ctx, s.SearchView(), `"seven"`)
 	if err != nil || df != 1 {
 		t.Fatalf("df %v, %v", df, err)
 	}
@@ -109,10 +63,10 @@ func TestLexStatsFollowIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.refresh(ctx, s.DB(), w); err != nil {
+	if err := st.refresh(ctx, s.SearchView(), w); err != nil {
 		t.Fatal(err)
 	}
-	if df, _ := st.docFreq(ctx, s.DB(), `"seven"`); st.rows != 3 || df != 2 {
+	if df, _ := st.docFreq(ctx, s.SearchView(), `"seven"`); st.rows != 3 || df != 2 {
 		t.Fatalf("after a new document: rows %v, df %v", st.rows, df)
 	}
 }
@@ -132,7 +86,7 @@ func TestRescoreStages(t *testing.T) {
 		docs[fmt.Sprintf("Filler %d", i)] = "gardening tomatoes weather spring soil water sunlight compost mulch"
 	}
 	s := vaultDB(t, docs)
-	srch := New(s.DB())
+	srch := New(s.SearchView())
 	q := Parse("cardiac arrest")
 	base, err := srch.lexical.Retrieve(ctx, q, Filter{}, 30)
 	if err != nil {
@@ -148,19 +102,20 @@ func TestRescoreStages(t *testing.T) {
 			t.Fatal(err)
 		}
 		srch.opt = opt
-		got, err := srch.rescoreLexical(ctx, q, base)
+		rows := newChunkRows(srch.src)
+		got, err := srch.rescoreLexical(ctx, rows, q, base)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != len(base) {
 			t.Fatalf("rescoring changed the candidates: %d of %d", len(got), len(base))
 		}
-		if err := srch.loadInfo(ctx, got); err != nil {
+		if err := rows.load(ctx, got); err != nil {
 			t.Fatal(err)
 		}
 		out := map[string]float64{}
 		for _, c := range got {
-			out[c.info.title] = c.Score
+			out[c.info.Title] = c.Score
 		}
 		return out
 	}

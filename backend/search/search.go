@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -101,64 +100,46 @@ type Candidate struct {
 	info    *chunkInfo
 }
 
-func idArgs(cands []Candidate) ([]any, string) {
-	ids := make([]any, len(cands))
-	for i, c := range cands {
-		ids[i] = c.ChunkID
-	}
-	return ids, strings.TrimSuffix(strings.Repeat("?,", len(cands)), ",")
-}
-
-// hydrate turns candidates into hits with document, page and heading.
-func (s *Searcher) hydrate(ctx context.Context, cands []Candidate, m matcher) ([]Hit, error) {
+// hydrate turns candidates into hits with document, page and heading, from
+// the rows the query has read.
+func (s *Searcher) hydrate(ctx context.Context, rows *chunkRows, cands []Candidate, m matcher) ([]Hit, error) {
 	if len(cands) == 0 {
 		return nil, nil
 	}
-	ids, marks := idArgs(cands)
-	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.document_id, d.title, c.page_start, c.page_end, c.heading, c.text, d.media_type, col.name,
-		coalesce((SELECT path FROM sources WHERE document_id = d.id ORDER BY id LIMIT 1), ''), c.time_start, c.time_end, c.time_marks
-		FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections col ON col.id = d.collection_id
-		WHERE c.id IN (`+marks+`)`, ids...)
+	if err := rows.load(ctx, cands); err != nil {
+		return nil, err
+	}
+	var docs []int64
+	for _, c := range cands {
+		if c.info != nil {
+			docs = append(docs, c.info.DocID)
+		}
+	}
+	paths, err := s.src.FirstPaths(ctx, docs)
 	if err != nil {
-		return nil, fmt.Errorf("load hits: %w", err)
-	}
-	defer rows.Close()
-	byID := make(map[int64]Hit, len(cands))
-	marksOf := map[int64][]store.Mark{}
-	for rows.Next() {
-		var h Hit
-		var ts, te sql.NullInt64
-		var marks []byte
-		if err := rows.Scan(&h.ChunkID, &h.DocID, &h.Title, &h.Page, &h.PageEnd, &h.Heading, &h.Text, &h.MediaType, &h.Collection, &h.Path, &ts, &te, &marks); err != nil {
-			return nil, fmt.Errorf("load hits: %w", err)
-		}
-		if ts.Valid {
-			h.Time = &TimeSpan{StartMS: ts.Int64, EndMS: te.Int64}
-			p := *h.Time
-			h.Passage = &p
-			// Unreadable word times cost the hit its moment, not the search:
-			// it is cited at its passage's start.
-			if ms, err := store.DecodeMarks(marks); err == nil && len(ms) > 0 {
-				marksOf[h.ChunkID] = ms
-			}
-		}
-		byID[h.ChunkID] = h
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load hits: %w", err)
 	}
 	hits := make([]Hit, 0, len(cands))
 	for _, c := range cands {
-		h, ok := byID[c.ChunkID]
-		if !ok {
+		ci := c.info
+		if ci == nil {
 			continue // deleted between the stages
 		}
+		h := Hit{ChunkID: ci.ID, DocID: ci.DocID, Title: ci.Title, Page: ci.Page, PageEnd: ci.PageEnd, Heading: ci.Heading,
+			Text: ci.Text, MediaType: ci.MediaType, Collection: ci.Collection, Path: paths[ci.DocID]}
 		h.Score = c.Score
 		h.Via = c.Via
 		h.Snippet = m.snippet(h.Text)
-		if marks := marksOf[h.ChunkID]; h.Time != nil && len(marks) > 0 {
-			if at, ok := m.moment(h.Text, marks); ok {
-				h.Time = &TimeSpan{StartMS: at, EndMS: max(at, h.Passage.EndMS)}
+		if ci.Timed {
+			h.Time = &TimeSpan{StartMS: ci.TimeStart, EndMS: ci.TimeEnd}
+			p := *h.Time
+			h.Passage = &p
+			// Unreadable word times cost the hit its moment, not the search:
+			// it is cited at its passage's start.
+			if marks, err := store.DecodeMarks(ci.Marks); err == nil && len(marks) > 0 {
+				if at, ok := m.moment(h.Text, marks); ok {
+					h.Time = &TimeSpan{StartMS: at, EndMS: max(at, h.Passage.EndMS)}
+				}
 			}
 		}
 		hits = append(hits, h)
@@ -169,13 +150,9 @@ func (s *Searcher) hydrate(ctx context.Context, cands []Candidate, m matcher) ([
 // BM25 retrieves chunks by full-text match, weighting title over heading over
 // body.
 type BM25 struct {
-	db      *sql.DB
-	weights string // "title, heading, body"; empty for the defaults
+	src     lexicalReader
+	weights [3]float64 // title, heading, body
 }
-
-// Column weights of the full-text index (title, heading, body). Calling
-// bm25() with them is faster than a configured rank function.
-const bm25Weights = "2.0, 1.5, 1.0"
 
 func (b *BM25) Retrieve(ctx context.Context, q Query, f Filter, k int) ([]Candidate, error) {
 	return b.match(ctx, q.FTS(), f, k)
@@ -186,36 +163,15 @@ func (b *BM25) match(ctx context.Context, expr string, f Filter, k int) ([]Candi
 	if expr == "" {
 		return nil, nil
 	}
-	weights := b.weights
-	if weights == "" {
-		weights = bm25Weights
-	}
-	where, args := filterSQL(f)
-	query := `SELECT rowid, bm25(chunks_fts, ` + weights + `) AS score FROM chunks_fts WHERE chunks_fts MATCH ?`
-	allArgs := []any{expr}
-	if where != "" {
-		query += ` AND rowid IN (SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id
-			JOIN collections col ON col.id = d.collection_id WHERE ` + where + `)`
-		allArgs = append(allArgs, args...)
-	}
-	query += ` ORDER BY score LIMIT ?`
-	allArgs = append(allArgs, k)
-	rows, err := b.db.QueryContext(ctx, query, allArgs...)
+	ms, err := b.src.MatchChunks(ctx, expr, b.weights, f.chunkFilter(), k)
 	if err != nil {
-		return nil, fmt.Errorf("full-text search: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
 	var out []Candidate
-	for rows.Next() {
-		var c Candidate
-		var score float64
-		if err := rows.Scan(&c.ChunkID, &score); err != nil {
-			return nil, fmt.Errorf("full-text search: %w", err)
-		}
-		c.Score = -score // FTS5's bm25 is lower-is-better
-		out = append(out, c)
+	for _, m := range ms {
+		out = append(out, Candidate{ChunkID: m.ID, Score: -m.BM25}) // FTS5's bm25 is lower-is-better
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 var shortTypes = map[string]string{
@@ -224,43 +180,11 @@ var shortTypes = map[string]string{
 	"odt": "application/vnd.oasis.opendocument.text", "epub": "application/epub+zip",
 }
 
-// documentDate is a document's own date where it gives one (front matter's
-// date, an Office or EPUB file's created or date; unixepoch reads ISO 8601),
-// else its file's modification time, else when it was added.
-const documentDate = `coalesce(
-	unixepoch(json_extract(d.metadata, '$.date')),
-	unixepoch(json_extract(d.metadata, '$.created')),
-	CASE WHEN d.mtime > 0 THEN d.mtime ELSE d.created_at END)`
-
-func filterSQL(f Filter) (string, []any) {
-	var conds []string
-	var args []any
-	if f.Collection != "" {
-		conds = append(conds, "col.name = ?")
-		args = append(args, f.Collection)
+// chunkFilter is the filter as the store applies it.
+func (f Filter) chunkFilter() store.ChunkFilter {
+	mt := strings.ToLower(f.MediaType)
+	if full, ok := shortTypes[mt]; ok {
+		mt = full
 	}
-	if f.MediaType != "" {
-		mt := strings.ToLower(f.MediaType)
-		if full, ok := shortTypes[mt]; ok {
-			mt = full
-		}
-		conds = append(conds, "d.media_type = ?")
-		args = append(args, mt)
-	}
-	if len(f.docIDs) > 0 {
-		conds = append(conds, "d.id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.docIDs)), ",")+")")
-		for _, d := range f.docIDs {
-			args = append(args, d)
-		}
-	}
-	date := documentDate
-	if !f.Since.IsZero() {
-		conds = append(conds, date+" >= ?")
-		args = append(args, f.Since.Unix())
-	}
-	if !f.Until.IsZero() {
-		conds = append(conds, date+" < ?")
-		args = append(args, f.Until.Unix())
-	}
-	return strings.Join(conds, " AND "), args
+	return store.ChunkFilter{Collection: f.Collection, MediaType: mt, DocIDs: f.docIDs, Since: f.Since, Until: f.Until}
 }

@@ -6,11 +6,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/kljensen/snowball/english"
-
-	"github.com/hoardvault/hoard/backend/entity"
-
 	"github.com/hoardvault/hoard/backend/internal/script"
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // Snippets are cut in Go rather than by FTS5's snippet(): snippet() runs for
@@ -31,9 +28,9 @@ type matcher struct {
 func newMatcher(q Query) matcher {
 	m := matcher{stems: map[string]bool{}, heads: map[string]bool{}}
 	for _, w := range append(append([]string{}, q.Terms...), q.Phrases...) {
-		for _, t := range words(w) {
-			if !stopWords[t] {
-				st := stem(t)
+		for _, t := range text.Words(w) {
+			if !text.IsStopWord(t) {
+				st := text.Stem(t)
 				m.stems[st] = true
 				m.heads[head(st)] = true
 			}
@@ -49,8 +46,6 @@ func newMatcher(q Query) matcher {
 	}
 	return m
 }
-
-func stem(w string) string { return english.Stem(w, false) }
 
 // head is the first three characters of a word; a stem keeps them.
 func head(w string) string {
@@ -74,7 +69,7 @@ func (m matcher) match(word string) bool {
 func (m matcher) term(word string) (string, bool) {
 	lw := strings.ToLower(word)
 	if m.heads[head(lw)] {
-		if st := stem(lw); m.stems[st] {
+		if st := text.Stem(lw); m.stems[st] {
 			return st, true
 		}
 	}
@@ -85,8 +80,6 @@ func (m matcher) term(word string) (string, bool) {
 	}
 	return "", false
 }
-
-func words(s string) []string { return entity.Words(s) }
 
 type wordSpan struct {
 	start, end int

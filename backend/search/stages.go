@@ -44,13 +44,3 @@ var extraStop = func() map[string]bool {
 	}
 	return m
 }()
-
-// IsNumber reports whether w is all ASCII digits.
-func IsNumber(w string) bool {
-	for _, r := range w {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}

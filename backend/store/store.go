@@ -97,7 +97,9 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// DB gives read access to the database for query stages (search).
+// DB is the raw handle, for tests that inspect or damage the file. Code
+// reads and writes through the store's methods and views instead
+// (README.md, TestOnlyStoreWritesSQL).
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Path is the database file.

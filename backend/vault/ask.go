@@ -7,8 +7,8 @@ import (
 
 	"github.com/hoardvault/hoard/backend/answer"
 	"github.com/hoardvault/hoard/backend/llm"
-	"github.com/hoardvault/hoard/backend/memory"
 	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // AskOptions choose how a question is answered.
@@ -46,7 +46,7 @@ func (v *Vault) Ask(ctx context.Context, question string, opt AskOptions) (answe
 		return a, nil
 	}
 	if conv == 0 {
-		if conv, err = v.store.CreateConversation(ctx, memory.Clip(question, 80)); err != nil {
+		if conv, err = v.store.CreateConversation(ctx, text.Clip(question, 80)); err != nil {
 			return a, err
 		}
 	}

@@ -15,9 +15,9 @@ import (
 	"github.com/hoardvault/hoard/backend/extract"
 	"github.com/hoardvault/hoard/backend/ingest"
 	"github.com/hoardvault/hoard/backend/llm"
-	"github.com/hoardvault/hoard/backend/memory"
 	"github.com/hoardvault/hoard/backend/search"
 	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // MemoriesCollection holds what the user asked Hoard to remember; it weighs
@@ -193,23 +193,23 @@ func (v *Vault) Forget(ctx context.Context, id int64) error {
 	return v.Remove(ctx, fmt.Sprint(id))
 }
 
-func (v *Vault) putNote(ctx context.Context, path, title, text string) (int64, error) {
-	text = strings.TrimSpace(text)
-	if text == "" {
+func (v *Vault) putNote(ctx context.Context, path, title, body string) (int64, error) {
+	body = strings.TrimSpace(body)
+	if body == "" {
 		return 0, errors.New("a memory needs some text")
 	}
 	if title == "" {
-		title = memory.Clip(strings.Join(strings.Fields(memory.Sentences(text)[0]), " "), 60)
+		title = text.Clip(strings.Join(strings.Fields(text.Sentences(body)[0]), " "), 60)
 	}
 	if err := v.ensureMemories(ctx); err != nil {
 		return 0, err
 	}
-	doc, err := extract.FromText(title, text)
+	doc, err := extract.FromText(title, body)
 	if err != nil {
 		return 0, err
 	}
-	sum := sha256.Sum256([]byte(path + "\x00" + title + "\x00" + text))
-	src := store.Source{Path: path, Size: int64(len(text)), MTime: time.Now().Unix()}
+	sum := sha256.Sum256([]byte(path + "\x00" + title + "\x00" + body))
+	src := store.Source{Path: path, Size: int64(len(body)), MTime: time.Now().Unix()}
 	id, _, err := v.store.Index(ctx, MemoriesCollection, src, *ingest.Content(doc, hex.EncodeToString(sum[:]), src, "", v.opt.Chunk))
 	if err != nil {
 		return 0, err

@@ -148,9 +148,9 @@ func (v *Vault) ReadOnly() bool { return v.store.ReadOnly() }
 
 func newSearcher(st *store.Store, opt *search.Options) *search.Searcher {
 	if opt == nil {
-		return search.New(st.DB())
+		return search.New(st.SearchView())
 	}
-	return search.NewWithOptions(st.DB(), *opt)
+	return search.NewWithOptions(st.SearchView(), *opt)
 }
 
 // neuralReady loads the models once.
@@ -195,7 +195,7 @@ func (v *Vault) Retune(ctx context.Context, change func(*search.Options)) {
 	v.neuralReady(ctx)
 	opt := v.search().Options()
 	change(&opt)
-	next := search.NewWithOptions(v.store.DB(), opt)
+	next := search.NewWithOptions(v.store.SearchView(), opt)
 	v.mu.Lock()
 	v.searcher = next
 	v.mu.Unlock()

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"testing"
+)
+
+func TestGetVarint(t *testing.T) {
+	nine := []byte{0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}
+	cases := []struct {
+		in   []byte
+		want int64
+		n    int
+	}{
+		{[]byte{0x05}, 5, 1},
+		{[]byte{0x81, 0x00}, 128, 2},
+		{[]byte{0xff, 0x7f, 0x33}, 16383, 2},
+		{nine, 1<<57 | 1, 9},
+		{[]byte{0x81}, 0, 0}, // cut short
+		{nil, 0, 0},
+	}
+	for _, tc := range cases {
+		if v, n := getVarint(tc.in); v != tc.want || n != tc.n {
+			t.Errorf("getVarint(%x) = %d, %d; want %d, %d", tc.in, v, n, tc.want, tc.n)
+		}
+	}
+}
+
+// The read view answers what search asks from a real file: matches within
+// a filter, corpus statistics from FTS5's averages record, chunk rows by
+// id (a missing id left out), a document's first chunk and a chunk's
+// neighbours.
+func TestSearchView(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	if _, err := s.CreateCollection(ctx, "work", 2); err != nil {
+		t.Fatal(err)
+	}
+	index := func(coll, title, mediaType string, texts ...string) int64 {
+		t.Helper()
+		c := Content{Hash: title, Title: title, MediaType: mediaType}
+		at := 0
+		for i, text := range texts {
+			c.Chunks = append(c.Chunks, Chunk{Ordinal: i, Heading: "H" + title, Text: text, CharStart: at, CharEnd: at + len(text)})
+			c.Text += text
+			at += len(text)
+		}
+		id, _, err := s.Index(ctx, coll, Source{Path: "/" + title}, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	ferry := index("", "Ferry", "text/plain", "the ferry crossed in a storm", "it came back calm", "and sank at last")
+	lake := index("work", "Lake", "application/pdf", "a storm over the lake")
+	v := s.SearchView()
+
+	tot, err := v.LexicalTotals(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Four chunks; titles one token each, headings one, bodies 6+4+4+5.
+	if want := (LexicalTotals{Rows: 4, Tokens: [3]int64{4, 4, 19}}); tot != want {
+		t.Errorf("totals %+v, want %+v", tot, want)
+	}
+	if n, err := v.CountMatches(ctx, `"storm"`); err != nil || n != 2 {
+		t.Errorf("storm matches %d chunks (%v), want 2", n, err)
+	}
+
+	docOf := map[int64]int64{}
+	for _, tc := range []struct {
+		name string
+		f    ChunkFilter
+		want []int64 // documents, best first
+	}{
+		{"all", ChunkFilter{}, []int64{lake, ferry}},
+		{"collection", ChunkFilter{Collection: "work"}, []int64{lake}},
+		{"media type", ChunkFilter{MediaType: "text/plain"}, []int64{ferry}},
+		{"documents", ChunkFilter{DocIDs: []int64{ferry}}, []int64{ferry}},
+		{"none", ChunkFilter{Collection: "nowhere"}, nil},
+	} {
+		ms, err := v.MatchChunks(ctx, `"storm"`, [3]float64{2, 1.5, 1}, tc.f, 10)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		ids := make([]int64, len(ms))
+		for i, m := range ms {
+			ids[i] = m.ID
+			if i > 0 && m.BM25 < ms[i-1].BM25 {
+				t.Errorf("%s: not best first: %+v", tc.name, ms)
+			}
+		}
+		rows, err := v.SearchChunks(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []int64
+		for _, r := range rows {
+			docOf[r.ID] = r.DocID
+		}
+		for _, id := range ids {
+			docs = append(docs, docOf[id])
+		}
+		if !slices.Equal(docs, tc.want) {
+			t.Errorf("%s: documents %v, want %v", tc.name, docs, tc.want)
+		}
+		ok, err := v.ChunksMatching(ctx, []int64{1, 2, 3, 4}, tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id := range ok {
+			if !slices.Contains(tc.want, docOf[id]) && docOf[id] != 0 {
+				t.Errorf("%s: chunk %d of document %d kept", tc.name, id, docOf[id])
+			}
+		}
+	}
+
+	first, err := v.FirstChunks(ctx, []int64{ferry, lake, 999})
+	if err != nil || len(first) != 2 {
+		t.Fatalf("first chunks %v %v", first, err)
+	}
+	rows, err := v.SearchChunks(ctx, []int64{first[ferry], first[lake], 999})
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("chunk rows %+v %v (the missing id is left out)", rows, err)
+	}
+	for _, r := range rows {
+		want := SearchChunk{ID: first[ferry], DocID: ferry, Title: "Ferry", Heading: "HFerry", Text: "the ferry crossed in a storm",
+			MediaType: "text/plain", Collection: DefaultCollection, Weight: 1, PageEnd: r.PageEnd, Page: r.Page, Date: r.Date}
+		if r.DocID == lake {
+			want = SearchChunk{ID: first[lake], DocID: lake, Title: "Lake", Heading: "HLake", Text: "a storm over the lake",
+				MediaType: "application/pdf", Collection: "work", Weight: 2, PageEnd: r.PageEnd, Page: r.Page, Date: r.Date}
+		}
+		if r.Date <= 0 || r.Timed {
+			t.Errorf("chunk %d: date %d, timed %v", r.ID, r.Date, r.Timed)
+		}
+		r.Marks = nil
+		if r.Ordinal != 0 || r.Title != want.Title || r.Heading != want.Heading || r.Text != want.Text || r.MediaType != want.MediaType ||
+			r.Collection != want.Collection || r.Weight != want.Weight {
+			t.Errorf("row %+v, want %+v", r, want)
+		}
+	}
+	// A second copy of the ferry file: the document keeps its first path.
+	if id, _, err := s.Index(ctx, "", Source{Path: "/A copy of Ferry"}, Content{Hash: "Ferry", Title: "Ferry"}); err != nil || id != ferry {
+		t.Fatalf("copy indexed as %d (%v), want document %d", id, err, ferry)
+	}
+	if d, err := s.GetDocument(ctx, ferry); err != nil || len(d.Paths) != 2 {
+		t.Fatalf("ferry's paths %v %v", d.Paths, err)
+	}
+	if paths, err := v.FirstPaths(ctx, []int64{ferry, lake, 999}); err != nil || len(paths) != 2 || paths[ferry] != "/Ferry" || paths[lake] != "/Lake" {
+		t.Errorf("first paths %v %v", paths, err)
+	}
+	near, err := v.Neighbours(ctx, first[ferry]+1, 1)
+	if want := []string{"the ferry crossed in a storm", "it came back calm", "and sank at last"}; err != nil || !slices.Equal(near, want) {
+		t.Errorf("neighbours %q %v, want %q", near, err, want)
+	}
+	if id, ok, err := v.CollectionID(ctx, "work"); err != nil || !ok || id == 0 {
+		t.Errorf("collection work: %d %v %v", id, ok, err)
+	}
+	if _, ok, err := v.CollectionID(ctx, "nowhere"); err != nil || ok {
+		t.Errorf("collection nowhere: %v %v", ok, err)
+	}
+}
