@@ -529,3 +529,23 @@ func (s *Searcher) fields(ctx context.Context, cands []Candidate) (map[int64][3]
 	}
 	return out, rows.Err()
 }
+
+// Rarity is each word's inverse document frequency across the whole index
+// (BM25's, as rescoring weighs it): a word no passage holds gets the
+// greatest, log(2·rows+2). Answers weigh how much of a question the best
+// passages hold by it.
+func (s *Searcher) Rarity(ctx context.Context, words []string) (map[string]float64, error) {
+	w := [3]float64{s.opt.TitleWeight, s.opt.HeadingWeight, s.opt.BodyWeight}
+	if err := s.lexStats.refresh(ctx, s.db, w); err != nil {
+		return nil, err
+	}
+	out := make(map[string]float64, len(words))
+	for _, word := range words {
+		v, err := s.idf(ctx, quote(word))
+		if err != nil {
+			return nil, err
+		}
+		out[word] = v
+	}
+	return out, nil
+}

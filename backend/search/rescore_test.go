@@ -181,3 +181,23 @@ func TestRescoreStages(t *testing.T) {
 		t.Errorf("feedback terms should lift Lifted over Apart: %v", fb)
 	}
 }
+
+// Rarity ranks words by how many passages of the whole index hold them: a
+// word held by every passage weighs least, one held by none most.
+func TestRarity(t *testing.T) {
+	s := vaultDB(t, map[string]string{
+		"One":   "the server starts and the planner plans",
+		"Two":   "the server stops",
+		"Three": "the server restarts",
+	})
+	got, err := New(s.DB()).Rarity(context.Background(), []string{"server", "planner", "whistle"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(got["server"] < got["planner"] && got["planner"] < got["whistle"]) {
+		t.Errorf("rarity %v: want server < planner < whistle", got)
+	}
+	if want := math.Log(2*3 + 2); math.Abs(got["whistle"]-want) > 1e-9 {
+		t.Errorf("a word no passage holds: %.4f, want log(2·rows+2) = %.4f", got["whistle"], want)
+	}
+}
