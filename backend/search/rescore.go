@@ -131,9 +131,10 @@ func (l *lexStats) docFreq(ctx context.Context, db *sql.DB, expr string) (float6
 // passage is one candidate's lower-case words, field by field (title,
 // heading, body).
 type passage struct {
-	words  [3][]string
-	length float64 // weighted length
-	raw    float64 // unweighted length
+	words   [3][]string
+	heading []string // the heading's last step
+	length  float64  // weighted length
+	raw     float64  // unweighted length
 }
 
 // rescoreTerm is a query stem with its weight and an FTS5 expression that
@@ -172,6 +173,15 @@ func (s *Searcher) rescoreLexical(ctx context.Context, q Query, base []Candidate
 		p := &passage{}
 		for j, text := range f {
 			p.words[j] = appendWords(nil, strings.ToLower(text))
+			if j == 1 {
+				// A heading is a path ("5.9. Schemas > 5.9.3. The Schema
+				// Search Path"): the last step is the passage's own.
+				own := text
+				if k := strings.LastIndex(text, " > "); k >= 0 {
+					own = text[k+3:]
+				}
+				p.heading = appendWords(nil, strings.ToLower(own))
+			}
 			p.length += w[j] * float64(len(p.words[j]))
 			p.raw += float64(len(p.words[j]))
 		}
@@ -220,6 +230,11 @@ func (s *Searcher) rescoreLexical(ctx context.Context, q Query, base []Candidate
 	}
 	for i := range scores {
 		scores[i] += prox[i]
+	}
+	if s.opt.FieldMatchWeight > 0 {
+		if err := s.fieldMatch(ctx, ps, qterms, scores); err != nil {
+			return nil, err
+		}
 	}
 	if s.opt.On(StagePRF) {
 		if expanded := s.rm3(ps, w, scores, qterms); len(expanded) > len(qterms) {
@@ -548,4 +563,55 @@ func (s *Searcher) Rarity(ctx context.Context, words []string) (map[string]float
 		out[word] = v
 	}
 	return out, nil
+}
+
+// fieldMatch adds to each passage FieldMatchWeight × the query's weight ×
+// how well its title or heading is the query: the share of the query's
+// weight it holds times the share of its own content words that are the
+// query's (numbers and stop words aside).
+func (s *Searcher) fieldMatch(ctx context.Context, ps []*passage, terms []rescoreTerm, scores []float64) error {
+	at := map[string]int{}
+	idf := make([]float64, len(terms))
+	var total float64
+	for k, t := range terms {
+		v, err := s.idf(ctx, t.expr)
+		if err != nil {
+			return err
+		}
+		at[t.stem], idf[k] = k, v*t.weight
+		total += idf[k]
+	}
+	if total == 0 {
+		return nil
+	}
+	for i, p := range ps {
+		if p == nil {
+			continue
+		}
+		best := 0.0
+		for _, field := range [][]string{p.words[0], p.heading} {
+			seen := map[int]bool{}
+			words, matched := 0, 0
+			for _, w := range field {
+				if IsStopWord(w) || strings.IndexFunc(w, unicode.IsLetter) < 0 {
+					continue
+				}
+				words++
+				if k, ok := at[s.lexStats.stem(w)]; ok {
+					matched++
+					seen[k] = true
+				}
+			}
+			if words == 0 {
+				continue
+			}
+			var held float64
+			for k := range seen {
+				held += idf[k]
+			}
+			best = max(best, held/total*float64(matched)/float64(words))
+		}
+		scores[i] += s.opt.FieldMatchWeight * total * best
+	}
+	return nil
 }
