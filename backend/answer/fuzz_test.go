@@ -45,7 +45,7 @@ func TestTermLines(t *testing.T) {
 			"● Prototyping methodologies [1]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := extract(tc.question, []search.Hit{{Title: "Doc", Text: tc.text}}, 3)
+			a := extract(tc.question, []search.Hit{{Title: "Doc", Text: tc.text}}, 3, nil)
 			if !strings.Contains(a.Answer, tc.want) {
 				t.Errorf("answer %q, want %q in it", a.Answer, tc.want)
 			}

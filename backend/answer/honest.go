@@ -183,7 +183,8 @@ var (
 
 // answers decides whether the passages answer the question, before any
 // model is asked and the same way without one. best is the share of the
-// question's word weight the best sentence holds. A question that names
+// question's word weight (words rarer in the vault weigh more) the best
+// sentence holds. A question that names
 // something (a person, a film, a place) is answered only when every name is
 // in the passages and, for a question about one thing, a passage naming it
 // also holds another of the question's words: multi-hop questions spread

@@ -216,3 +216,57 @@ func TestGeneratedAnswerChecks(t *testing.T) {
 		}
 	}
 }
+
+// Whether the vault answers weighs the question's words by their rarity in
+// the whole vault, not among the passages found for them: a question whose
+// key word the vault never holds, or holds only elsewhere ("in light of"),
+// gets "nothing", though a sentence holds its other word; questions whose
+// words the vault holds together are answered.
+func TestRarityDecidesWhatTheVaultAnswers(t *testing.T) {
+	src := t.TempDir()
+	pages := map[string]string{
+		"planner.txt": "Query Planning\n\nInlining adds planning time, but can improve execution speed. " +
+			"Such optimization adds planning time, but can improve execution speed. " +
+			"The planner chooses a plan from the statistics of each table.",
+		"jit.txt": "Just-in-Time Compilation\n\nCompiling expressions pays off for long queries, where execution speed matters more than start-up time. " +
+			"Short queries rarely gain speed from it.",
+		"dump.txt": "Backups\n\nThe dump program writes a script of the database. " +
+			"In light of the limitations listed below, restore the dump into a fresh database.",
+		"locks.txt": "Locks\n\nA table lock is held until the end of the transaction. " +
+			"Row locks are taken by updates and deletes.",
+		"vacuum.txt": "Vacuuming\n\nVacuum reclaims the space taken by dead rows. " +
+			"The autovacuum launcher starts one worker per database every minute.",
+		"wal.txt": "Write-Ahead Log\n\nChanges are written to the log before the data files. " +
+			"The log lets the server recover after a crash.",
+		"indexes.txt": "Indexes\n\nAn index lets the server find rows without reading the whole table. " +
+			"B-tree indexes handle equality and range queries.",
+		"ports.txt": "Connections\n\nThe server listens on TCP port 5432 by default. " +
+			"Clients connect through a socket or over the network.",
+	}
+	for name, text := range pages {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(text+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v := indexedVault(t, src)
+	for _, tc := range []struct {
+		q, want string // want "": nothing answers it
+	}{
+		{"What is the speed of sound?", ""}, // "sound" is in no page
+		{"What is the speed of light?", ""}, // "light" only in "in light of"
+		{"What can improve execution speed?", "Inlining adds planning time"},
+		{"Which TCP port does the server listen on?", "5432"},
+	} {
+		a, err := v.Ask(context.Background(), tc.q, vault.AskOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nothing := a.NotInVault && strings.HasPrefix(a.Answer, answer.NothingFound) && len(a.Citations) == 0
+		switch {
+		case tc.want == "" && !nothing:
+			t.Errorf("%q is answered, want nothing: %q", tc.q, a.Answer)
+		case tc.want != "" && (nothing || !strings.Contains(a.Answer, tc.want)):
+			t.Errorf("%q: want %q in the answer, got %q", tc.q, tc.want, a.Answer)
+		}
+	}
+}

@@ -60,6 +60,12 @@ type Options struct {
 	PRFDocs         int     // feedback passages
 	PRFTerms        int     // expansion terms
 
+	// FieldMatchWeight: a passage whose title or own heading is the query's
+	// words and little else ("Event Triggers" for "event trigger", not "DROP
+	// EVENT TRIGGER") gains this share of the query's weight, in proportion
+	// to how much of each the other holds. Measured in docs/retrieval.md.
+	FieldMatchWeight float64
+
 	// Dense is the vector list; nil (or no embedder) leaves search lexical.
 	Dense       *Dense
 	DenseWeight float64 // weight of the vector list in fusion
@@ -103,7 +109,7 @@ func DefaultOptions() Options {
 			StageMMR: false, StageDedupe: true, StagePools: true, StageDecay: true,
 		},
 		TitleWeight: 2.0, HeadingWeight: 1.5, BodyWeight: 1.0,
-		RRFK: 60, Convex: 0.5, DenseWeight: 1.0, RescoreDepth: 100, ProximityWeight: 0.15, PRFKeep: 0.85, PRFDocs: 10, PRFTerms: 10,
+		RRFK: 60, Convex: 0.5, DenseWeight: 1.0, RescoreDepth: 100, ProximityWeight: 0.15, FieldMatchWeight: 0.4, PRFKeep: 0.85, PRFDocs: 10, PRFTerms: 10,
 		RerankDecisive: 0.5, RerankFlat: 0.02, RerankDepth: 30,
 		MMRLambda: 0.7, DedupeBits: 3,
 		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3, HopMaxShare: 0.002, HopMaxNames: 2, HopCoMentions: false, CoMentionWeight: 0.3,
@@ -184,6 +190,10 @@ var tunables = map[string]func(*Options, float64){
 	"hop_query_only": func(o *Options, v float64) { o.HopQueryOnly = v != 0 },
 	"hop_fresh_only": func(o *Options, v float64) { o.HopFreshOnly = v != 0 },
 	"hop_max_names":  func(o *Options, v float64) { o.HopMaxNames = int(v) },
+	"title_weight":   func(o *Options, v float64) { o.TitleWeight = v },
+	"heading_weight": func(o *Options, v float64) { o.HeadingWeight = v },
+	"proximity":      func(o *Options, v float64) { o.ProximityWeight = v },
+	"field_match":    func(o *Options, v float64) { o.FieldMatchWeight = v },
 }
 
 func (o *Options) tune(key, val string) error {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/hoardvault/hoard/backend/internal/script"
 	"github.com/hoardvault/hoard/backend/text"
@@ -97,9 +98,10 @@ func (l *lexStats) docFreq(ctx context.Context, src lexicalReader, expr string) 
 // passage is one candidate's lower-case words, field by field (title,
 // heading, body).
 type passage struct {
-	words  [3][]string
-	length float64 // weighted length
-	raw    float64 // unweighted length
+	words   [3][]string
+	heading []string // the heading's last step
+	length  float64  // weighted length
+	raw     float64  // unweighted length
 }
 
 // rescoreTerm is a query stem with its weight and an FTS5 expression that
@@ -138,6 +140,15 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 		p := &passage{}
 		for j, field := range f {
 			p.words[j] = text.AppendWords(nil, strings.ToLower(field))
+			if j == 1 {
+				// A heading is a path ("5.9. Schemas > 5.9.3. The Schema
+				// Search Path"): the last step is the passage's own.
+				own := field
+				if k := strings.LastIndex(field, " > "); k >= 0 {
+					own = field[k+3:]
+				}
+				p.heading = text.AppendWords(nil, strings.ToLower(own))
+			}
 			p.length += w[j] * float64(len(p.words[j]))
 			p.raw += float64(len(p.words[j]))
 		}
@@ -186,6 +197,11 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 	}
 	for i := range scores {
 		scores[i] += prox[i]
+	}
+	if s.opt.FieldMatchWeight > 0 {
+		if err := s.fieldMatch(ctx, ps, qterms, scores); err != nil {
+			return nil, err
+		}
 	}
 	if s.opt.On(StagePRF) {
 		if expanded := s.rm3(ps, w, scores, qterms); len(expanded) > len(qterms) {
@@ -427,4 +443,75 @@ func (s *Searcher) rm3(ps []*passage, w [3]float64, scores []float64, qterms []r
 		out = append(out, rescoreTerm{stem: sw, expr: quote(surface[sw]), weight: wt})
 	}
 	return out
+}
+
+// Rarity is each word's inverse document frequency across the whole index
+// (BM25's, as rescoring weighs it): a word no passage holds gets the
+// greatest, log(2·rows+2). Answers weigh how much of a question the best
+// passages hold by it.
+func (s *Searcher) Rarity(ctx context.Context, words []string) (map[string]float64, error) {
+	w := [3]float64{s.opt.TitleWeight, s.opt.HeadingWeight, s.opt.BodyWeight}
+	if err := s.lexStats.refresh(ctx, s.src, w); err != nil {
+		return nil, err
+	}
+	out := make(map[string]float64, len(words))
+	for _, word := range words {
+		v, err := s.idf(ctx, quote(word))
+		if err != nil {
+			return nil, err
+		}
+		out[word] = v
+	}
+	return out, nil
+}
+
+// fieldMatch adds to each passage FieldMatchWeight × the query's weight ×
+// how well its title or heading is the query: the share of the query's
+// weight it holds times the share of its own content words that are the
+// query's (numbers and stop words aside).
+func (s *Searcher) fieldMatch(ctx context.Context, ps []*passage, terms []rescoreTerm, scores []float64) error {
+	at := map[string]int{}
+	idf := make([]float64, len(terms))
+	var total float64
+	for k, t := range terms {
+		v, err := s.idf(ctx, t.expr)
+		if err != nil {
+			return err
+		}
+		at[t.stem], idf[k] = k, v*t.weight
+		total += idf[k]
+	}
+	if total == 0 {
+		return nil
+	}
+	for i, p := range ps {
+		if p == nil {
+			continue
+		}
+		best := 0.0
+		for _, field := range [][]string{p.words[0], p.heading} {
+			seen := map[int]bool{}
+			words, matched := 0, 0
+			for _, w := range field {
+				if text.IsStopWord(w) || strings.IndexFunc(w, unicode.IsLetter) < 0 {
+					continue
+				}
+				words++
+				if k, ok := at[s.lexStats.stem(w)]; ok {
+					matched++
+					seen[k] = true
+				}
+			}
+			if words == 0 {
+				continue
+			}
+			var held float64
+			for k := range seen {
+				held += idf[k]
+			}
+			best = max(best, held/total*float64(matched)/float64(words))
+		}
+		scores[i] += s.opt.FieldMatchWeight * total * best
+	}
+	return nil
 }

@@ -136,3 +136,59 @@ func TestRescoreStages(t *testing.T) {
 		t.Errorf("feedback terms should lift Lifted over Apart: %v", fb)
 	}
 }
+
+// Rarity ranks words by how many passages of the whole index hold them: a
+// word held by every passage weighs least, one held by none most.
+func TestRarity(t *testing.T) {
+	s := vaultDB(t, map[string]string{
+		"One":   "the server starts and the planner plans",
+		"Two":   "the server stops",
+		"Three": "the server restarts",
+	})
+	got, err := New(s.SearchView()).Rarity(context.Background(), []string{"server", "planner", "whistle"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(got["server"] < got["planner"] && got["planner"] < got["whistle"]) {
+		t.Errorf("rarity %v: want server < planner < whistle", got)
+	}
+	if want := math.Log(2*3 + 2); math.Abs(got["whistle"]-want) > 1e-9 {
+		t.Errorf("a word no passage holds: %.4f, want log(2·rows+2) = %.4f", got["whistle"], want)
+	}
+}
+
+// A passage whose title is the query's words and little else ranks above
+// passages whose longer titles and bodies repeat them: the page named for a
+// topic is the one to read first.
+func TestFieldMatchRanksTheTopicsOwnPage(t *testing.T) {
+	const topic = "40. Event Triggers"
+	pages := map[string]string{
+		topic:                                  "An event trigger fires on events in the database. Unlike a regular trigger, an event trigger is global to a database.",
+		"DROP EVENT TRIGGER remove a trigger":  "DROP EVENT TRIGGER removes an existing event trigger.",
+		"ALTER EVENT TRIGGER change a trigger": "ALTER EVENT TRIGGER changes an existing event trigger.",
+		"Server Configuration":                 "Settings for memory, logging and replication.",
+		"Backup and Restore":                   "Dumps, archives and point-in-time recovery.",
+	}
+	s := vaultDB(t, pages)
+	for _, tc := range []struct {
+		weight   float64
+		topFirst bool
+	}{
+		{0, false},
+		{DefaultOptions().FieldMatchWeight, true},
+	} {
+		opt := DefaultOptions()
+		opt.FieldMatchWeight = tc.weight
+		hits, err := NewWithOptions(s.SearchView(), opt).Search(context.Background(), Request{Query: "event trigger", Limit: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, h := range hits {
+			got = append(got, h.Title)
+		}
+		if len(got) == 0 || (got[0] == topic) != tc.topFirst {
+			t.Errorf("field match %.2f: %q (the topic's own page first: want %v)", tc.weight, got, tc.topFirst)
+		}
+	}
+}

@@ -115,3 +115,9 @@ func (v *Vault) RenameConversation(ctx context.Context, id int64, title string) 
 func (v *Vault) DeleteConversation(ctx context.Context, id int64) error {
 	return v.store.DeleteConversation(ctx, id)
 }
+
+// Rarity is how rare each word is across the vault's index: answers weigh
+// a question's words by it when judging whether the passages answer it.
+func (v *Vault) Rarity(ctx context.Context, words []string) (map[string]float64, error) {
+	return v.search().Rarity(ctx, words)
+}
