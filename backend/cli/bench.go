@@ -177,6 +177,7 @@ func (a *app) benchVectorsCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&opt.Clustered, "clustered", false, "vectors around topic centres and queries near stored ones (like real embeddings); default uniform random")
 	cmd.Flags().IntVar(&opt.Queries, "queries", 50, "queries per size")
 	cmd.Flags().StringVar(&opt.Dir, "dir", "", "keep the database in this folder and reuse it (one size per folder)")
+	cmd.Flags().StringVar(&opt.Export, "export", "", "write the vectors, queries and exact top 10s to this folder for a peer engine (bench/lancedb; one size)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

@@ -1,8 +1,10 @@
 package eval
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -28,7 +30,11 @@ type VectorOptions struct {
 	// vector is nearly as far as every other).
 	Clustered bool
 	Embedder  search.QueryEmbedder
-	Log       func(format string, args ...any)
+	// Export is a folder to write the stored vectors, the queries and
+	// their exact top 10 to, for a peer engine to search the same vectors
+	// (bench/lancedb reads them).
+	Export string
+	Log    func(format string, args ...any)
 }
 
 // VectorReport is what `hoard bench vectors` prints.
@@ -111,8 +117,8 @@ func vectorSource(r *rand.Rand, opt VectorOptions) *vectors {
 
 // near is normalize(base + noise·spread): spread 1 makes cosine ≈ 0.7 to
 // the base, 0.5 about 0.9 (at 384 dims).
-func (v *vectors) near(base []float32, spread float64) []float32 {
-	out := randomUnit(v.r, v.dims)
+func (v *vectors) near(r *rand.Rand, base []float32, spread float64) []float32 {
+	out := randomUnit(r, v.dims)
 	var n float64
 	for i := range out {
 		out[i] = base[i] + float32(spread)*out[i]
@@ -129,16 +135,18 @@ func (v *vectors) stored() []float32 {
 	if v.centres == nil {
 		return randomUnit(v.r, v.dims)
 	}
-	return v.near(v.centres[v.r.IntN(len(v.centres))], 1)
+	return v.near(v.r, v.centres[v.r.IntN(len(v.centres))], 1)
 }
 
-// query is uniform, or (clustered) a paraphrase of a stored vector.
-func (v *vectors) query(ctx context.Context, st *store.Store) ([]float32, error) {
+// query is uniform, or (clustered) a paraphrase of a stored vector. r is
+// the queries' own generator, so a run on a database built earlier asks
+// the same queries as the run that built it (a peer searches them too).
+func (v *vectors) query(ctx context.Context, st *store.Store, r *rand.Rand, n int) ([]float32, error) {
 	if v.centres == nil {
-		return randomUnit(v.r, v.dims), nil
+		return randomUnit(r, v.dims), nil
 	}
 	var b []byte
-	err := st.DB().QueryRowContext(ctx, `SELECT f FROM bench_exact WHERE rowid = (SELECT chunk_id FROM chunk_embeddings ORDER BY random() LIMIT 1)`).Scan(&b)
+	err := st.DB().QueryRowContext(ctx, `SELECT f FROM bench_exact WHERE rowid = (SELECT chunk_id FROM chunk_embeddings ORDER BY chunk_id LIMIT 1 OFFSET ?)`, r.IntN(n)).Scan(&b)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +154,7 @@ func (v *vectors) query(ctx context.Context, st *store.Store) ([]float32, error)
 	for i := range base {
 		base[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}
-	return v.near(base, 0.6), nil
+	return v.near(r, base, 0.6), nil
 }
 
 // fixedEmbedder answers every query with the next prepared vector, so the
@@ -258,8 +266,9 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 	}
 	db := st.DB()
 	queries := make([][]float32, opt.Queries)
+	qr := rand.New(rand.NewPCG(11, uint64(opt.N)))
 	for i := range queries {
-		queries[i], err = gen.query(ctx, st)
+		queries[i], err = gen.query(ctx, st, qr, opt.N)
 		if err != nil {
 			return rep, err
 		}
@@ -282,6 +291,7 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 	}
 	var tf, ti, tb, th []time.Duration
 	var recall, recallI8 float64
+	truth := make([][]int64, 0, len(queries))
 	index := search.NewVectorIndex(st)
 	dense := &search.Dense{Embedder: &fixedEmbedder{vecs: queries}, Vectors: cfg, Index: index}
 	sopt := search.DefaultOptions()
@@ -319,6 +329,7 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 			return rep, fmt.Errorf("float knn: %w", err)
 		}
 		tf = append(tf, time.Since(t0))
+		truth = append(truth, exact)
 		t0 = time.Now()
 		i8, err := knn(`i MATCH vec_int8(?)`, store.Int8Blob(q, scale), 10)
 		if err != nil {
@@ -351,6 +362,11 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 	rep.Shortlist = search.ShortlistSize(10, index.Len())
 	rep.Int8Recall = recallI8 / float64(len(queries))
 	rep.RSSBytes = residentBytes()
+	if opt.Export != "" {
+		if err := exportVectors(ctx, st, opt.Export, opt, queries, truth); err != nil {
+			return rep, fmt.Errorf("export the vectors: %w", err)
+		}
+	}
 	if opt.Embedder != nil {
 		var te []time.Duration
 		for i := range 20 {
@@ -419,4 +435,106 @@ func overlap(want, got []int64) float64 {
 		}
 	}
 	return float64(n) / float64(len(want))
+}
+
+// exportVectors writes, for a peer engine: vectors.f32 and ids.i64 (every
+// stored vector as float32 and its chunk id, row by row), queries.f32,
+// truth.i64 (each query's exact top 10 chunk ids, -1 where fewer) and
+// meta.json. All little endian.
+func exportVectors(ctx context.Context, st *store.Store, dir string, opt VectorOptions, queries [][]float32, truth [][]int64) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	write := func(name string, fill func(w *bufio.Writer) error) error {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w := bufio.NewWriterSize(f, 1<<20)
+		if err := fill(w); err != nil {
+			return err
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		return f.Close()
+	}
+	f32 := func(w *bufio.Writer, v []float32) error {
+		_, err := w.Write(store.Float32Blob(v))
+		return err
+	}
+	i64 := func(w *bufio.Writer, v int64) error { return binary.Write(w, binary.LittleEndian, v) }
+	ids, err := os.Create(filepath.Join(dir, "ids.i64"))
+	if err != nil {
+		return err
+	}
+	defer ids.Close()
+	iw := bufio.NewWriterSize(ids, 1<<20)
+	rows := 0
+	err = write("vectors.f32", func(w *bufio.Writer) error {
+		rs, err := st.DB().QueryContext(ctx, `SELECT rowid, f FROM bench_exact ORDER BY rowid`)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var id int64
+			var b []byte
+			if err := rs.Scan(&id, &b); err != nil {
+				return err
+			}
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			if err := i64(iw, id); err != nil {
+				return err
+			}
+			rows++
+		}
+		return rs.Err()
+	})
+	if err != nil {
+		return err
+	}
+	if err := iw.Flush(); err != nil {
+		return err
+	}
+	if err := ids.Close(); err != nil {
+		return err
+	}
+	err = write("queries.f32", func(w *bufio.Writer) error {
+		for _, q := range queries {
+			if err := f32(w, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	const k = 10
+	err = write("truth.i64", func(w *bufio.Writer) error {
+		for _, t := range truth {
+			for j := range k {
+				id := int64(-1)
+				if j < len(t) {
+					id = t[j]
+				}
+				if err := i64(w, id); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	meta, err := json.Marshal(map[string]any{"n": rows, "dims": opt.Dims, "queries": len(queries), "k": k, "clustered": opt.Clustered})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "meta.json"), meta, 0o644)
 }
