@@ -164,6 +164,8 @@ func (a *app) benchVectorsCmd() *cobra.Command {
 						rep.BinaryP50, rep.RecallAt10, rep.Shortlist, humanBytes(int64(rep.IndexBytes)), rep.IndexLoadMS, rep.HybridP50, rep.HybridP95)
 					fmt.Fprintf(a.stdout, "  first query while loading %.0f ms; partition %d lists, %d probed (ready at %.0f ms; 0: flat scan); heap +%s, RSS %s\n",
 						rep.FirstQueryMS, rep.Lists, rep.Probe, rep.PartitionMS, humanBytes(int64(rep.HeapBytes)), humanBytes(rep.RSSBytes))
+					fmt.Fprintf(a.stdout, "  saved index %s in %.0f ms; a start with it: first answer %.0f ms after opening (from the file: %v)\n",
+						humanBytes(rep.SidecarBytes), rep.SaveMS, rep.ReadyMS, rep.ReadyHeld)
 				}
 			}
 			if asJSON {

@@ -28,6 +28,11 @@ import (
 // DBFile is the database's name inside the vault folder.
 const DBFile = "hoard.db"
 
+// VectorFile is the saved copy of the in-memory vector index, read at a
+// start instead of every row (checked against the database, rebuilt when
+// it does not match).
+const VectorFile = "hoard.vectors"
+
 // Options configure a vault.
 type Options struct {
 	Chunk   chunk.Options
@@ -139,6 +144,9 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 		watchKick: make(chan struct{}, 1),
 	}
 	v.bin = search.NewVectorIndex(st)
+	if !st.ReadOnly() {
+		v.bin.Sidecar = filepath.Join(abs, VectorFile)
+	}
 	v.act.touch = st.Touch
 	if st.ReadOnly() {
 		v.log.Info("the vault cannot be written here: it is searched, and changes are refused", "vault", abs)
