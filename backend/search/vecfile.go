@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"unsafe"
 
 	"github.com/hoardvault/hoard/backend/store"
@@ -78,6 +79,7 @@ func (x *VectorIndex) Save(ctx context.Context) error {
 		x.mu.RUnlock()
 		return nil
 	}
+	gen := x.gen
 	v, h := x.v, sidecarHeader{Version: sidecarVersion, Dims: uint32(x.v.dims), Words: uint32(x.v.words), Rows: int64(x.v.len()),
 		StampRows: int64(x.v.len()), StampAdded: x.added, StampChanges: x.changes, TrainedAt: int64(x.trainedAt)}
 	copy(h.Magic[:], sidecarMagic)
@@ -98,7 +100,16 @@ func (x *VectorIndex) Save(ctx context.Context) error {
 
 	x.saveMu.Lock()
 	defer x.saveMu.Unlock()
-	f, err := os.CreateTemp(filepath.Dir(x.Sidecar), filepath.Base(x.Sidecar)+".*.tmp")
+	// Left by a save that did not finish (the process ended).
+	dir, base := filepath.Split(x.Sidecar)
+	if es, err := os.ReadDir(dir); err == nil {
+		for _, e := range es {
+			if n := e.Name(); strings.HasPrefix(n, base+".") && strings.HasSuffix(n, ".tmp") {
+				os.Remove(filepath.Join(dir, n))
+			}
+		}
+	}
+	f, err := os.CreateTemp(dir, base+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("save the vector index: %w", err)
 	}
@@ -136,8 +147,9 @@ func (x *VectorIndex) Save(ctx context.Context) error {
 		return fmt.Errorf("save the vector index: %w", err)
 	}
 	x.mu.Lock()
-	x.savedRows = int(h.Rows)
-	x.savedPart = h.K1 > 0
+	if x.gen == gen { // what is held is still what was saved, and more
+		x.savedRows, x.savedPart = int(h.Rows), h.K1 > 0
+	}
 	x.mu.Unlock()
 	return nil
 }

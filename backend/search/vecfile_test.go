@@ -94,8 +94,15 @@ func TestVectorIndexSidecar(t *testing.T) {
 			if err := first.Load(ctx); err != nil {
 				t.Fatal(err)
 			}
+			left := file + ".123.tmp" // a save the process did not finish
+			if err := os.WriteFile(left, []byte("half"), 0o644); err != nil {
+				t.Fatal(err)
+			}
 			if err := first.Save(ctx); err != nil {
 				t.Fatal(err)
+			}
+			if _, err := os.Stat(left); !os.IsNotExist(err) {
+				t.Errorf("an unfinished save's file is still there: %v", err)
 			}
 			settled(t, first) // the save the load started, before the file is changed
 			if tc.change != nil {
