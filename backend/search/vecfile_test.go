@@ -22,38 +22,45 @@ func TestVectorIndexSidecar(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name   string
-		change func(t *testing.T, st *store.Store, file string, add func(string))
+		change func(t *testing.T, st *store.Store, file string, add func(string), vec map[int64][]float32)
 		full   int  // full reads by the index opened after the change
 		held   bool // every row held at the first answer, read from the file
 	}{
 		{name: "fresh", full: 0, held: true},
-		{name: "rows added", full: 0, held: true, change: func(t *testing.T, _ *store.Store, _ string, add func(string)) {
+		{name: "rows added", full: 0, held: true, change: func(t *testing.T, _ *store.Store, _ string, add func(string), vec map[int64][]float32) {
 			add("added-1")
 			add("added-2")
 		}},
-		{name: "row deleted", full: 1, change: func(t *testing.T, st *store.Store, _ string, _ func(string)) {
+		{name: "row deleted", full: 1, change: func(t *testing.T, st *store.Store, _ string, _ func(string), vec map[int64][]float32) {
 			if err := st.DeleteDocument(ctx, docOf(t, st, "doc-3")); err != nil {
 				t.Fatal(err)
 			}
 		}},
-		{name: "deleted and added", full: 1, change: func(t *testing.T, st *store.Store, _ string, add func(string)) {
+		{name: "deleted and added", full: 1, change: func(t *testing.T, st *store.Store, _ string, add func(string), vec map[int64][]float32) {
 			if err := st.DeleteDocument(ctx, docOf(t, st, "doc-3")); err != nil {
 				t.Fatal(err)
 			}
 			add("added-1")
 		}},
-		{name: "moved to another collection", full: 1, change: func(t *testing.T, st *store.Store, _ string, _ func(string)) {
+		{name: "moved to another collection", full: 1, change: func(t *testing.T, st *store.Store, _ string, _ func(string), vec map[int64][]float32) {
 			if err := st.MoveDocument(ctx, docOf(t, st, "doc-5"), "other"); err != nil {
 				t.Fatal(err)
 			}
 		}},
-		{name: "a byte of the ids flipped", full: 1, change: func(t *testing.T, _ *store.Store, file string, _ func(string)) {
+		{name: "made again by a model of another width", full: 1, change: func(t *testing.T, st *store.Store, _ string, _ func(string), vec map[int64][]float32) {
+			cfg := store.VectorConfig{Model: "m2", Dims: 16, Forms: []string{store.FormInt8, store.FormBit}}
+			if err := st.ResetVectors(ctx, cfg); err != nil {
+				t.Fatal(err)
+			}
+			embedPending(t, st, cfg, rand.New(rand.NewPCG(5, 6)), vec)
+		}},
+		{name: "a byte of the ids flipped", full: 1, change: func(t *testing.T, _ *store.Store, file string, _ func(string), vec map[int64][]float32) {
 			flipByte(t, file, int64(binary.Size(sidecarHeader{}))+1)
 		}},
-		{name: "checksum flipped", full: 1, change: func(t *testing.T, _ *store.Store, file string, _ func(string)) {
+		{name: "checksum flipped", full: 1, change: func(t *testing.T, _ *store.Store, file string, _ func(string), vec map[int64][]float32) {
 			flipByte(t, file, -1)
 		}},
-		{name: "truncated", full: 1, change: func(t *testing.T, _ *store.Store, file string, _ func(string)) {
+		{name: "truncated", full: 1, change: func(t *testing.T, _ *store.Store, file string, _ func(string), vec map[int64][]float32) {
 			fi, err := os.Stat(file)
 			if err != nil {
 				t.Fatal(err)
@@ -62,7 +69,7 @@ func TestVectorIndexSidecar(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
-		{name: "not an index", full: 1, change: func(t *testing.T, _ *store.Store, file string, _ func(string)) {
+		{name: "not an index", full: 1, change: func(t *testing.T, _ *store.Store, file string, _ func(string), vec map[int64][]float32) {
 			if err := os.WriteFile(file, []byte("HOARDVX1 but nothing else"), 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +113,7 @@ func TestVectorIndexSidecar(t *testing.T) {
 			}
 			settled(t, first) // the save the load started, before the file is changed
 			if tc.change != nil {
-				tc.change(t, st, file, add)
+				tc.change(t, st, file, add, vec)
 			}
 
 			full := 0

@@ -184,9 +184,9 @@ func unsafeInt8s(b []byte) []int8 {
 
 // add appends one row to the index (x.mu held) and files it in the
 // partition.
-func (x *VectorIndex) add(sv store.StoredVector) {
+func (x *VectorIndex) add(sv store.StoredVector) bool {
 	if !x.v.append(sv) {
-		return
+		return false
 	}
 	if x.perColl == nil {
 		x.perColl = map[int64]int{}
@@ -196,6 +196,7 @@ func (x *VectorIndex) add(sv store.StoredVector) {
 	if x.part != nil {
 		x.part.file(&x.v, x.v.len()-1)
 	}
+	return true
 }
 
 // ensure starts a full read when nothing is held, and catches up with
@@ -243,7 +244,11 @@ func (x *VectorIndex) ensure(ctx context.Context) error {
 // caughtUp reads the rows added since the last read and reports whether
 // the index then matches the store (x.mu held).
 func (x *VectorIndex) caughtUp(ctx context.Context) bool {
-	if err := x.src.EachVector(ctx, x.added, x.add); err != nil {
+	// A row of another width is one the held rows cannot be matched
+	// with (the vectors were made again by another model).
+	other := false
+	err := x.src.EachVector(ctx, x.added, func(sv store.StoredVector) { other = !x.add(sv) || other })
+	if err != nil || other {
 		return false
 	}
 	if sp, ok := x.src.(vectorStamper); ok {
