@@ -131,7 +131,8 @@ fuzz:
 # with the default embedder on SciFact and the PostgreSQL manual (hybrid,
 # keywords alone, vectors alone); embedding throughput of the real
 # bge-small (fp32, int8) against transformers.js; vector and hybrid search latency at
-# VECTOR_SIZES chunks (add 1000000 for the 1M figure: about 15 minutes a kind);
+# VECTOR_SIZES chunks (add 1000000 for the 1M figure: about 15 minutes a kind),
+# against LanceDB where node is installed (scripts/bench-vectors.sh);
 # watched folders: saved note to searchable, throughput and peak memory;
 # the built-in chat runner and the honesty checks (hoard bench llm).
 VECTOR_SIZES ?= 100000
@@ -147,6 +148,7 @@ bench: setup build
 	SHARED=$(SHARED) bash scripts/bench-transcribe.sh
 	./bin/hoard bench vectors --n $(VECTOR_SIZES) --clustered
 	./bin/hoard bench vectors --n $(VECTOR_SIZES)
+	for n in $$(echo $(VECTOR_SIZES) | tr , ' '); do N=$$n bash scripts/bench-vectors.sh; done
 	./bin/hoard bench watch
 	./bin/hoard bench llm --dataset $(SHARED)/datasets/2wiki-beir --shared $(SHARED) --threads 2
 	$(MAKE) bench-ui

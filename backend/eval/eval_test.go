@@ -2,9 +2,11 @@ package eval
 
 import (
 	"context"
+	"encoding/binary"
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
 	"time"
 
@@ -192,5 +194,68 @@ func TestRealQuestions(t *testing.T) {
 	if r.Answerable != 22 || r.Unanswerable != 8 || r.Contained < 0.68 || r.Cited < 0.85 || r.NothingRight < 0.9 || r.Refused > 0.05 {
 		t.Errorf("gold answer in %.3f of the answers (want ≥ 0.68), source cited %.3f (≥ 0.85), nothing found for %.3f of the unanswerable (≥ 0.9), %.3f of the answerable wrongly (≤ 0.05)",
 			r.Contained, r.Cited, r.NothingRight, r.Refused)
+	}
+}
+
+// The export a peer engine searches: every vector with its id, the queries
+// and their exact top 10, which brute force over the exported vectors must
+// reproduce; and a second run on the same database asks the same queries.
+func TestVectorsBenchExport(t *testing.T) {
+	ctx := context.Background()
+	dir, out, again := t.TempDir(), t.TempDir(), t.TempDir()
+	const n, dims, nq = 1200, 32, 6
+	for _, clustered := range []bool{false, true} {
+		db := filepath.Join(dir, map[bool]string{false: "uniform", true: "clustered"}[clustered])
+		if err := os.MkdirAll(db, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, exp := range []string{out, again} {
+			if _, err := Vectors(ctx, VectorOptions{N: n, Dims: dims, Queries: nq, Clustered: clustered, Dir: db, Export: exp}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		read := func(dir, name string, size int) []byte {
+			b, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(b) != size {
+				t.Fatalf("%s: %d bytes, want %d", name, len(b), size)
+			}
+			return b
+		}
+		vecs := read(out, "vectors.f32", 4*n*dims)
+		ids := read(out, "ids.i64", 8*n)
+		qs := read(out, "queries.f32", 4*nq*dims)
+		truth := read(out, "truth.i64", 8*nq*10)
+		if string(read(again, "queries.f32", 4*nq*dims)) != string(qs) {
+			t.Errorf("clustered %v: the second run on the same database asked other queries", clustered)
+		}
+		f32 := func(b []byte, i int) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])) }
+		for q := range nq {
+			scores := make([]float64, n)
+			order := make([]int, n)
+			for r := range n {
+				var s float64
+				for j := range dims {
+					s += float64(f32(qs, q*dims+j)) * float64(f32(vecs, r*dims+j))
+				}
+				scores[r], order[r] = s, r
+			}
+			sort.Slice(order, func(a, b int) bool { return scores[order[a]] > scores[order[b]] })
+			want := map[int64]bool{}
+			for _, r := range order[:10] {
+				want[int64(binary.LittleEndian.Uint64(ids[8*r:]))] = true
+			}
+			hit := 0
+			for j := range 10 {
+				if want[int64(binary.LittleEndian.Uint64(truth[8*(q*10+j):]))] {
+					hit++
+				}
+			}
+			if hit < 9 { // near ties may fall either way in float32
+				t.Errorf("clustered %v, query %d: %d of the exported top 10 are the brute-force top 10", clustered, q, hit)
+			}
+		}
 	}
 }

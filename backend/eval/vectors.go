@@ -1,7 +1,10 @@
 package eval
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -27,7 +30,11 @@ type VectorOptions struct {
 	// vector is nearly as far as every other).
 	Clustered bool
 	Embedder  search.QueryEmbedder
-	Log       func(format string, args ...any)
+	// Export is a folder to write the stored vectors, the queries and
+	// their exact top 10 to, for a peer engine to search the same vectors
+	// (bench/lancedb reads them).
+	Export string
+	Log    func(format string, args ...any)
 }
 
 // VectorReport is what `hoard bench vectors` prints.
@@ -49,8 +56,16 @@ type VectorReport struct {
 	Shortlist    int     `json:"shortlist"`          // vectors scored with int8 per query
 	Int8Recall   float64 `json:"int8_recall@10"`
 	// FirstQueryMS is how long a query asked as the index starts loading
-	// takes (answered from the store for the rows not yet held).
+	// takes (answered from the store for the rows not yet held, or read
+	// from the saved index when a run before saved one that matches).
 	FirstQueryMS float64 `json:"first_query_ms"`
+	// ReadyMS is a start with the saved index: from opening the database
+	// to the first answer (the file just written, so in the page cache);
+	// ReadyHeld whether that answer came from the index in memory.
+	SaveMS       float64 `json:"index_save_ms"`
+	SidecarBytes int64   `json:"index_file_bytes"`
+	ReadyMS      float64 `json:"ready_first_answer_ms"`
+	ReadyHeld    bool    `json:"ready_from_file"`
 	// PartitionMS is when the coarse partition was ready, from the start
 	// of the load; Lists and Probe are its size and how many lists a query
 	// scans (0: the flat scan serves).
@@ -110,8 +125,8 @@ func vectorSource(r *rand.Rand, opt VectorOptions) *vectors {
 
 // near is normalize(base + noise·spread): spread 1 makes cosine ≈ 0.7 to
 // the base, 0.5 about 0.9 (at 384 dims).
-func (v *vectors) near(base []float32, spread float64) []float32 {
-	out := randomUnit(v.r, v.dims)
+func (v *vectors) near(r *rand.Rand, base []float32, spread float64) []float32 {
+	out := randomUnit(r, v.dims)
 	var n float64
 	for i := range out {
 		out[i] = base[i] + float32(spread)*out[i]
@@ -128,19 +143,21 @@ func (v *vectors) stored() []float32 {
 	if v.centres == nil {
 		return randomUnit(v.r, v.dims)
 	}
-	return v.near(v.centres[v.r.IntN(len(v.centres))], 1)
+	return v.near(v.r, v.centres[v.r.IntN(len(v.centres))], 1)
 }
 
-// query is uniform, or (clustered) a paraphrase of a stored vector.
-func (v *vectors) query(ctx context.Context, st *store.Store) ([]float32, error) {
+// query is uniform, or (clustered) a paraphrase of a stored vector. r is
+// the queries' own generator, so a run on a database built earlier asks
+// the same queries as the run that built it (a peer searches them too).
+func (v *vectors) query(ctx context.Context, st *store.Store, r *rand.Rand, n int) ([]float32, error) {
 	if v.centres == nil {
-		return randomUnit(v.r, v.dims), nil
+		return randomUnit(r, v.dims), nil
 	}
-	base, err := st.ExactVectors().Random(ctx)
+	base, err := st.ExactVectors().At(ctx, r.IntN(n))
 	if err != nil {
 		return nil, err
 	}
-	return v.near(base, 0.6), nil
+	return v.near(r, base, 0.6), nil
 }
 
 // fixedEmbedder answers every query with the next prepared vector, so the
@@ -251,8 +268,9 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 		rep.DBBytes = fi.Size()
 	}
 	queries := make([][]float32, opt.Queries)
+	qr := rand.New(rand.NewPCG(11, uint64(opt.N)))
 	for i := range queries {
-		queries[i], err = gen.query(ctx, st)
+		queries[i], err = gen.query(ctx, st, qr, opt.N)
 		if err != nil {
 			return rep, err
 		}
@@ -260,12 +278,17 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 	exact := st.ExactVectors()
 	var tf, ti, tb, th []time.Duration
 	var recall, recallI8 float64
-	index := search.NewVectorIndex(st)
-	dense := &search.Dense{Embedder: &fixedEmbedder{vecs: queries}, Vectors: cfg, Index: index}
-	sopt := search.DefaultOptions()
-	sopt.Dense = dense
-	sopt.Stages[search.StageDecay] = false
-	denseOnly := search.NewWithOptions(st.SearchView(), sopt)
+	truth := make([][]int64, 0, len(queries))
+	sidecar := filepath.Join(dir, "bench.vectors")
+	searcher := func(st *store.Store) (*search.VectorIndex, *search.Searcher) {
+		index := search.NewVectorIndex(st)
+		index.Sidecar = sidecar
+		sopt := search.DefaultOptions()
+		sopt.Dense = &search.Dense{Embedder: &fixedEmbedder{vecs: queries}, Vectors: cfg, Index: index}
+		sopt.Stages[search.StageDecay] = false
+		return index, search.NewWithOptions(st.SearchView(), sopt)
+	}
+	index, denseOnly := searcher(st)
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -290,6 +313,9 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 	if after.HeapInuse > before.HeapInuse {
 		rep.HeapBytes = after.HeapInuse - before.HeapInuse
 	}
+	if err := startWithFile(ctx, index, file, sidecar, searcher, queries[0], &rep); err != nil {
+		return rep, err
+	}
 	for _, q := range queries {
 		t0 := time.Now()
 		want, err := exact.Nearest(ctx, q, 10)
@@ -297,6 +323,7 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 			return rep, fmt.Errorf("float knn: %w", err)
 		}
 		tf = append(tf, time.Since(t0))
+		truth = append(truth, want)
 		t0 = time.Now()
 		i8, err := exact.NearestInt8(ctx, q, scale, 10)
 		if err != nil {
@@ -329,6 +356,11 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 	rep.Shortlist = search.ShortlistSize(10, index.Len())
 	rep.Int8Recall = recallI8 / float64(len(queries))
 	rep.RSSBytes = residentBytes()
+	if opt.Export != "" {
+		if err := exportVectors(ctx, st, opt.Export, opt, queries, truth); err != nil {
+			return rep, fmt.Errorf("export the vectors: %w", err)
+		}
+	}
 	if opt.Embedder != nil {
 		var te []time.Duration
 		for i := range 20 {
@@ -341,6 +373,34 @@ func Vectors(ctx context.Context, opt VectorOptions) (VectorReport, error) {
 		rep.EmbedP50 = (Percentile(te, 50))
 	}
 	return rep, nil
+}
+
+// startWithFile saves the loaded index and times a start that reads it:
+// the database opened again, a new index, its first answer.
+func startWithFile(ctx context.Context, index *search.VectorIndex, file, sidecar string,
+	searcher func(*store.Store) (*search.VectorIndex, *search.Searcher), q []float32, rep *VectorReport) error {
+	t0 := time.Now()
+	if err := index.Save(ctx); err != nil {
+		return err
+	}
+	rep.SaveMS = ms(time.Since(t0))
+	if fi, err := os.Stat(sidecar); err == nil {
+		rep.SidecarBytes = fi.Size()
+	}
+	t0 = time.Now()
+	st, err := store.Open(ctx, file)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	again, s := searcher(st)
+	if _, err := s.DenseList(ctx, q, 10); err != nil {
+		return fmt.Errorf("first query after a start: %w", err)
+	}
+	rep.ReadyMS = ms(time.Since(t0))
+	rep.ReadyHeld, _ = again.Ready()
+	again.Invalidate() // its memory back before the queries
+	return nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -381,4 +441,93 @@ func overlap(want, got []int64) float64 {
 		}
 	}
 	return float64(n) / float64(len(want))
+}
+
+// exportVectors writes, for a peer engine: vectors.f32 and ids.i64 (every
+// stored vector as float32 and its chunk id, row by row), queries.f32,
+// truth.i64 (each query's exact top 10 chunk ids, -1 where fewer) and
+// meta.json. All little endian.
+func exportVectors(ctx context.Context, st *store.Store, dir string, opt VectorOptions, queries [][]float32, truth [][]int64) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	write := func(name string, fill func(w *bufio.Writer) error) error {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w := bufio.NewWriterSize(f, 1<<20)
+		if err := fill(w); err != nil {
+			return err
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		return f.Close()
+	}
+	f32 := func(w *bufio.Writer, v []float32) error {
+		_, err := w.Write(store.Float32Blob(v))
+		return err
+	}
+	i64 := func(w *bufio.Writer, v int64) error { return binary.Write(w, binary.LittleEndian, v) }
+	ids, err := os.Create(filepath.Join(dir, "ids.i64"))
+	if err != nil {
+		return err
+	}
+	defer ids.Close()
+	iw := bufio.NewWriterSize(ids, 1<<20)
+	rows := 0
+	err = write("vectors.f32", func(w *bufio.Writer) error {
+		return st.ExactVectors().Each(ctx, func(id int64, b []byte) error {
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			rows++
+			return i64(iw, id)
+		})
+	})
+	if err != nil {
+		return err
+	}
+	if err := iw.Flush(); err != nil {
+		return err
+	}
+	if err := ids.Close(); err != nil {
+		return err
+	}
+	err = write("queries.f32", func(w *bufio.Writer) error {
+		for _, q := range queries {
+			if err := f32(w, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	const k = 10
+	err = write("truth.i64", func(w *bufio.Writer) error {
+		for _, t := range truth {
+			for j := range k {
+				id := int64(-1)
+				if j < len(t) {
+					id = t[j]
+				}
+				if err := i64(w, id); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	meta, err := json.Marshal(map[string]any{"n": rows, "dims": opt.Dims, "queries": len(queries), "k": k, "clustered": opt.Clustered})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "meta.json"), meta, 0o644)
 }

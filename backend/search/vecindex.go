@@ -41,8 +41,11 @@ type VectorIndex struct {
 	// trained (default 100,000; negative: never), so that a query scans a
 	// few lists of vectors near it instead of the whole vault.
 	PartitionAbove int
-	sample         int // vectors the prefilter's cut is taken from (default 20,000)
-	batch          int // rows a full read hands over at a time (default loadBatch)
+	// Sidecar is the file the index is saved to and read from at a start
+	// ("": none): see vecfile.go.
+	Sidecar string
+	sample  int // vectors the prefilter's cut is taken from (default 20,000)
+	batch   int // rows a full read hands over at a time (default loadBatch)
 
 	mu      sync.RWMutex
 	gen     int                // bumped by each full read: an older reader or trainer gives up
@@ -63,6 +66,18 @@ type VectorIndex struct {
 	training  bool
 	trained   chan struct{}   // closed when the training under way ends
 	life      context.Context // the current full read's, for the training after it
+	// changes is the store's count of in-place changes the held rows
+	// reflect (stamped: known), so a catch-up also notices a row changed
+	// by another process, and a saved copy says what state it is of.
+	changes int64
+	stamped bool
+	// savedRows is how many rows the sidecar holds of what is held now
+	// (0: none of it), savedPart whether with the partition; saving, a
+	// save under way.
+	savedRows int
+	savedPart bool
+	saving    bool
+	saveMu    sync.Mutex // one save at a time
 }
 
 // vecs is the held vectors, row by row in one array per field. A copy of
@@ -126,6 +141,7 @@ func (x *VectorIndex) reset() {
 	x.loaded, x.loading, x.stale, x.added, x.through = false, false, false, 0, 0
 	x.done, x.cancel, x.loadErr = nil, nil, nil
 	x.v, x.perColl, x.part, x.trainedAt, x.training, x.trained, x.life = vecs{}, nil, nil, 0, false, nil, nil
+	x.changes, x.stamped, x.savedRows, x.savedPart = 0, false, 0, false
 }
 
 // append adds one row (x.mu held, or the vecs not yet shared).
@@ -168,9 +184,9 @@ func unsafeInt8s(b []byte) []int8 {
 
 // add appends one row to the index (x.mu held) and files it in the
 // partition.
-func (x *VectorIndex) add(sv store.StoredVector) {
+func (x *VectorIndex) add(sv store.StoredVector) bool {
 	if !x.v.append(sv) {
-		return
+		return false
 	}
 	if x.perColl == nil {
 		x.perColl = map[int64]int{}
@@ -180,6 +196,7 @@ func (x *VectorIndex) add(sv store.StoredVector) {
 	if x.part != nil {
 		x.part.file(&x.v, x.v.len()-1)
 	}
+	return true
 }
 
 // ensure starts a full read when nothing is held, and catches up with
@@ -201,22 +218,68 @@ func (x *VectorIndex) ensure(ctx context.Context) error {
 	if x.loading || (x.loaded && !x.stale) {
 		return nil
 	}
+	if !x.loaded && x.Sidecar != "" && x.openSidecar(ctx) == nil {
+		// The life of what runs after: training, saving.
+		x.life, x.cancel = context.WithCancel(context.WithoutCancel(ctx))
+		if !x.stale {
+			x.maybeTrain(x.life)
+			return nil
+		}
+	}
 	if x.loaded {
 		// Catch up: the rows added since, then whether any went away
-		// (held + added ≠ rows), which only a full read can settle.
-		err := x.src.EachVector(ctx, x.added, x.add)
-		n, cerr := 0, err
-		if err == nil {
-			n, cerr = x.src.VectorRows(ctx)
-		}
-		if cerr == nil && n == x.v.len() {
+		// (held + added ≠ rows) or changed in place, which only a full
+		// read can settle.
+		if x.caughtUp(ctx) {
 			x.stale = false
 			x.maybeTrain(x.life)
+			x.saveLater(x.life)
 			return nil
 		}
 	}
 	x.startLoad(ctx)
 	return nil
+}
+
+// caughtUp reads the rows added since the last read and reports whether
+// the index then matches the store (x.mu held).
+func (x *VectorIndex) caughtUp(ctx context.Context) bool {
+	// A row of another width is one the held rows cannot be matched
+	// with (the vectors were made again by another model).
+	other := false
+	err := x.src.EachVector(ctx, x.added, func(sv store.StoredVector) { other = !x.add(sv) || other })
+	if err != nil || other {
+		return false
+	}
+	if sp, ok := x.src.(vectorStamper); ok {
+		st, err := sp.VectorStamp(ctx)
+		return err == nil && x.stamped && st.Changes == x.changes && st.Rows == x.v.len()
+	}
+	n, err := x.src.VectorRows(ctx)
+	return err == nil && n == x.v.len()
+}
+
+// saveLater saves the index in the background once a training under way
+// ends, when the sidecar lacks an eighth of the rows or the partition
+// (x.mu held).
+func (x *VectorIndex) saveLater(ctx context.Context) {
+	n := x.v.len()
+	fresh := x.savedRows > 0 && n-x.savedRows < x.savedRows/8 && x.savedPart == (x.part != nil || x.training)
+	if x.Sidecar == "" || ctx == nil || x.saving || n == 0 || fresh {
+		return
+	}
+	x.saving = true
+	trained := x.trained
+	go func() {
+		defer func() {
+			x.mu.Lock()
+			x.saving = false
+			x.mu.Unlock()
+		}()
+		if wait(ctx, trained) == nil {
+			x.Save(ctx) // a copy only: a failure costs the next start time, not answers
+		}
+	}()
 }
 
 // loadBatch is how many rows a full read gathers before it hands them to
@@ -247,11 +310,25 @@ func (x *VectorIndex) startLoad(ctx context.Context) {
 		}
 		x.loaded = true
 		x.maybeTrain(lctx)
+		x.saveLater(lctx)
 	}()
 }
 
 // readAll reads every row, handing them over a batch at a time.
 func (x *VectorIndex) readAll(ctx context.Context, gen int) error {
+	// The stamp before the rows: a change made during the read makes the
+	// index look older than it is, never newer.
+	if sp, ok := x.src.(vectorStamper); ok {
+		st, err := sp.VectorStamp(ctx)
+		if err != nil {
+			return err
+		}
+		x.mu.Lock()
+		if x.gen == gen {
+			x.changes, x.stamped = st.Changes, true
+		}
+		x.mu.Unlock()
+	}
 	n, err := x.src.VectorRows(ctx)
 	if err != nil {
 		return err

@@ -168,12 +168,35 @@ func (x ExactVectors) knn(ctx context.Context, match string, q []byte, k int) ([
 	return ids, nil
 }
 
-// Random returns the float vector of an embedded chunk chosen at random.
-func (x ExactVectors) Random(ctx context.Context) ([]float32, error) {
+// At is the vector of the n-th stored chunk in id order (0-based): a
+// benchmark's queries are paraphrases of stored vectors, chosen by a seeded
+// generator so that a reused database gets the same queries.
+func (x ExactVectors) At(ctx context.Context, n int) ([]float32, error) {
 	var b []byte
-	err := x.db.QueryRowContext(ctx, `SELECT f FROM bench_exact WHERE rowid = (SELECT chunk_id FROM chunk_embeddings ORDER BY random() LIMIT 1)`).Scan(&b)
+	err := x.db.QueryRowContext(ctx, `SELECT f FROM bench_exact WHERE rowid = (SELECT chunk_id FROM chunk_embeddings ORDER BY chunk_id LIMIT 1 OFFSET ?)`, n).Scan(&b)
 	if err != nil {
 		return nil, fmt.Errorf("exact vectors: %w", err)
 	}
 	return Float32s(b), nil
+}
+
+// Each calls fn with every stored vector in id order, as its float32 blob
+// (little-endian), for a peer engine to read the same vectors.
+func (x ExactVectors) Each(ctx context.Context, fn func(id int64, blob []byte) error) error {
+	rows, err := x.db.QueryContext(ctx, `SELECT rowid, f FROM bench_exact ORDER BY rowid`)
+	if err != nil {
+		return fmt.Errorf("exact vectors: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var b []byte
+		if err := rows.Scan(&id, &b); err != nil {
+			return fmt.Errorf("exact vectors: %w", err)
+		}
+		if err := fn(id, b); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

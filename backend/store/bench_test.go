@@ -98,8 +98,20 @@ func TestExactVectors(t *testing.T) {
 			t.Errorf("int8 knn of chunk %d: %v %v", ids[i], q, err)
 		}
 	}
-	v, err := x.Random(ctx)
-	if err != nil || !slices.ContainsFunc(vecs, func(w []float32) bool { return slices.Equal(v, w) }) {
-		t.Errorf("random vector %v is not one stored (%v)", v, err)
+	for n := range ids {
+		v, err := x.At(ctx, n)
+		if err != nil || !slices.Equal(v, vecs[n]) {
+			t.Errorf("vector %d in id order: %v (%v), want chunk %d's", n, v, err, ids[n])
+		}
+	}
+	var seen []int64
+	if err := x.Each(ctx, func(id int64, b []byte) error {
+		if !slices.Equal(Float32s(b), vecs[len(seen)]) {
+			t.Errorf("vector of chunk %d differs", id)
+		}
+		seen = append(seen, id)
+		return nil
+	}); err != nil || !slices.Equal(seen, ids) {
+		t.Errorf("each: %v %v, want %v", seen, err, ids)
 	}
 }

@@ -29,6 +29,11 @@ import (
 // DBFile is the database's name inside the vault folder.
 const DBFile = "hoard.db"
 
+// VectorFile is the saved copy of the in-memory vector index, read at a
+// start instead of every row (checked against the database, rebuilt when
+// it does not match).
+const VectorFile = "hoard.vectors"
+
 // Options configure a vault.
 type Options struct {
 	Chunk   chunk.Options
@@ -135,6 +140,9 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 			Gists:   func(ctx context.Context) error { _, err := v.updateGists(ctx); return err },
 			Vectors: v.embedNew,
 		}})
+	if !st.ReadOnly() {
+		v.bin.Sidecar = filepath.Join(abs, VectorFile)
+	}
 	if st.ReadOnly() {
 		v.log.Info("the vault cannot be written here: it is searched, and changes are refused", "vault", abs)
 	}
