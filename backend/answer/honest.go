@@ -181,6 +181,60 @@ var (
 	spaceBefore = regexp.MustCompile(`[ \t]+([.,;:!?])`)
 )
 
+// citeStream passes a streamed answer on with the markers checkCitations
+// would take out already taken out, so what a reader sees stream is what
+// the answer says at the end. A tail that may still become such a marker
+// (an open "[12", or the spaces before one) is held until it is whole.
+type citeStream struct {
+	out   func(string) error
+	given int
+	held  string
+}
+
+var (
+	openTail      = regexp.MustCompile(`[ \t]*(\[\d{0,6})?$`)
+	spacedMarker  = regexp.MustCompile(`[ \t]*\[(\d+)\]`)
+	leadingSpaces = regexp.MustCompile(`^[ \t]*`)
+)
+
+func (c *citeStream) write(s string) error {
+	if c.out == nil {
+		return nil
+	}
+	text := c.held + s
+	cut := openTail.FindStringIndex(text)[0]
+	emit := c.clean(text[:cut])
+	c.held = text[cut:]
+	if emit == "" {
+		return nil
+	}
+	return c.out(emit)
+}
+
+func (c *citeStream) flush() error {
+	if c.out == nil || c.held == "" {
+		return nil
+	}
+	rest := c.clean(c.held)
+	c.held = ""
+	if rest == "" {
+		return nil
+	}
+	return c.out(rest)
+}
+
+// clean drops markers of passages not given, with the spaces before them.
+func (c *citeStream) clean(s string) string {
+	return spacedMarker.ReplaceAllStringFunc(s, func(m string) string {
+		bracket := m[len(leadingSpaces.FindString(m)):]
+		n, _ := strconv.Atoi(bracket[1 : len(bracket)-1])
+		if n >= 1 && n <= c.given {
+			return m
+		}
+		return ""
+	})
+}
+
 // answers decides whether the passages answer the question, before any
 // model is asked and the same way without one. best is the share of the
 // question's word weight (words rarer in the vault weigh more) the best

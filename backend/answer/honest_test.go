@@ -39,9 +39,18 @@ func TestCitationsAreChecked(t *testing.T) {
 	} {
 		var s scripted
 		c := s.server(t, func(_, _ string) string { return tc.reply })
-		a, err := v.Ask(context.Background(), blackHole, vault.AskOptions{LLM: c, Model: "m"})
+		var streamed strings.Builder
+		a, err := v.Ask(context.Background(), blackHole, vault.AskOptions{LLM: c, Model: "m", OnDelta: func(d string) error {
+			streamed.WriteString(d)
+			return nil
+		}})
 		if err != nil {
 			t.Fatal(err)
+		}
+		// What streamed is what the answer says: a marker taken out is
+		// never shown, even for a moment (the reply comes in 7-byte pieces).
+		if got := strings.TrimSpace(streamed.String()); got != a.Answer {
+			t.Errorf("%q: streamed %q, answer %q", tc.reply, got, a.Answer)
 		}
 		given := len(regexp.MustCompile(`(?m)^\[\d+\] `).FindAllString(s.prompts[len(s.prompts)-1], -1))
 		var cited []int

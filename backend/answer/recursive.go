@@ -152,7 +152,12 @@ func prompt(q string, hits []search.Hit, facts []Fact) string {
 // it. The answer streams through OnDelta unless it turns out to be a
 // request for a missing fact.
 func complete(ctx context.Context, opt Options, system string, f fitted) (Answer, error) {
-	g := &gate{out: opt.OnDelta}
+	var cs *citeStream
+	g := &gate{}
+	if opt.OnDelta != nil {
+		cs = &citeStream{out: opt.OnDelta, given: len(f.given)}
+		g.out = cs.write
+	}
 	resp, err := opt.LLM.Chat(ctx, llm.Request{Model: opt.Model, MaxTokens: f.maxTokens, Messages: []llm.Message{
 		{Role: "system", Content: system}, {Role: "user", Content: f.user},
 	}}, g.write)
@@ -161,6 +166,11 @@ func complete(ctx context.Context, opt Options, system string, f fitted) (Answer
 	}
 	if err := g.flush(); err != nil {
 		return Answer{}, err
+	}
+	if cs != nil {
+		if err := cs.flush(); err != nil {
+			return Answer{}, err
+		}
 	}
 	hits := f.given
 	a := Answer{Citations: []Citation{}}
