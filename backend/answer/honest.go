@@ -11,11 +11,12 @@ import (
 	"github.com/hoardvault/hoard/backend/text"
 )
 
-// Window is a model that tells its context size and counts tokens with its
-// own tokenizer (the built-in runner): the prompt is then cut to fit it.
+// Window is a model server that tells a model's context size and counts
+// tokens (the built-in runner with the model's own tokenizer, Ollama by a
+// cautious estimate): the prompt is then cut to fit it.
 type Window interface {
-	ContextSize(ctx context.Context) (int, error)
-	CountTokens(ctx context.Context, text string) (int, error)
+	ContextSize(ctx context.Context, model string) (int, error)
+	CountTokens(ctx context.Context, model, text string) (int, error)
 }
 
 const (
@@ -50,11 +51,11 @@ func fit(ctx context.Context, opt Options, system, q string, hits []search.Hit, 
 	if !ok {
 		return fitted{user: prompt(q, hits, facts), given: hits}, nil
 	}
-	nctx, err := w.ContextSize(ctx)
+	nctx, err := w.ContextSize(ctx, opt.Model)
 	if err != nil {
 		return fitted{}, err
 	}
-	count := func(s string) (int, error) { return w.CountTokens(ctx, s) }
+	count := func(s string) (int, error) { return w.CountTokens(ctx, opt.Model, s) }
 	f := fitted{maxTokens: min(answerTokens, nctx/4)}
 	fixed, err := count(system + "\n" + prompt(q, nil, nil))
 	if err != nil {

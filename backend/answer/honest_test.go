@@ -2,7 +2,11 @@ package answer_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -174,7 +178,7 @@ func TestPromptFitsTheContext(t *testing.T) {
 		}
 		// llama.cpp rounds the context up (to 512 here): what it reports
 		// is what the prompt must fit, with room for the answer.
-		nctx, err := b.ContextSize(context.Background())
+		nctx, err := b.ContextSize(context.Background(), "")
 		if err != nil || nctx < tc.context {
 			t.Fatalf("context %d reported (%v)", nctx, err)
 		}
@@ -277,5 +281,52 @@ func TestRarityDecidesWhatTheVaultAnswers(t *testing.T) {
 		case tc.want != "" && (nothing || !strings.Contains(a.Answer, tc.want)):
 			t.Errorf("%q: want %q in the answer, got %q", tc.q, tc.want, a.Answer)
 		}
+	}
+}
+
+// Ollama tells no token counts, and cuts a prompt past its window without a
+// word: Hoard fits the prompt to the model's window by a cautious estimate,
+// asks Ollama for exactly that window, and names what it left out.
+func TestOllamaPromptFitsItsWindow(t *testing.T) {
+	v, _ := toyVault(t)
+	var prompt, system string
+	var window float64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Messages []llm.Message `json:"messages"`
+			Options  map[string]any `json:"options"`
+		}
+		json.NewDecoder(r.Body).Decode(&body)
+		switch r.URL.Path {
+		case "/api/show":
+			io.WriteString(w, `{"parameters":"num_ctx 400","model_info":{"llama.context_length":131072}}`)
+		case "/api/chat":
+			system, prompt = body.Messages[0].Content, body.Messages[len(body.Messages)-1].Content
+			window, _ = body.Options["num_ctx"].(float64)
+			io.WriteString(w, `{"message":{"role":"assistant","content":"It is the event horizon [1]."},"done":true}`+"\n")
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := llm.NewOllama(llm.Options{BaseURL: srv.URL})
+	a, err := v.Ask(context.Background(), blackHole, vault.AskOptions{LLM: c, Model: "small"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Extractive || prompt == "" {
+		t.Fatalf("not generated: %+v", a)
+	}
+	used, _ := c.CountTokens(context.Background(), "small", system+"\n"+prompt)
+	if window != 400 || used > 400*3/4 {
+		t.Errorf("window %v asked; the prompt is %d estimated tokens", window, used)
+	}
+	fitted := ""
+	for _, st := range a.Trace {
+		if st.Step == "context" {
+			fitted = st.Detail
+		}
+	}
+	// The passage did not fit whole: it was cut (or left out), and said so.
+	if !strings.Contains(fitted, "400-token context") || !(strings.Contains(fitted, "cut to fit") || len(a.LeftOut) > 0) {
+		t.Errorf("left out %d, trace %q", len(a.LeftOut), fitted)
 	}
 }

@@ -171,12 +171,25 @@ func summarize(ctx context.Context, s Searcher, opt Options, topic string) (Answ
 		}
 	}
 	if opt.LLM != nil {
-		var sb strings.Builder
+		// Each document as its gist and its best passage, fitted to the
+		// model's context like any question's passages; the citations keep
+		// the passages themselves.
+		shown := make([]search.Hit, len(hits))
 		for i, h := range hits {
-			fmt.Fprintf(&sb, "[%d] %s\nGist: %s\nPassage: %s\n\n", i+1, h.Title, gists[i], strings.TrimSpace(h.Text))
+			shown[i] = h
+			shown[i].Text = "Gist: " + gists[i] + "\nPassage: " + strings.TrimSpace(h.Text)
 		}
-		fmt.Fprintf(&sb, "Summarize what these documents say about: %s", topic)
-		got, err := complete(ctx, opt, summaryPrompt, fitted{user: sb.String(), given: hits})
+		f, err := fit(ctx, opt, summaryPrompt, "Summarize what these documents say about: "+topic, shown, nil)
+		var got Answer
+		if err == nil {
+			for i := range f.given {
+				f.given[i] = hitByChunk(hits, f.given[i].ChunkID)
+			}
+			for i := range f.leftOut {
+				f.leftOut[i] = hitByChunk(hits, f.leftOut[i].ChunkID)
+			}
+			got, err = complete(ctx, opt, summaryPrompt, f)
+		}
 		if err == nil {
 			got.Trace = append(a.Trace, got.Trace...)
 			return got, nil

@@ -289,8 +289,8 @@ func (b *Builtin) Chat(ctx context.Context, r Request, onDelta func(string) erro
 }
 
 // ContextSize is the running model's context window in tokens, as the
-// server reports it (/props).
-func (b *Builtin) ContextSize(ctx context.Context) (int, error) {
+// server reports it (/props); model is the one running.
+func (b *Builtin) ContextSize(ctx context.Context, _ string) (int, error) {
 	p, err := b.acquire(ctx)
 	if err != nil {
 		return 0, err
@@ -301,7 +301,7 @@ func (b *Builtin) ContextSize(ctx context.Context) (int, error) {
 
 // CountTokens counts the tokens of a text with the model's own tokenizer
 // (/tokenize).
-func (b *Builtin) CountTokens(ctx context.Context, text string) (int, error) {
+func (b *Builtin) CountTokens(ctx context.Context, _, text string) (int, error) {
 	p, err := b.acquire(ctx)
 	if err != nil {
 		return 0, err

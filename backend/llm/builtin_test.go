@@ -79,11 +79,11 @@ func TestBuiltinStreams(t *testing.T) {
 	if resp.Model != m.Name || resp.PromptTokens == 0 || resp.CompletionTokens == 0 {
 		t.Errorf("response %+v", resp)
 	}
-	n, err := b.ContextSize(ctx)
+	n, err := b.ContextSize(ctx, "")
 	if err != nil || n != m.Context {
 		t.Errorf("context %d (%v), want %d", n, err, m.Context)
 	}
-	tokens, err := b.CountTokens(ctx, "Hoard keeps your notes.")
+	tokens, err := b.CountTokens(ctx, "", "Hoard keeps your notes.")
 	if err != nil || tokens < 3 || tokens > 12 {
 		t.Errorf("%d tokens (%v)", tokens, err)
 	}
@@ -216,7 +216,7 @@ func TestBuiltinStopsWhenIdle(t *testing.T) {
 func TestBuiltinSwitchesModels(t *testing.T) {
 	b, m := newRunner(t, llm.BuiltinOptions{})
 	ctx := context.Background()
-	if n, err := b.ContextSize(ctx); err != nil || n != m.Context {
+	if n, err := b.ContextSize(ctx, ""); err != nil || n != m.Context {
 		t.Fatalf("context %d (%v)", n, err)
 	}
 	old := b.PID()
@@ -224,7 +224,7 @@ func TestBuiltinSwitchesModels(t *testing.T) {
 	other.Name, other.Context = "other", 1024
 	b.SetModel(other)
 	waitGone(t, old, 10*time.Second)
-	if n, err := b.ContextSize(ctx); err != nil || n != 1024 {
+	if n, err := b.ContextSize(ctx, ""); err != nil || n != 1024 {
 		t.Fatalf("after the switch: context %d (%v)", n, err)
 	}
 	resp, err := b.Chat(ctx, ask("Say hello."), nil)
@@ -277,7 +277,7 @@ func TestRunnerChild(t *testing.T) {
 		t.Skip("started by TestBuiltinDiesWithHoard")
 	}
 	b, _ := newRunner(t, llm.BuiltinOptions{})
-	if _, err := b.ContextSize(context.Background()); err != nil {
+	if _, err := b.ContextSize(context.Background(), ""); err != nil {
 		t.Fatal(err)
 	}
 	fmt.Printf("pid %d\n", b.PID())

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -240,5 +241,68 @@ func TestHeaderTimeout(t *testing.T) {
 	start := time.Now()
 	if _, err := c.Chat(context.Background(), Request{Model: "m"}, nil); !errors.Is(err, ErrStalled) || time.Since(start) > 5*time.Second {
 		t.Errorf("no headers: %v after %s", err, time.Since(start))
+	}
+}
+
+// Ollama cuts a prompt longer than its window without a word, so Hoard asks
+// for the window it fits prompts to: the Modelfile's num_ctx, else 4096,
+// never past what the model was trained for; a server that cannot say
+// gets 4096. Every chat request carries it as options.num_ctx.
+func TestOllamaWindow(t *testing.T) {
+	var mu sync.Mutex
+	asked := map[string]float64{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Model   string         `json:"model"`
+			Options map[string]any `json:"options"`
+		}
+		json.NewDecoder(r.Body).Decode(&body)
+		switch r.URL.Path {
+		case "/api/show":
+			switch body.Model {
+			case "small":
+				io.WriteString(w, `{"parameters":"stop \"<|im_end|>\"\nnum_ctx 600","model_info":{"qwen2.context_length":32768}}`)
+			case "short-trained":
+				io.WriteString(w, `{"parameters":"","model_info":{"llama.context_length":2048}}`)
+			case "plain":
+				io.WriteString(w, `{"model_info":{"llama.context_length":131072}}`)
+			default:
+				w.WriteHeader(http.StatusNotFound)
+				io.WriteString(w, `{"error":"model not found"}`)
+			}
+		case "/api/chat":
+			mu.Lock()
+			asked[body.Model], _ = body.Options["num_ctx"].(float64)
+			mu.Unlock()
+			io.WriteString(w, `{"message":{"role":"assistant","content":"ok"},"done":true}`+"\n")
+		}
+	}))
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	c := NewOllama(Options{BaseURL: srv.URL})
+	for _, tc := range []struct {
+		model string
+		want  int
+	}{{"small", 600}, {"short-trained", 2048}, {"plain", DefaultOllamaContext}, {"unknown", DefaultOllamaContext}} {
+		n, err := c.ContextSize(ctx, tc.model)
+		if err != nil || n != tc.want {
+			t.Errorf("%s: window %d (%v), want %d", tc.model, n, err, tc.want)
+		}
+		if _, err := c.Chat(ctx, Request{Model: tc.model, Messages: []Message{{"user", "?"}}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if asked[tc.model] != float64(tc.want) {
+			t.Errorf("%s: chat asked for num_ctx %v, want %d", tc.model, asked[tc.model], tc.want)
+		}
+	}
+	// The estimate errs high: about a token per three Latin characters, one
+	// per Chinese character.
+	for _, tc := range []struct {
+		text     string
+		min, max int
+	}{{strings.Repeat("word ", 100), 150, 200}, {strings.Repeat("漢", 90), 90, 100}, {"", 0, 1}} {
+		if n, _ := c.CountTokens(ctx, "small", tc.text); n < tc.min || n > tc.max {
+			t.Errorf("%.12q…: %d tokens, want %d–%d", tc.text, n, tc.min, tc.max)
+		}
 	}
 }

@@ -5,16 +5,24 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // OllamaURL is where Ollama listens by default.
 const OllamaURL = "http://localhost:11434"
 
 // Ollama speaks Ollama's native API (/api/chat streaming JSON lines).
-type Ollama struct{ o Options }
+type Ollama struct {
+	o    Options
+	mu   sync.Mutex
+	ctxs map[string]int // each model's context window, once asked
+}
 
 // NewOllama makes a client (BaseURL defaults to OllamaURL).
 func NewOllama(o Options) *Ollama { return &Ollama{o: o.withDefaults(OllamaURL)} }
@@ -40,6 +48,11 @@ func (c *Ollama) Chat(ctx context.Context, r Request, onDelta func(string) error
 	}
 	if r.MaxTokens > 0 {
 		opts["num_predict"] = r.MaxTokens
+	}
+	// The window the prompt was fitted to, asked for explicitly: Ollama
+	// cuts a prompt longer than its window without a word.
+	if n, err := c.ContextSize(ctx, r.Model); err == nil && n > 0 {
+		opts["num_ctx"] = n
 	}
 	if len(opts) > 0 {
 		body["options"] = opts
@@ -101,6 +114,93 @@ func (c *Ollama) Chat(ctx context.Context, r Request, onDelta func(string) error
 		err = fmt.Errorf("ollama: the answer ended without its final message")
 	}
 	return out, err
+}
+
+// DefaultOllamaContext is the window Hoard asks Ollama for when the model's
+// own settings name none: Ollama's usual default, asked for explicitly so
+// that a prompt fitted to it is never cut.
+const DefaultOllamaContext = 4096
+
+// ContextSize is the window prompts for model are fitted to: the num_ctx
+// its Modelfile sets, else DefaultOllamaContext, never more than the model
+// was trained for (POST /api/show). A server that cannot say gets the
+// default. Every request asks Ollama for this window (options.num_ctx).
+func (c *Ollama) ContextSize(ctx context.Context, model string) (int, error) {
+	c.mu.Lock()
+	n, ok := c.ctxs[model]
+	c.mu.Unlock()
+	if ok {
+		return n, nil
+	}
+	n = DefaultOllamaContext
+	if set, trained, err := c.show(ctx, model); err == nil {
+		if set > 0 {
+			n = set
+		}
+		if trained > 0 {
+			n = min(n, trained)
+		}
+	} else if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	c.mu.Lock()
+	if c.ctxs == nil {
+		c.ctxs = map[string]int{}
+	}
+	c.ctxs[model] = n
+	c.mu.Unlock()
+	return n, nil
+}
+
+// show reads a model's num_ctx parameter and its trained context length.
+func (c *Ollama) show(ctx context.Context, model string) (set, trained int, err error) {
+	raw, _ := json.Marshal(map[string]string{"model": model})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.o.BaseURL+"/api/show", bytes.NewReader(raw))
+	if err != nil {
+		return 0, 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, done, err := do(ctx, c.o, req, ollamaError)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer done()
+	defer resp.Body.Close()
+	var out struct {
+		Parameters string                     `json:"parameters"`
+		ModelInfo  map[string]json.RawMessage `json:"model_info"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(&out); err != nil {
+		return 0, 0, fmt.Errorf("ollama: show %s: %w", model, err)
+	}
+	for _, line := range strings.Split(out.Parameters, "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "num_ctx" {
+			fmt.Sscan(f[1], &set)
+		}
+	}
+	for k, v := range out.ModelInfo {
+		if strings.HasSuffix(k, ".context_length") {
+			json.Unmarshal(v, &trained)
+		}
+	}
+	return set, trained, nil
+}
+
+// CountTokens estimates the tokens of text, erring high: Ollama offers no
+// tokenizer. Latin text runs about four characters a token; a letter of a
+// script without spaces (Chinese, Japanese) can be a token of its own.
+func (c *Ollama) CountTokens(_ context.Context, _, text string) (int, error) {
+	ascii, other := 0, 0
+	for _, r := range text {
+		if r < utf8.RuneSelf {
+			ascii++
+		} else if unicode.IsLetter(r) && !unicode.In(r, unicode.Latin, unicode.Greek, unicode.Cyrillic) {
+			other++
+		} else {
+			ascii += 2
+		}
+	}
+	return (ascii+2)/3 + other, nil
 }
 
 // Models lists the installed models (GET /api/tags).
