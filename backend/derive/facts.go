@@ -15,17 +15,21 @@ type FactStore interface {
 	PutFacts(ctx context.Context, chunkID int64, model string, facts []store.Fact, norm func(string) string) error
 }
 
+// FactProgress counts the chunks read and the facts found so far.
+type FactProgress struct{ Chunks, Facts int }
+
 // Facts has a language model read atomic (subject, relation, object) facts
 // from every chunk not read yet; norm keys subjects and objects for the
 // entity index. It resumes where it stopped; a reply that is not a list of
-// facts marks the chunk read with none. progress hears the chunks read and
-// the facts found so far.
-func Facts(ctx context.Context, st FactStore, c llm.Client, model string, norm func(string) string, progress func(chunks, facts int)) (chunks, facts int, err error) {
+// facts marks the chunk read with none. progress, when given, hears each
+// chunk read.
+func Facts(ctx context.Context, st FactStore, c llm.Client, model string, norm func(string) string, progress func(FactProgress)) (FactProgress, error) {
+	var p FactProgress
 	var after int64
 	for {
 		batch, err := st.UnreadChunks(ctx, after, 50)
 		if err != nil || len(batch) == 0 {
-			return chunks, facts, err
+			return p, err
 		}
 		for _, ch := range batch {
 			after = ch.ID
@@ -34,16 +38,16 @@ func Facts(ctx context.Context, st FactStore, c llm.Client, model string, norm f
 				{Role: "user", Content: "Document: " + ch.Title + "\n\n" + ch.Text},
 			}}, nil)
 			if err != nil {
-				return chunks, facts, fmt.Errorf("facts of chunk %d: %w", ch.ID, err)
+				return p, fmt.Errorf("facts of chunk %d: %w", ch.ID, err)
 			}
 			found := parseFacts(resp.Text)
 			if err := st.PutFacts(ctx, ch.ID, c.Name()+"/"+model, found, norm); err != nil {
-				return chunks, facts, err
+				return p, err
 			}
-			chunks++
-			facts += len(found)
+			p.Chunks++
+			p.Facts += len(found)
 			if progress != nil {
-				progress(chunks, facts)
+				progress(p)
 			}
 		}
 	}

@@ -92,10 +92,13 @@ func TopKeyphrases(gists []store.Gist, n int) []string {
 	return keys[:min(n, len(keys))]
 }
 
+// MemoryProgress counts the gists a model has rewritten, Done of Total.
+type MemoryProgress struct{ Done, Total int }
+
 // ModelGists has a language model rewrite the gists (documents in order,
 // those already written by a model skipped, so it resumes) and then write
-// the vault's overview from them. progress hears done of total.
-func ModelGists(ctx context.Context, st GistStore, c llm.Client, model string, progress func(done, total int)) (int, error) {
+// the vault's overview from them. progress, when given, hears each gist.
+func ModelGists(ctx context.Context, st GistStore, c llm.Client, model string, progress func(MemoryProgress)) (int, error) {
 	if _, err := Gists(ctx, st); err != nil {
 		return 0, err
 	}
@@ -126,7 +129,7 @@ func ModelGists(ctx context.Context, st GistStore, c llm.Client, model string, p
 			return i, err
 		}
 		if progress != nil {
-			progress(i+1, len(todo))
+			progress(MemoryProgress{Done: i + 1, Total: len(todo)})
 		}
 	}
 	all, err := st.Gists(ctx, false, 400)

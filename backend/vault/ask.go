@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/hoardvault/hoard/backend/answer"
+	"github.com/hoardvault/hoard/backend/derive"
 	"github.com/hoardvault/hoard/backend/llm"
 	"github.com/hoardvault/hoard/backend/store"
 	"github.com/hoardvault/hoard/backend/text"
@@ -28,7 +29,7 @@ const historyTurns = 6
 // Ask answers a question from the vault with citations: by the language
 // model when one is given and reachable, else extractively.
 func (v *Vault) Ask(ctx context.Context, question string, opt AskOptions) (answer.Answer, error) {
-	mv := memoryView{v}
+	mv := derive.Reader{Store: v.store}
 	aopt := answer.Options{LLM: opt.LLM, Model: opt.Model, OnDelta: opt.OnDelta, Memory: mv, Facts: mv}
 	conv := opt.Conversation
 	if conv != 0 {

@@ -9,13 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hoardvault/hoard/backend/answer"
 	"github.com/hoardvault/hoard/backend/derive"
 	"github.com/hoardvault/hoard/backend/entity"
 	"github.com/hoardvault/hoard/backend/extract"
 	"github.com/hoardvault/hoard/backend/ingest"
 	"github.com/hoardvault/hoard/backend/llm"
-	"github.com/hoardvault/hoard/backend/search"
 	"github.com/hoardvault/hoard/backend/store"
 	"github.com/hoardvault/hoard/backend/text"
 )
@@ -27,128 +25,36 @@ const MemoriesCollection = "memories"
 
 const memoriesWeight = 1.2
 
-const overviewKey = derive.OverviewKey
-
 // updateGists writes the extractive gist of every indexed document that
 // lacks one: new documents, changed ones, imported ones.
 func (v *Vault) updateGists(ctx context.Context) (int, error) { return derive.Gists(ctx, v.store) }
 
-// GlobalMemory is the vault-level memory: what the vault is about.
-type GlobalMemory struct {
-	Overview   string       `json:"overview"` // by the model, when it was built with one
-	Documents  int          `json:"documents"`
-	ByLLM      int          `json:"gists_by_llm"`
-	Keyphrases []string     `json:"keyphrases"`      // the vault's most common topics
-	Facts      int          `json:"facts"`           // read by a model
-	Unread     int          `json:"passages_unread"` // passages no model has read facts from
-	Gists      []store.Gist `json:"gists,omitempty"`
-}
+// The global memory and the progress of the jobs that write it are
+// package derive's.
+type (
+	GlobalMemory   = derive.GlobalMemory
+	MemoryProgress = derive.MemoryProgress
+	FactProgress   = derive.FactProgress
+)
 
 // Memory returns the global memory; withGists lists every document's gist.
 func (v *Vault) Memory(ctx context.Context, withGists bool) (GlobalMemory, error) {
-	if _, err := v.updateGists(ctx); err != nil {
-		return GlobalMemory{}, err
-	}
-	gists, err := v.store.Gists(ctx, false, 0)
-	if err != nil {
-		return GlobalMemory{}, err
-	}
-	m := GlobalMemory{Documents: len(gists), Keyphrases: derive.TopKeyphrases(gists, 20)}
-	for _, g := range gists {
-		if g.ByLLM {
-			m.ByLLM++
-		}
-	}
-	if m.Facts, _, m.Unread, err = v.store.FactCounts(ctx); err != nil {
-		return m, err
-	}
-	if m.Overview, err = v.store.Setting(ctx, overviewKey); err != nil {
-		return m, err
-	}
-	if withGists {
-		m.Gists = gists
-	}
-	return m, nil
+	return derive.Memory(ctx, v.store, withGists)
 }
-
-// MemoryProgress reports BuildMemory.
-type MemoryProgress struct{ Done, Total int }
 
 // BuildMemory has a language model rewrite the gists (documents in order,
 // those already written by a model skipped, so it resumes) and then write
 // the vault's overview from them.
 func (v *Vault) BuildMemory(ctx context.Context, c llm.Client, model string, progress func(MemoryProgress)) (int, error) {
-	return derive.ModelGists(ctx, v.store, c, model, func(done, total int) {
-		if progress != nil {
-			progress(MemoryProgress{Done: done, Total: total})
-		}
-	})
+	return derive.ModelGists(ctx, v.store, c, model, progress)
 }
-
-// memoryView lets answering read the global memory and the facts.
-type memoryView struct{ v *Vault }
-
-func (m memoryView) Recall(ctx context.Context, text string, n int) ([]answer.Gist, error) {
-	gs, err := m.v.store.MatchGists(ctx, search.Parse(text).FTS(), n)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]answer.Gist, len(gs))
-	for i, g := range gs {
-		out[i] = answer.Gist{DocID: g.DocumentID, Title: g.Title, Gist: g.Gist, Keyphrases: strings.Split(g.Keyphrases, ", ")}
-	}
-	return out, nil
-}
-
-func (m memoryView) GistOf(ctx context.Context, docID int64) (string, error) {
-	g, err := m.v.store.Gist(ctx, docID)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", nil
-	}
-	return g.Gist, err
-}
-
-// FactsFor finds facts about the names in a question.
-func (m memoryView) FactsFor(ctx context.Context, question string, n int) ([]answer.Fact, error) {
-	var names []string
-	for _, name := range answer.Names(question) {
-		if k := entity.Norm(name); k != "" {
-			names = append(names, k)
-		}
-	}
-	if len(names) == 0 {
-		return nil, nil
-	}
-	fs, err := m.v.store.FactsAbout(ctx, names, n)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]answer.Fact, 0, len(fs))
-	for _, f := range fs {
-		r, err := m.v.store.ChunkRef(ctx, f.ChunkID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, answer.Fact{Subject: f.Subject, Relation: f.Relation, Object: f.Object,
-			Source: search.Hit{ChunkID: r.ChunkID, DocID: r.DocID, Title: r.Title, Path: r.Path, Page: r.Page, Text: r.Text}})
-	}
-	return out, nil
-}
-
-// FactProgress reports ExtractFacts.
-type FactProgress struct{ Chunks, Facts int }
 
 // ExtractFacts has a language model read atomic (subject, relation, object)
 // facts from every chunk not read yet; subjects and objects join the entity
 // index. It resumes where it stopped; a reply that is not a list of facts
 // marks the chunk read with none.
 func (v *Vault) ExtractFacts(ctx context.Context, c llm.Client, model string, progress func(FactProgress)) (FactProgress, error) {
-	chunks, facts, err := derive.Facts(ctx, v.store, c, model, entity.Norm, func(chunks, facts int) {
-		if progress != nil {
-			progress(FactProgress{Chunks: chunks, Facts: facts})
-		}
-	})
-	return FactProgress{Chunks: chunks, Facts: facts}, err
+	return derive.Facts(ctx, v.store, c, model, entity.Norm, progress)
 }
 
 // Memory notes ("remember this").

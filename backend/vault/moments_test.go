@@ -93,7 +93,7 @@ func TestVoiceNoteCitesTheMoment(t *testing.T) {
 			v := openVault(t, Options{Neural: NeuralOptions{Models: mm, Embedder: "none"}, Chunk: tc.chunk,
 				Transcription: TranscriptionOptions{URL: srv.URL}})
 			memo := addCopy(t, v, wav)
-			if tr := v.transcriber(); (tr.VAD != nil) != tc.vad {
+			if tr, _ := v.voice.Pipeline(); (tr.VAD != nil) != tc.vad {
 				t.Fatalf("VAD in use: %v, want %v", tr.VAD != nil, tc.vad)
 			}
 			t.Logf("worst moment error %.2f s", citeMemo(t, v, memo, sentences))

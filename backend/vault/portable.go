@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/hoardvault/hoard/backend/portable"
+	"github.com/hoardvault/hoard/backend/speech"
 	"github.com/hoardvault/hoard/backend/store"
 )
 
@@ -83,12 +84,8 @@ func (importTarget) CheckSetting(s store.SettingRecord) error {
 			return fmt.Errorf("setting %s: %w", s.Key, err)
 		}
 		return l.check()
-	case transcriptionKey:
-		var t TranscriptionOptions
-		if err := json.Unmarshal([]byte(s.Value), &t); err != nil {
-			return fmt.Errorf("setting %s: %w", s.Key, err)
-		}
-		return checkServerURL("transcription server", t.URL)
+	case speech.Key:
+		return speech.CheckStored(s.Value)
 	}
 	return nil
 }

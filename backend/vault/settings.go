@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 
+	"github.com/hoardvault/hoard/backend/speech"
 	"github.com/hoardvault/hoard/models"
 )
 
@@ -89,23 +89,11 @@ func (s LLMSettings) check() error {
 	default:
 		return fmt.Errorf("language model %q: want auto, builtin, ollama, openai or none", s.Kind)
 	}
-	if err := checkServerURL("language model server", s.URL); err != nil {
+	if err := speech.CheckServerURL("language model server", s.URL); err != nil {
 		return err
 	}
 	if s.Kind == "openai" && s.URL == "" {
 		return fmt.Errorf("an OpenAI-compatible server needs its URL")
-	}
-	return nil
-}
-
-// checkServerURL accepts "" or an http(s) URL with a host.
-func checkServerURL(what, raw string) error {
-	if raw == "" {
-		return nil
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%s %q: want an http(s) URL", what, raw)
 	}
 	return nil
 }

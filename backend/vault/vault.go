@@ -16,13 +16,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hoardvault/hoard/backend/audio"
 	"github.com/hoardvault/hoard/backend/chunk"
 	"github.com/hoardvault/hoard/backend/extract"
 	"github.com/hoardvault/hoard/backend/infer"
 	"github.com/hoardvault/hoard/backend/ingest"
 	"github.com/hoardvault/hoard/backend/neural"
 	"github.com/hoardvault/hoard/backend/search"
+	"github.com/hoardvault/hoard/backend/speech"
 	"github.com/hoardvault/hoard/backend/store"
 )
 
@@ -76,13 +76,8 @@ type Vault struct {
 	mu     sync.RWMutex        // guards searcher, which loading models replaces
 	bin    *search.VectorIndex // the vectors' sign bits and int8 codes, in memory
 	// ing takes files in: the queue, its drain goroutine, the watch.
-	ing *ingest.Service
-	// tr transcribes audio, built on first need; vadRT is the ONNX Runtime
-	// its voice activity detector runs on.
-	trMu  sync.Mutex
-	tr    *audio.Transcriber
-	trErr error // why the configured engine cannot run
-	vadRT *infer.Runtime
+	ing   *ingest.Service
+	voice *speech.Voice // speech-to-text
 	// retired are runtimes whose models were replaced while searches may
 	// still hold them: closed with the vault.
 	retired []*infer.Runtime
@@ -133,9 +128,11 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 		log:      opt.Logger,
 	}
 	v.bin = search.NewVectorIndex(st)
+	v.voice = speech.New(speech.Config{Fixed: opt.Transcription, Settings: st, Models: v.models, ORTLib: opt.Neural.ORTLib,
+		Log: opt.Logger, Missing: ErrNoTranscriber})
 	v.ing = ingest.New(ingest.Config{Store: st, Registry: reg, Dir: abs, Chunk: opt.Chunk, Limits: opt.Limits, Workers: opt.Workers,
 		RetryBase: opt.RetryBase, MaxAttempts: opt.MaxAttempts, ReadTimeout: opt.ReadTimeout,
-		Transcriber: v.transcription, Logger: opt.Logger, Hooks: ingest.Hooks{
+		Transcriber: v.voice.Pipeline, Logger: opt.Logger, Hooks: ingest.Hooks{
 			Changed: v.bin.Refresh,
 			Gists:   func(ctx context.Context) error { _, err := v.updateGists(ctx); return err },
 			Vectors: v.embedNew,
@@ -174,9 +171,7 @@ func (v *Vault) search() *search.Searcher {
 // is stored or left in the queue.
 func (v *Vault) Close() error {
 	v.ing.Close()
-	v.trMu.Lock()
-	v.closeTranscriber()
-	v.trMu.Unlock()
+	v.voice.Close()
 	err := v.closeRunner()
 	if v.nn.Runtime != nil {
 		err = errors.Join(err, v.nn.Runtime.Close())
@@ -348,7 +343,7 @@ func (v *Vault) Status(ctx context.Context) (Status, error) {
 		return Status{}, err
 	}
 	return Status{Vault: v.dir, Stats: st, Schema: schema, SQLiteVersion: sv, VecVersion: vv, Neural: ns, Queue: q, Watched: w,
-		Transcription: v.transcriptionStatus(ctx), Chat: v.ChatStatus(), Watch: v.WatchStatus()}, nil
+		Transcription: v.voice.Status(ctx), Chat: v.ChatStatus(), Watch: v.WatchStatus()}, nil
 }
 
 // Check runs the database's consistency checks.

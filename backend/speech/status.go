@@ -1,4 +1,4 @@
-package vault
+package speech
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"github.com/hoardvault/hoard/backend/audio"
 )
 
-// TranscriptionStatus says how voice notes are transcribed.
-type TranscriptionStatus struct {
+// Status says how voice notes are transcribed.
+type Status struct {
 	Engine string `json:"engine,omitempty"` // "whisper.cpp", "server", or empty: none
 	Model  string `json:"model,omitempty"`
 	URL    string `json:"url,omitempty"`
@@ -20,9 +20,10 @@ type TranscriptionStatus struct {
 	Note  string `json:"note,omitempty"` // why there is no engine, or why it cannot run
 }
 
-func (v *Vault) transcriptionStatus(ctx context.Context) TranscriptionStatus {
-	st := TranscriptionStatus{Built: audio.WhisperBuilt}
-	t, err := v.Transcription(ctx)
+// Status reports the engine in force; it builds nothing.
+func (s *Voice) Status(ctx context.Context) Status {
+	st := Status{Built: audio.WhisperBuilt}
+	t, err := s.Options(ctx)
 	switch {
 	case err != nil:
 		st.Note = err.Error()
@@ -39,16 +40,14 @@ func (v *Vault) transcriptionStatus(ctx context.Context) TranscriptionStatus {
 	default:
 		st.Note = "this hoard was built without the whisper.cpp engine (WHISPER=0): voice notes wait until a transcription server is set"
 	}
-	v.trMu.Lock()
-	if v.trErr != nil {
-		st.Note = v.trErr.Error()
+	if err := s.why(); err != nil {
+		st.Note = err.Error()
 	}
-	v.trMu.Unlock()
 	return st
 }
 
-// TranscriptionTest is what the engine in force heard in a recording.
-type TranscriptionTest struct {
+// Result is what the engine in force heard in a recording.
+type Result struct {
 	Engine       string  `json:"engine"`
 	Model        string  `json:"model,omitempty"`
 	Text         string  `json:"text"`
@@ -60,14 +59,14 @@ type TranscriptionTest struct {
 	WER      *float64 `json:"wer,omitempty"`
 }
 
-// TestTranscription transcribes one recording with the engine in force and
-// stores nothing (Settings' Test button); path "" is the built-in sample,
-// whose words are known.
-func (v *Vault) TestTranscription(ctx context.Context, path string) (TranscriptionTest, error) {
-	var res TranscriptionTest
+// Test transcribes one recording with the engine in force and stores
+// nothing (Settings' Test button); path "" is the built-in sample, whose
+// words are known, written for the while to a folder in dir.
+func (s *Voice) Test(ctx context.Context, dir, path string) (Result, error) {
+	var res Result
 	if path == "" {
 		data, name := audio.Sample()
-		tmp, err := os.MkdirTemp(v.dir, ".sample-")
+		tmp, err := os.MkdirTemp(dir, ".sample-")
 		if err != nil {
 			return res, err
 		}
@@ -78,17 +77,14 @@ func (v *Vault) TestTranscription(ctx context.Context, path string) (Transcripti
 		}
 		res.Expected = audio.SampleText
 	}
-	tr := v.transcriber()
+	tr, err := s.Pipeline()
 	if tr == nil {
-		v.trMu.Lock()
-		err := v.trErr
-		v.trMu.Unlock()
 		if err == nil {
-			err = ErrNoTranscriber
+			err = s.cfg.Missing
 		}
 		return res, err
 	}
-	st := v.transcriptionStatus(ctx)
+	st := s.Status(ctx)
 	res.Engine, res.Model = st.Engine, st.Model
 	start := time.Now()
 	t, err := tr.File(ctx, path)
@@ -97,9 +93,9 @@ func (v *Vault) TestTranscription(ctx context.Context, path string) (Transcripti
 	}
 	res.Seconds, res.AudioSeconds = time.Since(start).Seconds(), t.Duration.Seconds()
 	var words []string
-	for _, s := range t.Segments {
-		if s := strings.TrimSpace(s.Text); s != "" {
-			words = append(words, s)
+	for _, seg := range t.Segments {
+		if seg := strings.TrimSpace(seg.Text); seg != "" {
+			words = append(words, seg)
 		}
 	}
 	res.Text = strings.Join(words, " ")
