@@ -78,6 +78,14 @@ type BuiltinOptions struct {
 	Log   *slog.Logger
 	// Args are extra llama-server arguments.
 	Args []string
+	// RunDir keeps a record of each running server; a runner sweeps it
+	// when it is made and before it starts a server, stopping the servers
+	// of a Hoard that ended without stopping them (SweepOrphans). Empty:
+	// no records.
+	RunDir string
+	// NoDeathSignal starts servers without Linux's parent-death signal, as
+	// on the systems that have none: for the tests of the sweep.
+	NoDeathSignal bool
 }
 
 // Builtin is Hoard's own chat runner: llama.cpp's llama-server, started on
@@ -111,6 +119,7 @@ func NewBuiltin(o BuiltinOptions, m BuiltinModel) *Builtin {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	SweepOrphans(o.RunDir, o.Log)
 	return &Builtin{o: o, model: m.withDefaults()}
 }
 
@@ -328,6 +337,7 @@ type serverProc struct {
 	err    error         // its exit status, once done
 	mu     sync.Mutex
 	nctx   int
+	runDir string // where its record is kept ("": none)
 }
 
 func (p *serverProc) exited() bool {
@@ -450,6 +460,7 @@ func (b *Builtin) start(ctx context.Context, m BuiltinModel) (*serverProc, error
 	if _, err := os.Stat(m.Path); err != nil {
 		return nil, fmt.Errorf("chat model %s: %w", m.Name, err)
 	}
+	SweepOrphans(b.o.RunDir, b.o.Log)
 	var lastErr error
 	for try := 0; try < 3; try++ {
 		p, err := b.launch(ctx, m)
@@ -489,13 +500,21 @@ func (b *Builtin) launch(ctx context.Context, m BuiltinModel) (*serverProc, erro
 	// to, which takes the other programs' CPU on a small machine.
 	cmd.Env = append(os.Environ(), "OMP_WAIT_POLICY=passive")
 	cmd.SysProcAttr = childAttr()
+	if b.o.NoDeathSignal {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
 	lg := newTail(40)
 	cmd.Stdout, cmd.Stderr = lg, lg
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	p := &serverProc{model: m, cmd: cmd, base: base, key: key, log: lg, done: make(chan struct{}),
-		client: NewOpenAI(Options{BaseURL: base, APIKey: key})}
+		client: NewOpenAI(Options{BaseURL: base, APIKey: key}), runDir: b.o.RunDir}
 	if err := startChild(cmd, p); err != nil {
 		return nil, fmt.Errorf("start %s: %w", b.o.Server, err)
+	}
+	if b.o.RunDir != "" {
+		if err := writeRecord(b.o.RunDir, runRecord{PID: cmd.Process.Pid, Parent: os.Getpid(), Server: b.o.Server}); err != nil {
+			b.o.Log.Warn("built-in runner: no record of the server is kept", "err", err)
+		}
 	}
 	b.o.Log.Debug("built-in runner starting", "model", m.Name, "pid", cmd.Process.Pid, "port", port, "ctx", m.Context)
 	if err := p.waitHealthy(ctx, b.o.Start); err != nil {
@@ -521,6 +540,7 @@ func startChild(cmd *exec.Cmd, p *serverProc) error {
 		}
 		started <- nil
 		p.err = cmd.Wait()
+		removeRecord(p.runDir, cmd.Process.Pid)
 		close(p.done)
 		// The goroutine ends locked: the runtime retires its thread.
 	}()

@@ -276,12 +276,87 @@ func TestRunnerChild(t *testing.T) {
 	if os.Getenv(runnerChild) != "1" {
 		t.Skip("started by TestBuiltinDiesWithHoard")
 	}
-	b, _ := newRunner(t, llm.BuiltinOptions{})
+	// With a run folder: the server has no parent-death signal, as on
+	// systems without one, and a record of it is kept there.
+	dir := os.Getenv(runnerDir)
+	b, _ := newRunner(t, llm.BuiltinOptions{RunDir: dir, NoDeathSignal: dir != ""})
 	if _, err := b.ContextSize(context.Background(), ""); err != nil {
 		t.Fatal(err)
 	}
 	fmt.Printf("pid %d\n", b.PID())
 	time.Sleep(time.Minute)
+}
+
+const runnerDir = "HOARD_TEST_RUNNER_DIR"
+
+// startRunnerChild starts a process that plays Hoard with a runner (see
+// TestRunnerChild) and returns it with its server's pid.
+func startRunnerChild(t *testing.T, env ...string) (*exec.Cmd, int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunnerChild$", "-test.v")
+	cmd.Env = append(append(os.Environ(), runnerChild+"=1"), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "pid "); ok {
+			pid, _ := strconv.Atoi(v)
+			return cmd, pid
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	t.Fatal("the child printed no server pid")
+	return nil, 0
+}
+
+// Where a killed Hoard's server outlives it (no parent-death signal: macOS,
+// Windows), the next runner stops it from the record kept in the run
+// folder. A record whose Hoard still runs is left, and a recorded pid now
+// held by another program is not touched.
+func TestOrphanStoppedByTheNextRunner(t *testing.T) {
+	server, m := runnerParts(t)
+	dir := t.TempDir()
+	cmd, pid := startRunnerChild(t, runnerDir+"="+dir)
+	if _, err := os.Stat(filepath.Join(dir, fmt.Sprintf("llama-server-%d.json", pid))); err != nil {
+		t.Fatalf("no record of server %d: %v", pid, err)
+	}
+	cmd.Process.Kill() // SIGKILL: no deferred Close runs
+	cmd.Wait()
+	time.Sleep(300 * time.Millisecond)
+	if !alive(pid) {
+		t.Fatalf("server %d ended with its Hoard although it had no death signal", pid)
+	}
+
+	// A process that took a recorded pid, and a record of a live Hoard.
+	other := exec.Command("sleep", "30")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Process.Kill(); other.Wait() })
+	os.WriteFile(filepath.Join(dir, fmt.Sprintf("llama-server-%d.json", other.Process.Pid)),
+		[]byte(fmt.Sprintf(`{"pid":%d,"parent":%d,"server":%q}`, other.Process.Pid, cmd.Process.Pid, server)), 0o600)
+	live := filepath.Join(dir, "llama-server-1.json")
+	os.WriteFile(live, []byte(fmt.Sprintf(`{"pid":1,"parent":%d,"server":%q}`, os.Getppid(), server)), 0o600)
+
+	b := llm.NewBuiltin(llm.BuiltinOptions{Server: server, RunDir: dir}, m)
+	defer b.Close()
+	waitGone(t, pid, 5*time.Second)
+	if !alive(other.Process.Pid) {
+		t.Error("a process that took a recorded pid was stopped")
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Error("the record of a server whose Hoard runs was removed")
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "llama-server-*.json"))
+	if len(left) != 1 {
+		t.Errorf("records left: %v, want only the live Hoard's", left)
+	}
 }
 
 // kill -9 of Hoard leaves no llama-server behind (Linux: the parent-death

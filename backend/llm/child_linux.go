@@ -25,3 +25,9 @@ func ProcessRuns(pid int) bool {
 	i := strings.LastIndexByte(s, ')')
 	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }
+
+// isServer says whether pid runs the binary server (/proc/PID/exe).
+func isServer(pid int, server string) bool {
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	return err == nil && sameBinary(exe, server)
+}

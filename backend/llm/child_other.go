@@ -4,11 +4,14 @@ package llm
 
 import (
 	"os"
+	"os/exec"
+	"strconv"
 	"syscall"
 )
 
 // childAttr: only Linux has a parent-death signal. Elsewhere Close stops
-// the server; one left by a Hoard that was killed runs on until stopped.
+// the server, and one left by a Hoard that was killed is stopped by the
+// next runner's sweep (SweepOrphans).
 func childAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{} }
 
 // ProcessRuns says whether a process exists (signal 0 reaches it; on
@@ -19,4 +22,12 @@ func ProcessRuns(pid int) bool {
 		return false
 	}
 	return p.Signal(syscall.Signal(0)) == nil
+}
+
+// isServer says whether pid runs the binary server, as ps names the
+// process's command; where there is no ps (Windows) it cannot tell, and the
+// process is left alone.
+func isServer(pid int, server string) bool {
+	out, err := exec.Command("ps", "-o", "comm=", "-p", strconv.Itoa(pid)).Output()
+	return err == nil && sameBinary(string(out), server)
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,7 +84,9 @@ func (v *Vault) Builtin(name string) (*llm.Builtin, error) {
 	v.runner.mu.Lock()
 	defer v.runner.mu.Unlock()
 	if v.runner.r == nil {
-		v.runner.r = llm.NewBuiltin(llm.BuiltinOptions{Server: server, Log: v.log}, m)
+		// The records of running servers sit with the models, one place per
+		// user whatever the vault.
+		v.runner.r = llm.NewBuiltin(llm.BuiltinOptions{Server: server, Log: v.log, RunDir: filepath.Join(v.models().Dir, "run")}, m)
 	} else {
 		v.runner.r.SetModel(m)
 	}
