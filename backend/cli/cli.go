@@ -97,7 +97,7 @@ func NewRoot(stdout, stderr io.Writer, window Window) *cobra.Command {
 		root.RunE = win.RunE
 	}
 	root.AddCommand(newAddCommand(a), newSearchCommand(a), newLsCommand(a), newRmCommand(a), newStatusCommand(a), newExportCommand(a), newImportCommand(a), newBenchCommand(a),
-		newModelsCommand(a), newReindexCommand(a), newAskCommand(a), a.serveCmd(), a.mcpCmd(), newRememberCommand(a), newMemoriesCommand(a), newMemoryCommand(a), newChatsCommand(a), newWatchCommand(a), newTranscriptionCommand(a))
+		newModelsCommand(a), newReindexCommand(a), newAskCommand(a), newServeCommand(a), newMCPCommand(a), newRememberCommand(a), newMemoriesCommand(a), newMemoryCommand(a), newChatsCommand(a), newWatchCommand(a), newTranscriptionCommand(a))
 	return root
 }
 
@@ -136,15 +136,6 @@ func (a *app) withVault(fn func(ctx context.Context, v *vault.Vault, args []stri
 	return func(cmd *cobra.Command, args []string) error {
 		return a.inVault(cmd.Context(), func(v *vault.Vault) error { return fn(cmd.Context(), v, args) })
 	}
-}
-
-// withVaultLLM is withVault for commands that use a language model: once
-// the vault is open, its stored settings apply where no --llm flag is given.
-func (a *app) withVaultLLM(lf *llmFlags, fn func(ctx context.Context, v *vault.Vault, args []string) error) func(*cobra.Command, []string) error {
-	return a.withVault(func(ctx context.Context, v *vault.Vault, args []string) error {
-		lf.v = v
-		return fn(ctx, v, args)
-	})
 }
 
 func (a *app) printJSON(v any) error {

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -74,6 +75,20 @@ func TestRunFunctions(t *testing.T) {
 			[]string{"imported 3 documents (0 already in the vault)"}, ""},
 		{"status of the other vault", func() error { return runStatus(ctx, statusOptions{}, other) },
 			[]string{"3 (3 indexed, 0 failed)"}, ""},
+		{"mcp: a search over the line transport", func() error {
+			in := strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}` + "\n" +
+				`{"jsonrpc":"2.0","method":"notifications/initialized"}` + "\n" +
+				`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"search","arguments":{"query":"puffins burrows"}}}` + "\n")
+			return runMCP(ctx, mcpOptions{LLM: llmOptions{Kind: "none", Explicit: true}}, a, in)
+		}, []string{`"id":2`, "Puffins"}, ""},
+		{"serve: a taken address", func() error {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			defer ln.Close()
+			return runServe(ctx, serveOptions{Addr: ln.Addr().String(), LLM: llmOptions{Kind: "none", Explicit: true}}, a)
+		}, nil, "listen: "},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

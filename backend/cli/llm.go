@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/hoardvault/hoard/backend/llm"
@@ -52,31 +51,6 @@ func (o llmOptions) pick(ctx context.Context, v *vault.Vault) (llm.Client, strin
 // Ollama finds it once it runs).
 func (o llmOptions) askOptions(ctx context.Context, v *vault.Vault) vault.AskOptions {
 	c, m, _ := o.pick(ctx, v)
-	return vault.AskOptions{LLM: c, Model: m}
-}
-
-// llmFlags are llmOptions for a command built around withVaultLLM, which
-// sets the vault once it is open; the flags are read as each question
-// comes.
-type llmFlags struct {
-	llmOptions
-	cmd *cobra.Command
-	v   *vault.Vault // set once open, for its stored settings
-}
-
-func (f *llmFlags) register(cmd *cobra.Command) {
-	f.cmd = cmd
-	f.AddFlags(cmd.Flags())
-}
-
-func (f *llmFlags) pick(ctx context.Context) (llm.Client, string, string) {
-	o := f.llmOptions
-	o.Explicit = llmFlagsGiven(f.cmd.Flags())
-	return o.pick(ctx, f.v)
-}
-
-func (f *llmFlags) askOptions(ctx context.Context) vault.AskOptions {
-	c, m, _ := f.pick(ctx)
 	return vault.AskOptions{LLM: c, Model: m}
 }
 

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/hoardvault/hoard/backend/api"
 	"github.com/hoardvault/hoard/backend/mcpserver"
@@ -16,12 +18,8 @@ import (
 	"github.com/hoardvault/hoard/frontend"
 )
 
-func (a *app) serveCmd() *cobra.Command {
-	var addr, token string
-	var hosts []string
-	var weakToken bool
-	var maxUploadMiB int64
-	var lf llmFlags
+func newServeCommand(a *app) *cobra.Command {
+	var opts serveOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the HTTP API, the browser UI and MCP (streamable HTTP at /mcp)",
@@ -30,21 +28,47 @@ func (a *app) serveCmd() *cobra.Command {
 			"host (DNS rebinding) or coming from another origin's page are refused. Listening beyond this machine\n" +
 			"(--addr 0.0.0.0:7878) warns, and takes a token of 32 characters or more (or --allow-weak-token).",
 		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.LLM.Explicit = llmFlagsGiven(cmd.Flags())
+			return runServe(cmd.Context(), opts, a)
+		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:7878", "address to listen on")
-	cmd.Flags().StringVar(&token, "token", os.Getenv("HOARD_TOKEN"), "access token (env HOARD_TOKEN; default: a new random one)")
-	cmd.Flags().StringSliceVar(&hosts, "allow-host", nil, "host names to answer besides localhost (when listening beyond this machine)")
-	cmd.Flags().Int64Var(&maxUploadMiB, "max-upload", 1024, "largest upload in MiB (a larger one is refused whole)")
-	cmd.Flags().BoolVar(&weakToken, "allow-weak-token", false, fmt.Sprintf("listen beyond this machine with a token shorter than %d characters", minExposedToken))
-	lf.register(cmd)
-	cmd.RunE = a.withVaultLLM(&lf, func(ctx context.Context, v *vault.Vault, _ []string) error {
-		srv := api.New(v, api.Options{Token: token, AllowHosts: hosts, Ask: lf.askOptions, UI: frontend.Handler(), Context: ctx,
-			Limits: api.Limits{MaxUpload: maxUploadMiB << 20}})
-		ln, err := net.Listen("tcp", addr)
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// serveOptions are hoard serve's flags.
+type serveOptions struct {
+	Addr, Token  string
+	Hosts        []string
+	WeakToken    bool
+	MaxUploadMiB int64
+	LLM          llmOptions
+}
+
+func (o *serveOptions) AddFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.Addr, "addr", "127.0.0.1:7878", "address to listen on")
+	f.StringVar(&o.Token, "token", os.Getenv("HOARD_TOKEN"), "access token (env HOARD_TOKEN; default: a new random one)")
+	f.StringSliceVar(&o.Hosts, "allow-host", nil, "host names to answer besides localhost (when listening beyond this machine)")
+	f.Int64Var(&o.MaxUploadMiB, "max-upload", 1024, "largest upload in MiB (a larger one is refused whole)")
+	f.BoolVar(&o.WeakToken, "allow-weak-token", false, fmt.Sprintf("listen beyond this machine with a token shorter than %d characters", minExposedToken))
+	o.LLM.AddFlags(f)
+}
+
+// runServe serves until ctx ends, then shuts the server down (streams
+// still open after 5 s are cut).
+func runServe(ctx context.Context, opts serveOptions, a *app) error {
+	return a.inVault(ctx, func(v *vault.Vault) error {
+		// The model is picked for each question: a server started before
+		// Ollama finds it once it runs.
+		ask := func(ctx context.Context) vault.AskOptions { return opts.LLM.askOptions(ctx, v) }
+		srv := api.New(v, api.Options{Token: opts.Token, AllowHosts: opts.Hosts, Ask: ask, UI: frontend.Handler(), Context: ctx,
+			Limits: api.Limits{MaxUpload: opts.MaxUploadMiB << 20}})
+		ln, err := net.Listen("tcp", opts.Addr)
 		if err != nil {
 			return fmt.Errorf("listen: %w", err)
 		}
-		if err := a.checkExposed(ln, token, weakToken); err != nil {
+		if err := a.checkExposed(ln, opts.Token, opts.WeakToken); err != nil {
 			ln.Close()
 			return err
 		}
@@ -73,7 +97,6 @@ func (a *app) serveCmd() *cobra.Command {
 			return err
 		}
 	})
-	return cmd
 }
 
 // minExposedToken is the shortest token taken beyond this machine, where
@@ -99,18 +122,35 @@ func (a *app) checkExposed(ln net.Listener, token string, weakOK bool) error {
 	return nil
 }
 
-func (a *app) mcpCmd() *cobra.Command {
-	var lf llmFlags
+func newMCPCommand(a *app) *cobra.Command {
+	var opts mcpOptions
 	cmd := &cobra.Command{
 		Use:   "mcp",
 		Short: "Serve the vault to an AI agent over MCP on standard input and output",
 		Long: "Tools: search, ask, add_note, list_sources, get_document. Configure your agent to run\n" +
 			"`hoard mcp` (with --vault when the vault is not the default).",
 		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.LLM.Explicit = llmFlagsGiven(cmd.Flags())
+			return runMCP(cmd.Context(), opts, a, os.Stdin)
+		},
 	}
-	lf.register(cmd)
-	cmd.RunE = a.withVaultLLM(&lf, func(ctx context.Context, v *vault.Vault, _ []string) error {
-		return mcpserver.Serve(ctx, mcpserver.New(v, mcpserver.Options{Ask: lf.askOptions}), os.Stdin, a.stdout)
-	})
+	opts.AddFlags(cmd.Flags())
 	return cmd
+}
+
+// mcpOptions are hoard mcp's flags.
+type mcpOptions struct {
+	LLM llmOptions
+}
+
+func (o *mcpOptions) AddFlags(f *pflag.FlagSet) { o.LLM.AddFlags(f) }
+
+// runMCP serves MCP's line transport on in and the app's output until in
+// ends or ctx does.
+func runMCP(ctx context.Context, opts mcpOptions, a *app, in io.Reader) error {
+	return a.inVault(ctx, func(v *vault.Vault) error {
+		ask := func(ctx context.Context) vault.AskOptions { return opts.LLM.askOptions(ctx, v) }
+		return mcpserver.Serve(ctx, mcpserver.New(v, mcpserver.Options{Ask: ask}), in, a.stdout)
+	})
 }
