@@ -312,10 +312,15 @@ func ofPairs(question string) [][2]string {
 // its rarer words, from the better-ranked passages. rare weighs the
 // question's words by their rarity in the vault for the decision whether
 // the passages answer (nil: by their rarity among the passages).
+// framing are words that ask for a number, not what about.
+var framing = map[string]bool{"many": true, "much": true}
+
 func extract(question string, hits []search.Hit, n int, rare map[string]float64) Answer {
+	// The question's own words, not the words that frame it ("how many"):
+	// a vault of one memo holds "trucks" and "used", never "many".
 	qstems := map[string]bool{}
 	for _, w := range text.Words(question) {
-		if !text.IsStopWord(w) {
+		if !text.IsStopWord(w) && !framing[w] {
 			qstems[text.Stem(w)] = true
 		}
 	}

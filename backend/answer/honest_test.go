@@ -269,6 +269,7 @@ func TestRarityDecidesWhatTheVaultAnswers(t *testing.T) {
 		{"What is the speed of light?", ""}, // "light" only in "in light of"
 		{"What can improve execution speed?", "Inlining adds planning time"},
 		{"Which TCP port does the server listen on?", "5432"},
+		{"How many autovacuum workers start per database every minute?", "one worker per database"},
 	} {
 		a, err := v.Ask(context.Background(), tc.q, vault.AskOptions{})
 		if err != nil {
@@ -281,6 +282,30 @@ func TestRarityDecidesWhatTheVaultAnswers(t *testing.T) {
 		case tc.want != "" && (nothing || !strings.Contains(a.Answer, tc.want)):
 			t.Errorf("%q: want %q in the answer, got %q", tc.q, tc.want, a.Answer)
 		}
+	}
+}
+
+// In a vault of one memo every word it holds is as common as can be, and a
+// word that frames the question ("how many") is in no document: the
+// question's own words decide, and the memo answers.
+func TestOneDocumentVaultAnswersHowMany(t *testing.T) {
+	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "memo.txt"), []byte("May 5, 2023\n\nThere were 20,000 bottles of water delivered on January 23. A total of 3 trucks were used for 15 hours.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v := indexedVault(t, src)
+	for _, q := range []string{"How many trucks were used?", "How much water was delivered?"} {
+		a, err := v.Ask(context.Background(), q, vault.AskOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.NotInVault || len(a.Citations) == 0 {
+			t.Errorf("%q: nothing found in the memo that answers it: %q", q, a.Answer)
+		}
+	}
+	a, err := v.Ask(context.Background(), "How many ships sailed?", vault.AskOptions{})
+	if err != nil || !a.NotInVault {
+		t.Errorf("a question the memo does not answer: %q %v", a.Answer, err)
 	}
 }
 
