@@ -166,8 +166,10 @@ func TestFieldMatchRanksTheTopicsOwnPage(t *testing.T) {
 		topic:                                  "An event trigger fires on events in the database. Unlike a regular trigger, an event trigger is global to a database.",
 		"DROP EVENT TRIGGER remove a trigger":  "DROP EVENT TRIGGER removes an existing event trigger.",
 		"ALTER EVENT TRIGGER change a trigger": "ALTER EVENT TRIGGER changes an existing event trigger.",
+		"Server Configuration":                 "Settings for memory, logging and replication.",
+		"Backup and Restore":                   "Dumps, archives and point-in-time recovery.",
 	}
-	s := vaultDB(t, withFillers(pages))
+	s := vaultDB(t, pages)
 	for _, tc := range []struct {
 		weight   float64
 		topFirst bool
@@ -177,150 +179,16 @@ func TestFieldMatchRanksTheTopicsOwnPage(t *testing.T) {
 	} {
 		opt := DefaultOptions()
 		opt.FieldMatchWeight = tc.weight
-		got := searchTitles(t, s, opt, "event trigger", 4)
+		hits, err := NewWithOptions(s.SearchView(), opt).Search(context.Background(), Request{Query: "event trigger", Limit: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, h := range hits {
+			got = append(got, h.Title)
+		}
 		if len(got) == 0 || (got[0] == topic) != tc.topFirst {
 			t.Errorf("field match %.2f: %q (the topic's own page first: want %v)", tc.weight, got, tc.topFirst)
-		}
-	}
-}
-
-// The share of a body's words that stand in list entries: short lines that
-// end no sentence.
-func TestListShare(t *testing.T) {
-	for _, tc := range []struct {
-		name, body string
-		want       float64
-	}{
-		{"empty", "", 0},
-		{"prose", "Vacuum reclaims storage. It runs in the background.\n\nThe planner uses its statistics.", 0},
-		{"index", "vacuum, Routine Vacuuming\n\nvacuum cost, Resource Consumption\n\nvalues, VALUES", 1},
-		{"contents", "Table of Contents\n\n8.1. Numeric Types\n\n8.2. Monetary Types", 1},
-		{"long table rows", "name | description of the column that holds the name of the object it describes", 0},
-		{"half", "Vacuum reclaims storage.\n\nSee Also These", 0.5},
-	} {
-		if got := listShare(tc.body); math.Abs(got-tc.want) > 1e-9 {
-			t.Errorf("%s: %.3f, want %.3f", tc.name, got, tc.want)
-		}
-	}
-}
-
-// A page of list entries that names the query's words among many others (a
-// back-of-book index) ranks below the page about them; a list whose title
-// holds the query's words (a chapter's contents) keeps its place.
-func TestListPenaltyRanksIndexesBelowContent(t *testing.T) {
-	pages := map[string]string{
-		"Index": "vacuum, Routine Vacuuming\n\nvacuum freezing, Preventing Wraparound\n\nvacuum cost, Resource Consumption\n\n" +
-			"vacuumdb, vacuumdb\n\nvalues, VALUES\n\nvarchar, Character Types",
-		"Routine Maintenance": "Every database needs periodic vacuum runs. A vacuum reclaims the storage that deleted rows still hold, " +
-			"updates the statistics the planner relies on, and protects old rows from transaction ID wraparound. " +
-			"The autovacuum daemon runs it in the background, so most installations never start one by hand.",
-		"Chapter 25. Vacuum": "Table of Contents\n\n25.1. Vacuum Basics\n\n25.2. Recovering Disk Space\n\n25.3. Updating Planner Statistics",
-	}
-	s := vaultDB(t, withFillers(pages))
-	// A list under a section about the query whose own heading is not
-	// (Vacuum > Other Topics) is a list of other things.
-	const other = "Maintenance Handbook"
-	list := "vacuum cost, Resource Consumption\n\nvacuum freezing, Preventing Wraparound\n\nvalues, VALUES\n\nvarchar, Character Types"
-	if _, _, err := s.Index(context.Background(), "", store.Source{Path: "/" + other}, store.Content{Hash: other, Title: other, Text: list, MediaType: "text/plain",
-		Chunks: []store.Chunk{{Text: list, Heading: "Vacuum > Other Topics", CharEnd: len(list)}}}); err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		penalty float64
-		query   string
-		before  [2]string // the first ranks above the second
-	}{
-		{0, "vacuum", [2]string{"Index", "Routine Maintenance"}},
-		{DefaultOptions().ListPenalty, "vacuum", [2]string{"Routine Maintenance", "Index"}},
-		{DefaultOptions().ListPenalty, "vacuum", [2]string{"Chapter 25. Vacuum", "Index"}},
-		{DefaultOptions().ListPenalty, "reclaims storage", [2]string{"Routine Maintenance", "Index"}},
-		{DefaultOptions().ListPenalty, "vacuum", [2]string{"Routine Maintenance", other}},
-	} {
-		opt := DefaultOptions()
-		opt.ListPenalty = tc.penalty
-		got := searchTitles(t, s, opt, tc.query, 5)
-		rank := map[string]int{}
-		for i, title := range got {
-			rank[title] = i + 1
-		}
-		a, b := rank[tc.before[0]], rank[tc.before[1]]
-		if a == 0 || b != 0 && a > b {
-			t.Errorf("list penalty %.2f, %q: %q, want %q above %q", tc.penalty, tc.query, got, tc.before[0], tc.before[1])
-		}
-	}
-}
-
-// withFillers adds pages that hold none of the tests' query words, so that
-// each word is rare enough in the vault to weigh.
-func withFillers(pages map[string]string) map[string]string {
-	pages["Server Configuration"] = "Settings for memory, logging and replication."
-	pages["Backup and Restore"] = "Dumps, archives and point-in-time recovery."
-	return pages
-}
-
-// A title's leading label ("Chapter 40.") is its place in a book: the
-// chapter named for the query matches as fully as a title of the query's
-// words alone.
-func TestFieldMatchSkipsBookLabels(t *testing.T) {
-	for _, tc := range []struct{ title, want string }{
-		{"Chapter 40. Event Triggers", "Event Triggers"},
-		{"40.1. Overview", "40.1. Overview"},
-		{"Apollo 11 (film)", "Apollo 11 (film)"},
-		{"John F. Kennedy", "John F. Kennedy"},
-	} {
-		if got := bookLabel.ReplaceAllString(tc.title, ""); got != tc.want {
-			t.Errorf("%q without its label: %q, want %q", tc.title, got, tc.want)
-		}
-	}
-	const chapter = "Chapter 40. Event Triggers"
-	body := "These fire when the schema changes and can log or forbid the change."
-	s := vaultDB(t, withFillers(map[string]string{
-		chapter:               body,
-		"Triggers and Events": body,
-	}))
-	hits, err := New(s.SearchView()).Search(context.Background(), Request{Query: "event triggers", Limit: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(hits) == 0 || hits[0].Title != chapter {
-		t.Errorf("%v: want %q first", hits, chapter)
-	}
-}
-
-// searchTitles runs a query and lists the hits' titles in order.
-func searchTitles(t *testing.T, s *store.Store, opt Options, query string, limit int) []string {
-	t.Helper()
-	hits, err := NewWithOptions(s.SearchView(), opt).Search(context.Background(), Request{Query: query, Limit: limit})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, h := range hits {
-		got = append(got, h.Title)
-	}
-	return got
-}
-
-// A title or heading written as an identifier (check_constraints) or as a
-// command in capitals (DROP OPERATOR CLASS) names a code object, not the
-// concept: its words are no field match, and the page about the concept
-// ranks first.
-func TestFieldMatchSkipsIdentifiers(t *testing.T) {
-	for _, tc := range []struct {
-		name, query      string
-		object, concept  string
-		objBody, conBody string
-	}{
-		{"identifier", "check constraint", "37.8. check_constraints", "Constraints",
-			"The view lists the constraints of each table, with a check of each.",
-			"A check constraint is the most generic kind of constraint: it requires that a value satisfies an expression, and a check constraint can be named."},
-		{"command", "operator class", "DROP OPERATOR CLASS", "11.10. Operator Classes and Operator Families",
-			"DROP OPERATOR CLASS drops an existing operator class.",
-			"An operator class identifies the operators an index uses for a column. Operator classes are grouped into operator families."},
-	} {
-		s := vaultDB(t, withFillers(map[string]string{tc.object: tc.objBody, tc.concept: tc.conBody}))
-		if got := searchTitles(t, s, DefaultOptions(), tc.query, 2); len(got) == 0 || got[0] != tc.concept {
-			t.Errorf("%s: %q, want %q first", tc.name, got, tc.concept)
 		}
 	}
 }
