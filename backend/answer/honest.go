@@ -193,9 +193,8 @@ type citeStream struct {
 }
 
 var (
-	openTail      = regexp.MustCompile(`[ \t]*(\[\d{0,6})?$`)
-	spacedMarker  = regexp.MustCompile(`[ \t]*\[(\d+)\]`)
-	leadingSpaces = regexp.MustCompile(`^[ \t]*`)
+	openTail     = regexp.MustCompile(`[ \t]*(\[\d{0,6})?$`)
+	spacedMarker = regexp.MustCompile(`[ \t]*\[(\d+)\]`)
 )
 
 func (c *citeStream) write(s string) error {
@@ -227,8 +226,7 @@ func (c *citeStream) flush() error {
 // clean drops markers of passages not given, with the spaces before them.
 func (c *citeStream) clean(s string) string {
 	return spacedMarker.ReplaceAllStringFunc(s, func(m string) string {
-		bracket := m[len(leadingSpaces.FindString(m)):]
-		n, _ := strconv.Atoi(bracket[1 : len(bracket)-1])
+		n, _ := strconv.Atoi(spacedMarker.FindStringSubmatch(m)[1])
 		if n >= 1 && n <= c.given {
 			return m
 		}

@@ -318,7 +318,7 @@ func TestOllamaPromptFitsItsWindow(t *testing.T) {
 	var window float64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
-			Messages []llm.Message `json:"messages"`
+			Messages []llm.Message  `json:"messages"`
 			Options  map[string]any `json:"options"`
 		}
 		json.NewDecoder(r.Body).Decode(&body)

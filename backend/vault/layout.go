@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/hoardvault/hoard/backend/extract"
 )
@@ -13,12 +12,9 @@ import (
 // printed label where the file declares labels, so the viewer can lay
 // selectable text over the drawn page and mark the cited passage.
 func (v *Vault) PageLayout(ctx context.Context, id int64, page int) (extract.PageLayout, error) {
-	p, d, err := v.SourceFile(ctx, id)
+	p, d, err := v.pdfFile(ctx, id)
 	if err != nil {
 		return extract.PageLayout{}, err
-	}
-	if d.MediaType != "application/pdf" {
-		return extract.PageLayout{}, fmt.Errorf("%s: %w", filepath.Base(p), extract.ErrNotPaged)
 	}
 	if page < 1 || (d.Pages > 0 && page > d.Pages) {
 		return extract.PageLayout{}, fmt.Errorf("page %d of %d: %w", page, d.Pages, extract.ErrNoPage)

@@ -79,14 +79,24 @@ func (v *Vault) ReindexDocument(ctx context.Context, id int64) error {
 // RenderPage draws one page (1-based) of a PDF document as a PNG about
 // width pixels wide, for the in-app page view.
 func (v *Vault) RenderPage(ctx context.Context, id int64, page, width int) ([]byte, error) {
-	p, d, err := v.SourceFile(ctx, id)
+	p, _, err := v.pdfFile(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if d.MediaType != "application/pdf" {
-		return nil, fmt.Errorf("%s: %w", filepath.Base(p), extract.ErrNotPaged)
-	}
 	return extract.RenderPage(ctx, p, page, width)
+}
+
+// pdfFile is a document's file when the document is a PDF, the one kind
+// with pages to draw and place.
+func (v *Vault) pdfFile(ctx context.Context, id int64) (string, DocumentInfo, error) {
+	p, d, err := v.SourceFile(ctx, id)
+	if err != nil {
+		return "", d, err
+	}
+	if d.MediaType != "application/pdf" {
+		return "", d, fmt.Errorf("%s: %w", filepath.Base(p), extract.ErrNotPaged)
+	}
+	return p, d, nil
 }
 
 // Subscribe signals the caller after the vault changed: any commit, by this
