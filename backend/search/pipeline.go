@@ -66,6 +66,11 @@ type Options struct {
 	// to how much of each the other holds. Measured in docs/retrieval.md.
 	FieldMatchWeight float64
 
+	// ListPenalty: a passage whose body is list entries (an index, a table
+	// of contents, a page of links; see listShare) loses this share of its
+	// rescored score, in proportion to that body's share of entries.
+	ListPenalty float64
+
 	// Dense is the vector list; nil (or no embedder) leaves search lexical.
 	Dense       *Dense
 	DenseWeight float64 // weight of the vector list in fusion
@@ -109,7 +114,7 @@ func DefaultOptions() Options {
 			StageMMR: false, StageDedupe: true, StagePools: true, StageDecay: true,
 		},
 		TitleWeight: 2.0, HeadingWeight: 1.5, BodyWeight: 1.0,
-		RRFK: 60, Convex: 0.5, DenseWeight: 1.0, RescoreDepth: 100, ProximityWeight: 0.15, FieldMatchWeight: 0.4, PRFKeep: 0.85, PRFDocs: 10, PRFTerms: 10,
+		RRFK: 60, Convex: 0.5, DenseWeight: 1.0, RescoreDepth: 100, ProximityWeight: 0.15, FieldMatchWeight: 0.4, ListPenalty: 0.7, PRFKeep: 0.85, PRFDocs: 10, PRFTerms: 10,
 		RerankDecisive: 0.5, RerankFlat: 0.02, RerankDepth: 30,
 		MMRLambda: 0.7, DedupeBits: 3,
 		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3, HopMaxShare: 0.002, HopMaxNames: 2, HopCoMentions: false, CoMentionWeight: 0.3,
@@ -194,6 +199,7 @@ var tunables = map[string]func(*Options, float64){
 	"heading_weight": func(o *Options, v float64) { o.HeadingWeight = v },
 	"proximity":      func(o *Options, v float64) { o.ProximityWeight = v },
 	"field_match":    func(o *Options, v float64) { o.FieldMatchWeight = v },
+	"list_penalty":   func(o *Options, v float64) { o.ListPenalty = v },
 }
 
 func (o *Options) tune(key, val string) error {

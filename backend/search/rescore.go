@@ -102,6 +102,7 @@ type passage struct {
 	heading []string // the heading's last step
 	length  float64  // weighted length
 	raw     float64  // unweighted length
+	list    float64  // share of the body's words in list entries (see listShare)
 }
 
 // rescoreTerm is a query stem with its weight and an FTS5 expression that
@@ -151,6 +152,9 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 			}
 			p.length += w[j] * float64(len(p.words[j]))
 			p.raw += float64(len(p.words[j]))
+		}
+		if s.opt.ListPenalty > 0 {
+			p.list = listShare(ci.Text)
 		}
 		ps[i] = p
 	})
@@ -214,6 +218,11 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 			for i := range scores {
 				scores[i] += prox[i] / float64(len(qwords))
 			}
+		}
+	}
+	if s.opt.ListPenalty > 0 {
+		if err := s.listPenalty(ctx, ps, qterms, scores); err != nil {
+			return nil, err
 		}
 	}
 	out := append([]Candidate(nil), base...)
@@ -470,19 +479,9 @@ func (s *Searcher) Rarity(ctx context.Context, words []string) (map[string]float
 // weight it holds times the share of its own content words that are the
 // query's (numbers and stop words aside).
 func (s *Searcher) fieldMatch(ctx context.Context, ps []*passage, terms []rescoreTerm, scores []float64) error {
-	at := map[string]int{}
-	idf := make([]float64, len(terms))
-	var total float64
-	for k, t := range terms {
-		v, err := s.idf(ctx, t.expr)
-		if err != nil {
-			return err
-		}
-		at[t.stem], idf[k] = k, v*t.weight
-		total += idf[k]
-	}
-	if total == 0 {
-		return nil
+	at, idf, total, err := s.termWeights(ctx, terms)
+	if err != nil || total == 0 {
+		return err
 	}
 	for i, p := range ps {
 		if p == nil {
@@ -514,4 +513,78 @@ func (s *Searcher) fieldMatch(ctx context.Context, ps []*passage, terms []rescor
 		scores[i] += s.opt.FieldMatchWeight * total * best
 	}
 	return nil
+}
+
+// listEntryWords: a line of at most this many words that does not end a
+// sentence is a list entry (a link, a contents line, an index term).
+const listEntryWords = 12
+
+// listShare is the share of a text's words that stand in list entries:
+// short lines that end no sentence. A table of contents, an index or a page
+// of links is nearly all entries; prose, and a table of long rows, are not.
+// Such a page names a query's words beside many others without being about
+// them, so rescoring ranks it below the pages it points to.
+func listShare(body string) float64 {
+	var words, entries int
+	for line := range strings.Lines(body) {
+		line = strings.TrimSpace(line)
+		n := len(strings.Fields(line))
+		words += n
+		if n > 0 && n <= listEntryWords && !strings.ContainsAny(line[len(line)-1:], ".!?;:") {
+			entries += n
+		}
+	}
+	if words == 0 {
+		return 0
+	}
+	return float64(entries) / float64(words)
+}
+
+// listPenalty lowers the score of a passage of list entries by ListPenalty
+// × its share of entries × the share of the query's weight that its title
+// and heading miss: a list under a title about the query (a chapter's
+// contents) is about it, a list that only names the query's words among
+// many others (an index) is not.
+func (s *Searcher) listPenalty(ctx context.Context, ps []*passage, terms []rescoreTerm, scores []float64) error {
+	at, idf, total, err := s.termWeights(ctx, terms)
+	if err != nil || total == 0 {
+		return err
+	}
+	pen := min(1, s.opt.ListPenalty)
+	for i, p := range ps {
+		if p == nil || p.list == 0 {
+			continue
+		}
+		seen := map[int]bool{}
+		for _, field := range p.words[:2] {
+			for _, w := range field {
+				if k, ok := at[s.lexStats.stem(w)]; ok {
+					seen[k] = true
+				}
+			}
+		}
+		var held float64
+		for k := range seen {
+			held += idf[k]
+		}
+		scores[i] *= 1 - pen*p.list*(1-held/total)
+	}
+	return nil
+}
+
+// termWeights gives each query term's index (by stem) and its weight ×
+// IDF, and their sum: how much of the query a field holds is weighed by it.
+func (s *Searcher) termWeights(ctx context.Context, terms []rescoreTerm) (map[string]int, []float64, float64, error) {
+	at := make(map[string]int, len(terms))
+	idf := make([]float64, len(terms))
+	var total float64
+	for k, t := range terms {
+		v, err := s.idf(ctx, t.expr)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		at[t.stem], idf[k] = k, v*t.weight
+		total += idf[k]
+	}
+	return at, idf, total, nil
 }

@@ -166,10 +166,8 @@ func TestFieldMatchRanksTheTopicsOwnPage(t *testing.T) {
 		topic:                                  "An event trigger fires on events in the database. Unlike a regular trigger, an event trigger is global to a database.",
 		"DROP EVENT TRIGGER remove a trigger":  "DROP EVENT TRIGGER removes an existing event trigger.",
 		"ALTER EVENT TRIGGER change a trigger": "ALTER EVENT TRIGGER changes an existing event trigger.",
-		"Server Configuration":                 "Settings for memory, logging and replication.",
-		"Backup and Restore":                   "Dumps, archives and point-in-time recovery.",
 	}
-	s := vaultDB(t, pages)
+	s := vaultDB(t, withFillers(pages))
 	for _, tc := range []struct {
 		weight   float64
 		topFirst bool
@@ -191,4 +189,74 @@ func TestFieldMatchRanksTheTopicsOwnPage(t *testing.T) {
 			t.Errorf("field match %.2f: %q (the topic's own page first: want %v)", tc.weight, got, tc.topFirst)
 		}
 	}
+}
+
+// The share of a body's words that stand in list entries: short lines that
+// end no sentence.
+func TestListShare(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		want       float64
+	}{
+		{"empty", "", 0},
+		{"prose", "Vacuum reclaims storage. It runs in the background.\n\nThe planner uses its statistics.", 0},
+		{"index", "vacuum, Routine Vacuuming\n\nvacuum cost, Resource Consumption\n\nvalues, VALUES", 1},
+		{"contents", "Table of Contents\n\n8.1. Numeric Types\n\n8.2. Monetary Types", 1},
+		{"long table rows", "name | description of the column that holds the name of the object it describes", 0},
+		{"half", "Vacuum reclaims storage.\n\nSee Also These", 0.5},
+	} {
+		if got := listShare(tc.body); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("%s: %.3f, want %.3f", tc.name, got, tc.want)
+		}
+	}
+}
+
+// A page of list entries that names the query's words among many others (a
+// back-of-book index) ranks below the page about them; a list whose title
+// holds the query's words (a chapter's contents) keeps its place.
+func TestListPenaltyRanksIndexesBelowContent(t *testing.T) {
+	pages := map[string]string{
+		"Index": "vacuum, Routine Vacuuming\n\nvacuum freezing, Preventing Wraparound\n\nvacuum cost, Resource Consumption\n\n" +
+			"vacuumdb, vacuumdb\n\nvalues, VALUES\n\nvarchar, Character Types",
+		"Routine Maintenance": "Every database needs periodic vacuum runs. A vacuum reclaims the storage that deleted rows still hold, " +
+			"updates the statistics the planner relies on, and protects old rows from transaction ID wraparound. " +
+			"The autovacuum daemon runs it in the background, so most installations never start one by hand.",
+		"Chapter 25. Vacuum": "Table of Contents\n\n25.1. Vacuum Basics\n\n25.2. Recovering Disk Space\n\n25.3. Updating Planner Statistics",
+	}
+	s := vaultDB(t, withFillers(pages))
+	for _, tc := range []struct {
+		penalty float64
+		query   string
+		before  [2]string // the first ranks above the second
+	}{
+		{0, "vacuum", [2]string{"Index", "Routine Maintenance"}},
+		{DefaultOptions().ListPenalty, "vacuum", [2]string{"Routine Maintenance", "Index"}},
+		{DefaultOptions().ListPenalty, "vacuum", [2]string{"Chapter 25. Vacuum", "Index"}},
+		{DefaultOptions().ListPenalty, "reclaims storage", [2]string{"Routine Maintenance", "Index"}},
+	} {
+		opt := DefaultOptions()
+		opt.ListPenalty = tc.penalty
+		hits, err := NewWithOptions(s.SearchView(), opt).Search(context.Background(), Request{Query: tc.query, Limit: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rank := map[string]int{}
+		var got []string
+		for i, h := range hits {
+			rank[h.Title] = i + 1
+			got = append(got, h.Title)
+		}
+		a, b := rank[tc.before[0]], rank[tc.before[1]]
+		if a == 0 || b != 0 && a > b {
+			t.Errorf("list penalty %.2f, %q: %q, want %q above %q", tc.penalty, tc.query, got, tc.before[0], tc.before[1])
+		}
+	}
+}
+
+// withFillers adds pages that hold none of the tests' query words, so that
+// each word is rare enough in the vault to weigh.
+func withFillers(pages map[string]string) map[string]string {
+	pages["Server Configuration"] = "Settings for memory, logging and replication."
+	pages["Backup and Restore"] = "Dumps, archives and point-in-time recovery."
+	return pages
 }
