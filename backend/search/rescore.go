@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"math"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -100,6 +101,7 @@ func (l *lexStats) docFreq(ctx context.Context, src lexicalReader, expr string) 
 type passage struct {
 	words   [3][]string
 	heading []string // the heading's last step
+	title   []string // the title without its label (see bookLabel)
 	length  float64  // weighted length
 	raw     float64  // unweighted length
 	list    float64  // share of the body's words in list entries (see listShare)
@@ -149,6 +151,9 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 					own = field[k+3:]
 				}
 				p.heading = text.AppendWords(nil, strings.ToLower(own))
+			}
+			if j == 0 {
+				p.title = text.AppendWords(nil, strings.ToLower(bookLabel.ReplaceAllString(field, "")))
 			}
 			p.length += w[j] * float64(len(p.words[j]))
 			p.raw += float64(len(p.words[j]))
@@ -488,7 +493,7 @@ func (s *Searcher) fieldMatch(ctx context.Context, ps []*passage, terms []rescor
 			continue
 		}
 		best := 0.0
-		for _, field := range [][]string{p.words[0], p.heading} {
+		for _, field := range [][]string{p.title, p.heading} {
 			seen := map[int]bool{}
 			words, matched := 0, 0
 			for _, w := range field {
@@ -588,3 +593,9 @@ func (s *Searcher) termWeights(ctx context.Context, terms []rescoreTerm) (map[st
 	}
 	return at, idf, total, nil
 }
+
+// bookLabel is a title's leading label: a word, a number and a full stop
+// ("Chapter 40. ", "Lecture 3. "). It names the page's place in a book,
+// not its topic, so a title's field match leaves it out. (A letter or a
+// roman numeral would also take "John F. " and "Henry V. ".)
+var bookLabel = regexp.MustCompile(`^\pL+ \d+\.\s+`)

@@ -260,3 +260,32 @@ func withFillers(pages map[string]string) map[string]string {
 	pages["Backup and Restore"] = "Dumps, archives and point-in-time recovery."
 	return pages
 }
+
+// A title's leading label ("Chapter 40.") is its place in a book: the
+// chapter named for the query matches as fully as a title of the query's
+// words alone.
+func TestFieldMatchSkipsBookLabels(t *testing.T) {
+	for _, tc := range []struct{ title, want string }{
+		{"Chapter 40. Event Triggers", "Event Triggers"},
+		{"40.1. Overview", "40.1. Overview"},
+		{"Apollo 11 (film)", "Apollo 11 (film)"},
+		{"John F. Kennedy", "John F. Kennedy"},
+	} {
+		if got := bookLabel.ReplaceAllString(tc.title, ""); got != tc.want {
+			t.Errorf("%q without its label: %q, want %q", tc.title, got, tc.want)
+		}
+	}
+	const chapter = "Chapter 40. Event Triggers"
+	body := "These fire when the schema changes and can log or forbid the change."
+	s := vaultDB(t, withFillers(map[string]string{
+		chapter:               body,
+		"Triggers and Events": body,
+	}))
+	hits, err := New(s.SearchView()).Search(context.Background(), Request{Query: "event triggers", Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) == 0 || hits[0].Title != chapter {
+		t.Errorf("%v: want %q first", hits, chapter)
+	}
+}
