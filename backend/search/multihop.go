@@ -158,6 +158,7 @@ func (s *Searcher) multiHop(ctx context.Context, rows *chunkRows, q Query, f Fil
 		}
 		var bridgeDocs []int64
 		via := map[int64]string{}
+		seedOf := map[int64]int64{}
 		for _, sd := range seeds {
 			if sd.info == nil {
 				continue
@@ -187,6 +188,7 @@ func (s *Searcher) multiHop(ctx context.Context, rows *chunkRows, q Query, f Fil
 					}
 					if _, ok := via[d]; !ok {
 						via[d] = sd.info.Title + " → " + m.name
+						seedOf[d] = sd.ChunkID
 						bridgeDocs = append(bridgeDocs, d)
 					}
 				}
@@ -273,6 +275,7 @@ func (s *Searcher) multiHop(ctx context.Context, rows *chunkRows, q Query, f Fil
 		for i := range found {
 			if found[i].info != nil {
 				found[i].Via = "via " + via[found[i].info.DocID]
+				found[i].seed = seedOf[found[i].info.DocID]
 			}
 			if !seen[found[i].ChunkID] {
 				seen[found[i].ChunkID] = true

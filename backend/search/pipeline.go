@@ -98,6 +98,9 @@ type Options struct {
 	// it found (no second credit).
 	HopQueryOnly, HopFreshOnly bool
 	HopCoMentions              bool
+	// HopBelowSeed keeps what a hop reached below the seed that named it
+	// (see belowSeeds).
+	HopBelowSeed bool
 	// HopMaxNames: a passage naming more documents than this is a list or
 	// a table of contents, not a bridge (0: any number).
 	HopMaxNames     int
@@ -117,7 +120,7 @@ func DefaultOptions() Options {
 		RRFK: 60, Convex: 0.5, DenseWeight: 1.0, RescoreDepth: 100, ProximityWeight: 0.15, FieldMatchWeight: 0.4, ListPenalty: 0.7, PRFKeep: 0.85, PRFDocs: 10, PRFTerms: 10,
 		RerankDecisive: 0.5, RerankFlat: 0.02, RerankDepth: 30,
 		MMRLambda: 0.7, DedupeBits: 3,
-		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3, HopMaxShare: 0.002, HopMaxNames: 2, HopCoMentions: false, CoMentionWeight: 0.3,
+		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3, HopMaxShare: 0.002, HopMaxNames: 2, HopBelowSeed: true, HopCoMentions: false, CoMentionWeight: 0.3,
 		Now: time.Now,
 	}
 }
@@ -195,6 +198,7 @@ var tunables = map[string]func(*Options, float64){
 	"hop_query_only": func(o *Options, v float64) { o.HopQueryOnly = v != 0 },
 	"hop_fresh_only": func(o *Options, v float64) { o.HopFreshOnly = v != 0 },
 	"hop_max_names":  func(o *Options, v float64) { o.HopMaxNames = int(v) },
+	"hop_below_seed": func(o *Options, v float64) { o.HopBelowSeed = v != 0 },
 	"title_weight":   func(o *Options, v float64) { o.TitleWeight = v },
 	"heading_weight": func(o *Options, v float64) { o.HeadingWeight = v },
 	"proximity":      func(o *Options, v float64) { o.ProximityWeight = v },
@@ -293,6 +297,9 @@ func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
 		return nil, err
 	}
 	cands := s.fuseLists(lists)
+	if s.opt.HopBelowSeed {
+		cands = belowSeeds(lists, cands)
+	}
 	if len(cands) > depth*2 {
 		cands = cands[:depth*2]
 	}
@@ -727,4 +734,44 @@ func (s *Searcher) expand(ctx context.Context, hits []Hit, n int) error {
 		hits[i].Context = strings.Join(parts, "\n\n")
 	}
 	return nil
+}
+
+// belowSeeds keeps each candidate a hop reached below the seed whose
+// mention led to it: the seed holds the query's words itself, the page it
+// names is only a step away, and the hop's vote should lift that page
+// beside its seed rather than over it. (A chapter naming its section
+// otherwise lost first place to the section.)
+func belowSeeds(lists []ranked, cands []Candidate) []Candidate {
+	seed := map[int64]int64{}
+	for _, l := range lists {
+		for _, c := range l.cands {
+			if _, ok := seed[c.ChunkID]; !ok && c.seed != 0 {
+				seed[c.ChunkID] = c.seed
+			}
+		}
+	}
+	if len(seed) == 0 {
+		return cands
+	}
+	score := make(map[int64]float64, len(cands))
+	for _, c := range cands {
+		score[c.ChunkID] = c.Score
+	}
+	// A second hop's seed is a first hop's find: a pass per hop settles
+	// the chain.
+	for range 3 {
+		moved := false
+		for i, c := range cands {
+			ss, ok := score[seed[c.ChunkID]]
+			if ok && seed[c.ChunkID] != 0 && score[c.ChunkID] >= ss {
+				score[c.ChunkID] = math.Nextafter(ss, math.Inf(-1))
+				cands[i].Score, moved = score[c.ChunkID], true
+			}
+		}
+		if !moved {
+			break
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].Score > cands[j].Score })
+	return cands
 }

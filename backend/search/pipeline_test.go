@@ -444,3 +444,29 @@ func TestHopsSkipTablesOfContents(t *testing.T) {
 		})
 	}
 }
+
+// A page a hop reached stays below the seed that named it: the chapter on
+// the query, which names its section, keeps first place, and the section
+// still gains the hop's vote.
+func TestHopsStayBelowTheirSeed(t *testing.T) {
+	docs := map[string]string{
+		"Lighthouse keeping": "Lighthouse keeping is the tending of a light. Lighthouse keeping on the west coast is told in Orla Brennagh.",
+		"Orla Brennagh":      "Orla Brennagh kept a light for forty years; lighthouse work filled her days.",
+		"Harbour pilots":     "Harbour pilots guide ships through lighthouse channels.",
+	}
+	s := vaultDB(t, withFillers(docs))
+	for _, tc := range []struct {
+		below bool
+		first string
+	}{
+		{false, "Orla Brennagh"},
+		{true, "Lighthouse keeping"},
+	} {
+		opt := DefaultOptions()
+		opt.HopBelowSeed = tc.below
+		got := searchTitles(t, s, opt, "lighthouse keeping", 3)
+		if len(got) < 2 || got[0] != tc.first || !slices.Contains(got[:2], "Orla Brennagh") {
+			t.Errorf("below seed %v: %q, want %q first and the named page second", tc.below, got, tc.first)
+		}
+	}
+}

@@ -177,14 +177,7 @@ func TestFieldMatchRanksTheTopicsOwnPage(t *testing.T) {
 	} {
 		opt := DefaultOptions()
 		opt.FieldMatchWeight = tc.weight
-		hits, err := NewWithOptions(s.SearchView(), opt).Search(context.Background(), Request{Query: "event trigger", Limit: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, h := range hits {
-			got = append(got, h.Title)
-		}
+		got := searchTitles(t, s, opt, "event trigger", 4)
 		if len(got) == 0 || (got[0] == topic) != tc.topFirst {
 			t.Errorf("field match %.2f: %q (the topic's own page first: want %v)", tc.weight, got, tc.topFirst)
 		}
@@ -236,15 +229,10 @@ func TestListPenaltyRanksIndexesBelowContent(t *testing.T) {
 	} {
 		opt := DefaultOptions()
 		opt.ListPenalty = tc.penalty
-		hits, err := NewWithOptions(s.SearchView(), opt).Search(context.Background(), Request{Query: tc.query, Limit: 5})
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := searchTitles(t, s, opt, tc.query, 5)
 		rank := map[string]int{}
-		var got []string
-		for i, h := range hits {
-			rank[h.Title] = i + 1
-			got = append(got, h.Title)
+		for i, title := range got {
+			rank[title] = i + 1
 		}
 		a, b := rank[tc.before[0]], rank[tc.before[1]]
 		if a == 0 || b != 0 && a > b {
@@ -288,4 +276,18 @@ func TestFieldMatchSkipsBookLabels(t *testing.T) {
 	if len(hits) == 0 || hits[0].Title != chapter {
 		t.Errorf("%v: want %q first", hits, chapter)
 	}
+}
+
+// searchTitles runs a query and lists the hits' titles in order.
+func searchTitles(t *testing.T, s *store.Store, opt Options, query string, limit int) []string {
+	t.Helper()
+	hits, err := NewWithOptions(s.SearchView(), opt).Search(context.Background(), Request{Query: query, Limit: limit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, h := range hits {
+		got = append(got, h.Title)
+	}
+	return got
 }

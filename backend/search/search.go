@@ -97,6 +97,7 @@ type Candidate struct {
 	ChunkID int64
 	Score   float64
 	Via     string // why it was found, when not by the query itself (a hop)
+	seed    int64  // the chunk whose mention led a hop to it
 	info    *chunkInfo
 }
 
