@@ -93,6 +93,9 @@ func TestNormalize(t *testing.T) {
 		"What do my notes say about sourdough?":                      "sourdough",
 		"please":                                                     "please",
 		"photosynthesis":                                             "photosynthesis",
+		"search path":                                                "search path",
+		"search for sourdough":                                       "sourdough",
+		"find sourdough recipes":                                     "sourdough recipes",
 	}
 	for in, want := range cases {
 		if got := Normalize(in); got != want {

@@ -21,7 +21,9 @@ func Normalize(q string) string {
 	s := strings.Join(lines, " ")
 	for {
 		next := chatCruft.ReplaceAllString(s, "")
-		if next == s {
+		// A lone word before a lone word is a term, not a request:
+		// "search path", "find command" keep both.
+		if next == s || len(strings.Fields(next)) == 1 && len(strings.Fields(s)) == 2 {
 			break
 		}
 		s = next
