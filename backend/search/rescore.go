@@ -101,7 +101,7 @@ func (l *lexStats) docFreq(ctx context.Context, src lexicalReader, expr string) 
 type passage struct {
 	words   [3][]string
 	heading []string // the heading's last step
-	title   []string // the title without its label (see bookLabel)
+	title   []string // the title without its label and identifiers (see bookLabel)
 	length  float64  // weighted length
 	raw     float64  // unweighted length
 	list    float64  // share of the body's words in list entries (see listShare)
@@ -150,10 +150,10 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 				if k := strings.LastIndex(field, " > "); k >= 0 {
 					own = field[k+3:]
 				}
-				p.heading = text.AppendWords(nil, strings.ToLower(own))
+				p.heading = text.AppendWords(nil, strings.ToLower(identifiers.ReplaceAllString(own, " ")))
 			}
 			if j == 0 {
-				p.title = text.AppendWords(nil, strings.ToLower(bookLabel.ReplaceAllString(field, "")))
+				p.title = text.AppendWords(nil, strings.ToLower(identifiers.ReplaceAllString(bookLabel.ReplaceAllString(field, ""), " ")))
 			}
 			p.length += w[j] * float64(len(p.words[j]))
 			p.raw += float64(len(p.words[j]))
@@ -599,3 +599,8 @@ func (s *Searcher) termWeights(ctx context.Context, terms []rescoreTerm) (map[st
 // not its topic, so a title's field match leaves it out. (A letter or a
 // roman numeral would also take "John F. " and "Henry V. ".)
 var bookLabel = regexp.MustCompile(`^\pL+ \d+\.\s+`)
+
+// identifiers are words joined by underscores (check_constraints,
+// pg_stat_activity): a title or heading spelled so names a code object,
+// and its parts are not the field's words for a field match.
+var identifiers = regexp.MustCompile(`\S*_\S*`)

@@ -291,3 +291,17 @@ func searchTitles(t *testing.T, s *store.Store, opt Options, query string, limit
 	}
 	return got
 }
+
+// A title or heading written as an identifier (check_constraints) names a
+// code object, not the concept: its parts are no field match, and the page
+// about the concept ranks first.
+func TestFieldMatchSkipsIdentifiers(t *testing.T) {
+	const object, concept = "37.8. check_constraints", "Constraints"
+	s := vaultDB(t, withFillers(map[string]string{
+		object:  "The view lists the constraints of each table, with a check of each.",
+		concept: "A check constraint is the most generic kind of constraint: it requires that a value satisfies an expression, and a check constraint can be named.",
+	}))
+	if got := searchTitles(t, s, DefaultOptions(), "check constraint", 2); len(got) == 0 || got[0] != concept {
+		t.Errorf("%q, want %q first", got, concept)
+	}
+}
