@@ -601,6 +601,8 @@ func (s *Searcher) termWeights(ctx context.Context, terms []rescoreTerm) (map[st
 var bookLabel = regexp.MustCompile(`^\pL+ \d+\.\s+`)
 
 // identifiers are words joined by underscores (check_constraints,
-// pg_stat_activity): a title or heading spelled so names a code object,
-// and its parts are not the field's words for a field match.
-var identifiers = regexp.MustCompile(`\S*_\S*`)
+// pg_stat_activity) and a leading run of words in capitals (DROP INDEX,
+// CREATE TABLE AS; each of two letters or more, so "BMW M" stays): a
+// title or heading spelled so names a code object or a command, and its
+// words are not the field's words for a field match.
+var identifiers = regexp.MustCompile(`\S*_\S*|^[A-Z]{2,}(?: [A-Z]{2,})+\b`)

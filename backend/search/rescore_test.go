@@ -292,16 +292,26 @@ func searchTitles(t *testing.T, s *store.Store, opt Options, query string, limit
 	return got
 }
 
-// A title or heading written as an identifier (check_constraints) names a
-// code object, not the concept: its parts are no field match, and the page
-// about the concept ranks first.
+// A title or heading written as an identifier (check_constraints) or as a
+// command in capitals (DROP OPERATOR CLASS) names a code object, not the
+// concept: its words are no field match, and the page about the concept
+// ranks first.
 func TestFieldMatchSkipsIdentifiers(t *testing.T) {
-	const object, concept = "37.8. check_constraints", "Constraints"
-	s := vaultDB(t, withFillers(map[string]string{
-		object:  "The view lists the constraints of each table, with a check of each.",
-		concept: "A check constraint is the most generic kind of constraint: it requires that a value satisfies an expression, and a check constraint can be named.",
-	}))
-	if got := searchTitles(t, s, DefaultOptions(), "check constraint", 2); len(got) == 0 || got[0] != concept {
-		t.Errorf("%q, want %q first", got, concept)
+	for _, tc := range []struct {
+		name, query      string
+		object, concept  string
+		objBody, conBody string
+	}{
+		{"identifier", "check constraint", "37.8. check_constraints", "Constraints",
+			"The view lists the constraints of each table, with a check of each.",
+			"A check constraint is the most generic kind of constraint: it requires that a value satisfies an expression, and a check constraint can be named."},
+		{"command", "operator class", "DROP OPERATOR CLASS", "11.10. Operator Classes and Operator Families",
+			"DROP OPERATOR CLASS drops an existing operator class.",
+			"An operator class identifies the operators an index uses for a column. Operator classes are grouped into operator families."},
+	} {
+		s := vaultDB(t, withFillers(map[string]string{tc.object: tc.objBody, tc.concept: tc.conBody}))
+		if got := searchTitles(t, s, DefaultOptions(), tc.query, 2); len(got) == 0 || got[0] != tc.concept {
+			t.Errorf("%s: %q, want %q first", tc.name, got, tc.concept)
+		}
 	}
 }
