@@ -547,9 +547,10 @@ func listShare(body string) float64 {
 
 // listPenalty lowers the score of a passage of list entries by ListPenalty
 // × its share of entries × the share of the query's weight that its title
-// and heading miss: a list under a title about the query (a chapter's
-// contents) is about it, a list that only names the query's words among
-// many others (an index) is not.
+// and own heading miss (as field match reads them): a list under a title
+// about the query (a chapter's contents) is about it, a list that only
+// names the query's words among many others (an index, a section's list
+// of other topics) is not.
 func (s *Searcher) listPenalty(ctx context.Context, ps []*passage, terms []rescoreTerm, scores []float64) error {
 	at, idf, total, err := s.termWeights(ctx, terms)
 	if err != nil || total == 0 {
@@ -561,7 +562,7 @@ func (s *Searcher) listPenalty(ctx context.Context, ps []*passage, terms []resco
 			continue
 		}
 		seen := map[int]bool{}
-		for _, field := range p.words[:2] {
+		for _, field := range [][]string{p.title, p.heading} {
 			for _, w := range field {
 				if k, ok := at[s.lexStats.stem(w)]; ok {
 					seen[k] = true

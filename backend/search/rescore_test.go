@@ -217,6 +217,14 @@ func TestListPenaltyRanksIndexesBelowContent(t *testing.T) {
 		"Chapter 25. Vacuum": "Table of Contents\n\n25.1. Vacuum Basics\n\n25.2. Recovering Disk Space\n\n25.3. Updating Planner Statistics",
 	}
 	s := vaultDB(t, withFillers(pages))
+	// A list under a section about the query whose own heading is not
+	// (Vacuum > Other Topics) is a list of other things.
+	const other = "Maintenance Handbook"
+	list := "vacuum cost, Resource Consumption\n\nvacuum freezing, Preventing Wraparound\n\nvalues, VALUES\n\nvarchar, Character Types"
+	if _, _, err := s.Index(context.Background(), "", store.Source{Path: "/" + other}, store.Content{Hash: other, Title: other, Text: list, MediaType: "text/plain",
+		Chunks: []store.Chunk{{Text: list, Heading: "Vacuum > Other Topics", CharEnd: len(list)}}}); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		penalty float64
 		query   string
@@ -226,6 +234,7 @@ func TestListPenaltyRanksIndexesBelowContent(t *testing.T) {
 		{DefaultOptions().ListPenalty, "vacuum", [2]string{"Routine Maintenance", "Index"}},
 		{DefaultOptions().ListPenalty, "vacuum", [2]string{"Chapter 25. Vacuum", "Index"}},
 		{DefaultOptions().ListPenalty, "reclaims storage", [2]string{"Routine Maintenance", "Index"}},
+		{DefaultOptions().ListPenalty, "vacuum", [2]string{"Routine Maintenance", other}},
 	} {
 		opt := DefaultOptions()
 		opt.ListPenalty = tc.penalty
