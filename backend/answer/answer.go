@@ -195,6 +195,7 @@ var marker = regexp.MustCompile(`\[(\d+)\]`)
 
 type sentence struct {
 	text  string
+	label string // the heading it follows, where it opens by pointing back to it
 	hit   int // index in hits
 	pos   int // position in its passage
 	score float64
@@ -344,25 +345,33 @@ func extract(question string, hits []search.Hit, n int, rare map[string]float64)
 		for i, par := range pars {
 			sentsOf[i] = text.Sentences(par)
 		}
+		label := "" // the heading or term line just skipped
 		for i, sents := range sentsOf {
 			if len(sents) == 1 && isLabel(sents[0]) && i+1 < len(sentsOf) && prose(sentsOf[i+1]) {
 				// A term line ("shared_buffers (integer)") or a heading before
 				// prose names what the paragraphs after it are about; it is
 				// no answer. (An item of a list of short lines stays one.)
 				carry = match(sents[0])
+				label = sents[0]
 				pos++
 				continue
 			}
 			for _, st := range sents {
 				pos++
 				if (st == h.Title || st == h.Heading) && strings.TrimSpace(h.Text) != st {
+					label = st
 					continue // a heading line says what the passage is about, not the answer
 				}
 				set := match(st)
 				for s := range set {
 					df[s]++
 				}
-				all = append(all, sentence{text: st, hit: hi, pos: pos})
+				sn := sentence{text: st, hit: hi, pos: pos}
+				if label != "" && refersBack(st) {
+					sn.label = label
+				}
+				label = ""
+				all = append(all, sn)
 				own, ctx = append(own, set), append(ctx, carry)
 			}
 		}
@@ -477,9 +486,28 @@ func extract(question string, hits []search.Hit, n int, rare map[string]float64)
 			num[s.hit] = k
 			a.Citations = append(a.Citations, cite(k, hits[s.hit], hits[s.hit].Text))
 		}
+		if s.label != "" {
+			// "This module looks at…" says which module only with its heading.
+			parts = append(parts, fmt.Sprintf("%s — %s [%d]", strings.TrimRight(s.label, " :—-"), s.text, k))
+			continue
+		}
 		parts = append(parts, fmt.Sprintf("%s [%d]", s.text, k))
 	}
 	a.Answer = strings.Join(parts, " ")
 	a.Trace = []Step{{"extractive", fmt.Sprintf("%d sentences from %d passages", len(picked), len(num))}}
 	return a
+}
+
+// backRefs open a sentence that points back to what came before ("This
+// module looks at…", "It covers…"): read alone, it needs its heading.
+var backRefs = []string{"This ", "These ", "It ", "Its ", "They ", "Their "}
+
+// refersBack reports whether a sentence opens with one of backRefs.
+func refersBack(s string) bool {
+	for _, p := range backRefs {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package answer
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/hoardvault/hoard/backend/search"
@@ -93,5 +94,25 @@ func TestOfPairs(t *testing.T) {
 		if got := ofPairs(tc.q); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%q: %v, want %v", tc.q, got, tc.want)
 		}
+	}
+}
+
+// A sentence that opens by pointing back ("This module looks at…") is
+// given with the heading it points to, or it never says which module; a
+// sentence that stands alone is given as it is.
+func TestBackReferenceKeepsItsHeading(t *testing.T) {
+	h := search.Hit{Title: "Course outline", Heading: "Module Three: Design and Prototyping",
+		Text: "Module Three: Design and Prototyping\n\nThis module looks at the design team and how prototypes are tested.\n\nModule Four: Launch\n\nLaunch plans follow the design of the prototypes."}
+	a := extract("Which module covers design and prototyping?", []search.Hit{h}, 3, nil)
+	for _, want := range []string{
+		"Module Three: Design and Prototyping — This module looks at the design team",
+		"Launch plans follow the design of the prototypes. [1]",
+	} {
+		if !strings.Contains(a.Answer, want) {
+			t.Errorf("answer %q lacks %q", a.Answer, want)
+		}
+	}
+	if strings.Contains(a.Answer, "Launch — Launch plans") {
+		t.Errorf("a sentence that stands alone got a heading: %q", a.Answer)
 	}
 }
