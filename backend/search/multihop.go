@@ -143,7 +143,27 @@ func (s *Searcher) multiHop(ctx context.Context, rows *chunkRows, q Query, f Fil
 			return true, nil
 		}
 		df, err := s.lexStats.docFreq(ctx, s.src, `"`+name+`"`)
-		return df <= max(minRareLimit, s.opt.HopMaxShare*s.lexStats.rows), err
+		if err != nil || df > max(minRareLimit, s.opt.HopMaxShare*s.lexStats.rows) {
+			return false, err
+		}
+		if s.opt.HopCommonWords <= 0 || !strings.Contains(name, " ") {
+			return true, nil
+		}
+		// A name made only of the vault's common words ("general purpose")
+		// is a phrase, not a proper name: one rare word makes it a name.
+		for _, w := range strings.Fields(name) {
+			if entity.IsConnector(w) {
+				continue
+			}
+			wdf, err := s.lexStats.docFreq(ctx, s.src, `"`+w+`"`)
+			if err != nil {
+				return false, err
+			}
+			if wdf <= max(minRareLimit, s.opt.HopCommonWords*s.lexStats.rows) {
+				return true, nil
+			}
+		}
+		return false, nil
 	}
 	seeds := append([]Candidate(nil), first[:min(len(first), s.opt.HopSeeds)]...)
 	seen := map[int64]bool{}

@@ -65,6 +65,10 @@ type Options struct {
 	// EVENT TRIGGER") gains this share of the query's weight, in proportion
 	// to how much of each the other holds. Measured in docs/retrieval.md.
 	FieldMatchWeight float64
+	// FieldMatchHybrid is FieldMatchWeight where a vector list runs beside
+	// the keywords: meaning already brings the page about the query, and
+	// the lexical weight cost hybrid SciFact 0.003 for nothing elsewhere.
+	FieldMatchHybrid float64
 
 	// ListPenalty: a passage whose body is list entries (an index, a table
 	// of contents, a page of links; see listShare) loses this share of its
@@ -101,6 +105,9 @@ type Options struct {
 	// HopBelowSeed keeps what a hop reached below the seed that named it
 	// (see belowSeeds).
 	HopBelowSeed bool
+	// HopCommonWords: a name of several words each in more than this share
+	// of passages is a common phrase, not a name to follow (0: any).
+	HopCommonWords float64
 	// HopMaxNames: a passage naming more documents than this is a list or
 	// a table of contents, not a bridge (0: any number).
 	HopMaxNames     int
@@ -117,10 +124,10 @@ func DefaultOptions() Options {
 			StageMMR: false, StageDedupe: true, StagePools: true, StageDecay: true,
 		},
 		TitleWeight: 2.0, HeadingWeight: 1.5, BodyWeight: 1.0,
-		RRFK: 60, Convex: 0.5, DenseWeight: 1.0, RescoreDepth: 100, ProximityWeight: 0.15, FieldMatchWeight: 0.4, ListPenalty: 0.7, PRFKeep: 0.85, PRFDocs: 10, PRFTerms: 10,
+		RRFK: 60, Convex: 0.5, DenseWeight: 1.0, RescoreDepth: 100, ProximityWeight: 0.15, FieldMatchWeight: 0.6, FieldMatchHybrid: 0.4, ListPenalty: 0.7, PRFKeep: 0.85, PRFDocs: 10, PRFTerms: 10,
 		RerankDecisive: 0.5, RerankFlat: 0.02, RerankDepth: 30,
 		MMRLambda: 0.7, DedupeBits: 3,
-		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3, HopMaxShare: 0.002, HopMaxNames: 2, HopBelowSeed: true, HopCoMentions: false, CoMentionWeight: 0.3,
+		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3, HopMaxShare: 0.002, HopMaxNames: 2, HopBelowSeed: true, HopCommonWords: 0.02, HopCoMentions: false, CoMentionWeight: 0.3,
 		Now: time.Now,
 	}
 }
@@ -190,20 +197,22 @@ func (o Options) WithStages(spec string) (Options, error) {
 // tunables are the settings a stage spec may set ("rrf_k=30"), for
 // ablations; a switch is on at 1.
 var tunables = map[string]func(*Options, float64){
-	"rrf_k":          func(o *Options, v float64) { o.RRFK = v },
-	"dense_weight":   func(o *Options, v float64) { o.DenseWeight = v },
-	"hop_weight":     func(o *Options, v float64) { o.HopWeight = v },
-	"convex":         func(o *Options, v float64) { o.Convex = v },
-	"hop_max_share":  func(o *Options, v float64) { o.HopMaxShare = v },
-	"hop_query_only": func(o *Options, v float64) { o.HopQueryOnly = v != 0 },
-	"hop_fresh_only": func(o *Options, v float64) { o.HopFreshOnly = v != 0 },
-	"hop_max_names":  func(o *Options, v float64) { o.HopMaxNames = int(v) },
-	"hop_below_seed": func(o *Options, v float64) { o.HopBelowSeed = v != 0 },
-	"title_weight":   func(o *Options, v float64) { o.TitleWeight = v },
-	"heading_weight": func(o *Options, v float64) { o.HeadingWeight = v },
-	"proximity":      func(o *Options, v float64) { o.ProximityWeight = v },
-	"field_match":    func(o *Options, v float64) { o.FieldMatchWeight = v },
-	"list_penalty":   func(o *Options, v float64) { o.ListPenalty = v },
+	"rrf_k":              func(o *Options, v float64) { o.RRFK = v },
+	"dense_weight":       func(o *Options, v float64) { o.DenseWeight = v },
+	"hop_weight":         func(o *Options, v float64) { o.HopWeight = v },
+	"convex":             func(o *Options, v float64) { o.Convex = v },
+	"hop_max_share":      func(o *Options, v float64) { o.HopMaxShare = v },
+	"hop_query_only":     func(o *Options, v float64) { o.HopQueryOnly = v != 0 },
+	"hop_fresh_only":     func(o *Options, v float64) { o.HopFreshOnly = v != 0 },
+	"hop_max_names":      func(o *Options, v float64) { o.HopMaxNames = int(v) },
+	"hop_below_seed":     func(o *Options, v float64) { o.HopBelowSeed = v != 0 },
+	"hop_common":         func(o *Options, v float64) { o.HopCommonWords = v },
+	"title_weight":       func(o *Options, v float64) { o.TitleWeight = v },
+	"heading_weight":     func(o *Options, v float64) { o.HeadingWeight = v },
+	"proximity":          func(o *Options, v float64) { o.ProximityWeight = v },
+	"field_match":        func(o *Options, v float64) { o.FieldMatchWeight = v },
+	"field_match_hybrid": func(o *Options, v float64) { o.FieldMatchHybrid = v },
+	"list_penalty":       func(o *Options, v float64) { o.ListPenalty = v },
 }
 
 func (o *Options) tune(key, val string) error {
@@ -752,6 +761,26 @@ func belowSeeds(lists []ranked, cands []Candidate) []Candidate {
 	}
 	if len(seed) == 0 {
 		return cands
+	}
+	// Where the query's own lists rank a page above its seed, the page
+	// stands on its own words, and the hop does not hold it back.
+	direct := map[int64]int{}
+	for _, l := range lists {
+		if l.name != "bm25" && l.name != "dense" {
+			continue
+		}
+		for r, c := range l.cands {
+			if old, ok := direct[c.ChunkID]; !ok || r < old {
+				direct[c.ChunkID] = r
+			}
+		}
+	}
+	for c, sd := range seed {
+		if rc, ok := direct[c]; ok {
+			if rs, ok := direct[sd]; !ok || rc < rs {
+				delete(seed, c)
+			}
+		}
 	}
 	score := make(map[int64]float64, len(cands))
 	for _, c := range cands {

@@ -473,3 +473,50 @@ func TestHopsStayBelowTheirSeed(t *testing.T) {
 		}
 	}
 }
+
+// A name made only of words common in the vault ("General Purpose", a
+// heading that reads as a phrase) is not followed; a name with a rare word
+// in it (Orla Brennagh) still is.
+func TestHopsSkipCommonPhrases(t *testing.T) {
+	docs := map[string]string{
+		"Aggregate Functions": "Aggregate functions compute one result from many rows. Table 9.1 lists the General Purpose aggregate functions; Orla Brennagh wrote the first of them.",
+		"General Purpose":     "Options of general purpose for the server, each with its own setting.",
+		"Orla Brennagh":       "Orla Brennagh kept a lighthouse for forty years.",
+	}
+	for i := range 40 {
+		docs[fmt.Sprintf("Note %d", i)] = fmt.Sprintf("A general note %d on the purpose of setting %d.", i, i)
+	}
+	s := vaultDB(t, docs)
+	for _, tc := range []struct {
+		common     float64
+		phraseHops bool
+	}{{0, true}, {DefaultOptions().HopCommonWords, false}} {
+		opt := DefaultOptions()
+		opt.HopCommonWords = tc.common
+		hits, err := NewWithOptions(s.SearchView(), opt).Search(context.Background(), Request{Query: "aggregate functions", Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		phrase, name := false, false
+		for _, h := range hits {
+			phrase = phrase || strings.HasSuffix(h.Via, "→ general purpose")
+			name = name || strings.HasSuffix(h.Via, "→ orla brennagh")
+		}
+		if phrase != tc.phraseHops || !name {
+			t.Errorf("common words share %v: a hop through the phrase %v (want %v), through the name %v (want true)", tc.common, phrase, tc.phraseHops, name)
+		}
+	}
+}
+
+// A page the query's own list ranks above the seed that names it stands on
+// its own words: the hop does not hold it below that seed.
+func TestDirectFindsStayAboveTheirSeed(t *testing.T) {
+	docs := map[string]string{
+		"Orla Brennagh": "Lighthouse keeping was Orla Brennagh's life: forty years of lighthouse keeping on the west coast, lighthouse keeping in storms.",
+		"Harbour notes": "Some lighthouse keeping stories come from Orla Brennagh.",
+	}
+	s := vaultDB(t, withFillers(docs))
+	if got := searchTitles(t, s, DefaultOptions(), "lighthouse keeping", 2); len(got) < 2 || got[0] != "Orla Brennagh" {
+		t.Errorf("%q, want the page about it first, above the note that names it", got)
+	}
+}

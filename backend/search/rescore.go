@@ -133,6 +133,17 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 	if err := rows.load(ctx, base); err != nil {
 		return nil, err
 	}
+	// A field's identifiers are no field match for their parts, unless
+	// the query names the identifier itself ("pg_dump").
+	raw := strings.ToLower(q.Raw)
+	unnamed := func(field string) string {
+		return identifiers.ReplaceAllStringFunc(field, func(id string) string {
+			if strings.Contains(raw, strings.ToLower(id)) {
+				return id
+			}
+			return " "
+		})
+	}
 	ps := make([]*passage, len(base))
 	parallel(len(base), func(i int) {
 		ci := base[i].info
@@ -150,10 +161,10 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 				if k := strings.LastIndex(field, " > "); k >= 0 {
 					own = field[k+3:]
 				}
-				p.heading = text.AppendWords(nil, strings.ToLower(identifiers.ReplaceAllString(own, " ")))
+				p.heading = text.AppendWords(nil, strings.ToLower(unnamed(own)))
 			}
 			if j == 0 {
-				p.title = text.AppendWords(nil, strings.ToLower(identifiers.ReplaceAllString(bookLabel.ReplaceAllString(field, ""), " ")))
+				p.title = text.AppendWords(nil, strings.ToLower(unnamed(bookLabel.ReplaceAllString(field, ""))))
 			}
 			p.length += w[j] * float64(len(p.words[j]))
 			p.raw += float64(len(p.words[j]))
@@ -207,7 +218,7 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 	for i := range scores {
 		scores[i] += prox[i]
 	}
-	if s.opt.FieldMatchWeight > 0 {
+	if s.fieldMatchWeight() > 0 {
 		if err := s.fieldMatch(ctx, ps, qterms, scores); err != nil {
 			return nil, err
 		}
@@ -479,6 +490,15 @@ func (s *Searcher) Rarity(ctx context.Context, words []string) (map[string]float
 	return out, nil
 }
 
+// fieldMatchWeight is the field match's weight for this searcher: lexical
+// or hybrid (see FieldMatchHybrid).
+func (s *Searcher) fieldMatchWeight() float64 {
+	if s.denseOn() {
+		return s.opt.FieldMatchHybrid
+	}
+	return s.opt.FieldMatchWeight
+}
+
 // fieldMatch adds to each passage FieldMatchWeight × the query's weight ×
 // how well its title or heading is the query: the share of the query's
 // weight it holds times the share of its own content words that are the
@@ -515,7 +535,7 @@ func (s *Searcher) fieldMatch(ctx context.Context, ps []*passage, terms []rescor
 			}
 			best = max(best, held/total*float64(matched)/float64(words))
 		}
-		scores[i] += s.opt.FieldMatchWeight * total * best
+		scores[i] += s.fieldMatchWeight() * total * best
 	}
 	return nil
 }

@@ -324,3 +324,17 @@ func TestFieldMatchSkipsIdentifiers(t *testing.T) {
 		}
 	}
 }
+
+// A query that names the identifier itself ("pg_dump") is matched by the
+// title spelled so: the command's own page ranks over a page that only
+// uses it.
+func TestFieldMatchKeepsNamedIdentifiers(t *testing.T) {
+	const object, user = "pg_dump", "25.1. SQL Dump"
+	s := vaultDB(t, withFillers(map[string]string{
+		object: "Extract a database into a script file or another archive file.",
+		user:   "The idea behind this dump method is to run pg_dump and keep what pg_dump writes; pg_dump is an ordinary client.",
+	}))
+	if got := searchTitles(t, s, DefaultOptions(), "What is pg_dump for?", 2); len(got) == 0 || got[0] != object {
+		t.Errorf("%q, want %q first", got, object)
+	}
+}
