@@ -196,8 +196,8 @@ var marker = regexp.MustCompile(`\[(\d+)\]`)
 type sentence struct {
 	text  string
 	label string // the heading it follows, where it opens by pointing back to it
-	hit   int // index in hits
-	pos   int // position in its passage
+	hit   int    // index in hits
+	pos   int    // position in its passage
 	score float64
 	cover float64 // the share of the question's word weight it holds
 	// support is the same share with the words weighed by their rarity in
