@@ -183,6 +183,11 @@ func (s *Searcher) multiHop(ctx context.Context, rows *chunkRows, q Query, f Fil
 			if sd.info == nil {
 				continue
 			}
+			if s.opt.HopMaxList > 0 && listShare(sd.info.Text) > s.opt.HopMaxList {
+				// A contents page or a list names pages without saying how
+				// they bear on each other: no bridge.
+				continue
+			}
 			own := entity.Norm(sd.info.Title)
 			var names []mention
 			for _, m := range e.mentions(sd.info.Text) {

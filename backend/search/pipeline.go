@@ -108,6 +108,9 @@ type Options struct {
 	// HopCommonWords: a name of several words each in more than this share
 	// of passages is a common phrase, not a name to follow (0: any).
 	HopCommonWords float64
+	// HopMaxList: a seed whose body has more than this share of its words
+	// in list entries (see listShare) is no bridge (0: any).
+	HopMaxList float64
 	// HopMaxNames: a passage naming more documents than this is a list or
 	// a table of contents, not a bridge (0: any number).
 	HopMaxNames     int
@@ -127,7 +130,7 @@ func DefaultOptions() Options {
 		RRFK: 60, Convex: 0.5, DenseWeight: 1.0, RescoreDepth: 100, ProximityWeight: 0.15, FieldMatchWeight: 0.6, FieldMatchHybrid: 0.4, ListPenalty: 0.7, PRFKeep: 0.85, PRFDocs: 10, PRFTerms: 10,
 		RerankDecisive: 0.5, RerankFlat: 0.02, RerankDepth: 30,
 		MMRLambda: 0.7, DedupeBits: 3,
-		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3, HopMaxShare: 0.002, HopMaxNames: 2, HopBelowSeed: true, HopCommonWords: 0.02, HopCoMentions: false, CoMentionWeight: 0.3,
+		HopDepth: 2, HopWeight: 1.0, HopSeeds: 3, HopMaxShare: 0.002, HopMaxNames: 2, HopBelowSeed: true, HopCommonWords: 0.02, HopMaxList: 0.5, HopCoMentions: false, CoMentionWeight: 0.3,
 		Now: time.Now,
 	}
 }
@@ -207,6 +210,7 @@ var tunables = map[string]func(*Options, float64){
 	"hop_max_names":      func(o *Options, v float64) { o.HopMaxNames = int(v) },
 	"hop_below_seed":     func(o *Options, v float64) { o.HopBelowSeed = v != 0 },
 	"hop_common":         func(o *Options, v float64) { o.HopCommonWords = v },
+	"hop_max_list":       func(o *Options, v float64) { o.HopMaxList = v },
 	"title_weight":       func(o *Options, v float64) { o.TitleWeight = v },
 	"heading_weight":     func(o *Options, v float64) { o.HeadingWeight = v },
 	"proximity":          func(o *Options, v float64) { o.ProximityWeight = v },

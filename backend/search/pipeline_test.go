@@ -520,3 +520,31 @@ func TestDirectFindsStayAboveTheirSeed(t *testing.T) {
 		t.Errorf("%q, want the page about it first, above the note that names it", got)
 	}
 }
+
+// A contents page names its sections without saying how they bear on each
+// other: it is no bridge, while the same name in prose still is.
+func TestHopsSkipListSeeds(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		hop        bool
+	}{
+		{"contents", "Table of Contents\nQuery Handling for the optimizer\nOrla Brennagh\nFurther optimizer notes", false},
+		{"prose", "The optimizer was first written by Orla Brennagh, who tuned it for joins of many tables.", true},
+	} {
+		s := vaultDB(t, withFillers(map[string]string{
+			"Query Optimizer": tc.body,
+			"Orla Brennagh":   "Orla Brennagh kept a lighthouse for forty years.",
+		}))
+		hits, err := NewWithOptions(s.SearchView(), DefaultOptions()).Search(context.Background(), Request{Query: "optimizer", Limit: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hop := false
+		for _, h := range hits {
+			hop = hop || strings.HasSuffix(h.Via, "→ orla brennagh")
+		}
+		if hop != tc.hop {
+			t.Errorf("%s: a hop to the named page %v, want %v (%+v)", tc.name, hop, tc.hop, hits)
+		}
+	}
+}
