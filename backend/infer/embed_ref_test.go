@@ -2,6 +2,8 @@ package infer
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"slices"
@@ -93,5 +95,50 @@ func TestEmbedderMatchesOnnxruntime(t *testing.T) {
 			}
 			t.Logf("%s: worst passage cosine %.7f over %d passages", s.name, worst, len(got))
 		})
+	}
+}
+
+// On the CPU the embedder runs one text per configured thread side by side
+// (one-thread sessions), and each text's vector stays the reference's, in
+// the texts' own order, whatever the number of workers.
+func TestEmbedderWorkersMatchReference(t *testing.T) {
+	var ref embeddingReference
+	readGzipJSON(t, "testdata/embeddings.json.gz", &ref)
+	_, passages := scifactPassages(t, len(ref.SciFact))
+	ctx := context.Background()
+	for _, name := range []string{"bge-small-en-v1.5-int8"} {
+		want := ref.Models[name]
+		dir := testdata.Model(t, name)
+		// One worker is TestEmbedderMatchesOnnxruntime; three is more
+		// than texts of any one length, so their order is tested.
+		for _, threads := range []int{2, 3} {
+			t.Run(fmt.Sprintf("%s/%d", name, threads), func(t *testing.T) {
+				rt, err := Open(Config{Threads: threads})
+				testdata.NeedORT(t, err, ErrUnavailable)
+				defer rt.Close()
+				e, err := rt.Embedder(EmbedderSpec{Model: filepath.Join(dir, "model.onnx"), Tokenizer: filepath.Join(dir, "tokenizer.json"),
+					Pooling: want.Pooling, Normalize: true, MaxLen: want.MaxLen})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if e.Workers() != threads {
+					t.Fatalf("%d workers with %d threads", e.Workers(), threads)
+				}
+				got, err := e.EmbedPassages(ctx, passages)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range got {
+					if c := cosine(got[i], want.Passages[i]); c < 0.99999 {
+						t.Errorf("passage %d: cosine %.7f with the reference", i, c)
+					}
+				}
+				cancelled, cancel := context.WithCancel(ctx)
+				cancel()
+				if _, err := e.EmbedPassages(cancelled, passages); !errors.Is(err, context.Canceled) {
+					t.Errorf("a cancelled embedding returned %v", err)
+				}
+			})
+		}
 	}
 }

@@ -9,8 +9,10 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"sync/atomic"
 
 	ort "github.com/yalue/onnxruntime_go"
+	"golang.org/x/sync/errgroup"
 )
 
 // EmbedderSpec describes an embedding model on disk.
@@ -31,6 +33,9 @@ type Embedder struct {
 	spec   EmbedderSpec
 	types  bool // the model takes token_type_ids
 	hidden int
+	// workers: batches run at once, each on one thread of a shared
+	// one-thread session (on the CPU, one per configured thread).
+	workers int
 }
 
 // Encoding is one text's output: its pooled vector and, when asked for,
@@ -74,7 +79,17 @@ func (r *Runtime) Embedder(spec EmbedderSpec) (*Embedder, error) {
 	if d := out.Dimensions; len(d) == 3 && d[2] > 0 {
 		hidden = int(d[2])
 	}
-	sess, err := r.Session(spec.Model, inputs, []string{out.Name})
+	// On the CPU, texts run side by side, one per thread, rather than one
+	// at a time on all threads: a text's matrices are too small to split
+	// well, and a thread slowed by another process stalls only its own text,
+	// not every operator of every text (bge-small int8, real SciFact
+	// chunks, 2 cores busy with other work: 7.1 to 9.9 chunks/s against 3.2
+	// to 4.2 on one two-thread session).
+	threads, workers := r.Threads(), 1
+	if r.cfg.Device != "cuda" && threads > 1 {
+		threads, workers = 1, r.Threads()
+	}
+	sess, err := r.session(spec.Model, inputs, []string{out.Name}, threads)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +102,7 @@ func (r *Runtime) Embedder(spec EmbedderSpec) (*Embedder, error) {
 			spec.Batch = 32
 		}
 	}
-	return &Embedder{sess: sess, tok: tok, spec: spec, types: types, hidden: hidden}, nil
+	return &Embedder{sess: sess, tok: tok, spec: spec, types: types, hidden: hidden, workers: workers}, nil
 }
 
 // model is what loading a transformer file tells: its tokenizer (nil
@@ -159,6 +174,9 @@ func fileContains(path string, needle []byte) (bool, error) {
 // Dim is the vector size (0 until known for models with a dynamic width).
 func (e *Embedder) Dim() int { return e.hidden }
 
+// Workers is how many batches run at once.
+func (e *Embedder) Workers() int { return e.workers }
+
 // Device says where the model runs.
 func (e *Embedder) Device() string { return e.sess.Device }
 
@@ -208,34 +226,53 @@ func (e *Embedder) Encode(ctx context.Context, texts []string, states bool) ([]E
 const maxBatchTokens = 16384
 
 // EncodeIDs runs token ids. Texts are grouped by length (bucketing), so a
-// short text never pays for a long one's padding.
+// short text never pays for a long one's padding, and the batches run on
+// the embedder's workers, longest first so that none is left alone at the
+// end with a long one.
 func (e *Embedder) EncodeIDs(ctx context.Context, ids [][]int, states bool) ([]Encoding, error) {
 	order := make([]int, len(ids))
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return len(ids[order[a]]) < len(ids[order[b]]) })
-	out := make([]Encoding, len(ids))
+	sort.SliceStable(order, func(a, b int) bool { return len(ids[order[a]]) > len(ids[order[b]]) })
+	var batches [][]int // each a run of order
 	for start := 0; start < len(order); {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
 		end := start + 1
-		for end < len(order) && end-start < e.spec.Batch && (end-start+1)*len(ids[order[end]]) <= maxBatchTokens {
+		for end < len(order) && end-start < e.spec.Batch && (end-start+1)*len(ids[order[start]]) <= maxBatchTokens {
 			end++
 		}
-		batch := make([][]int, end-start)
-		for i := range batch {
-			batch[i] = ids[order[start+i]]
-		}
-		enc, err := e.run(batch, states)
-		if err != nil {
-			return nil, err
-		}
-		for i := range enc {
-			out[order[start+i]] = enc[i]
-		}
+		batches = append(batches, order[start:end])
 		start = end
+	}
+	out := make([]Encoding, len(ids))
+	var next atomic.Int64
+	g, ctx := errgroup.WithContext(ctx)
+	for range min(e.workers, len(batches)) {
+		g.Go(func() error {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(batches) {
+					return nil
+				}
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				batch := make([][]int, len(batches[i]))
+				for j, k := range batches[i] {
+					batch[j] = ids[k]
+				}
+				enc, err := e.run(batch, states)
+				if err != nil {
+					return err
+				}
+				for j, k := range batches[i] {
+					out[k] = enc[j]
+				}
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

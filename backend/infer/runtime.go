@@ -181,9 +181,17 @@ type Session struct {
 	Device  string // where it runs: "cpu" or "cuda"
 }
 
-// Session loads a model once; later calls with the same file share it.
+// Session loads a model once, with the configured intra-op threads; later
+// calls with the same file share it.
 func (r *Runtime) Session(path string, inputs, outputs []string) (*Session, error) {
-	key := path
+	return r.session(path, inputs, outputs, r.cfg.Threads)
+}
+
+// Threads is the configured intra-op threads per session.
+func (r *Runtime) Threads() int { return r.cfg.Threads }
+
+func (r *Runtime) session(path string, inputs, outputs []string, threads int) (*Session, error) {
+	key := fmt.Sprintf("%s#%d", path, threads)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -200,7 +208,7 @@ func (r *Runtime) Session(path string, inputs, outputs []string) (*Session, erro
 		return nil, fmt.Errorf("session options: %w", err)
 	}
 	defer opts.Destroy()
-	if err := opts.SetIntraOpNumThreads(r.cfg.Threads); err != nil {
+	if err := opts.SetIntraOpNumThreads(threads); err != nil {
 		return nil, fmt.Errorf("session options: %w", err)
 	}
 	if err := opts.SetInterOpNumThreads(1); err != nil {
