@@ -83,6 +83,11 @@ func openWritable(ctx context.Context, file string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	// And 0015's: chunk text still stored plain is packed.
+	if _, err := s.packTexts(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
