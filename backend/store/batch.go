@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -134,13 +133,21 @@ func (b *Batch) Commit() error {
 	return nil
 }
 
+// indexGist adds a gist's row to its index (which keeps no content).
+func indexGist(ctx context.Context, tx execer, docID int64, gist, keyphrases string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO gists_fts (rowid, gist, keyphrases) VALUES (?, ?, ?)`, docID, gist, keyphrases); err != nil {
+		return fmt.Errorf("index gist: %w", err)
+	}
+	return nil
+}
+
 // Rollback drops what the batch wrote.
 func (b *Batch) Rollback() error { return b.tx.Rollback() }
 
 // Full-text rows are written at the end of a batch, all in a row. FTS5
 // writes what it holds in memory to a new segment of its index whenever a
-// statement that may need rolling back (a trigger's, a multi-row one)
-// starts: interleaved with each document's other rows, that was a segment
+// statement that may need rolling back (one with a trigger, a multi-row
+// one) starts: interleaved with each document's other rows, that was a segment
 // per document, and merging them cost more than the rest of the writing.
 type laterRows struct {
 	chunks []ftsChunk
@@ -153,11 +160,12 @@ type ftsChunk struct {
 	title, heading, body string
 }
 
-// gistRow is a document's extractive gist; the gists table's trigger
-// indexes it.
+// gistRow is a document's extractive gist: stored is what gists.gist
+// holds (packGist), gist the words the index gets.
 type gistRow struct {
 	docID            int64
 	gist, keyphrases string
+	stored           any
 }
 
 // indexLater writes a document's full-text rows and gist, or holds them
@@ -187,25 +195,20 @@ func flushLater(ctx context.Context, tx sqlTx) error {
 	return err
 }
 
-// gistsPerInsert is how many gists one statement inserts: one statement is
-// one flush of the index's memory, whatever its number of rows, and this is
-// a whole batch of ingestion's (4 variables a row, far below SQLite's limit).
-const gistsPerInsert = 256
-
 func (l *laterRows) write(ctx context.Context, tx sqlTx) error {
-	for gs := l.gists; len(gs) > 0; {
-		n := min(len(gs), gistsPerInsert)
-		q := `INSERT INTO gists (document_id, gist, keyphrases, by_llm, updated_at) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, 0, ?), ", n), ", ")
-		args := make([]any, 0, 4*n)
-		t := now()
-		for _, g := range gs[:n] {
-			args = append(args, g.docID, g.gist, g.keyphrases, t)
+	t := now()
+	for _, g := range l.gists {
+		stored := g.stored
+		if stored == nil {
+			stored = g.gist
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO gists (document_id, gist, keyphrases, by_llm, updated_at) VALUES (?, ?, ?, 0, ?)`,
+			g.docID, stored, g.keyphrases, t); err != nil {
 			return fmt.Errorf("gist: %w", err)
 		}
-		gs = gs[n:]
+		if err := indexGist(ctx, tx, g.docID, g.gist, g.keyphrases); err != nil {
+			return err
+		}
 	}
 	for _, c := range l.chunks {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO chunks_fts (rowid, title, heading, body) VALUES (?, ?, ?, ?)`, c.id, c.title, c.heading, c.body); err != nil {

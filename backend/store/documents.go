@@ -90,9 +90,10 @@ type Content struct {
 	Chunks     []Chunk
 
 	// Set by Pack: what the writer would otherwise work out itself.
-	packed []any  // each chunk's stored text (packText)
-	rest   string // documents.text and text_form (storedText)
-	form   int
+	packed     []any  // each chunk's stored text (packText)
+	packedGist any    // gists.gist (packGist)
+	rest       string // documents.text and text_form (storedText)
+	form       int
 }
 
 // Pack works out what the content's rows will hold (the chunks' packed
@@ -104,6 +105,9 @@ func (c *Content) Pack() {
 		c.packed[i] = packText(ch.Text)
 	}
 	c.rest, c.form = storedText(*c)
+	if c.Gist != "" {
+		c.packedGist = packGist(c.Gist, c.Text)
+	}
 }
 
 // Outcome says what an indexing call did.
@@ -459,7 +463,10 @@ func insertParts(ctx context.Context, tx sqlTx, docID int64, c Content) error {
 	}
 	var g *gistRow
 	if c.Gist != "" {
-		g = &gistRow{docID: docID, gist: c.Gist, keyphrases: c.Keyphrases}
+		g = &gistRow{docID: docID, gist: c.Gist, keyphrases: c.Keyphrases, stored: c.packedGist}
+		if g.stored == nil {
+			g.stored = packGist(c.Gist, c.Text)
+		}
 	}
 	return indexLater(ctx, tx, rows, g)
 }

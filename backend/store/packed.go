@@ -179,3 +179,108 @@ func (s *Store) packTexts(ctx context.Context) (int, error) {
 		}
 	}
 }
+
+// A gist that repeats its document's sentences is stored as references:
+// a format byte, then items, each a span of the document's text
+// (uvarint offset+1, uvarint length, in bytes) or a literal (0, uvarint
+// length, the bytes), which concatenated are the gist.
+const (
+	gistRefs = 1
+	// minSpan is the shortest span worth a reference rather than a literal.
+	minSpan = 8
+)
+
+// packGist is what gists.gist gets for an extractive gist of text: its
+// references (a BLOB), or the gist itself when they would not be shorter.
+func packGist(gist, text string) any {
+	out := []byte{gistRefs}
+	lit := -1 // where the literal being gathered starts in gist
+	flush := func(end int) {
+		if lit >= 0 {
+			out = append(out, 0)
+			out = binary.AppendUvarint(out, uint64(end-lit))
+			out = append(out, gist[lit:end]...)
+			lit = -1
+		}
+	}
+	for p := 0; p < len(gist); {
+		// The longest prefix of the rest found in the text: if a prefix is
+		// found, every shorter one is too.
+		lo, hi := 0, len(gist)-p
+		for lo < hi {
+			mid := (lo + hi + 1) / 2
+			if strings.Contains(text, gist[p:p+mid]) {
+				lo = mid
+			} else {
+				hi = mid - 1
+			}
+		}
+		if lo < minSpan {
+			if lit < 0 {
+				lit = p
+			}
+			p++
+			continue
+		}
+		flush(p)
+		out = binary.AppendUvarint(out, uint64(strings.Index(text, gist[p:p+lo])+1))
+		out = binary.AppendUvarint(out, uint64(lo))
+		p += lo
+	}
+	flush(len(gist))
+	if len(out) >= len(gist) {
+		return gist
+	}
+	return out
+}
+
+// unpackGist reads back a gist packGist wrote against text.
+func unpackGist(b []byte, text string) (string, error) {
+	if len(b) == 0 || b[0] != gistRefs {
+		return "", fmt.Errorf("%w: gist format %v", errPacked, b[:min(1, len(b))])
+	}
+	var sb strings.Builder
+	for b = b[1:]; len(b) > 0; {
+		at, k := binary.Uvarint(b)
+		if k <= 0 {
+			return "", fmt.Errorf("%w: gist", errPacked)
+		}
+		b = b[k:]
+		n, k := binary.Uvarint(b)
+		if k <= 0 {
+			return "", fmt.Errorf("%w: gist", errPacked)
+		}
+		b = b[k:]
+		switch {
+		case at == 0 && n <= uint64(len(b)):
+			sb.Write(b[:n])
+			b = b[n:]
+		case at > 0 && at-1 <= uint64(len(text)) && n <= uint64(len(text))-(at-1):
+			sb.WriteString(text[at-1 : at-1+n])
+		default:
+			return "", fmt.Errorf("%w: gist reference out of its text", errPacked)
+		}
+	}
+	return sb.String(), nil
+}
+
+// gistScan scans a gists.gist value: a TEXT gist as it is, references kept
+// for unpackGist (they need the document's text).
+type gistScan struct {
+	text *string
+	refs *[]byte
+}
+
+func (g gistScan) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*g.text = ""
+	case string:
+		*g.text = v
+	case []byte:
+		*g.refs = bytes.Clone(v)
+	default:
+		return fmt.Errorf("gist: unexpected %T", src)
+	}
+	return nil
+}

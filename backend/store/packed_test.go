@@ -186,6 +186,7 @@ func TestOpenPacksAnOlderVault(t *testing.T) {
 		}
 	}
 	db.Exec(`PRAGMA user_version = 14`)
+	db.Exec(`BEGIN`)
 	const docs = packBatch + 30 // more than one conversion batch
 	texts := map[int64]string{}
 	for i := 1; i <= docs; i++ {
@@ -201,7 +202,11 @@ func TestOpenPacksAnOlderVault(t *testing.T) {
 		if _, err := db.Exec(`INSERT INTO chunks_fts (rowid, title, heading, body) SELECT id, title, heading, body FROM chunk_fts_source WHERE document_id = ?`, i); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := db.Exec(`INSERT INTO gists (document_id, gist, keyphrases, updated_at) VALUES (?, ?, 'bread', 0)`, i, fmt.Sprintf("Gist %d of rye number%d.", i, i)); err != nil {
+			t.Fatal(err)
+		}
 	}
+	db.Exec(`COMMIT`)
 	scores := func(db *sql.DB) map[int64]float64 {
 		out := map[int64]float64{}
 		rows, err := db.Query(`SELECT rowid, bm25(chunks_fts, 4.0, 2.0, 1.0) FROM chunks_fts WHERE chunks_fts MATCH 'rye OR "batch 17" OR hours'`)
@@ -245,7 +250,10 @@ func TestOpenPacksAnOlderVault(t *testing.T) {
 			t.Fatalf("chunk %d: %v", id, err)
 		}
 	}
-	// Removing a document takes its rows out of the rebuilt index.
+	if gs, err := s.MatchGists(ctx, "number42", 5); err != nil || len(gs) != 1 || gs[0].Gist != "Gist 42 of rye number42." {
+		t.Errorf("the gists' rebuilt index finds %v (%v)", gs, err)
+	}
+	// Removing a document takes its rows out of the rebuilt indexes.
 	if err := s.DeleteDocument(ctx, 17); err != nil {
 		t.Fatal(err)
 	}
@@ -253,6 +261,157 @@ func TestOpenPacksAnOlderVault(t *testing.T) {
 	s.DB().QueryRow(`SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH '"batch 17"'`).Scan(&n)
 	if n != 0 {
 		t.Errorf("a removed document still matches (%d rows)", n)
+	}
+	if gs, _ := s.MatchGists(ctx, "number17", 5); len(gs) != 0 {
+		t.Errorf("a removed document's gist still matches")
+	}
+	if err := s.CheckIntegrity(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An extractive gist is stored as references into its document's text and
+// reads back whole everywhere: the gist, the list, a match, the export.
+// Rewritten by a model or removed with its document, it leaves its index.
+func TestGistStoredAsReferences(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "v.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	body := "Sourdough needs a starter. The starter ferments flour and water for days before baking. " +
+		"Rye breads keep longer than wheat breads. Ünïcode names like Café Müller appear in the text too."
+	text := "# Bread\n\n" + body
+	cases := []struct {
+		name, gist string
+		refs       bool
+	}{
+		{"sentences in order", "The starter ferments flour and water for days before baking. Rye breads keep longer than wheat breads.", true},
+		{"sentences apart, clipped", "Sourdough needs a starter. Ünïcode names like Café Müller…", true},
+		{"words the text lacks", "An overview written elsewhere.", false},
+	}
+	n := utf8.RuneCountInString(text)
+	for i, tc := range cases {
+		c := Content{Hash: fmt.Sprint("g", i), Title: "Bread", Text: text, Gist: tc.gist, Keyphrases: "sourdough, starter",
+			Chunks: chunksAt(text, [2]int{9, n})}
+		if i == 0 {
+			c.Pack()
+		}
+		id, _, err := s.Index(ctx, "", Source{Path: fmt.Sprintf("/g%d", i)}, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kind string
+		var size int
+		s.DB().QueryRow(`SELECT typeof(gist), length(CAST(gist AS BLOB)) FROM gists WHERE document_id = ?`, id).Scan(&kind, &size)
+		if got := kind == "blob"; got != tc.refs || tc.refs && size > 16 {
+			t.Errorf("%s: stored as %s of %d bytes (gist %d), want references %v", tc.name, kind, size, len(tc.gist), tc.refs)
+		}
+		if g, err := s.Gist(ctx, id); err != nil || g.Gist != tc.gist {
+			t.Errorf("%s: Gist reads %q (%v)", tc.name, g.Gist, err)
+		}
+	}
+	all, err := s.Gists(ctx, false, 0)
+	if err != nil || len(all) != len(cases) {
+		t.Fatalf("Gists: %d (%v)", len(all), err)
+	}
+	for i, g := range all {
+		if g.Gist != cases[i].gist {
+			t.Errorf("Gists[%d] = %q, want %q", i, g.Gist, cases[i].gist)
+		}
+	}
+	var exported []string
+	if err := s.EachRecord(ctx, func(r Record) error {
+		if r.Gist != nil {
+			exported = append(exported, r.Gist.Gist)
+		}
+		return nil
+	}); err != nil || len(exported) != len(cases) || exported[1] != cases[1].gist {
+		t.Fatalf("export carries gists %q (%v)", exported, err)
+	}
+	match := func(q string) []int64 {
+		gs, err := s.MatchGists(ctx, q, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, g := range gs {
+			ids = append(ids, g.DocumentID)
+		}
+		return ids
+	}
+	if got := match("ferments"); len(got) != 1 || got[0] != all[0].DocumentID {
+		t.Errorf("ferments matches %v, want [%d]", got, all[0].DocumentID)
+	}
+	// A model's gist replaces the extractive one in the index too.
+	if err := s.PutGist(ctx, Gist{DocumentID: all[0].DocumentID, Gist: "A note on zymurgy.", Keyphrases: "zymurgy", ByLLM: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := match("ferments"); len(got) != 0 {
+		t.Errorf("the replaced gist still matches: %v", got)
+	}
+	if got := match("zymurgy"); len(got) != 1 {
+		t.Errorf("the model's gist matches %v", got)
+	}
+	if err := s.DeleteDocument(ctx, all[1].DocumentID); err != nil {
+		t.Fatal(err)
+	}
+	if got := match("müller"); len(got) != 0 {
+		t.Errorf("a removed document's gist still matches: %v", got)
+	}
+	if err := s.CheckIntegrity(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// References that do not fit their text are an error, not other words.
+	if _, err := unpackGist([]byte{gistRefs, 200, 1, 50}, "short"); !errors.Is(err, errPacked) {
+		t.Errorf("a reference past the text read with %v", err)
+	}
+}
+
+// A new vault hands the pages its full-text merges and removals free back
+// to the file system when asked (ingestion asks at the end of a pass).
+func TestReclaimFreePages(t *testing.T) {
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "v.db")
+	s, err := Open(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	body := strings.Repeat("Words that fill pages of the vault, several of them. ", 200)
+	var ids []int64
+	for i := range 40 {
+		text := fmt.Sprintf("Document %d. %s", i, body)
+		id, _, err := s.Index(ctx, "", Source{Path: fmt.Sprintf("/r%d", i)}, Content{Hash: fmt.Sprint(i), Title: "T", Text: text,
+			Chunks: []Chunk{{Text: text, CharEnd: utf8.RuneCountInString(text)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	for _, id := range ids[:30] {
+		if err := s.DeleteDocument(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pages := func(p string) int {
+		var n int
+		s.DB().QueryRow(`PRAGMA ` + p).Scan(&n)
+		return n
+	}
+	free, all := pages("freelist_count"), pages("page_count")
+	if free == 0 {
+		t.Fatal("nothing was freed: the test proves nothing")
+	}
+	if err := s.Reclaim(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := pages("freelist_count"); got != 0 {
+		t.Errorf("%d pages still free after Reclaim", got)
+	}
+	if got := pages("page_count"); got != all-free {
+		t.Errorf("%d pages after Reclaim, want %d - %d", got, all, free)
 	}
 	if err := s.CheckIntegrity(ctx); err != nil {
 		t.Fatal(err)

@@ -174,11 +174,12 @@ func (s *Store) EachRecord(ctx context.Context, fn func(Record) error) error {
 		var r Record
 		var meta, title string
 		var gist, keys sql.NullString
+		var gistRefs []byte
 		var byLLM sql.NullBool
 		var gistAt sql.NullInt64
 		var form int
 		if err := rows.Scan(&r.ID, &r.Collection, &r.Hash, &r.MediaType, &r.Size, &r.MTime, &title, &meta, &r.Status, &r.Error, &r.Text, &form,
-			&r.CreatedAt, &r.UpdatedAt, &gist, &keys, &byLLM, &gistAt); err != nil {
+			&r.CreatedAt, &r.UpdatedAt, gistScan{&gist.String, &gistRefs}, &keys, &byLLM, &gistAt); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 		if r.Text, err = wholeText(ctx, s.db, r.ID, r.Text, form); err != nil {
@@ -188,6 +189,13 @@ func (s *Store) EachRecord(ctx context.Context, fn func(Record) error) error {
 		if meta != "" && meta != "{}" {
 			if err := json.Unmarshal([]byte(meta), &r.Metadata); err != nil {
 				return fmt.Errorf("export document %d metadata: %w", r.ID, err)
+			}
+		}
+		// A document with a gist has its keyphrases (NOT NULL); gistScan
+		// leaves a reference gist's text for now.
+		if gist.Valid = keys.Valid; gistRefs != nil {
+			if gist.String, err = unpackGist(gistRefs, r.Text); err != nil {
+				return fmt.Errorf("export document %d: %w", r.ID, err)
 			}
 		}
 		if gist.Valid {
@@ -742,6 +750,9 @@ func (im *Importer) Document(ctx context.Context, r Record) (added bool, err err
 			if _, err := tx.ExecContext(ctx, `INSERT INTO gists (document_id, gist, keyphrases, by_llm, updated_at) VALUES (?, ?, ?, ?, ?)`,
 				docID, g.Gist, g.Keyphrases, g.ByLLM, g.UpdatedAt); err != nil {
 				return false, fmt.Errorf("document %q: gist: %w", r.Title, err)
+			}
+			if err := indexGist(ctx, tx, docID, g.Gist, g.Keyphrases); err != nil {
+				return false, fmt.Errorf("document %q: %w", r.Title, err)
 			}
 		}
 		added = true
