@@ -13,6 +13,10 @@
 # less than on eight times as much different text.
 #
 #   SHARED=../shared ROUNDS=3 ROUNDS8=1 bash scripts/bench-lexical.sh
+#
+# HOARD_OLD=path/to/an/older/hoard adds that build as engine hoard-old, in
+# the same rounds, to compare two builds; ENGINES="hoard hoard-old
+# bleve-all" runs only those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared}
@@ -20,6 +24,7 @@ ROUNDS=${ROUNDS:-3}
 ROUNDS8=${ROUNDS8:-1}
 D=$SHARED/datasets/scifact
 HOARD=${HOARD:-./bin/hoard}
+HOARD_OLD=${HOARD_OLD:-}
 export PATH=$PATH:/usr/local/go/bin
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -31,9 +36,11 @@ q=(--queries "$D/queries.jsonl" --qrels "$D/qrels/test.tsv")
 run() { # scale engine corpus
 	local scale=$1 engine=$2 corpus=$3
 	case $engine in
-	hoard | naive-fts5)
-		"$HOARD" --embedder none --reranker none bench ingest --engine "$engine" --corpus "$corpus" "${q[@]}" --json |
-			python3 -c 'import json,sys; r=json.load(sys.stdin); print(json.dumps({"engine": r["engine"], "ingest_seconds": r["ingest_seconds"], "bytes": r["vault_bytes"], "p50_ms": r["p50_ms"]}))'
+	hoard | hoard-old | naive-fts5)
+		local bin=$HOARD kind=$engine
+		if [ "$engine" = hoard-old ]; then bin=$HOARD_OLD kind=hoard; fi
+		"$bin" --embedder none --reranker none bench ingest --engine "$kind" --corpus "$corpus" "${q[@]}" --json |
+			python3 -c 'import json,sys; r=json.load(sys.stdin); print(json.dumps({"engine": sys.argv[1], "ingest_seconds": r["ingest_seconds"], "bytes": r["vault_bytes"], "p50_ms": r["p50_ms"]}))' "$engine"
 		;;
 	bleve-all | bleve-fields)
 		"$work/bleve-bench" index --form "${engine#bleve-}" --corpus "$corpus" "${q[@]}" |
@@ -43,6 +50,8 @@ run() { # scale engine corpus
 }
 
 engines=(hoard bleve-all bleve-fields naive-fts5)
+if [ -n "$HOARD_OLD" ]; then engines=(hoard hoard-old bleve-all bleve-fields naive-fts5); fi
+if [ -n "${ENGINES:-}" ]; then read -ra engines <<<"$ENGINES"; fi
 rounds() { # scale count corpus
 	for ((r = 1; r <= $2; r++)); do
 		for e in "${engines[@]}"; do
@@ -52,7 +61,7 @@ rounds() { # scale count corpus
 	done
 }
 rounds 1x "$ROUNDS" "$D/corpus.jsonl"
-rounds 8x "$ROUNDS8" "$work/corpus8.jsonl"
+if [ "$ROUNDS8" -gt 0 ]; then rounds 8x "$ROUNDS8" "$work/corpus8.jsonl"; fi
 
 python3 - "$work/runs.jsonl" <<'PY'
 import json, statistics, sys
@@ -60,7 +69,7 @@ runs = [json.loads(l) for l in open(sys.argv[1])]
 def med(scale, engine, key):
     v = [r[key] for r in runs if r["scale"] == scale and r["engine"] == engine]
     return statistics.median(v) if v else None
-engines = ["hoard", "bleve-all", "bleve-fields", "naive-fts5"]
+engines = ["hoard", "hoard-old", "bleve-all", "bleve-fields", "naive-fts5"]
 print("| scale | engine | ingest s | size MiB | query p50 ms | Hoard/engine ingest | Hoard/engine size |")
 print("|---|---|---|---|---|---|---|")
 for scale in ["1x", "8x"]:

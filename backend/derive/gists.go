@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hoardvault/hoard/backend/entity"
 	"github.com/hoardvault/hoard/backend/llm"
 	"github.com/hoardvault/hoard/backend/memory"
 	"github.com/hoardvault/hoard/backend/store"
@@ -38,11 +39,17 @@ type GistStore interface {
 
 // GistOf writes a document's extractive gist and keyphrases.
 func GistOf(title, text string) (gist, keys string) {
+	return GistFound(title, text, nil)
+}
+
+// GistFound is GistOf given found, entity.Find(title, nil, text), when the
+// caller has it (nil: found here).
+func GistFound(title, text string, found []entity.Ref) (gist, keys string) {
 	gist = memory.Gist(title, text, gistSentences, gistChars)
 	if gist == "" {
 		gist = title
 	}
-	return gist, strings.Join(memory.Keyphrases(title, text, keyphrases), ", ")
+	return gist, strings.Join(memory.KeyphrasesFound(title, text, keyphrases, found), ", ")
 }
 
 // Gists writes the extractive gist of every indexed document that lacks

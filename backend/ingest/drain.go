@@ -195,6 +195,9 @@ func (s *Service) pass(ctx context.Context, opt AddOptions) (Summary, error) {
 	if !changed {
 		return sum, nil
 	}
+	if err := s.st.Reclaim(ctx); err != nil {
+		sum.Warnings = append(sum.Warnings, err.Error()) // the pages stay for reuse
+	}
 	h := s.cfg.Hooks
 	if h.Changed != nil {
 		h.Changed()

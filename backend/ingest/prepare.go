@@ -220,6 +220,7 @@ func (s *Service) prepare(ctx context.Context, j job) (p prepared) {
 	}
 	p.media = doc.MediaType
 	p.content = Content(doc, p.hash, p.src, p.note, s.cfg.Chunk)
+	p.content.Pack() // here, on a worker, not in the single writer
 	return p
 }
 
@@ -247,21 +248,26 @@ func Content(doc *extract.Document, hash string, src store.Source, note string, 
 		Hash: hash, MediaType: doc.MediaType, Size: src.Size, MTime: src.MTime,
 		Title: doc.Title, Metadata: doc.Metadata, Text: doc.Text, Note: note,
 	}
-	c.Gist, c.Keyphrases = derive.GistOf(doc.Title, doc.Text)
 	for _, s := range doc.Sections {
 		c.Sections = append(c.Sections, store.Section{Page: s.Page, Heading: joinHeading(s.Heading),
 			CharStart: conv.char(s.Start), CharEnd: conv.char(s.End)})
 	}
+	var whole []entity.Ref // the text's entities, when its one chunk is all of it
 	for i, ch := range chunks {
+		found := entity.Find(doc.Title, ch.Heading, ch.Text)
+		if len(chunks) == 1 && ch.Text == doc.Text && joinHeading(ch.Heading) == "" {
+			whole = found // no heading defines a name: as found without them
+		}
 		sc := store.Chunk{Ordinal: i, Text: ch.Text, PageStart: ch.PageStart, PageEnd: ch.PageEnd,
 			Heading: joinHeading(ch.Heading), CharStart: conv.char(ch.Start), CharEnd: conv.char(ch.End),
-			Entities: EntityRefs(doc.Title, ch.Heading, ch.Text)}
+			Entities: entityRefs(found)}
 		if ch.To > 0 {
 			sc.Time = &store.Span{StartMS: ch.From.Milliseconds(), EndMS: ch.To.Milliseconds()}
 			sc.Marks = chunkMarks(doc.Text, ch)
 		}
 		c.Chunks = append(c.Chunks, sc)
 	}
+	c.Gist, c.Keyphrases = derive.GistFound(doc.Title, doc.Text, whole)
 	return c
 }
 
@@ -306,7 +312,10 @@ func (o *offsets) char(b int) int {
 
 // EntityRefs is what a chunk gives the entity index.
 func EntityRefs(title string, headings []string, text string) []store.EntityRef {
-	found := entity.Find(title, headings, text)
+	return entityRefs(entity.Find(title, headings, text))
+}
+
+func entityRefs(found []entity.Ref) []store.EntityRef {
 	out := make([]store.EntityRef, len(found))
 	for i, r := range found {
 		out[i] = store.EntityRef{Name: r.Name, Kind: r.Kind}

@@ -37,6 +37,7 @@ type Store interface {
 	EachSourceUnder(ctx context.Context, dir string, fn func(path string, st store.Stamp) error) error
 	RemoveSource(ctx context.Context, path string) error
 	RemoveUnder(ctx context.Context, dir string) (int, error)
+	Reclaim(ctx context.Context) error
 	// The watched folders.
 	Watched(ctx context.Context) ([]store.WatchedFolder, error)
 	AddWatched(ctx context.Context, path, collection string) error

@@ -28,8 +28,10 @@ func Gist(title, body string, n, maxChars int) string {
 	tf := map[string]float64{}
 	stem := stemmer()
 	stems := make([][]string, len(sents))
+	var words []string
 	for i, s := range sents {
-		for _, w := range text.Words(s) {
+		words = text.AppendWords(words[:0], s)
+		for _, w := range words {
 			if text.IsStopWord(w) || len(w) < 3 {
 				continue
 			}
@@ -77,8 +79,19 @@ func Gist(title, body string, n, maxChars int) string {
 // names it repeats first, then its most frequent content words (in the form
 // the text uses most).
 func Keyphrases(title, body string, n int) []string {
+	return KeyphrasesFound(title, body, n, nil)
+}
+
+// KeyphrasesFound is Keyphrases given found, entity.Find(title, nil, body)
+// when the caller has it already (nil: found here): ingestion finds a
+// chunk's entities, and a document of one chunk is that chunk.
+func KeyphrasesFound(title, body string, n int, found []entity.Ref) []string {
 	if len(body) > maxGistText {
 		body = body[:maxGistText]
+		found = nil // found in the whole text
+	}
+	if found == nil {
+		found = entity.Find(title, nil, body)
 	}
 	type count struct {
 		form  string
@@ -88,7 +101,7 @@ func Keyphrases(title, body string, n int) []string {
 	byStem := map[string]*count{}
 	stem := stemmer()
 	var order []string
-	for _, w := range text.Words(title + "\n" + body) {
+	for _, w := range text.AppendWords(nil, title+"\n"+body) {
 		if text.IsStopWord(w) || len(w) < 4 || text.IsNumber(w) {
 			continue
 		}
@@ -108,7 +121,7 @@ func Keyphrases(title, body string, n int) []string {
 	var out []string
 	have := map[string]bool{}
 	lower := "" // lowered once, when a name needs counting
-	for _, r := range entity.Find(title, nil, body) {
+	for _, r := range found {
 		if r.Kind != entity.Mentions || !strings.Contains(r.Name, " ") || len(out) >= n/2 {
 			continue
 		}

@@ -26,6 +26,8 @@ type sqlTx interface {
 type stmtTx struct {
 	*sql.Tx
 	stmts map[string]*sql.Stmt
+	// later, in a batch, holds the full-text rows back until the commit.
+	later *laterRows
 }
 
 func newStmtTx(tx *sql.Tx) *stmtTx { return &stmtTx{Tx: tx, stmts: map[string]*sql.Stmt{}} }
@@ -81,7 +83,9 @@ func (s *Store) BeginBatch(ctx context.Context) (*Batch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	return &Batch{tx: tx, st: newStmtTx(tx)}, nil
+	st := newStmtTx(tx)
+	st.later = &laterRows{}
+	return &Batch{tx: tx, st: st}, nil
 }
 
 // Index is Store.Index within the batch.
@@ -120,11 +124,96 @@ func (b *Batch) Len() int { return b.docs }
 
 // Commit makes the batch's documents appear.
 func (b *Batch) Commit() error {
+	if err := flushLater(context.Background(), b.st); err != nil {
+		return err
+	}
 	if err := b.tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }
 
+// indexGist adds a gist's row to its index (which keeps no content).
+func indexGist(ctx context.Context, tx execer, docID int64, gist, keyphrases string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO gists_fts (rowid, gist, keyphrases) VALUES (?, ?, ?)`, docID, gist, keyphrases); err != nil {
+		return fmt.Errorf("index gist: %w", err)
+	}
+	return nil
+}
+
 // Rollback drops what the batch wrote.
 func (b *Batch) Rollback() error { return b.tx.Rollback() }
+
+// Full-text rows are written at the end of a batch, all in a row. FTS5
+// writes what it holds in memory to a new segment of its index whenever a
+// statement that may need rolling back (one with a trigger, a multi-row
+// one) starts: interleaved with each document's other rows, that was a segment
+// per document, and merging them cost more than the rest of the writing.
+type laterRows struct {
+	chunks []ftsChunk
+	gists  []gistRow
+}
+
+// ftsChunk is a chunk's row in the full-text index.
+type ftsChunk struct {
+	id                   int64
+	title, heading, body string
+}
+
+// gistRow is a document's extractive gist: stored is what gists.gist
+// holds (packGist), gist the words the index gets.
+type gistRow struct {
+	docID            int64
+	gist, keyphrases string
+	stored           any
+}
+
+// indexLater writes a document's full-text rows and gist, or holds them
+// back when tx is a batch's.
+func indexLater(ctx context.Context, tx sqlTx, chunks []ftsChunk, g *gistRow) error {
+	l := &laterRows{chunks: chunks}
+	if g != nil {
+		l.gists = []gistRow{*g}
+	}
+	if st, ok := tx.(*stmtTx); ok && st.later != nil {
+		st.later.chunks = append(st.later.chunks, l.chunks...)
+		st.later.gists = append(st.later.gists, l.gists...)
+		return nil
+	}
+	return l.write(ctx, tx)
+}
+
+// flushLater writes what a batch holds back now: before a deletion (which
+// must find the rows) and at the commit.
+func flushLater(ctx context.Context, tx sqlTx) error {
+	st, ok := tx.(*stmtTx)
+	if !ok || st.later == nil {
+		return nil
+	}
+	err := st.later.write(ctx, tx)
+	*st.later = laterRows{}
+	return err
+}
+
+func (l *laterRows) write(ctx context.Context, tx sqlTx) error {
+	t := now()
+	for _, g := range l.gists {
+		stored := g.stored
+		if stored == nil {
+			stored = g.gist
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO gists (document_id, gist, keyphrases, by_llm, updated_at) VALUES (?, ?, ?, 0, ?)`,
+			g.docID, stored, g.keyphrases, t); err != nil {
+			return fmt.Errorf("gist: %w", err)
+		}
+		if err := indexGist(ctx, tx, g.docID, g.gist, g.keyphrases); err != nil {
+			return err
+		}
+	}
+	for _, c := range l.chunks {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO chunks_fts (rowid, title, heading, body) VALUES (?, ?, ?, ?)`, c.id, c.title, c.heading, c.body); err != nil {
+			return fmt.Errorf("index chunks: %w", err)
+		}
+	}
+	return nil
+}

@@ -88,6 +88,26 @@ type Content struct {
 	Keyphrases string
 	Sections   []Section
 	Chunks     []Chunk
+
+	// Set by Pack: what the writer would otherwise work out itself.
+	packed     []any  // each chunk's stored text (packText)
+	packedGist any    // gists.gist (packGist)
+	rest       string // documents.text and text_form (storedText)
+	form       int
+}
+
+// Pack works out what the content's rows will hold (the chunks' packed
+// text, what of the text they leave out), so that ingestion's workers do
+// it in parallel and the single writer does not.
+func (c *Content) Pack() {
+	c.packed = make([]any, len(c.Chunks))
+	for i, ch := range c.Chunks {
+		c.packed[i] = packText(ch.Text)
+	}
+	c.rest, c.form = storedText(*c)
+	if c.Gist != "" {
+		c.packedGist = packGist(c.Gist, c.Text)
+	}
 }
 
 // Outcome says what an indexing call did.
@@ -352,7 +372,7 @@ func insertContent(ctx context.Context, tx sqlTx, collID int64, c Content) (int6
 		return 0, err
 	}
 	t := now()
-	text, form := storedText(c)
+	text, form := c.storedText()
 	_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, collection_id, hash, media_type, size, mtime, title, metadata, status, error, text, text_form, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'indexed', ?, ?, ?, ?, ?)`, id, collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Note, text, form, t, t)
 	if err != nil {
@@ -381,7 +401,7 @@ func replaceContent(ctx context.Context, tx sqlTx, docID, collID int64, c Conten
 	if err != nil {
 		return err
 	}
-	text, form := storedText(c)
+	text, form := c.storedText()
 	_, err = tx.ExecContext(ctx, `UPDATE documents SET collection_id=?, hash=?, media_type=?, size=?, mtime=?, title=?, metadata=?,
 		status='indexed', error=?, text=?, text_form=?, updated_at=? WHERE id=?`,
 		collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Note, text, form, now(), docID)
@@ -410,47 +430,55 @@ func insertParts(ctx context.Context, tx sqlTx, docID int64, c Content) error {
 		}
 	}
 	var ents *entityWriter
-	for _, ch := range c.Chunks {
+	rows := make([]ftsChunk, 0, len(c.Chunks))
+	for i, ch := range c.Chunks {
 		var ts, te any
 		if ch.Time != nil {
 			ts, te = ch.Time.StartMS, ch.Time.EndMS
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO chunks (document_id, ordinal, text, page_start, page_end, heading, char_start, char_end, time_start, time_end, time_marks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, docID, ch.Ordinal, ch.Text, ch.PageStart, ch.PageEnd, ch.Heading, ch.CharStart, ch.CharEnd, ts, te, EncodeMarks(ch.Marks))
+		var text any
+		if i < len(c.packed) {
+			text = c.packed[i]
+		} else {
+			text = packText(ch.Text)
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO chunks (document_id, ordinal, text, page_start, page_end, heading, char_start, char_end, time_start, time_end, time_marks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, docID, ch.Ordinal, text, ch.PageStart, ch.PageEnd, ch.Heading, ch.CharStart, ch.CharEnd, ts, te, EncodeMarks(ch.Marks))
 		if err != nil {
 			return fmt.Errorf("insert chunk: %w", err)
 		}
+		chunkID, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		rows = append(rows, ftsChunk{id: chunkID, title: c.Title, heading: ch.Heading, body: ch.Text})
 		if len(ch.Entities) == 0 {
 			continue
 		}
 		if ents == nil {
 			ents = newEntityWriter(tx)
 		}
-		chunkID, err := res.LastInsertId()
-		if err != nil {
-			return err
-		}
 		if err := ents.write(ctx, chunkID, ch.Entities); err != nil {
 			return err
 		}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO chunks_fts (rowid, title, heading, body) SELECT id, title, heading, body FROM chunk_fts_source WHERE document_id = ?`, docID)
-	if err != nil {
-		return fmt.Errorf("index chunks: %w", err)
-	}
+	var g *gistRow
 	if c.Gist != "" {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO gists (document_id, gist, keyphrases, by_llm, updated_at) VALUES (?, ?, ?, 0, ?)`,
-			docID, c.Gist, c.Keyphrases, now()); err != nil {
-			return fmt.Errorf("gist: %w", err)
+		g = &gistRow{docID: docID, gist: c.Gist, keyphrases: c.Keyphrases, stored: c.packedGist}
+		if g.stored == nil {
+			g.stored = packGist(c.Gist, c.Text)
 		}
 	}
-	return nil
+	return indexLater(ctx, tx, rows, g)
 }
 
-// deleteParts removes a document's full-text rows, chunks and sections. The
-// full-text rows go first: an external-content index needs the old values.
+// deleteParts removes a document's full-text rows, chunks and sections.
 func deleteParts(ctx context.Context, tx sqlTx, docID int64) error {
+	// Rows a batch holds back are written first, so they go too.
+	if err := flushLater(ctx, tx); err != nil {
+		return err
+	}
 	stmts := []string{
-		`INSERT INTO chunks_fts (chunks_fts, rowid, title, heading, body) SELECT 'delete', id, title, heading, body FROM chunk_fts_source WHERE document_id = ?`,
+		`DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE document_id = ?)`,
 		`DELETE FROM chunks WHERE document_id = ?`,
 		`DELETE FROM sections WHERE document_id = ?`,
 		`DELETE FROM gists WHERE document_id = ?`, // written from the old text

@@ -18,9 +18,16 @@ type Gist struct {
 
 // PutGist stores or replaces a document's gist.
 func (s *Store) PutGist(ctx context.Context, g Gist) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO gists (document_id, gist, keyphrases, by_llm, updated_at) VALUES (?, ?, ?, ?, ?)
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		// A gist it replaces leaves the index by the update's trigger.
+		_, err := tx.ExecContext(ctx, `INSERT INTO gists (document_id, gist, keyphrases, by_llm, updated_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (document_id) DO UPDATE SET gist = excluded.gist, keyphrases = excluded.keyphrases,
 		by_llm = excluded.by_llm, updated_at = excluded.updated_at`, g.DocumentID, g.Gist, g.Keyphrases, g.ByLLM, now())
+		if err != nil {
+			return err
+		}
+		return indexGist(ctx, tx, g.DocumentID, g.Gist, g.Keyphrases)
+	})
 	if err != nil {
 		return fmt.Errorf("gist of document %d: %w", g.DocumentID, err)
 	}
@@ -29,17 +36,37 @@ func (s *Store) PutGist(ctx context.Context, g Gist) error {
 
 const gistColumns = `g.document_id, d.title, g.gist, g.keyphrases, g.by_llm`
 
-func scanGists(rows *sql.Rows) ([]Gist, error) {
-	defer rows.Close()
+// scanGists reads gists, and the text of those stored as references.
+func (s *Store) scanGists(ctx context.Context, rows *sql.Rows) ([]Gist, error) {
 	out := []Gist{}
+	var refs [][]byte // beside out
 	for rows.Next() {
 		var g Gist
-		if err := rows.Scan(&g.DocumentID, &g.Title, &g.Gist, &g.Keyphrases, &g.ByLLM); err != nil {
+		var r []byte
+		if err := rows.Scan(&g.DocumentID, &g.Title, gistScan{&g.Gist, &r}, &g.Keyphrases, &g.ByLLM); err != nil {
+			rows.Close()
 			return nil, err
 		}
 		out = append(out, g)
+		refs = append(refs, r)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, r := range refs {
+		if r == nil {
+			continue
+		}
+		_, text, err := s.DocumentText(ctx, out[i].DocumentID)
+		if err == nil {
+			out[i].Gist, err = unpackGist(r, text)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("gist of document %d: %w", out[i].DocumentID, err)
+		}
+	}
+	return out, nil
 }
 
 // Gist returns a document's gist, or ErrNotFound.
@@ -48,7 +75,7 @@ func (s *Store) Gist(ctx context.Context, docID int64) (Gist, error) {
 	if err != nil {
 		return Gist{}, fmt.Errorf("gist of document %d: %w", docID, err)
 	}
-	gs, err := scanGists(rows)
+	gs, err := s.scanGists(ctx, rows)
 	if err != nil {
 		return Gist{}, fmt.Errorf("gist of document %d: %w", docID, err)
 	}
@@ -72,7 +99,7 @@ func (s *Store) Gists(ctx context.Context, onlyExtractive bool, limit int) ([]Gi
 	if err != nil {
 		return nil, fmt.Errorf("list gists: %w", err)
 	}
-	return scanGists(rows)
+	return s.scanGists(ctx, rows)
 }
 
 // MatchGists finds the gists that best match a full-text expression.
@@ -86,7 +113,7 @@ func (s *Store) MatchGists(ctx context.Context, fts string, limit int) ([]Gist, 
 	if err != nil {
 		return nil, fmt.Errorf("match gists: %w", err)
 	}
-	return scanGists(rows)
+	return s.scanGists(ctx, rows)
 }
 
 // DocumentsWithoutGist lists indexed documents the global memory lacks.
@@ -135,7 +162,7 @@ func (s *Store) UnreadChunks(ctx context.Context, after int64, limit int) ([]Fac
 	var out []FactChunk
 	for rows.Next() {
 		var c FactChunk
-		if err := rows.Scan(&c.ID, &c.Title, &c.Text); err != nil {
+		if err := rows.Scan(&c.ID, &c.Title, chunkText(&c.Text)); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -238,7 +265,7 @@ func (s *Store) ChunkRef(ctx context.Context, chunkID int64) (ChunkRef, error) {
 	r := ChunkRef{ChunkID: chunkID}
 	err := s.db.QueryRowContext(ctx, `SELECT d.id, d.title, coalesce((SELECT min(path) FROM sources WHERE document_id = d.id), ''),
 		c.page_start, c.text FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?`, chunkID).
-		Scan(&r.DocID, &r.Title, &r.Path, &r.Page, &r.Text)
+		Scan(&r.DocID, &r.Title, &r.Path, &r.Page, chunkText(&r.Text))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("chunk %d: %w", chunkID, ErrNotFound)
 	}

@@ -174,11 +174,12 @@ func (s *Store) EachRecord(ctx context.Context, fn func(Record) error) error {
 		var r Record
 		var meta, title string
 		var gist, keys sql.NullString
+		var gistRefs []byte
 		var byLLM sql.NullBool
 		var gistAt sql.NullInt64
 		var form int
 		if err := rows.Scan(&r.ID, &r.Collection, &r.Hash, &r.MediaType, &r.Size, &r.MTime, &title, &meta, &r.Status, &r.Error, &r.Text, &form,
-			&r.CreatedAt, &r.UpdatedAt, &gist, &keys, &byLLM, &gistAt); err != nil {
+			&r.CreatedAt, &r.UpdatedAt, gistScan{&gist.String, &gistRefs}, &keys, &byLLM, &gistAt); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 		if r.Text, err = wholeText(ctx, s.db, r.ID, r.Text, form); err != nil {
@@ -188,6 +189,13 @@ func (s *Store) EachRecord(ctx context.Context, fn func(Record) error) error {
 		if meta != "" && meta != "{}" {
 			if err := json.Unmarshal([]byte(meta), &r.Metadata); err != nil {
 				return fmt.Errorf("export document %d metadata: %w", r.ID, err)
+			}
+		}
+		// A document with a gist has its keyphrases (NOT NULL); gistScan
+		// leaves a reference gist's text for now.
+		if gist.Valid = keys.Valid; gistRefs != nil {
+			if gist.String, err = unpackGist(gistRefs, r.Text); err != nil {
+				return fmt.Errorf("export document %d: %w", r.ID, err)
 			}
 		}
 		if gist.Valid {
@@ -425,6 +433,7 @@ type Importer struct {
 	vec      *vectorWriter
 	chunkIns *sql.Stmt
 	ents     *entityWriter
+	pack     packer
 	doc      importDoc
 	// Counts of what was written.
 	Queued, Vectors, VectorsSkipped int
@@ -439,6 +448,9 @@ type importDoc struct {
 	// the text is then stored once (restOf), without reading it back.
 	text  string
 	spans []span
+	// title and rows are what the full-text index gets at its end.
+	title string
+	rows  []ftsChunk
 }
 
 // ImportConfig says what an export brings.
@@ -739,6 +751,9 @@ func (im *Importer) Document(ctx context.Context, r Record) (added bool, err err
 				docID, g.Gist, g.Keyphrases, g.ByLLM, g.UpdatedAt); err != nil {
 				return false, fmt.Errorf("document %q: gist: %w", r.Title, err)
 			}
+			if err := indexGist(ctx, tx, docID, g.Gist, g.Keyphrases); err != nil {
+				return false, fmt.Errorf("document %q: %w", r.Title, err)
+			}
 		}
 		added = true
 	}
@@ -761,7 +776,7 @@ func (im *Importer) Document(ctx context.Context, r Record) (added bool, err err
 	if sourceCount(ctx, tx, docID) == 0 {
 		return false, fmt.Errorf("every path of document %q already belongs to other content", r.Title)
 	}
-	im.doc = importDoc{id: docID, coll: collID, open: true, skip: !added, text: r.Text}
+	im.doc = importDoc{id: docID, coll: collID, open: true, skip: !added, text: r.Text, title: string(r.Title)}
 	return added, nil
 }
 
@@ -781,7 +796,7 @@ func (im *Importer) Chunk(ctx context.Context, c RecordChunk) error {
 	if c.Time != nil {
 		ts, te = c.Time.StartMS, c.Time.EndMS
 	}
-	res, err := im.chunkIns.ExecContext(ctx, im.doc.id, c.Ordinal, c.Text, c.PageStart, c.PageEnd, c.Heading, c.CharStart, c.CharEnd, ts, te, EncodeMarks(c.Marks))
+	res, err := im.chunkIns.ExecContext(ctx, im.doc.id, c.Ordinal, im.pack.pack(c.Text), c.PageStart, c.PageEnd, c.Heading, c.CharStart, c.CharEnd, ts, te, EncodeMarks(c.Marks))
 	if err != nil {
 		return fmt.Errorf("chunk %d: %w", c.Ordinal, err)
 	}
@@ -790,6 +805,7 @@ func (im *Importer) Chunk(ctx context.Context, c RecordChunk) error {
 	if err != nil {
 		return err
 	}
+	im.doc.rows = append(im.doc.rows, ftsChunk{id: id, title: im.doc.title, heading: c.Heading, body: c.Text})
 	im.ents.ids = map[string]int64{} // bounded by a chunk, not the whole import
 	if err := im.ents.write(ctx, id, c.Entities); err != nil {
 		return err
@@ -838,8 +854,8 @@ func (im *Importer) endDocument(ctx context.Context) error {
 	if !d.open || d.skip {
 		return nil
 	}
-	if _, err := im.tx.ExecContext(ctx, `INSERT INTO chunks_fts (rowid, title, heading, body) SELECT id, title, heading, body FROM chunk_fts_source WHERE document_id = ?`, d.id); err != nil {
-		return fmt.Errorf("index chunks: %w", err)
+	if err := indexLater(ctx, im.tx, d.rows, nil); err != nil {
+		return err
 	}
 	// The export carries the text whole: it is stored once here too.
 	if err := putText(ctx, im.tx, d.id, d.text, d.spans); err != nil {

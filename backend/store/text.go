@@ -132,6 +132,15 @@ func runeBytes(s string, n int) int {
 	return b
 }
 
+// storedText is what documents.text and text_form get for c, as Pack
+// worked it out or now.
+func (c Content) storedText() (string, int) {
+	if c.form != textWhole {
+		return c.rest, c.form
+	}
+	return storedText(c)
+}
+
 // storedText is what documents.text and text_form get for content: what
 // the chunks leave out, or the whole text when they are not it.
 func storedText(c Content) (string, int) {
@@ -178,7 +187,7 @@ func textSpans(ctx context.Context, q sqlTx, id int64) ([]span, error) {
 	var out []span
 	for rows.Next() {
 		var c span
-		if err := rows.Scan(&c.start, &c.end, &c.text); err != nil {
+		if err := rows.Scan(&c.start, &c.end, chunkText(&c.text)); err != nil {
 			return nil, fmt.Errorf("text: %w", err)
 		}
 		out = append(out, c)

@@ -1,0 +1,286 @@
+package store
+
+import (
+	"bytes"
+	"compress/flate"
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+)
+
+// A chunk's text is stored deflated (migration 0015): a BLOB of one format
+// byte, the text's length in bytes (uvarint) and the raw deflate stream.
+// A TEXT value is text as it is: a row from before, or a text too short to
+// gain. SQLite's storage class tells the two apart, so the column needs no
+// flag; readers go through textScan.
+const (
+	packDeflate = 1
+	// packMin is the shortest text worth packing: below it the stream's
+	// own overhead eats the gain.
+	packMin = 64
+	// packLevel: on ~1 KB passages the levels above it gain under 4% of
+	// the size and cost twice the time (and the writer's hash tables are
+	// cleared on every reset).
+	packLevel = flate.BestSpeed
+)
+
+// Packers and readers are reused (pools: they hold no state between
+// uses): a new flate writer allocates about a megabyte, and ingestion
+// packs every chunk.
+var (
+	packers     = sync.Pool{New: func() any { return new(packer) }}
+	packReaders = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
+)
+
+// packText is what the chunks.text column gets for text: a packed BLOB
+// ([]byte), or the text itself (string) when packing would not save.
+func packText(text string) any {
+	p := packers.Get().(*packer)
+	defer packers.Put(p)
+	return p.pack(text)
+}
+
+// packer packs texts with one flate writer; a long job (an import) keeps
+// its own rather than the pool's, which a collection empties.
+type packer struct {
+	w   *flate.Writer
+	buf bytes.Buffer // scratch: what is returned is a copy of its size
+}
+
+func (p *packer) pack(text string) any {
+	if len(text) < packMin {
+		return text
+	}
+	p.buf.Reset()
+	p.buf.WriteByte(packDeflate)
+	p.buf.Write(binary.AppendUvarint(nil, uint64(len(text))))
+	if p.w == nil {
+		p.w, _ = flate.NewWriter(nil, packLevel) // err only for a bad level
+	}
+	p.w.Reset(&p.buf)
+	if _, err := io.WriteString(p.w, text); err != nil {
+		return text // a bytes.Buffer does not fail; keep the text if it did
+	}
+	if err := p.w.Close(); err != nil || p.buf.Len() >= len(text) {
+		return text
+	}
+	return bytes.Clone(p.buf.Bytes())
+}
+
+// errPacked marks a packed text that cannot be read back.
+var errPacked = errors.New("damaged packed text")
+
+// unpackText reads back what packText wrote.
+func unpackText(b []byte) (string, error) {
+	if len(b) == 0 || b[0] != packDeflate {
+		return "", fmt.Errorf("%w: format %v", errPacked, b[:min(1, len(b))])
+	}
+	n, k := binary.Uvarint(b[1:])
+	if k <= 0 || n > uint64(64*len(b))+1024 {
+		return "", fmt.Errorf("%w: length", errPacked)
+	}
+	r := packReaders.Get().(io.ReadCloser)
+	defer packReaders.Put(r)
+	if err := r.(flate.Resetter).Reset(bytes.NewReader(b[1+k:]), nil); err != nil {
+		return "", fmt.Errorf("%w: %w", errPacked, err)
+	}
+	var sb strings.Builder
+	sb.Grow(int(n))
+	if _, err := io.CopyN(&sb, r, int64(n)); err != nil {
+		return "", fmt.Errorf("%w: %w", errPacked, err)
+	}
+	return sb.String(), nil
+}
+
+// textScan scans a chunks.text value, packed or not, into a string.
+type textScan struct{ dst *string }
+
+// chunkText wraps a destination for Scan.
+func chunkText(dst *string) sql.Scanner { return textScan{dst} }
+
+func (t textScan) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*t.dst = ""
+	case string:
+		*t.dst = v
+	case []byte:
+		s, err := unpackText(v)
+		if err != nil {
+			return err
+		}
+		*t.dst = s
+	default:
+		return fmt.Errorf("chunk text: unexpected %T", src)
+	}
+	return nil
+}
+
+// packBatch is how many chunks one transaction of packTexts converts.
+const packBatch = 500
+
+// packTexts packs the chunk texts still stored as TEXT (a vault from before
+// migration 0015, rows another writer left plain) and says how many it
+// packed. Each batch is its own transaction: a crash keeps what was done,
+// and the next open goes on. A text that does not gain stays as it is.
+func (s *Store) packTexts(ctx context.Context) (int, error) {
+	n := 0
+	var after int64
+	for {
+		var seen int
+		err := s.withTx(ctx, func(tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, `SELECT id, text FROM chunks WHERE typeof(text) = 'text' AND length(text) >= 64 AND id > ?
+				ORDER BY id LIMIT ?`, after, packBatch)
+			if err != nil {
+				return err
+			}
+			type row struct {
+				id   int64
+				text string
+			}
+			var todo []row
+			for rows.Next() {
+				var r row
+				if err := rows.Scan(&r.id, &r.text); err != nil {
+					rows.Close()
+					return err
+				}
+				todo = append(todo, r)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			st := newStmtTx(tx)
+			for _, r := range todo {
+				after = r.id
+				v, ok := packText(r.text).([]byte)
+				if !ok {
+					continue
+				}
+				if _, err := st.ExecContext(ctx, `UPDATE chunks SET text = ? WHERE id = ?`, v, r.id); err != nil {
+					return err
+				}
+				n++
+			}
+			seen = len(todo)
+			return nil
+		})
+		if err != nil {
+			return n, fmt.Errorf("pack chunk text: %w", err)
+		}
+		if seen == 0 {
+			return n, nil
+		}
+	}
+}
+
+// A gist that repeats its document's sentences is stored as references:
+// a format byte, then items, each a span of the document's text
+// (uvarint offset+1, uvarint length, in bytes) or a literal (0, uvarint
+// length, the bytes), which concatenated are the gist.
+const (
+	gistRefs = 1
+	// minSpan is the shortest span worth a reference rather than a literal.
+	minSpan = 8
+)
+
+// packGist is what gists.gist gets for an extractive gist of text: its
+// references (a BLOB), or the gist itself when they would not be shorter.
+func packGist(gist, text string) any {
+	out := []byte{gistRefs}
+	lit := -1 // where the literal being gathered starts in gist
+	flush := func(end int) {
+		if lit >= 0 {
+			out = append(out, 0)
+			out = binary.AppendUvarint(out, uint64(end-lit))
+			out = append(out, gist[lit:end]...)
+			lit = -1
+		}
+	}
+	for p := 0; p < len(gist); {
+		// The longest prefix of the rest found in the text: if a prefix is
+		// found, every shorter one is too.
+		lo, hi := 0, len(gist)-p
+		for lo < hi {
+			mid := (lo + hi + 1) / 2
+			if strings.Contains(text, gist[p:p+mid]) {
+				lo = mid
+			} else {
+				hi = mid - 1
+			}
+		}
+		if lo < minSpan {
+			if lit < 0 {
+				lit = p
+			}
+			p++
+			continue
+		}
+		flush(p)
+		out = binary.AppendUvarint(out, uint64(strings.Index(text, gist[p:p+lo])+1))
+		out = binary.AppendUvarint(out, uint64(lo))
+		p += lo
+	}
+	flush(len(gist))
+	if len(out) >= len(gist) {
+		return gist
+	}
+	return out
+}
+
+// unpackGist reads back a gist packGist wrote against text.
+func unpackGist(b []byte, text string) (string, error) {
+	if len(b) == 0 || b[0] != gistRefs {
+		return "", fmt.Errorf("%w: gist format %v", errPacked, b[:min(1, len(b))])
+	}
+	var sb strings.Builder
+	for b = b[1:]; len(b) > 0; {
+		at, k := binary.Uvarint(b)
+		if k <= 0 {
+			return "", fmt.Errorf("%w: gist", errPacked)
+		}
+		b = b[k:]
+		n, k := binary.Uvarint(b)
+		if k <= 0 {
+			return "", fmt.Errorf("%w: gist", errPacked)
+		}
+		b = b[k:]
+		switch {
+		case at == 0 && n <= uint64(len(b)):
+			sb.Write(b[:n])
+			b = b[n:]
+		case at > 0 && at-1 <= uint64(len(text)) && n <= uint64(len(text))-(at-1):
+			sb.WriteString(text[at-1 : at-1+n])
+		default:
+			return "", fmt.Errorf("%w: gist reference out of its text", errPacked)
+		}
+	}
+	return sb.String(), nil
+}
+
+// gistScan scans a gists.gist value: a TEXT gist as it is, references kept
+// for unpackGist (they need the document's text).
+type gistScan struct {
+	text *string
+	refs *[]byte
+}
+
+func (g gistScan) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*g.text = ""
+	case string:
+		*g.text = v
+	case []byte:
+		*g.refs = bytes.Clone(v)
+	default:
+		return fmt.Errorf("gist: unexpected %T", src)
+	}
+	return nil
+}
