@@ -201,6 +201,7 @@ func (x *VectorIndex) openSidecar(ctx context.Context) error {
 	}
 	v := vecs{dims: d, words: w, ids: make([]int64, n), colls: make([]int64, n),
 		bits: make([]uint64, n*w), codes: make([]int8, n*d), scales: make([]float32, n)}
+	v.adviseHuge()
 	var p *partition
 	var listOf []int32
 	parts := [][]byte{bytesOf(v.ids), bytesOf(v.colls), bytesOf(v.bits), bytesOf(v.codes), bytesOf(v.scales)}

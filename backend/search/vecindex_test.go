@@ -276,8 +276,8 @@ func TestVectorIndexFollowsTheStore(t *testing.T) {
 
 // Uniformly random vectors are the hardest case for a sign-bit shortlist
 // (every vector is nearly as far from the query as any other); the index
-// still finds 0.95 of the exact float top 10, with and without the Hamming
-// prefilter.
+// still finds 0.98 of the exact float top 10, with and without the Hamming
+// prefilter, in a collection too.
 func TestVectorIndexRecallUniform(t *testing.T) {
 	const n, dims, queries = 20000, 384, 20
 	r := rand.New(rand.NewPCG(5, 6))
@@ -317,8 +317,8 @@ func TestVectorIndexRecallUniform(t *testing.T) {
 			x.PrefilterAbove, x.sample = tc.prefilter, 2000
 			recall := recallAt10(t, x, vecs, qs, tc.coll)
 			t.Logf("recall@10 %.3f", recall)
-			if recall < 0.95 {
-				t.Errorf("recall@10 %.3f, want ≥ 0.95", recall)
+			if recall < 0.98 {
+				t.Errorf("recall@10 %.3f, want ≥ 0.98", recall)
 			}
 		})
 	}

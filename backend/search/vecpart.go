@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 )
 
@@ -98,10 +99,10 @@ func (p *partition) probeOrder(q []float32) []int32 {
 	return order
 }
 
-// shortlist scans the nearest lists' sign bits against the float query
-// and keeps the best for int8 rescoring. A collection filter scans more
-// lists, as its vectors are a share of each.
-func (p *partition) shortlist(v *vecs, q []float32, n int, collection int64, perColl map[int64]int) []int32 {
+// nearest scans the nearest lists' sign bits for the query and rescores
+// the best with the int8 codes. A collection filter scans more lists, as
+// its vectors are a share of each.
+func (p *partition) nearest(v *vecs, q []float32, n int, collection int64, perColl map[int64]int) []rowScore {
 	probe := p.nprobe
 	if collection != 0 {
 		probe = int(math.Ceil(float64(probe) * float64(v.len()) / float64(max(1, perColl[collection]))))
@@ -115,20 +116,20 @@ func (p *partition) shortlist(v *vecs, q []float32, n int, collection int64, per
 			}
 		}
 	}
-	lut := signTable(q, v.words)
-	est := make([]float32, len(rows))
-	inParts(len(rows), 4096, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			est[i] = signScore(lut, v.row(int(rows[i])))
+	sq := newSignQuery(q, v.words)
+	parts := make([]scanned, runtime.GOMAXPROCS(0))
+	inParts(len(parts), 1, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			mine := rows[k*len(rows)/len(parts) : (k+1)*len(rows)/len(parts)]
+			parts[k] = sq.newScanned(len(mine))
+			for _, r := range mine {
+				parts[k].add(r, sq.dist(v.row(int(r))))
+			}
 		}
 	})
 	// Fewer vectors compete than in a flat scan, so a longer share of them
 	// is rescored: it costs little and keeps what the sign bits misjudge.
-	best := topIndices(est, max(8*n, 2000)+len(rows)/25)
-	for i, b := range best {
-		best[i] = rows[b]
-	}
-	return best
+	return v.nearestScanned(q, parts, max(8*n, 2000)+len(rows)/25, n)
 }
 
 // trainPartition builds a partition of v's rows and measures the nprobe
@@ -335,7 +336,7 @@ func (p *partition) calibrate(v *vecs, sample int, r *rand.Rand) bool {
 	}
 	var prefilter float64
 	if total > 200_000 {
-		prefilter = 0.2
+		prefilter = prefilterKeep
 	}
 	nprobe := 1
 	for _, spread := range []float64{0.75, 1.25} {
@@ -348,14 +349,13 @@ func (p *partition) calibrate(v *vecs, sample int, r *rand.Rand) bool {
 				q[j] += float32(spread) * g[j]
 			}
 			normalize(q)
-			ref := v.shortlist(q, ShortlistSize(10, total), prefilter, 0, sample)
-			top := v.bestRows(q, ref, 10)
+			top := v.nearestFlat(q, 10, 0, ShortlistSize(10, total), prefilter, sample)
 			rank := make([]int, p.nlist())
 			for k, l := range p.probeOrder(q) {
 				rank[l] = k
 			}
-			for _, row := range top {
-				need = append(need, rank[listOf[row]]+1)
+			for _, t := range top {
+				need = append(need, rank[listOf[t.row]]+1)
 			}
 		}
 		slices.Sort(need)
