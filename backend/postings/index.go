@@ -43,6 +43,10 @@ type Source interface {
 type Index struct {
 	src Source
 	log *slog.Logger
+	// Settle is how long the store must stay unchanged before a stale
+	// index is built again (default a second): during an ingest each
+	// build would be behind as soon as it ended.
+	Settle time.Duration
 
 	cur atomic.Pointer[snapshot]
 
@@ -54,6 +58,8 @@ type Index struct {
 	notUntil time.Time     // no new build before (builds take at most a third of the time)
 	lastErr  error
 	builds   int
+	seen     string    // the latest stamp a search found the index behind
+	seenAt   time.Time // when it was first seen
 }
 
 // New makes an index over src; nothing is read until Start or a search.
@@ -62,7 +68,7 @@ func New(src Source, log *slog.Logger) *Index {
 		log = slog.Default()
 	}
 	life, stop := context.WithCancel(context.Background())
-	return &Index{src: src, log: log, life: life, stop: stop}
+	return &Index{src: src, log: log, life: life, stop: stop, Settle: time.Second}
 }
 
 // Start builds the index in the background, if it is not built or being
@@ -117,6 +123,20 @@ func (x *Index) Stats() Stats {
 	st := s.stats()
 	st.Builds = n
 	return st
+}
+
+// behind notes that the store is at stamp, ahead of the index, and builds
+// again once it has stayed there for Settle.
+func (x *Index) behind(stamp string) {
+	x.mu.Lock()
+	if stamp != x.seen {
+		x.seen, x.seenAt = stamp, time.Now()
+	}
+	settled := time.Since(x.seenAt) >= x.Settle
+	x.mu.Unlock()
+	if settled {
+		x.startBuild(false)
+	}
 }
 
 // startBuild starts a background build unless one runs, or (when not
@@ -208,7 +228,7 @@ func build(ctx context.Context, src Source) (*snapshot, error) {
 	rowOf := map[int64]uint32{}
 	type column struct {
 		text  string
-		spans []uint32 // token starts, when the text splits into as many tokens as FTS5 counted
+		spans []uint32 // token starts and ends, when the text splits into as many tokens as FTS5 counted
 	}
 	var cols []column // row*3 + column
 	var lengths []int
@@ -226,8 +246,8 @@ func build(ctx context.Context, src Source) (*snapshot, error) {
 		n := 0
 		for c, text := range [3]string{r.Title, r.Heading, r.Body} {
 			var spans []uint32
-			eachToken(text, func(start, _ int) { spans = append(spans, uint32(start)) })
-			if len(spans) != r.Sizes[c] {
+			eachToken(text, func(start, end int) { spans = append(spans, uint32(start), uint32(end)) })
+			if len(spans) != 2*r.Sizes[c] {
 				spans = nil // not split as FTS5 split it: no spellings learnt here
 			}
 			cols = append(cols, column{text: text, spans: spans})
@@ -283,8 +303,8 @@ func build(ctx context.Context, src Source) (*snapshot, error) {
 		}
 		s.pos = append(s.pos, uint16(t.Offset))
 		col := &cols[int(r)*3+t.Column]
-		if t.Offset < len(col.spans) {
-			start, end := nextToken(col.text, int(col.spans[t.Offset]))
+		if 2*t.Offset < len(col.spans) {
+			start, end := col.spans[2*t.Offset], col.spans[2*t.Offset+1]
 			buf = key(buf, col.text[start:end])
 			if have, ok := s.words[string(buf)]; !ok {
 				s.words[string(buf)] = term
@@ -337,7 +357,7 @@ func (x *Index) Search(ctx context.Context, q Query, k int) (matches []store.Mat
 		return nil, false, err
 	}
 	if stamp != s.stamp {
-		x.startBuild(false)
+		x.behind(stamp)
 		return nil, false, nil
 	}
 	return x.search(ctx, s, q, k)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hoardvault/hoard/backend/postings"
 	"github.com/hoardvault/hoard/backend/search"
@@ -47,6 +48,7 @@ func ingest(t *testing.T, paths ...string) (*store.Store, *vault.Vault) {
 func built(t *testing.T, st *store.Store) *postings.Index {
 	t.Helper()
 	x := postings.New(st.SearchView(), nil)
+	x.Settle = 0
 	t.Cleanup(x.Close)
 	x.Start()
 	if err := x.Wait(context.Background()); err != nil {
@@ -201,6 +203,9 @@ func TestFollowsWrites(t *testing.T) {
 	}
 	st, v := ingest(t, first)
 	x := built(t, st)
+	// One that waits for the store to settle longer than the test runs.
+	patient := built(t, st)
+	patient.Settle = time.Hour
 	q := postings.Query{Terms: []string{"ferments"}, Weights: [3]float64{2, 1.5, 1}}
 	got, ok, err := x.Search(ctx, q, 10)
 	if err != nil || !ok || len(got) != 1 {
@@ -218,6 +223,12 @@ func TestFollowsWrites(t *testing.T) {
 	}
 	if err := x.Wait(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if _, ok, err := patient.Search(ctx, q, 10); err != nil || ok {
+		t.Fatalf("patient index after the write: ok %v, %v; want FTS5 to answer", ok, err)
+	}
+	if err := patient.Wait(ctx); err != nil || patient.Stats().Builds != 1 {
+		t.Errorf("patient index: %d builds (%v), want 1 until the store settles", patient.Stats().Builds, err)
 	}
 	got, ok, err = x.Search(ctx, q, 10)
 	if err != nil || !ok || len(got) != 2 {

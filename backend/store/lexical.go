@@ -110,25 +110,30 @@ func (v SearchView) ReadLexical(ctx context.Context, row func(LexicalRow) error,
 		return "", fmt.Errorf("full-text tokens: %w", err)
 	}
 	defer toks.Close()
-	cols := map[string]int{"title": 0, "heading": 1, "body": 2}
 	var t LexicalToken
-	var col string
-	var term sql.RawBytes
+	var term, col sql.RawBytes
+	var offset int64 // scanned as the driver's own type: no conversion a row
 	last := ""
 	for toks.Next() {
-		if err := toks.Scan(&term, &t.Chunk, &col, &t.Offset); err != nil {
+		if err := toks.Scan(&term, &t.Chunk, &col, &offset); err != nil {
 			return "", fmt.Errorf("full-text tokens: %w", err)
 		}
+		t.Offset = int(offset)
 		// Rows come term by term: the string is made once a term.
 		if string(term) != last {
 			last = string(term)
 		}
 		t.Term = last
-		c, ok := cols[col]
-		if !ok {
+		switch string(col) {
+		case "title":
+			t.Column = 0
+		case "heading":
+			t.Column = 1
+		case "body":
+			t.Column = 2
+		default:
 			return "", fmt.Errorf("full-text tokens: unknown column %q", col)
 		}
-		t.Column = c
 		if err := token(t); err != nil {
 			return "", err
 		}
