@@ -55,7 +55,7 @@ type Index struct {
 	stop     context.CancelFunc
 	building bool
 	done     chan struct{} // closed when the build under way ends
-	notUntil time.Time     // no new build before (builds take at most a third of the time)
+	notUntil time.Time     // no new build before: restFactor times the last build's time after it ended
 	lastErr  error
 	builds   int
 	seen     string    // the latest stamp a search found the index behind
@@ -158,7 +158,7 @@ func (x *Index) startBuild(force bool) {
 		x.mu.Lock()
 		defer x.mu.Unlock()
 		x.building, x.lastErr = false, err
-		x.notUntil = time.Now().Add(2 * took)
+		x.notUntil = time.Now().Add(restFactor * took)
 		if err != nil {
 			if x.life.Err() == nil {
 				x.log.Warn("in-memory full-text index not built: searches use FTS5", "err", err)
@@ -171,6 +171,12 @@ func (x *Index) startBuild(force bool) {
 		x.log.Debug("in-memory full-text index built", "rows", st.Rows, "terms", st.Terms, "postings", st.Postings, "bytes", st.Bytes, "took", took)
 	}()
 }
+
+// restFactor bounds how much of a core rebuilding takes in a vault that
+// keeps changing (a watched folder saved every few seconds): after a build
+// none starts for restFactor times as long as it took, so builds take at
+// most a tenth of the time; FTS5 answers meanwhile.
+const restFactor = 9
 
 // snapshot is one build of the index, never changed once published.
 type snapshot struct {
