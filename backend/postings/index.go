@@ -8,10 +8,11 @@
 // are FTS5's, stemmed by its Porter stemmer. A query's words are looked up
 // by how they are spelled in the text: building, each token FTS5 stored
 // is matched with the token at the same position in the row's text, which
-// gives every spelling the vault holds and the term FTS5 made of it. A
-// word the vault never spells, a phrase, a prefix, a filter other than
-// documents, or an index behind the store (its stamp differs) is answered
-// by FTS5, as before; the index is built again in the background.
+// gives every spelling the vault holds and the term FTS5 made of it; a
+// word the vault never spells is handed to FTS5's tokenizer. A prefix, a
+// filter other than documents, a word FTS5 makes two terms of, or an
+// index behind the store (its stamp differs) is answered by FTS5, as
+// before; the index is built again in the background.
 package postings
 
 import (
@@ -33,9 +34,9 @@ import (
 type Source interface {
 	LexicalStamp(ctx context.Context) (string, error)
 	ReadLexical(ctx context.Context, row func(store.LexicalRow) error, token func(store.LexicalToken) error) (string, error)
-	// Spelling is how the text spells a word FTS5 matches (found: it
-	// matches at all), for a query word the build did not see.
-	Spelling(ctx context.Context, word string) (spelling string, found bool, err error)
+	// Term is the term FTS5 makes of a word (ok: a single one), for a
+	// query word the build did not see spelled.
+	Term(ctx context.Context, word string) (term string, ok bool, err error)
 }
 
 // Index is the in-memory postings of one vault. It is safe for concurrent
@@ -202,9 +203,10 @@ type snapshot struct {
 	// words maps a spelling (lower-cased) to its term; ambiguous: FTS5
 	// made two terms of it (folding this package does not copy).
 	words map[string]int32
+	terms map[string]int32 // FTS5's terms
 
 	// learnt are query words the text never spells, with the term FTS5
-	// matches them by (Source.Spelling), or none.
+	// matches them by (Source.Term), or none.
 	mu     sync.Mutex
 	learnt map[string]int32
 }
@@ -222,6 +224,9 @@ func (s *snapshot) stats() Stats {
 	for w := range s.words {
 		st.Bytes += int64(len(w)) + 16 + 4 + 8 // the key's bytes and header, the value, a map slot's share
 	}
+	for w := range s.terms {
+		st.Bytes += int64(len(w)) + 16 + 4 + 8
+	}
 	for _, rows := range s.byDoc {
 		st.Bytes += 8 + 24 + int64(len(rows))*4
 	}
@@ -230,7 +235,7 @@ func (s *snapshot) stats() Stats {
 
 // build reads the store's full-text index into a snapshot.
 func build(ctx context.Context, src Source) (*snapshot, error) {
-	s := &snapshot{byDoc: map[int64][]uint32{}, big: map[uint32][3]uint32{}, words: map[string]int32{}, learnt: map[string]int32{}}
+	s := &snapshot{byDoc: map[int64][]uint32{}, big: map[uint32][3]uint32{}, words: map[string]int32{}, terms: map[string]int32{}, learnt: map[string]int32{}}
 	rowOf := map[int64]uint32{}
 	type column struct {
 		text  string
@@ -296,6 +301,7 @@ func build(ctx context.Context, src Source) (*snapshot, error) {
 			flush()
 			last = t.Term
 			term++
+			s.terms[last] = term
 			s.start = append(s.start, uint32(len(s.post)))
 			s.posStart = append(s.posStart, uint32(len(s.pos)))
 		}
@@ -398,8 +404,8 @@ func (x *Index) phrasesOf(ctx context.Context, s *snapshot, strs []string) ([][]
 	return out, true, nil
 }
 
-// termOf is the term of a spelling (k, lower-cased w), asking FTS5 how
-// the text spells a word the build did not see.
+// termOf is the term of a spelling (k, lower-cased w), asking FTS5's
+// tokenizer for a word the build did not see spelled.
 func (x *Index) termOf(ctx context.Context, s *snapshot, k, w string) (int32, error) {
 	if t, ok := s.words[k]; ok {
 		return t, nil
@@ -410,14 +416,14 @@ func (x *Index) termOf(ctx context.Context, s *snapshot, k, w string) (int32, er
 	if ok {
 		return t, nil
 	}
-	sp, found, err := x.src.Spelling(ctx, w)
+	term, one, err := x.src.Term(ctx, w)
 	if err != nil {
 		return 0, err
 	}
-	t = none
-	if found {
-		t = ambiguous
-		if have, ok := s.words[string(key(nil, sp))]; ok {
+	t = ambiguous
+	if one {
+		t = none
+		if have, ok := s.terms[term]; ok {
 			t = have
 		}
 	}

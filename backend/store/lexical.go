@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // lexicalStampSQL reads LexicalStamp.
@@ -77,15 +76,17 @@ func (v SearchView) ReadLexical(ctx context.Context, row func(LexicalRow) error,
 	if err := conn.QueryRowContext(ctx, lexicalStampSQL).Scan(&raw); err != nil {
 		return "", fmt.Errorf("full-text stamp: %w", err)
 	}
-	rows, err := conn.QueryContext(ctx, `SELECT z.id, coalesce(s.document_id, 0), coalesce(s.title, ''), coalesce(s.heading, ''), coalesce(s.body, ''), z.sz
-		FROM chunks_fts_docsize z LEFT JOIN chunk_fts_source s ON s.id = z.id ORDER BY z.id`)
+	// The columns as the store gave them to FTS5 (batch.go): the
+	// document's title, the chunk's heading and its text, unpacked.
+	rows, err := conn.QueryContext(ctx, `SELECT z.id, coalesce(c.document_id, 0), coalesce(d.title, ''), coalesce(c.heading, ''), c.text, z.sz
+		FROM chunks_fts_docsize z LEFT JOIN chunks c ON c.id = z.id LEFT JOIN documents d ON d.id = c.document_id ORDER BY z.id`)
 	if err != nil {
 		return "", fmt.Errorf("full-text rows: %w", err)
 	}
 	for rows.Next() {
 		var r LexicalRow
 		var sz []byte
-		if err := rows.Scan(&r.ChunkID, &r.DocID, &r.Title, &r.Heading, &r.Body, &sz); err != nil {
+		if err := rows.Scan(&r.ChunkID, &r.DocID, &r.Title, &r.Heading, chunkText(&r.Body), &sz); err != nil {
 			rows.Close()
 			return "", fmt.Errorf("full-text rows: %w", err)
 		}
@@ -144,24 +145,42 @@ func (v SearchView) ReadLexical(ctx context.Context, row func(LexicalRow) error,
 	return string(raw), nil
 }
 
-// Spelling finds how the text spells a word the full-text index matches,
-// from the first row that holds it: FTS5's highlight() marks the matched
-// token in the row's own text. found is false when no row matches.
-func (v SearchView) Spelling(ctx context.Context, word string) (spelling string, found bool, err error) {
-	var marked string
-	err = v.db.QueryRowContext(ctx, `SELECT highlight(chunks_fts, 0, char(1), char(2)) || char(3) ||
-		highlight(chunks_fts, 1, char(1), char(2)) || char(3) || highlight(chunks_fts, 2, char(1), char(2))
-		FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1`, `"`+strings.ReplaceAll(word, `"`, `""`)+`"`).Scan(&marked)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
-	}
+// ftsTokenizer is chunks_fts's tokenizer (migration 0015).
+const ftsTokenizer = `porter unicode61 remove_diacritics 2`
+
+// Term is the term the full-text index makes of a word: the word is
+// indexed, on its own, in a temporary table with chunks_fts's tokenizer
+// (the connection's own: nothing is written to the vault), and read back
+// from its vocabulary. ok is false when the word is not one token.
+func (v SearchView) Term(ctx context.Context, word string) (term string, ok bool, err error) {
+	conn, err := v.db.Conn(ctx)
 	if err != nil {
-		return "", false, fmt.Errorf("spelling of %q: %w", word, err)
+		return "", false, fmt.Errorf("term of %q: %w", word, err)
 	}
-	_, rest, ok := strings.Cut(marked, "\x01")
-	spelling, _, closed := strings.Cut(rest, "\x02")
-	if !ok || !closed {
-		return "", true, nil // matched, but not marked: no spelling to learn
+	defer conn.Close()
+	defer func() {
+		// Dropped, so a pooled connection keeps nothing; with a cancelled
+		// ctx the statements would not run.
+		for _, q := range []string{`DROP TABLE IF EXISTS temp.word_terms`, `DROP TABLE IF EXISTS temp.word_index`} {
+			_, derr := conn.ExecContext(context.WithoutCancel(ctx), q)
+			err = errors.Join(err, derr)
+		}
+	}()
+	for _, q := range []string{
+		`CREATE VIRTUAL TABLE temp.word_index USING fts5(word, tokenize = '` + ftsTokenizer + `')`,
+		`CREATE VIRTUAL TABLE temp.word_terms USING fts5vocab(temp, word_index, row)`,
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return "", false, fmt.Errorf("term of %q: %w", word, err)
+		}
 	}
-	return spelling, true, nil
+	if _, err := conn.ExecContext(ctx, `INSERT INTO temp.word_index(word) VALUES (?)`, word); err != nil {
+		return "", false, fmt.Errorf("term of %q: %w", word, err)
+	}
+	var n int
+	err = conn.QueryRowContext(ctx, `SELECT coalesce(min(term), ''), count(*) FROM temp.word_terms`).Scan(&term, &n)
+	if err != nil {
+		return "", false, fmt.Errorf("term of %q: %w", word, err)
+	}
+	return term, n == 1, nil
 }
