@@ -25,8 +25,8 @@ type buildLog struct {
 type span struct{ start, end time.Time }
 
 func (l *buildLog) Enabled(context.Context, slog.Level) bool { return true }
-func (l *buildLog) WithAttrs([]slog.Attr) slog.Handler        { return l }
-func (l *buildLog) WithGroup(string) slog.Handler             { return l }
+func (l *buildLog) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *buildLog) WithGroup(string) slog.Handler            { return l }
 func (l *buildLog) Handle(_ context.Context, r slog.Record) error {
 	if r.Message != "in-memory full-text index built" {
 		return nil
