@@ -12,7 +12,7 @@
 # words, and so the vocabulary, are SciFact's: an index's dictionary grows
 # less than on eight times as much different text.
 #
-#   SHARED=../shared ROUNDS=3 ROUNDS8=1 bash scripts/bench-lexical.sh
+#   SHARED=../shared ROUNDS=3 ROUNDS8=1 bash scripts/bench-lexical.sh (OLD= is HOARD_OLD)
 #
 # HOARD_OLD=path/to/an/older/hoard adds that build as engine hoard-old, in
 # the same rounds, to compare two builds; ENGINES="hoard hoard-old
@@ -24,7 +24,7 @@ ROUNDS=${ROUNDS:-3}
 ROUNDS8=${ROUNDS8:-1}
 D=$SHARED/datasets/scifact
 HOARD=${HOARD:-./bin/hoard}
-HOARD_OLD=${HOARD_OLD:-}
+HOARD_OLD=${HOARD_OLD:-${OLD:-}}
 export PATH=$PATH:/usr/local/go/bin
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -40,7 +40,7 @@ run() { # scale engine corpus
 		local bin=$HOARD kind=$engine
 		if [ "$engine" = hoard-old ]; then bin=$HOARD_OLD kind=hoard; fi
 		"$bin" --embedder none --reranker none bench ingest --engine "$kind" --corpus "$corpus" "${q[@]}" --json |
-			python3 -c 'import json,sys; r=json.load(sys.stdin); print(json.dumps({"engine": sys.argv[1], "ingest_seconds": r["ingest_seconds"], "bytes": r["vault_bytes"], "p50_ms": r["p50_ms"]}))' "$engine"
+			python3 -c 'import json,sys; r=json.load(sys.stdin); print(json.dumps({"engine": sys.argv[1], "ingest_seconds": r["ingest_seconds"], "bytes": r["vault_bytes"], "p50_ms": r["p50_ms"], "warm_seconds": r.get("warm_seconds"), "postings_bytes": r.get("postings_bytes")}))' "$engine"
 		;;
 	bleve-all | bleve-fields)
 		"$work/bleve-bench" index --form "${engine#bleve-}" --corpus "$corpus" "${q[@]}" |
@@ -79,6 +79,14 @@ for scale in ["1x", "8x"]:
         if t is None:
             continue
         print(f"| {scale} | {e} | {t:.2f} | {b/2**20:.1f} | {p:.2f} | {h_t/t:.2f}x | {h_b/b:.2f}x |")
+    h_p = med(scale, "hoard", "p50_ms")
+    for e in engines[1:]:
+        p = med(scale, e, "p50_ms")
+        if h_p and p:
+            print(f"{scale}: query p50 Hoard/{e} {h_p/p:.2f}x")
+    for r in runs:
+        if r["scale"] == scale and r.get("postings_bytes"):
+            print(f"{scale}: {r['engine']} postings {r['postings_bytes']/2**20:.1f} MiB in memory, built in {r['warm_seconds']:.2f} s after opening")
 for e in engines:
     t1, t8 = med("1x", e, "ingest_seconds"), med("8x", e, "ingest_seconds")
     b1, b8 = med("1x", e, "bytes"), med("8x", e, "bytes")

@@ -280,7 +280,8 @@ func New(src Reader) *Searcher { return NewWithOptions(src, DefaultOptions()) }
 // NewWithOptions returns a searcher with the given pipeline.
 func NewWithOptions(src Reader, opt Options) *Searcher {
 	w := [3]float64{opt.TitleWeight, opt.HeadingWeight, opt.BodyWeight}
-	return &Searcher{src: src, opt: opt, lexical: &BM25{src: src, weights: w}, entities: newEntityIndex(src), lexStats: newLexStats()}
+	mem, _ := src.(postingsReader) // a Reader may hold the postings in memory
+	return &Searcher{src: src, opt: opt, lexical: &BM25{src: src, mem: mem, weights: w}, entities: newEntityIndex(src), lexStats: newLexStats()}
 }
 
 // Options returns the pipeline configuration.

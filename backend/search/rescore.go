@@ -31,6 +31,7 @@ type lexStats struct {
 	avgRaw float64 // unweighted passage length, for word pairs
 	df     map[string]float64
 	stems  map[string]string
+	split  splitCache // the candidates' words, kept between queries
 }
 
 const maxStemCache = 200_000
@@ -150,27 +151,23 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 		if ci == nil {
 			return
 		}
-		f := [3]string{ci.Title, ci.Heading, ci.Text}
+		sp := st.split.get(ci.ID, [3]string{ci.Title, ci.Heading, ci.Text}) // split as below, once
 		p := &passage{}
-		for j, field := range f {
-			p.words[j] = text.AppendWords(nil, strings.ToLower(field))
+		for j := range sp.fields {
+			p.words[j] = sp.words[j]
 			if j == 1 {
 				// A heading is a path ("5.9. Schemas > 5.9.3. The Schema
 				// Search Path"): the last step is the passage's own.
-				own := field
-				if k := strings.LastIndex(field, " > "); k >= 0 {
-					own = field[k+3:]
-				}
-				p.heading = text.AppendWords(nil, strings.ToLower(unnamed(own)))
+				p.heading = sp.ownWordsFor(1, unnamed)
 			}
 			if j == 0 {
-				p.title = text.AppendWords(nil, strings.ToLower(unnamed(bookLabel.ReplaceAllString(field, ""))))
+				p.title = sp.ownWordsFor(0, unnamed) // without its label (bookLabel)
 			}
 			p.length += w[j] * float64(len(p.words[j]))
 			p.raw += float64(len(p.words[j]))
 		}
 		if s.opt.ListPenalty > 0 {
-			p.list = listShare(ci.Text)
+			p.list = sp.listShare()
 		}
 		ps[i] = p
 	})

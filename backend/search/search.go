@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hoardvault/hoard/backend/postings"
 	"github.com/hoardvault/hoard/backend/store"
 )
 
@@ -152,11 +153,43 @@ func (s *Searcher) hydrate(ctx context.Context, rows *chunkRows, cands []Candida
 // body.
 type BM25 struct {
 	src     lexicalReader
-	weights [3]float64 // title, heading, body
+	mem     postingsReader // nil: every query goes to FTS5
+	weights [3]float64     // title, heading, body
+}
+
+// postingsReader answers a plain OR of words from memory with FTS5's rows
+// and scores (postings.Index); ok is false when it cannot, and FTS5 is
+// asked.
+type postingsReader interface {
+	Search(ctx context.Context, q postings.Query, k int) ([]store.Match, bool, error)
 }
 
 func (b *BM25) Retrieve(ctx context.Context, q Query, f Filter, k int) ([]Candidate, error) {
+	if b.mem != nil && q.plainWords() && f.Collection == "" && f.MediaType == "" && f.Since.IsZero() && f.Until.IsZero() {
+		terms := append(append([]string(nil), q.Terms...), q.Phrases...) // FTS's order
+		ms, ok, err := b.mem.Search(ctx, postings.Query{Terms: terms, Excluded: q.Excluded, Weights: b.weights, Docs: f.docIDs}, k)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return candidates(ms), nil
+		}
+	}
 	return b.match(ctx, q.FTS(), f, k)
+}
+
+// plainWords reports whether the query is an OR of words and phrases,
+// the form the in-memory postings answer (a CJK word is matched as a
+// prefix).
+func (q Query) plainWords() bool { return wholeWords(q) }
+
+// candidates are full-text matches as candidates.
+func candidates(ms []store.Match) []Candidate {
+	out := make([]Candidate, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, Candidate{ChunkID: m.ID, Score: -m.BM25}) // FTS5's bm25 is lower-is-better
+	}
+	return out
 }
 
 // match runs one FTS5 expression.
@@ -168,11 +201,7 @@ func (b *BM25) match(ctx context.Context, expr string, f Filter, k int) ([]Candi
 	if err != nil {
 		return nil, err
 	}
-	var out []Candidate
-	for _, m := range ms {
-		out = append(out, Candidate{ChunkID: m.ID, Score: -m.BM25}) // FTS5's bm25 is lower-is-better
-	}
-	return out, nil
+	return candidates(ms), nil
 }
 
 var shortTypes = map[string]string{

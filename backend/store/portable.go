@@ -155,10 +155,10 @@ type MessageRecord struct {
 	CreatedAt int64  `json:"created_at"`
 }
 
-// ownSettings describe this vault's own vector tables: an export carries
-// the vector configuration in its header instead, and an import may not
-// set them.
-var ownSettings = map[string]bool{settingVectors: true, settingVectorsNext: true, "vector_batch": true}
+// ownSettings describe this vault's own vector tables (an export carries
+// the vector configuration in its header instead) and count its own
+// changes (document_changes, migration 0016): an import may not set them.
+var ownSettings = map[string]bool{settingVectors: true, settingVectorsNext: true, "vector_batch": true, "document_changes": true}
 
 // EachRecord calls fn for every document in id order, without its chunks
 // (EachRecordChunk reads them).
@@ -339,7 +339,7 @@ func (s *Store) ExportCollections(ctx context.Context) ([]CollectionRecord, erro
 	return out, err
 }
 
-// EachSetting calls fn for each setting but the vault's own vector ones.
+// EachSetting calls fn for each setting but the vault's own (ownSettings).
 func (s *Store) EachSetting(ctx context.Context, fn func(SettingRecord) error) error {
 	return eachRow(ctx, s.db, `SELECT key, value FROM settings ORDER BY key`, nil, func(rows *sql.Rows) error {
 		var r SettingRecord

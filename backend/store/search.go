@@ -343,12 +343,17 @@ func (v SearchView) NearestChunks(ctx context.Context, cfg VectorConfig, q []flo
 	return out, nil
 }
 
+// entityStampSQL reads the count of changes to documents (migration
+// 0016) without reading them.
+const entityStampSQL = `SELECT value FROM settings WHERE key = 'document_changes'`
+
 // EntitySignature changes whenever a document is added, removed or
 // changed: the entity index search keeps in memory is loaded again when
-// it does.
+// it does. It is read on every query, so it reads one setting, which
+// triggers keep.
 func (v SearchView) EntitySignature(ctx context.Context) (string, error) {
 	var sig string
-	err := v.db.QueryRowContext(ctx, `SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || coalesce(max(updated_at), 0) FROM documents`).Scan(&sig)
+	err := v.db.QueryRowContext(ctx, entityStampSQL).Scan(&sig)
 	if err != nil {
 		return "", fmt.Errorf("entity index: %w", err)
 	}

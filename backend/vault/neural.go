@@ -75,7 +75,7 @@ func (v *Vault) applyNeural(ctx context.Context) {
 	if v.nn.Reranker != nil {
 		opt.Reranker = v.nn.Reranker
 	}
-	next := search.NewWithOptions(v.store.SearchView(), opt)
+	next := search.NewWithOptions(v.reader(), opt)
 	v.mu.Lock()
 	v.searcher = next
 	v.mu.Unlock()

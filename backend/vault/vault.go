@@ -21,6 +21,7 @@ import (
 	"github.com/hoardvault/hoard/backend/infer"
 	"github.com/hoardvault/hoard/backend/ingest"
 	"github.com/hoardvault/hoard/backend/neural"
+	"github.com/hoardvault/hoard/backend/postings"
 	"github.com/hoardvault/hoard/backend/search"
 	"github.com/hoardvault/hoard/backend/speech"
 	"github.com/hoardvault/hoard/backend/store"
@@ -75,6 +76,7 @@ type Vault struct {
 	nnOnce sync.Once
 	mu     sync.RWMutex        // guards searcher, which loading models replaces
 	bin    *search.VectorIndex // the vectors' sign bits and int8 codes, in memory
+	lex    *postings.Index     // the full-text postings, in memory
 	// ing takes files in: the queue, its drain goroutine, the watch.
 	ing   *ingest.Service
 	voice *speech.Voice // speech-to-text
@@ -123,10 +125,11 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 		dir:      abs,
 		store:    st,
 		registry: reg,
-		searcher: newSearcher(st, opt.Search),
 		opt:      opt,
 		log:      opt.Logger,
+		lex:      postings.New(st.SearchView(), opt.Logger),
 	}
+	v.searcher = newSearcher(v.reader(), opt.Search)
 	v.bin = search.NewVectorIndex(st)
 	v.voice = speech.New(speech.Config{Fixed: opt.Transcription, Settings: st, Models: v.models, ORTLib: opt.Neural.ORTLib,
 		Log: opt.Logger, Missing: ErrNoTranscriber})
@@ -151,12 +154,41 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 // store.ErrReadOnly.
 func (v *Vault) ReadOnly() bool { return v.store.ReadOnly() }
 
-func newSearcher(st *store.Store, opt *search.Options) *search.Searcher {
+func newSearcher(r search.Reader, opt *search.Options) *search.Searcher {
 	if opt == nil {
-		return search.New(st.SearchView())
+		return search.New(r)
 	}
-	return search.NewWithOptions(st.SearchView(), *opt)
+	return search.NewWithOptions(r, *opt)
 }
+
+// reader is the store's search view with the full-text postings held in
+// memory, which answer plain keyword queries without FTS5.
+type reader struct {
+	store.SearchView
+	lex *postings.Index
+}
+
+func (r reader) Search(ctx context.Context, q postings.Query, k int) ([]store.Match, bool, error) {
+	return r.lex.Search(ctx, q, k)
+}
+
+func (v *Vault) reader() search.Reader { return reader{SearchView: v.store.SearchView(), lex: v.lex} }
+
+// WarmLexical builds the in-memory full-text postings ahead of the first
+// search (until then, and while they are behind the vault, FTS5 answers).
+func (v *Vault) WarmLexical(ctx context.Context) error {
+	start := time.Now()
+	v.lex.Start()
+	if err := v.lex.Wait(ctx); err != nil {
+		return fmt.Errorf("full-text postings: %w", err)
+	}
+	st := v.lex.Stats()
+	v.log.Debug("full-text postings in memory", "rows", st.Rows, "postings", st.Postings, "bytes", st.Bytes, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// LexicalStats describe the in-memory full-text postings.
+func (v *Vault) LexicalStats() postings.Stats { return v.lex.Stats() }
 
 // neuralReady loads the models once.
 func (v *Vault) neuralReady(ctx context.Context) { v.nnOnce.Do(func() { v.loadNeural(ctx) }) }
@@ -171,6 +203,7 @@ func (v *Vault) search() *search.Searcher {
 // is stored or left in the queue.
 func (v *Vault) Close() error {
 	v.ing.Close()
+	v.lex.Close()
 	v.voice.Close()
 	err := v.closeRunner()
 	if v.nn.Runtime != nil {
@@ -198,7 +231,7 @@ func (v *Vault) Retune(ctx context.Context, change func(*search.Options)) {
 	v.neuralReady(ctx)
 	opt := v.search().Options()
 	change(&opt)
-	next := search.NewWithOptions(v.store.SearchView(), opt)
+	next := search.NewWithOptions(v.reader(), opt)
 	v.mu.Lock()
 	v.searcher = next
 	v.mu.Unlock()

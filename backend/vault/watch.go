@@ -36,7 +36,8 @@ func (v *Vault) WatchStatus() WatchStatus { return v.ing.WatchStatus() }
 func (v *Vault) Watch(ctx context.Context, opt WatchOptions) error { return v.ing.Watch(ctx, opt) }
 
 // Start runs what a long-lived process (a server, the desktop window) does
-// in the background: it reads the vector index ahead of the first search,
+// in the background: it reads the vector index and builds the full-text
+// postings ahead of the first search,
 // takes up an embedder installed meanwhile (or finishes a switch of one),
 // and follows the watched folders with opt, in standby (a read-only vault
 // takes nothing in). stop ends that work and returns once it has; the
@@ -45,6 +46,11 @@ func (v *Vault) Start(ctx context.Context, opt WatchOptions) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { v.WarmVectors(ctx) })
+	wg.Go(func() {
+		if err := v.WarmLexical(ctx); err != nil && ctx.Err() == nil {
+			v.log.Warn("full-text postings", "err", err)
+		}
+	})
 	wg.Go(func() { v.AdoptModels(ctx) })
 	if !v.ReadOnly() {
 		opt.Standby = true

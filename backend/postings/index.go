@@ -1,0 +1,665 @@
+// Package postings keeps the full-text index's postings in memory and
+// answers the common query, an OR of plain words ranked by BM25, with the
+// rows and scores FTS5's `MATCH … ORDER BY bm25() LIMIT k` gives, without
+// asking SQLite: FTS5 scores every matching row through its virtual-table
+// interface, which is most of a query's time.
+//
+// The postings are read from FTS5's own index (fts5vocab), so the terms
+// are FTS5's, stemmed by its Porter stemmer. A query's words are looked up
+// by how they are spelled in the text: building, each token FTS5 stored
+// is matched with the token at the same position in the row's text, which
+// gives every spelling the vault holds and the term FTS5 made of it; a
+// word the vault never spells is handed to FTS5's tokenizer. A prefix, a
+// filter other than documents, a word FTS5 makes two terms of, or an
+// index behind the store (its stamp differs) is answered by FTS5, as
+// before; the index is built again in the background.
+package postings
+
+import (
+	"cmp"
+	"container/heap"
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hoardvault/hoard/backend/store"
+)
+
+// Source is the full-text index as the store reads it.
+type Source interface {
+	LexicalStamp(ctx context.Context) (string, error)
+	ReadLexical(ctx context.Context, row func(store.LexicalRow) error, token func(store.LexicalToken) error) (string, error)
+	// Term is the term FTS5 makes of a word (ok: a single one), for a
+	// query word the build did not see spelled.
+	Term(ctx context.Context, word string) (term string, ok bool, err error)
+}
+
+// Index is the in-memory postings of one vault. It is safe for concurrent
+// use; a search reads an immutable snapshot.
+type Index struct {
+	src Source
+	log *slog.Logger
+	// Settle is how long the store must stay unchanged before a stale
+	// index is built again (default a second): during an ingest each
+	// build would be behind as soon as it ended.
+	Settle time.Duration
+
+	cur atomic.Pointer[snapshot]
+
+	mu       sync.Mutex
+	life     context.Context // background builds run in it; Close ends it
+	stop     context.CancelFunc
+	building bool
+	done     chan struct{} // closed when the build under way ends
+	notUntil time.Time     // no new build before: restFactor times the last build's time after it ended
+	lastErr  error
+	builds   int
+	seen     string    // the latest stamp a search found the index behind
+	seenAt   time.Time // when it was first seen
+}
+
+// New makes an index over src; nothing is read until Start or a search.
+func New(src Source, log *slog.Logger) *Index {
+	if log == nil {
+		log = slog.Default()
+	}
+	life, stop := context.WithCancel(context.Background())
+	return &Index{src: src, log: log, life: life, stop: stop, Settle: time.Second}
+}
+
+// Start builds the index in the background, if it is not built or being
+// built.
+func (x *Index) Start() { x.startBuild(true) }
+
+// Close stops a build under way; searches are then answered by FTS5.
+func (x *Index) Close() {
+	x.stop()
+	x.mu.Lock()
+	done := x.done
+	x.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
+// Wait waits for the build under way, if any, and reports why the last
+// build failed.
+func (x *Index) Wait(ctx context.Context) error {
+	x.mu.Lock()
+	done := x.done
+	x.mu.Unlock()
+	if done != nil {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.lastErr
+}
+
+// Stats describe the built index.
+type Stats struct {
+	Rows, Terms, Postings, Spellings int
+	Bytes                            int64 // held in memory, estimated from the arrays and maps
+	Builds                           int   // builds finished since New
+}
+
+// Stats of the current snapshot (zero before the first build).
+func (x *Index) Stats() Stats {
+	x.mu.Lock()
+	n := x.builds
+	x.mu.Unlock()
+	s := x.cur.Load()
+	if s == nil {
+		return Stats{Builds: n}
+	}
+	st := s.stats()
+	st.Builds = n
+	return st
+}
+
+// behind notes that the store is at stamp, ahead of the index, and builds
+// again once it has stayed there for Settle.
+func (x *Index) behind(stamp string) {
+	x.mu.Lock()
+	if stamp != x.seen {
+		x.seen, x.seenAt = stamp, time.Now()
+	}
+	settled := time.Since(x.seenAt) >= x.Settle
+	x.mu.Unlock()
+	if settled {
+		x.startBuild(false)
+	}
+}
+
+// startBuild starts a background build unless one runs, or (when not
+// forced) one ended too recently.
+func (x *Index) startBuild(force bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.building || x.life.Err() != nil || !force && time.Now().Before(x.notUntil) {
+		return
+	}
+	x.building = true
+	done := make(chan struct{})
+	x.done = done
+	go func() {
+		defer close(done)
+		t := time.Now()
+		s, err := build(x.life, x.src)
+		took := time.Since(t)
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		x.building, x.lastErr = false, err
+		x.notUntil = time.Now().Add(restFactor * took)
+		if err != nil {
+			if x.life.Err() == nil {
+				x.log.Warn("in-memory full-text index not built: searches use FTS5", "err", err)
+			}
+			return
+		}
+		x.cur.Store(s)
+		x.builds++
+		st := s.stats()
+		x.log.Debug("in-memory full-text index built", "rows", st.Rows, "terms", st.Terms, "postings", st.Postings, "bytes", st.Bytes, "took", took)
+	}()
+}
+
+// restFactor bounds how much of a core rebuilding takes in a vault that
+// keeps changing (a watched folder saved every few seconds): after a build
+// none starts for restFactor times as long as it took, so builds take at
+// most a tenth of the time; FTS5 answers meanwhile.
+const restFactor = 9
+
+// snapshot is one build of the index, never changed once published.
+type snapshot struct {
+	stamp  string
+	chunks []int64   // chunk id of each row, ascending
+	norm   []float64 // BM25's length normalization of each row, k1·(1 − b + b·|D|/avgdl)
+	byDoc  map[int64][]uint32
+	rows   float64
+	// Term t's postings are post[start[t]:start[t+1]] (rows, ascending)
+	// with their counts tf[...]: title<<24 | heading<<16 | body. A count
+	// too large to pack is tfBig, and kept in big.
+	start    []uint32
+	posStart []uint32 // where term t's positions begin in pos
+	post     []uint32
+	tf       []uint32
+	big      map[uint32][3]uint32
+	// pos is every token's position in its column, in the order of the
+	// postings and, within one, by column (as the counts say) and
+	// position: phrases are matched on them. noPos: a column too long to
+	// hold positions in 16 bits; phrases go to FTS5.
+	pos   []uint16
+	noPos bool
+	// words maps a spelling (lower-cased) to its term; ambiguous: FTS5
+	// made two terms of it (folding this package does not copy).
+	words map[string]int32
+	terms map[string]int32 // FTS5's terms
+
+	// learnt are query words the text never spells, with the term FTS5
+	// matches them by (Source.Term), or none.
+	mu     sync.Mutex
+	learnt map[string]int32
+}
+
+const (
+	tfBig     = math.MaxUint32
+	ambiguous = -1
+	none      = -2        // a word that matches no row
+	k1, b     = 1.2, 0.75 // FTS5's bm25()
+)
+
+func (s *snapshot) stats() Stats {
+	st := Stats{Rows: len(s.chunks), Terms: len(s.start) - 1, Postings: len(s.post), Spellings: len(s.words)}
+	st.Bytes = int64(len(s.chunks))*(8+8) + int64(len(s.start)+len(s.posStart)+len(s.post)+len(s.tf))*4 + int64(len(s.big))*24 + int64(len(s.pos))*2
+	for w := range s.words {
+		st.Bytes += int64(len(w)) + 16 + 4 + 8 // the key's bytes and header, the value, a map slot's share
+	}
+	for w := range s.terms {
+		st.Bytes += int64(len(w)) + 16 + 4 + 8
+	}
+	for _, rows := range s.byDoc {
+		st.Bytes += 8 + 24 + int64(len(rows))*4
+	}
+	return st
+}
+
+// build reads the store's full-text index into a snapshot.
+func build(ctx context.Context, src Source) (*snapshot, error) {
+	s := &snapshot{byDoc: map[int64][]uint32{}, big: map[uint32][3]uint32{}, words: map[string]int32{}, terms: map[string]int32{}, learnt: map[string]int32{}}
+	rowOf := map[int64]uint32{}
+	type column struct {
+		text  string
+		spans []uint32 // token starts and ends, when the text splits into as many tokens as FTS5 counted
+	}
+	var cols []column // row*3 + column
+	var lengths []int
+	var total int
+	row := func(r store.LexicalRow) error {
+		if n := len(s.chunks); n > 0 && r.ChunkID <= s.chunks[n-1] {
+			return fmt.Errorf("full-text rows out of order at chunk %d", r.ChunkID)
+		}
+		i := uint32(len(s.chunks))
+		rowOf[r.ChunkID] = i
+		s.chunks = append(s.chunks, r.ChunkID)
+		if r.DocID != 0 {
+			s.byDoc[r.DocID] = append(s.byDoc[r.DocID], i)
+		}
+		n := 0
+		for c, text := range [3]string{r.Title, r.Heading, r.Body} {
+			var spans []uint32
+			eachToken(text, func(start, end int) { spans = append(spans, uint32(start), uint32(end)) })
+			if len(spans) != 2*r.Sizes[c] {
+				spans = nil // not split as FTS5 split it: no spellings learnt here
+			}
+			cols = append(cols, column{text: text, spans: spans})
+			n += r.Sizes[c]
+		}
+		lengths = append(lengths, n)
+		total += n
+		return nil
+	}
+	var (
+		term    = int32(-1)
+		last    string
+		prevRow = int64(-1)
+		counts  [3]uint32
+		buf     []byte
+	)
+	flush := func() {
+		if prevRow < 0 {
+			return
+		}
+		p := uint32(len(s.post))
+		s.post = append(s.post, uint32(prevRow))
+		if counts[0] < 256 && counts[1] < 256 && counts[2] < 1<<16 {
+			s.tf = append(s.tf, counts[0]<<24|counts[1]<<16|counts[2])
+		} else {
+			s.tf = append(s.tf, tfBig)
+			s.big[p] = counts
+		}
+		counts, prevRow = [3]uint32{}, -1
+	}
+	token := func(t store.LexicalToken) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r, ok := rowOf[t.Chunk]
+		if !ok {
+			return fmt.Errorf("full-text token of chunk %d, which has no row", t.Chunk)
+		}
+		if t.Term != last || term < 0 {
+			flush()
+			last = t.Term
+			term++
+			s.terms[last] = term
+			s.start = append(s.start, uint32(len(s.post)))
+			s.posStart = append(s.posStart, uint32(len(s.pos)))
+		}
+		if int64(r) != prevRow {
+			flush()
+			prevRow = int64(r)
+		}
+		counts[t.Column]++
+		if t.Offset > math.MaxUint16 {
+			s.noPos = true
+		}
+		s.pos = append(s.pos, uint16(t.Offset))
+		col := &cols[int(r)*3+t.Column]
+		if 2*t.Offset < len(col.spans) {
+			start, end := col.spans[2*t.Offset], col.spans[2*t.Offset+1]
+			buf = key(buf, col.text[start:end])
+			if have, ok := s.words[string(buf)]; !ok {
+				s.words[string(buf)] = term
+			} else if have != term {
+				s.words[string(buf)] = ambiguous
+			}
+		}
+		return nil
+	}
+	stamp, err := src.ReadLexical(ctx, row, token)
+	if err != nil {
+		return nil, err
+	}
+	flush()
+	s.start = append(s.start, uint32(len(s.post)))
+	s.posStart = append(s.posStart, uint32(len(s.pos)))
+	if len(s.pos) > math.MaxUint32 {
+		s.noPos = true
+	}
+	s.stamp = stamp
+	s.rows = float64(len(s.chunks))
+	avgdl := float64(total) / s.rows
+	s.norm = make([]float64, len(lengths))
+	for i, n := range lengths {
+		s.norm[i] = k1 * (1 - b + b*float64(n)/avgdl)
+	}
+	return s, nil
+}
+
+// Query is an OR of words and phrases, as FTS5 reads
+// `("w1" OR "w2 w3" …) NOT "x" …`.
+type Query struct {
+	Terms    []string // FTS5 strings: a word, or words that must stand in a row
+	Excluded []string // rows holding any of these are left out
+	Weights  [3]float64
+	Docs     []int64 // only rows of these documents (nil: every row)
+}
+
+// Search returns the k rows FTS5 would rank first for q, best first, with
+// FTS5's bm25() (lower is better). ok is false when the index cannot
+// answer as FTS5 would (see the package comment): the caller asks FTS5.
+func (x *Index) Search(ctx context.Context, q Query, k int) (matches []store.Match, ok bool, err error) {
+	s := x.cur.Load()
+	if s == nil {
+		x.startBuild(false)
+		return nil, false, nil
+	}
+	stamp, err := x.src.LexicalStamp(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if stamp != s.stamp {
+		x.behind(stamp)
+		return nil, false, nil
+	}
+	return x.search(ctx, s, q, k)
+}
+
+// phrasesOf looks up each string's tokens. A phrase with a word that
+// matches no row is left out: it adds to no row's score. ok is false if
+// a word's term cannot be told, or a phrase needs positions the index
+// lacks.
+func (x *Index) phrasesOf(ctx context.Context, s *snapshot, strs []string) ([][]int32, bool, error) {
+	out := make([][]int32, 0, len(strs))
+	var buf []byte
+	for _, str := range strs {
+		var ts []int32
+		var words []string
+		eachToken(str, func(start, end int) { words = append(words, str[start:end]) })
+		if len(words) == 0 || len(words) > 1 && s.noPos {
+			return nil, false, nil
+		}
+		for _, w := range words {
+			buf = key(buf, w)
+			t, err := x.termOf(ctx, s, string(buf), w)
+			if err != nil || t == ambiguous {
+				return nil, false, err
+			}
+			ts = append(ts, t)
+		}
+		if !slices.Contains(ts, none) {
+			out = append(out, ts)
+		}
+	}
+	return out, true, nil
+}
+
+// termOf is the term of a spelling (k, lower-cased w), asking FTS5's
+// tokenizer for a word the build did not see spelled.
+func (x *Index) termOf(ctx context.Context, s *snapshot, k, w string) (int32, error) {
+	if t, ok := s.words[k]; ok {
+		return t, nil
+	}
+	s.mu.Lock()
+	t, ok := s.learnt[k]
+	s.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	term, one, err := x.src.Term(ctx, w)
+	if err != nil {
+		return 0, err
+	}
+	t = ambiguous
+	if one {
+		t = none
+		if have, ok := s.terms[term]; ok {
+			t = have
+		}
+	}
+	s.mu.Lock()
+	if len(s.learnt) < maxLearnt {
+		s.learnt[k] = t
+	}
+	s.mu.Unlock()
+	return t, nil
+}
+
+// maxLearnt bounds the words a snapshot remembers asking FTS5 about.
+const maxLearnt = 100_000
+
+// counts unpacks posting p's counts.
+func (s *snapshot) counts(p uint32) [3]uint32 {
+	if v := s.tf[p]; v != tfBig {
+		return [3]uint32{v >> 24, v >> 16 & 0xff, v & 0xffff}
+	}
+	return s.big[p]
+}
+
+// list is a phrase's rows (ascending) with its count in each column.
+type list struct {
+	rows   []uint32
+	counts [][3]uint32
+}
+
+// phrase finds the rows where the terms stand one after another in one
+// column, as FTS5 matches a phrase, counting each start.
+func (s *snapshot) phrase(ts []int32) list {
+	type cursor struct {
+		p, end uint32 // posting, and the term's end
+		at     uint32 // p's first position in pos
+	}
+	cur := make([]cursor, len(ts))
+	for j, t := range ts {
+		cur[j] = cursor{p: s.start[t], end: s.start[t+1], at: s.posStart[t]}
+	}
+	total := func(c [3]uint32) uint32 { return c[0] + c[1] + c[2] }
+	var out list
+	lead := &cur[0]
+	for ; lead.p < lead.end; lead.at, lead.p = lead.at+total(s.counts(lead.p)), lead.p+1 {
+		r := s.post[lead.p]
+		all := true
+		for j := 1; j < len(cur); j++ {
+			c := &cur[j]
+			for c.p < c.end && s.post[c.p] < r {
+				c.at += total(s.counts(c.p))
+				c.p++
+			}
+			if c.p == c.end {
+				return out
+			}
+			if s.post[c.p] != r {
+				all = false
+			}
+		}
+		if !all {
+			continue
+		}
+		var found [3]uint32
+		// Each term's positions in this row, column by column.
+		col := func(j, c int) []uint16 {
+			cn := s.counts(cur[j].p)
+			from := cur[j].at
+			for k := 0; k < c; k++ {
+				from += cn[k]
+			}
+			return s.pos[from : from+cn[c]]
+		}
+		for c := range 3 {
+			first := col(0, c)
+			for _, x := range first {
+				ok := true
+				for j := 1; j < len(cur) && ok; j++ {
+					_, ok = slices.BinarySearch(col(j, c), x+uint16(j))
+				}
+				if ok {
+					found[c]++
+				}
+			}
+		}
+		if found != [3]uint32{} {
+			out.rows = append(out.rows, r)
+			out.counts = append(out.counts, found)
+		}
+	}
+	return out
+}
+
+// scratch is one search's per-row accumulators, reused.
+type scratch struct {
+	score   []float64
+	hit     []bool
+	touched []uint32
+}
+
+var scratchPool sync.Pool
+
+func (x *Index) search(ctx context.Context, s *snapshot, q Query, k int) ([]store.Match, bool, error) {
+	phrases, ok, err := x.phrasesOf(ctx, s, q.Terms)
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	if len(phrases) == 0 || k <= 0 {
+		return nil, true, nil
+	}
+	excluded, ok, err := x.phrasesOf(ctx, s, q.Excluded)
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	sc, _ := scratchPool.Get().(*scratch)
+	if sc == nil || len(sc.score) < len(s.chunks) {
+		sc = &scratch{score: make([]float64, len(s.chunks)), hit: make([]bool, len(s.chunks))}
+	}
+	defer func() {
+		for _, r := range sc.touched {
+			sc.score[r], sc.hit[r] = 0, false
+		}
+		sc.touched = sc.touched[:0]
+		scratchPool.Put(sc)
+	}()
+	add := func(r uint32, idf, f float64) {
+		if !sc.hit[r] {
+			sc.hit[r] = true
+			sc.touched = append(sc.touched, r)
+		}
+		sc.score[r] += idf * ((f * (k1 + 1.0)) / (f + s.norm[r]))
+	}
+	// Phrase at a time, in the query's order, so each row's sum is added
+	// up in FTS5's order and comes out the same to the last bit.
+	w := q.Weights
+	for _, ph := range phrases {
+		if len(ph) > 1 {
+			l := s.phrase(ph)
+			idf := s.idf(len(l.rows))
+			for i, r := range l.rows {
+				c := l.counts[i]
+				add(r, idf, w[0]*float64(c[0])+w[1]*float64(c[1])+w[2]*float64(c[2]))
+			}
+			continue
+		}
+		t := ph[0]
+		lo, hi := s.start[t], s.start[t+1]
+		idf := s.idf(int(hi - lo))
+		for p := lo; p < hi; p++ {
+			packed := s.tf[p]
+			var f float64
+			if packed == tfBig {
+				c := s.big[p]
+				f = w[0]*float64(c[0]) + w[1]*float64(c[1]) + w[2]*float64(c[2])
+			} else {
+				f = w[0]*float64(packed>>24) + w[1]*float64(packed>>16&0xff) + w[2]*float64(packed&0xffff)
+			}
+			add(s.post[p], idf, f)
+		}
+	}
+	var allowed map[uint32]bool
+	if q.Docs != nil {
+		allowed = map[uint32]bool{}
+		for _, d := range q.Docs {
+			for _, r := range s.byDoc[d] {
+				allowed[r] = true
+			}
+		}
+	}
+	var out map[uint32]bool
+	if len(excluded) > 0 {
+		out = map[uint32]bool{}
+		for _, ph := range excluded {
+			rows := s.post[s.start[ph[0]]:s.start[ph[0]+1]]
+			if len(ph) > 1 {
+				rows = s.phrase(ph).rows
+			}
+			for _, r := range rows {
+				out[r] = true
+			}
+		}
+	}
+	// The k best, ties to the lower chunk id.
+	h := &best{}
+	for _, r := range sc.touched {
+		if allowed != nil && !allowed[r] || out[r] {
+			continue
+		}
+		e := entry{row: r, score: sc.score[r]}
+		if h.Len() < k {
+			heap.Push(h, e)
+		} else if worse((*h)[0], e) {
+			(*h)[0] = e
+			heap.Fix(h, 0)
+		}
+	}
+	matches := make([]store.Match, h.Len())
+	for i := len(matches) - 1; i >= 0; i-- {
+		e := heap.Pop(h).(entry)
+		matches[i] = store.Match{ID: s.chunks[e.row], BM25: -1.0 * e.score}
+	}
+	return matches, true, nil
+}
+
+// idf is FTS5's: log((N − n + 0.5) / (n + 0.5)), and 1e-6 where that is
+// not above 0.
+func (s *snapshot) idf(n int) float64 {
+	df := float64(n)
+	idf := math.Log((s.rows - df + 0.5) / (df + 0.5))
+	if idf <= 0 {
+		idf = 1e-6
+	}
+	return idf
+}
+
+type entry struct {
+	row   uint32
+	score float64
+}
+
+// worse reports whether a ranks below c.
+func worse(a, c entry) bool {
+	if a.score != c.score {
+		return a.score < c.score
+	}
+	return cmp.Compare(a.row, c.row) > 0
+}
+
+// best is a min-heap of the best entries so far: the worst on top.
+type best []entry
+
+func (h best) Len() int           { return len(h) }
+func (h best) Less(i, j int) bool { return worse(h[i], h[j]) }
+func (h best) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *best) Push(v any)        { *h = append(*h, v.(entry)) }
+func (h *best) Pop() any {
+	old := *h
+	v := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return v
+}

@@ -1,0 +1,259 @@
+package postings_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hoardvault/hoard/backend/postings"
+	"github.com/hoardvault/hoard/backend/search"
+	"github.com/hoardvault/hoard/backend/store"
+	"github.com/hoardvault/hoard/backend/vault"
+)
+
+// ingest adds the files to a fresh vault lexically and opens its store a
+// second time, as search reads it.
+func ingest(t *testing.T, paths ...string) (*store.Store, *vault.Vault) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	v, err := vault.Open(ctx, dir, vault.Options{Neural: vault.NeuralOptions{Embedder: "none", Reranker: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	sum, err := v.Add(ctx, paths, vault.AddOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Indexed == 0 {
+		t.Fatal("nothing indexed")
+	}
+	st, err := store.Open(ctx, filepath.Join(dir, vault.DBFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, v
+}
+
+// built is an index over st, built.
+func built(t *testing.T, st *store.Store) *postings.Index {
+	t.Helper()
+	x := postings.New(st.SearchView(), nil)
+	x.Settle = 0
+	t.Cleanup(x.Close)
+	x.Start()
+	if err := x.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+// sampleQueries draws n queries of two to five words from the text, some
+// capitalized, some with a word to leave out.
+func sampleQueries(text string, n int) []string {
+	words := strings.Fields(text)
+	r := rand.New(rand.NewPCG(1, 2))
+	var out []string
+	for range n {
+		k := 2 + r.IntN(4)
+		var q []string
+		for range k {
+			w := words[r.IntN(len(words))]
+			if r.IntN(5) == 0 {
+				w = strings.ToUpper(w[:1]) + w[1:]
+			}
+			q = append(q, w)
+		}
+		if r.IntN(8) == 0 {
+			q = append(q, "-"+words[r.IntN(len(words))])
+		}
+		out = append(out, strings.Join(q, " "))
+	}
+	return out
+}
+
+// TestTopMatchesFTS5 compares the in-memory top 100 with FTS5's for the
+// same query, row for row and score for score, on real text: the
+// project's documentation, and SciFact's abstracts and claims when
+// $SHARED holds them. Most queries must be answered from memory.
+func TestTopMatchesFTS5(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	docs := filepath.Join(root, "docs")
+	var docText strings.Builder
+	entries, _ := os.ReadDir(docs)
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(docs, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		docText.Write(b)
+	}
+	cases := []struct {
+		name    string
+		paths   []string
+		queries func(t *testing.T) []string
+	}{
+		{"docs", []string{docs}, func(*testing.T) []string {
+			return append(sampleQueries(docText.String(), 300), "vector index sidecar", "Bleve -ingest", "crash mid ingest", "hoard.vectors stamp", `"sign bits" index`, `"the vector index" -"sign bits"`)
+		}},
+		{"scifact", []string{filepath.Join(os.Getenv("SHARED"), "datasets", "scifact", "corpus.jsonl")}, func(t *testing.T) []string {
+			f, err := os.Open(filepath.Join(os.Getenv("SHARED"), "datasets", "scifact", "queries.jsonl"))
+			if err != nil {
+				t.Skip("SciFact is not in $SHARED/datasets")
+			}
+			defer f.Close()
+			var out []string
+			sc := bufio.NewScanner(f)
+			for sc.Scan() {
+				var q struct{ Text string }
+				if err := json.Unmarshal(sc.Bytes(), &q); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, q.Text)
+			}
+			return out
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			queries := tc.queries(t)
+			ctx := context.Background()
+			st, _ := ingest(t, tc.paths...)
+			x := built(t, st)
+			sv := st.SearchView()
+			w := [3]float64{2, 1.5, 1}
+			answered := 0
+			for _, text := range queries {
+				q := search.Parse(search.Normalize(text))
+				if q.Empty() || len(q.Prefixes) > 0 {
+					continue
+				}
+				terms := append(append([]string(nil), q.Terms...), q.Phrases...)
+				got, ok, err := x.Search(ctx, postings.Query{Terms: terms, Excluded: q.Excluded, Weights: w}, 100)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					continue
+				}
+				answered++
+				want, err := sv.MatchChunks(ctx, q.FTS(), w, store.ChunkFilter{}, 100)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sameTop(t, text, got, want)
+			}
+			if answered < len(queries)*3/4 {
+				t.Errorf("answered %d of %d queries from memory, want at least three quarters", answered, len(queries))
+			}
+			t.Logf("%s: %d of %d queries from memory; %+v", tc.name, answered, len(queries), x.Stats())
+		})
+	}
+}
+
+// sameTop fails unless got and want hold the same rows in the same order
+// with the same scores; rows tied with others (within rounding) may swap.
+func sameTop(t *testing.T, query string, got, want []store.Match) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%q: %d matches, FTS5 %d", query, len(got), len(want))
+		return
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if math.Abs(g.BM25-w.BM25) > 1e-9*math.Abs(w.BM25) {
+			t.Errorf("%q: rank %d scores %v, FTS5 %v (chunk %d, FTS5 chunk %d)", query, i+1, g.BM25, w.BM25, g.ID, w.ID)
+			return
+		}
+		if g.ID != w.ID && !tied(want, w.BM25, g.ID) {
+			t.Errorf("%q: rank %d is chunk %d, FTS5 has chunk %d (score %v)", query, i+1, g.ID, w.ID, w.BM25)
+			return
+		}
+	}
+}
+
+// tied reports whether FTS5's list holds id at (nearly) the score.
+func tied(ms []store.Match, score float64, id int64) bool {
+	for _, m := range ms {
+		if m.ID == id && math.Abs(m.BM25-score) <= 1e-9*math.Abs(score) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestFollowsWrites: a document added after the build makes the index
+// step aside (FTS5 answers) and build again; then it answers with the new
+// document among its rows. A read-only store can be indexed too.
+func TestFollowsWrites(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	first := filepath.Join(dir, "first.md")
+	if err := os.WriteFile(first, []byte("# Sourdough\n\nA starter of flour and water ferments for days.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, v := ingest(t, first)
+	x := built(t, st)
+	// One that waits for the store to settle longer than the test runs.
+	patient := built(t, st)
+	patient.Settle = time.Hour
+	q := postings.Query{Terms: []string{"ferments"}, Weights: [3]float64{2, 1.5, 1}}
+	got, ok, err := x.Search(ctx, q, 10)
+	if err != nil || !ok || len(got) != 1 {
+		t.Fatalf("before the write: %v, ok %v, %v; want one match from memory", got, ok, err)
+	}
+	second := filepath.Join(dir, "second.md")
+	if err := os.WriteFile(second, []byte("# Kombucha\n\nTea with sugar ferments under a cloth.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Add(ctx, []string{second}, vault.AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := x.Search(ctx, q, 10); err != nil || ok {
+		t.Fatalf("after the write: ok %v, %v; want FTS5 to answer while the index is behind", ok, err)
+	}
+	if err := x.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := patient.Search(ctx, q, 10); err != nil || ok {
+		t.Fatalf("patient index after the write: ok %v, %v; want FTS5 to answer", ok, err)
+	}
+	if err := patient.Wait(ctx); err != nil || patient.Stats().Builds != 1 {
+		t.Errorf("patient index: %d builds (%v), want 1 until the store settles", patient.Stats().Builds, err)
+	}
+	got, ok, err = x.Search(ctx, q, 10)
+	if err != nil || !ok || len(got) != 2 {
+		t.Fatalf("after the rebuild: %v, ok %v, %v; want two matches from memory", got, ok, err)
+	}
+	if n := x.Stats().Builds; n != 2 {
+		t.Errorf("%d builds, want 2", n)
+	}
+	// A word the text never spells: FTS5 is asked how it is spelled
+	// ("fermented" is stemmed as "ferments" is), or that it matches nothing.
+	for _, tc := range []struct {
+		word string
+		want int
+	}{{"fermented", 2}, {"Fermenting", 2}, {"zzyzx", 0}} {
+		got, ok, err := x.Search(ctx, postings.Query{Terms: []string{tc.word}, Weights: q.Weights}, 10)
+		if err != nil || !ok || len(got) != tc.want {
+			t.Errorf("%s: %v, ok %v, %v; want %d matches from memory", tc.word, got, ok, err, tc.want)
+		}
+	}
+	ro, err := store.OpenReadOnly(ctx, filepath.Join(v.Dir(), vault.DBFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if got := built(t, ro).Stats(); got.Rows != x.Stats().Rows {
+		t.Errorf("read-only store: %d rows indexed, want %d", got.Rows, x.Stats().Rows)
+	}
+}

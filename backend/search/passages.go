@@ -1,0 +1,113 @@
+package search
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/hoardvault/hoard/backend/text"
+)
+
+// splitCache keeps candidate chunks split into lower-case words between
+// queries: rescoring splits the same passages query after query, and the
+// splitting was most of its own work. An entry serves only a chunk whose
+// title, heading and text are the ones it was split from (compared in
+// full), so a changed chunk, or a new one under a reused id, is split
+// again.
+type splitCache struct {
+	mu    sync.Mutex
+	bytes int
+	byID  map[int64]*split
+}
+
+// splitCacheBytes bounds the cache (SciFact's 6,305 chunks take about
+// 30 MiB): past it, entries are dropped to make room.
+const splitCacheBytes = 32 << 20
+
+// split is one chunk's fields, split.
+type split struct {
+	fields [3]string // title, heading, text, as split
+	words  [3][]string
+	// The title without its label and the heading's last step (see
+	// rescoreLexical), and their words when they hold no identifiers:
+	// those are split per query, which may name them.
+	own      [2]string
+	ownWords [2][]string
+	plain    [2]bool
+
+	listOnce sync.Once
+	list     float64
+}
+
+func newSplit(f [3]string) *split {
+	sp := &split{fields: f}
+	for j, field := range f {
+		sp.words[j] = text.AppendWords(nil, strings.ToLower(field))
+	}
+	sp.own[0] = bookLabel.ReplaceAllString(f[0], "")
+	sp.own[1] = f[1]
+	if k := strings.LastIndex(f[1], " > "); k >= 0 {
+		sp.own[1] = f[1][k+3:]
+	}
+	for i, own := range sp.own {
+		if !identifiers.MatchString(own) {
+			sp.plain[i], sp.ownWords[i] = true, text.AppendWords(nil, strings.ToLower(own))
+		}
+	}
+	return sp
+}
+
+// size estimates the bytes an entry holds: the fields and their lower-case
+// copies, and a string header a word.
+func (sp *split) size() int {
+	n := 256
+	for j, f := range sp.fields {
+		n += 2*len(f) + 16*len(sp.words[j])
+	}
+	return n + 16*(len(sp.ownWords[0])+len(sp.ownWords[1]))
+}
+
+// ownWords are the words of the title without its label (i 0) or of the
+// heading's last step (i 1), with identifiers the query does not name
+// taken out by unnamed.
+func (sp *split) ownWordsFor(i int, unnamed func(string) string) []string {
+	if sp.plain[i] {
+		return sp.ownWords[i]
+	}
+	return text.AppendWords(nil, strings.ToLower(unnamed(sp.own[i])))
+}
+
+// listShare is listShare of the chunk's text, computed once.
+func (sp *split) listShare() float64 {
+	sp.listOnce.Do(func() { sp.list = listShare(sp.fields[2]) })
+	return sp.list
+}
+
+// get is the chunk's split, from the cache while its fields are unchanged.
+func (c *splitCache) get(id int64, f [3]string) *split {
+	c.mu.Lock()
+	sp, ok := c.byID[id]
+	c.mu.Unlock()
+	if ok && sp.fields == f {
+		return sp
+	}
+	sp = newSplit(f)
+	size := sp.size()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byID == nil {
+		c.byID = map[int64]*split{}
+	}
+	if old, ok := c.byID[id]; ok {
+		c.bytes -= old.size()
+		delete(c.byID, id)
+	}
+	for k, old := range c.byID { // in the map's own, random, order
+		if c.bytes+size <= splitCacheBytes {
+			break
+		}
+		c.bytes -= old.size()
+		delete(c.byID, k)
+	}
+	c.byID[id], c.bytes = sp, c.bytes+size
+	return sp
+}

@@ -1,0 +1,186 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// lexicalStampSQL reads LexicalStamp.
+const lexicalStampSQL = `SELECT coalesce((SELECT block FROM chunks_fts_data WHERE id = 1), x'') ||
+		x'00' || coalesce((SELECT block FROM chunks_fts_data WHERE id = 10), x'')`
+
+// LexicalStamp is the full-text index's state, read without reading the
+// index: FTS5's averages record (row count and token totals) and its
+// structure record, which FTS5 writes again, with a new cookie, on every
+// change to the index. Equal stamps, equal index.
+func (v SearchView) LexicalStamp(ctx context.Context) (string, error) {
+	var stamp []byte
+	err := v.db.QueryRowContext(ctx, lexicalStampSQL).Scan(&stamp)
+	if err != nil {
+		return "", fmt.Errorf("full-text stamp: %w", err)
+	}
+	return string(stamp), nil
+}
+
+// LexicalRow is one row of the full-text index as it was indexed: the
+// chunk's columns (the document's title, the chunk's heading and text)
+// and FTS5's count of each column's tokens.
+type LexicalRow struct {
+	ChunkID, DocID       int64
+	Title, Heading, Body string
+	Sizes                [3]int
+}
+
+// LexicalToken is one token of the full-text index, as FTS5 stored it
+// (lower-cased, stemmed): in which row, column (0 title, 1 heading, 2
+// body) and at which token position.
+type LexicalToken struct {
+	Term   string
+	Chunk  int64
+	Column int
+	Offset int
+}
+
+// ReadLexical reads the whole full-text index in one snapshot: every row
+// in id order (a row whose chunk is gone has no text and document 0), then every token, ordered by term, row, column and
+// position (FTS5's own order), and returns the stamp (LexicalStamp) of
+// what it read. An in-memory index is built from it.
+func (v SearchView) ReadLexical(ctx context.Context, row func(LexicalRow) error, token func(LexicalToken) error) (stamp string, err error) {
+	conn, err := v.db.Conn(ctx)
+	if err != nil {
+		return "", fmt.Errorf("read full-text index: %w", err)
+	}
+	defer conn.Close()
+	// fts5vocab lists the tokens of an FTS5 table; a temporary one is
+	// the connection's own and writes nothing to the vault.
+	if _, err := conn.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_fts_tokens USING fts5vocab(main, chunks_fts, instance)`); err != nil {
+		return "", fmt.Errorf("read full-text index: %w", err)
+	}
+	defer func() {
+		// With a cancelled ctx the statement would not run.
+		_, derr := conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.chunks_fts_tokens`)
+		err = errors.Join(err, derr)
+	}()
+	// A deferred transaction is a read snapshot (the vault's _txlock
+	// would make BeginTx take the write lock).
+	if _, err := conn.ExecContext(ctx, `BEGIN DEFERRED`); err != nil {
+		return "", fmt.Errorf("read full-text index: %w", err)
+	}
+	defer func() {
+		_, rerr := conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+		err = errors.Join(err, rerr)
+	}()
+	var raw []byte
+	if err := conn.QueryRowContext(ctx, lexicalStampSQL).Scan(&raw); err != nil {
+		return "", fmt.Errorf("full-text stamp: %w", err)
+	}
+	// The columns as the store gave them to FTS5 (batch.go): the
+	// document's title, the chunk's heading and its text, unpacked.
+	rows, err := conn.QueryContext(ctx, `SELECT z.id, coalesce(c.document_id, 0), coalesce(d.title, ''), coalesce(c.heading, ''), c.text, z.sz
+		FROM chunks_fts_docsize z LEFT JOIN chunks c ON c.id = z.id LEFT JOIN documents d ON d.id = c.document_id ORDER BY z.id`)
+	if err != nil {
+		return "", fmt.Errorf("full-text rows: %w", err)
+	}
+	for rows.Next() {
+		var r LexicalRow
+		var sz []byte
+		if err := rows.Scan(&r.ChunkID, &r.DocID, &r.Title, &r.Heading, chunkText(&r.Body), &sz); err != nil {
+			rows.Close()
+			return "", fmt.Errorf("full-text rows: %w", err)
+		}
+		for i := range r.Sizes {
+			x, n := getVarint(sz)
+			if n == 0 {
+				break
+			}
+			r.Sizes[i], sz = int(x), sz[n:]
+		}
+		if err := row(r); err != nil {
+			rows.Close()
+			return "", err
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("full-text rows: %w", err)
+	}
+	toks, err := conn.QueryContext(ctx, `SELECT term, doc, col, offset FROM temp.chunks_fts_tokens`)
+	if err != nil {
+		return "", fmt.Errorf("full-text tokens: %w", err)
+	}
+	defer toks.Close()
+	var t LexicalToken
+	var term, col sql.RawBytes
+	var offset int64 // scanned as the driver's own type: no conversion a row
+	last := ""
+	for toks.Next() {
+		if err := toks.Scan(&term, &t.Chunk, &col, &offset); err != nil {
+			return "", fmt.Errorf("full-text tokens: %w", err)
+		}
+		t.Offset = int(offset)
+		// Rows come term by term: the string is made once a term.
+		if string(term) != last {
+			last = string(term)
+		}
+		t.Term = last
+		switch string(col) {
+		case "title":
+			t.Column = 0
+		case "heading":
+			t.Column = 1
+		case "body":
+			t.Column = 2
+		default:
+			return "", fmt.Errorf("full-text tokens: unknown column %q", col)
+		}
+		if err := token(t); err != nil {
+			return "", err
+		}
+	}
+	if err := toks.Err(); err != nil {
+		return "", fmt.Errorf("full-text tokens: %w", err)
+	}
+	return string(raw), nil
+}
+
+// ftsTokenizer is chunks_fts's tokenizer (migration 0015).
+const ftsTokenizer = `porter unicode61 remove_diacritics 2`
+
+// Term is the term the full-text index makes of a word: the word is
+// indexed, on its own, in a temporary table with chunks_fts's tokenizer
+// (the connection's own: nothing is written to the vault), and read back
+// from its vocabulary. ok is false when the word is not one token.
+func (v SearchView) Term(ctx context.Context, word string) (term string, ok bool, err error) {
+	conn, err := v.db.Conn(ctx)
+	if err != nil {
+		return "", false, fmt.Errorf("term of %q: %w", word, err)
+	}
+	defer conn.Close()
+	defer func() {
+		// Dropped, so a pooled connection keeps nothing; with a cancelled
+		// ctx the statements would not run.
+		for _, q := range []string{`DROP TABLE IF EXISTS temp.word_terms`, `DROP TABLE IF EXISTS temp.word_index`} {
+			_, derr := conn.ExecContext(context.WithoutCancel(ctx), q)
+			err = errors.Join(err, derr)
+		}
+	}()
+	for _, q := range []string{
+		`CREATE VIRTUAL TABLE temp.word_index USING fts5(word, tokenize = '` + ftsTokenizer + `')`,
+		`CREATE VIRTUAL TABLE temp.word_terms USING fts5vocab(temp, word_index, row)`,
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return "", false, fmt.Errorf("term of %q: %w", word, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO temp.word_index(word) VALUES (?)`, word); err != nil {
+		return "", false, fmt.Errorf("term of %q: %w", word, err)
+	}
+	var n int
+	err = conn.QueryRowContext(ctx, `SELECT coalesce(min(term), ''), count(*) FROM temp.word_terms`).Scan(&term, &n)
+	if err != nil {
+		return "", false, fmt.Errorf("term of %q: %w", word, err)
+	}
+	return term, n == 1, nil
+}
