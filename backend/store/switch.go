@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // A change of embedding model must not cost the vault its semantic
@@ -68,7 +69,13 @@ func (s *Store) PendingNextChunks(ctx context.Context, after int64, limit int) (
 
 // NextCounts is VectorCounts for the switch under way.
 func (s *Store) NextCounts(ctx context.Context) (done, pending int, err error) {
-	return s.embeddedCounts(ctx, "chunk_embeddings_next")
+	done, pending, err = s.embeddedCounts(ctx, "chunk_embeddings_next")
+	if err != nil && strings.Contains(err.Error(), "no such table: chunk_embeddings_next") {
+		// The switch ended (its table dropped) between the caller's reading
+		// that one was under way and this count: nothing is pending.
+		return 0, 0, nil
+	}
+	return done, pending, err
 }
 
 // PutNextVectors stores the new model's vectors for chunks (one
