@@ -57,6 +57,18 @@ func TestVectorIndexSidecar(t *testing.T) {
 		{name: "a byte of the ids flipped", full: 1, change: func(t *testing.T, _ *store.Store, file string, _ func(string), vec map[int64][]float32) {
 			flipByte(t, file, int64(binary.Size(sidecarHeader{}))+1)
 		}},
+		{name: "another format version", full: 1, change: func(t *testing.T, _ *store.Store, file string, _ func(string), vec map[int64][]float32) {
+			// A file of another layout is read again from the store, never
+			// read as this one (the version follows the 8-byte magic).
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			binary.LittleEndian.PutUint32(b[8:], sidecarVersion+1)
+			if err := os.WriteFile(file, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{name: "checksum flipped", full: 1, change: func(t *testing.T, _ *store.Store, file string, _ func(string), vec map[int64][]float32) {
 			flipByte(t, file, -1)
 		}},

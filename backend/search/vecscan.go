@@ -87,7 +87,8 @@ func (s *scanned) add(row int32, d int) {
 // without weighing: the Hamming distance, a popcount a word, is the
 // cheaper filter.
 func (sq *signQuery) scan(v *vecs, lo, hi int, collection int64, hamCut int) scanned {
-	out := sq.newScanned((hi - lo) / 8)
+	// About what a large vault's prefilter passes on: no regrowth.
+	out := sq.newScanned((hi - lo) / 3)
 	if hamCut < 0 {
 		hamCut = 64 * sq.words
 	}
