@@ -505,6 +505,7 @@ func (s *Searcher) fieldMatch(ctx context.Context, ps []*passage, terms []rescor
 	if err != nil || total == 0 {
 		return err
 	}
+	fw := s.fieldMatchWeight()
 	for i, p := range ps {
 		if p == nil {
 			continue
@@ -532,7 +533,7 @@ func (s *Searcher) fieldMatch(ctx context.Context, ps []*passage, terms []rescor
 			}
 			best = max(best, held/total*float64(matched)/float64(words))
 		}
-		scores[i] += s.fieldMatchWeight() * total * best
+		scores[i] += fw * total * best
 	}
 	return nil
 }

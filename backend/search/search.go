@@ -165,7 +165,9 @@ type postingsReader interface {
 }
 
 func (b *BM25) Retrieve(ctx context.Context, q Query, f Filter, k int) ([]Candidate, error) {
-	if b.mem != nil && q.plainWords() && f.Collection == "" && f.MediaType == "" && f.Since.IsZero() && f.Until.IsZero() {
+	// The postings answer an OR of whole words and phrases (a CJK word is
+	// matched as a prefix, so it goes to FTS5).
+	if b.mem != nil && wholeWords(q) && f.Collection == "" && f.MediaType == "" && f.Since.IsZero() && f.Until.IsZero() {
 		terms := append(append([]string(nil), q.Terms...), q.Phrases...) // FTS's order
 		ms, ok, err := b.mem.Search(ctx, postings.Query{Terms: terms, Excluded: q.Excluded, Weights: b.weights, Docs: f.docIDs}, k)
 		if err != nil {
@@ -177,11 +179,6 @@ func (b *BM25) Retrieve(ctx context.Context, q Query, f Filter, k int) ([]Candid
 	}
 	return b.match(ctx, q.FTS(), f, k)
 }
-
-// plainWords reports whether the query is an OR of words and phrases,
-// the form the in-memory postings answer (a CJK word is matched as a
-// prefix).
-func (q Query) plainWords() bool { return wholeWords(q) }
 
 // candidates are full-text matches as candidates.
 func candidates(ms []store.Match) []Candidate {
