@@ -359,20 +359,53 @@ type Query struct {
 // FTS5's bm25() (lower is better). ok is false when the index cannot
 // answer as FTS5 would (see the package comment): the caller asks FTS5.
 func (x *Index) Search(ctx context.Context, q Query, k int) (matches []store.Match, ok bool, err error) {
+	s, err := x.current(ctx)
+	if s == nil || err != nil {
+		return nil, false, err
+	}
+	return x.search(ctx, s, q, k)
+}
+
+// current is the snapshot, if it is FTS5's index as it stands now; nil
+// while there is none or it is behind (a build is started).
+func (x *Index) current(ctx context.Context) (*snapshot, error) {
 	s := x.cur.Load()
 	if s == nil {
 		x.startBuild(false)
-		return nil, false, nil
+		return nil, nil
 	}
 	stamp, err := x.src.LexicalStamp(ctx)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if stamp != s.stamp {
 		x.behind(stamp)
-		return nil, false, nil
+		return nil, nil
 	}
-	return x.search(ctx, s, q, k)
+	return s, nil
+}
+
+// Count is the number of rows FTS5 matches for one word or phrase (its
+// quoted form): what ranking needs of a term's rarity, without asking
+// FTS5 to count them. ok is false when the index cannot tell as FTS5
+// would; the caller asks FTS5.
+func (x *Index) Count(ctx context.Context, phrase string) (n int64, ok bool, err error) {
+	s, err := x.current(ctx)
+	if s == nil || err != nil {
+		return 0, false, err
+	}
+	ts, ok, err := x.phrasesOf(ctx, s, []string{phrase})
+	if !ok || err != nil {
+		return 0, false, err
+	}
+	switch {
+	case len(ts) == 0: // a word that matches no row
+		return 0, true, nil
+	case len(ts[0]) == 1:
+		t := ts[0][0]
+		return int64(s.start[t+1] - s.start[t]), true, nil
+	}
+	return int64(len(s.phrase(ts[0]).rows)), true, nil
 }
 
 // phrasesOf looks up each string's tokens. A phrase with a word that

@@ -84,7 +84,8 @@ func sampleQueries(text string, n int) []string {
 // TestTopMatchesFTS5 compares the in-memory top 100 with FTS5's for the
 // same query, row for row and score for score, on real text: the
 // project's documentation, and SciFact's abstracts and claims when
-// $SHARED holds them. Most queries must be answered from memory.
+// $SHARED holds them. Most queries must be answered from memory. Each
+// query word and pair of words is counted (Count) as FTS5 counts it.
 func TestTopMatchesFTS5(t *testing.T) {
 	root, _ := filepath.Abs("../..")
 	docs := filepath.Join(root, "docs")
@@ -131,7 +132,7 @@ func TestTopMatchesFTS5(t *testing.T) {
 			x := built(t, st)
 			sv := st.SearchView()
 			w := [3]float64{2, 1.5, 1}
-			answered := 0
+			answered, counted := 0, 0
 			for _, text := range queries {
 				q := search.Parse(search.Normalize(text))
 				if q.Empty() || len(q.Prefixes) > 0 {
@@ -151,11 +152,33 @@ func TestTopMatchesFTS5(t *testing.T) {
 					t.Fatal(err)
 				}
 				sameTop(t, text, got, want)
+				// Each word's and each pair's count of rows, as FTS5 counts them.
+				var phrases []string
+				for i, term := range terms {
+					phrases = append(phrases, term)
+					if i+1 < len(terms) {
+						phrases = append(phrases, term+" "+terms[i+1])
+					}
+				}
+				for _, ph := range phrases {
+					n, ok, err := x.Count(ctx, ph)
+					if err != nil || !ok {
+						t.Fatalf("count %q: %v, %v", ph, ok, err)
+					}
+					fts, err := sv.CountMatches(ctx, `"`+strings.ReplaceAll(ph, `"`, `""`)+`"`)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if n != fts {
+						t.Errorf("%q: counted %d rows, FTS5 %d", ph, n, fts)
+					}
+					counted++
+				}
 			}
 			if answered < len(queries)*3/4 {
 				t.Errorf("answered %d of %d queries from memory, want at least three quarters", answered, len(queries))
 			}
-			t.Logf("%s: %d of %d queries from memory; %+v", tc.name, answered, len(queries), x.Stats())
+			t.Logf("%s: %d of %d queries from memory, %d words and pairs counted; %+v", tc.name, answered, len(queries), counted, x.Stats())
 		})
 	}
 }

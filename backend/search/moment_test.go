@@ -41,7 +41,7 @@ func TestMoment(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.query, func(t *testing.T) {
-			got, ok := newMatcher(Parse(tc.query)).moment(text, marks)
+			got, ok := testMatcher(tc.query).moment(text, marks)
 			if !ok {
 				got = -1
 			}

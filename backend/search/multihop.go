@@ -143,7 +143,7 @@ func (s *Searcher) multiHop(ctx context.Context, rows *chunkRows, q Query, f Fil
 			return true, nil
 		}
 		df, err := s.lexStats.docFreq(ctx, s.src, `"`+name+`"`)
-		if err != nil || df > max(minRareLimit, s.opt.HopMaxShare*s.lexStats.rows) {
+		if err != nil || df > max(minRareLimit, s.opt.HopMaxShare*s.lexStats.figures().rows) {
 			return false, err
 		}
 		if s.opt.HopCommonWords <= 0 || !strings.Contains(name, " ") {
@@ -159,7 +159,7 @@ func (s *Searcher) multiHop(ctx context.Context, rows *chunkRows, q Query, f Fil
 			if err != nil {
 				return false, err
 			}
-			if wdf <= max(minRareLimit, s.opt.HopCommonWords*s.lexStats.rows) {
+			if wdf <= max(minRareLimit, s.opt.HopCommonWords*s.lexStats.figures().rows) {
 				return true, nil
 			}
 		}
@@ -183,14 +183,19 @@ func (s *Searcher) multiHop(ctx context.Context, rows *chunkRows, q Query, f Fil
 			if sd.info == nil {
 				continue
 			}
-			if s.opt.HopMaxList > 0 && listShare(sd.info.Text) > s.opt.HopMaxList {
+			if s.opt.HopMaxList > 0 && sd.info.listShare() > s.opt.HopMaxList {
 				// A contents page or a list names pages without saying how
 				// they bear on each other: no bridge.
 				continue
 			}
 			own := entity.Norm(sd.info.Title)
 			var names []mention
-			for _, m := range e.mentions(sd.info.Text) {
+			if ci := sd.info; !ci.mentionsKnown || ci.mentionsSig != e.sig {
+				// A kept row (rowCache) keeps its names while the index
+				// it was matched against stands.
+				ci.mentions, ci.mentionsSig, ci.mentionsKnown = e.mentions(ci.Text), e.sig, true
+			}
+			for _, m := range sd.info.mentions {
 				if m.name == own {
 					continue
 				}

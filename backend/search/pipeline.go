@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hoardvault/hoard/backend/store"
@@ -272,6 +273,7 @@ type Searcher struct {
 	lexical  *BM25
 	entities *entityIndex
 	lexStats *lexStats
+	rows     *rowCache // candidate rows kept between queries
 }
 
 // New returns a searcher with the default pipeline.
@@ -281,7 +283,7 @@ func New(src Reader) *Searcher { return NewWithOptions(src, DefaultOptions()) }
 func NewWithOptions(src Reader, opt Options) *Searcher {
 	w := [3]float64{opt.TitleWeight, opt.HeadingWeight, opt.BodyWeight}
 	mem, _ := src.(postingsReader) // a Reader may hold the postings in memory
-	return &Searcher{src: src, opt: opt, lexical: &BM25{src: src, mem: mem, weights: w}, entities: newEntityIndex(src), lexStats: newLexStats()}
+	return &Searcher{src: src, opt: opt, lexical: &BM25{src: src, mem: mem, weights: w}, entities: newEntityIndex(src), lexStats: newLexStats(), rows: &rowCache{}}
 }
 
 // Options returns the pipeline configuration.
@@ -305,7 +307,10 @@ func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
 	if s.denseOn() && s.opt.Convex > 0 {
 		depth = max(depth, convexFloor) // the scaled lists reach their floor
 	}
-	rows := newChunkRows(s.src)
+	rows, err := keptRows(ctx, s.src, s.rows)
+	if err != nil {
+		return nil, err
+	}
 	lists, err := s.candidates(ctx, rows, raw, q, req.Filter, depth)
 	if err != nil {
 		return nil, err
@@ -343,7 +348,7 @@ func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
 	if len(cands) > req.Limit {
 		cands = cands[:req.Limit]
 	}
-	hits, err := s.hydrate(ctx, rows, cands, newMatcher(q))
+	hits, err := s.hydrate(ctx, rows, cands, newMatcher(q, s.lexStats.stem))
 	if err != nil {
 		return nil, err
 	}
@@ -525,8 +530,26 @@ func (t *tally) ranked() []Candidate {
 // its text.
 type chunkInfo struct {
 	store.SearchChunk
-	words map[string]bool
-	sim   uint64 // SimHash of the words; 0 until computed
+	// Computed once, when first asked for: a row may be shared by
+	// concurrent queries (rowCache).
+	wordsOnce sync.Once
+	words     map[string]bool
+	simOnce   sync.Once
+	sim       uint64 // SimHash of the words
+	listOnce  sync.Once
+	list      float64 // listShare of the text
+	// The entities the text names (entityIndex.mentions), as of the
+	// entity index's signature mentionsSig; guarded by the entity index's
+	// lock.
+	mentionsKnown bool
+	mentionsSig   string
+	mentions      []mention
+}
+
+// listShare is listShare of the chunk's text, computed once.
+func (ci *chunkInfo) listShare() float64 {
+	ci.listOnce.Do(func() { ci.list = listShare(ci.Text) })
+	return ci.list
 }
 
 // adjust applies collection weights and temporal decay:
@@ -591,12 +614,12 @@ func gateOpen(cands []Candidate, decisive, flat float64) bool {
 
 // wordSet of a chunk, computed once.
 func (ci *chunkInfo) wordSet() map[string]bool {
-	if ci.words == nil {
+	ci.wordsOnce.Do(func() {
 		ci.words = map[string]bool{}
 		for _, w := range text.Words(ci.Text) {
 			ci.words[w] = true
 		}
-	}
+	})
 	return ci.words
 }
 
@@ -638,9 +661,11 @@ func dedupe(cands []Candidate, maxBits int) []Candidate {
 // simHash fingerprints the chunk's words: similar texts get hashes that
 // differ in few bits.
 func (ci *chunkInfo) simHash() uint64 {
-	if ci.sim != 0 {
-		return ci.sim
-	}
+	ci.simOnce.Do(func() { ci.sim = simHash(ci.Text) })
+	return ci.sim
+}
+
+func simHash(s string) uint64 {
 	// acc counts the words that set each bit; a bit is kept where more than
 	// half of them do. Visiting only the set bits halves the work.
 	var acc [64]int
@@ -654,8 +679,8 @@ func (ci *chunkInfo) simHash() uint64 {
 	// FNV-1a over each lower-cased ASCII word (other bytes pass as they are).
 	const offset, prime = 14695981039346656037, 1099511628211
 	h, in := uint64(offset), false
-	for i := 0; i < len(ci.Text); i++ {
-		c := ci.Text[i]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
@@ -678,8 +703,7 @@ func (ci *chunkInfo) simHash() uint64 {
 			out |= 1 << b
 		}
 	}
-	ci.sim = out | 1<<63 // never 0, which means "not computed"
-	return ci.sim
+	return out | 1<<63 // the top bit is always set (it once marked "computed"): distances as before
 }
 
 // perDocument keeps the best chunk of each document and counts, per

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"github.com/hoardvault/hoard/backend/internal/script"
@@ -24,35 +25,37 @@ import (
 // lexStats caches what rescoring asks the index for; it is dropped whenever
 // the index's row count or token total changes.
 type lexStats struct {
-	mu     sync.Mutex
-	key    [2]int64 // rows, total tokens of the cached figures
-	rows   float64
-	avgLen float64 // weighted passage length (title, heading, body)
-	avgRaw float64 // unweighted passage length, for word pairs
-	df     map[string]float64
-	stems  map[string]string
-	split  splitCache // the candidates' words, kept between queries
+	mu  sync.Mutex
+	key [2]int64 // rows, total tokens of the cached figures
+	// figs are read by queries running at once, while a refresh may
+	// replace them.
+	figs atomic.Pointer[corpusFigures]
+	df   map[string]float64
+	// stems caches text.Stem, read by both of a query's goroutines
+	// (parallel) and by queries at once: a sync.Map reads without a lock.
+	stems     sync.Map // string → string
+	stemCount atomic.Int64
+	split     splitCache // the candidates' words, kept between queries
 }
 
 const maxStemCache = 200_000
 
 func newLexStats() *lexStats {
-	return &lexStats{df: map[string]float64{}, stems: map[string]string{}}
+	return &lexStats{df: map[string]float64{}}
 }
 
 // stem returns the Porter2 stem of a lower-case word, cached: a query
 // rescoring hundreds of passages stems the same words over and over.
 func (l *lexStats) stem(w string) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if s, ok := l.stems[w]; ok {
-		return s
+	if s, ok := l.stems.Load(w); ok {
+		return s.(string)
 	}
-	if len(l.stems) >= maxStemCache {
-		clear(l.stems)
+	if l.stemCount.Add(1) > maxStemCache {
+		l.stems.Clear()
+		l.stemCount.Store(1)
 	}
 	s := text.Stem(w)
-	l.stems[w] = s
+	l.stems.Store(w, s)
 	return s
 }
 
@@ -72,13 +75,37 @@ func (l *lexStats) refresh(ctx context.Context, src lexicalReader, w [3]float64)
 		l.key = key
 		clear(l.df)
 	}
-	l.rows = float64(max(rows, 1))
-	l.avgLen = math.Max(1, (w[0]*float64(title)+w[1]*float64(heading)+w[2]*float64(body))/l.rows)
-	l.avgRaw = math.Max(1, float64(title+heading+body)/l.rows)
+	f := corpusFigures{rows: float64(max(rows, 1))}
+	f.avgLen = math.Max(1, (w[0]*float64(title)+w[1]*float64(heading)+w[2]*float64(body))/f.rows)
+	f.avgRaw = math.Max(1, float64(title+heading+body)/f.rows)
+	if old := l.figs.Load(); old == nil || *old != f {
+		l.figs.Store(&f)
+	}
 	return nil
 }
 
-// docFreq is the number of passages an FTS5 expression (a word or a quoted
+// corpusFigures are the index's passage count and average lengths.
+type corpusFigures struct {
+	rows   float64
+	avgLen float64 // weighted passage length (title, heading, body)
+	avgRaw float64 // unweighted passage length, for word pairs
+}
+
+// figures are the figures of the last refresh (ones before any).
+func (l *lexStats) figures() corpusFigures {
+	if f := l.figs.Load(); f != nil {
+		return *f
+	}
+	return corpusFigures{rows: 1, avgLen: 1, avgRaw: 1}
+}
+
+// phraseCounter counts a word's or phrase's rows from memory, as FTS5
+// would (postings.Index); ok is false when it cannot.
+type phraseCounter interface {
+	CountPhrase(ctx context.Context, phrase string) (n int64, ok bool, err error)
+}
+
+// docFreq is the number of passages an FTS5 expression (a quoted word or
 // pair) matches, cached until the index changes.
 func (l *lexStats) docFreq(ctx context.Context, src lexicalReader, expr string) (float64, error) {
 	l.mu.Lock()
@@ -87,9 +114,18 @@ func (l *lexStats) docFreq(ctx context.Context, src lexicalReader, expr string) 
 	if ok {
 		return n, nil
 	}
-	c, err := src.CountMatches(ctx, expr)
-	if err != nil {
-		return 0, err
+	var c int64
+	var err error
+	counted := false
+	if mem, ok := src.(phraseCounter); ok {
+		if c, counted, err = mem.CountPhrase(ctx, unquote(expr)); err != nil {
+			return 0, err
+		}
+	}
+	if !counted {
+		if c, err = src.CountMatches(ctx, expr); err != nil {
+			return 0, err
+		}
 	}
 	l.mu.Lock()
 	l.df[expr] = float64(c)
@@ -348,12 +384,13 @@ func (s *Searcher) idf(ctx context.Context, expr string) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return math.Log(1 + (s.lexStats.rows-df+0.5)/(df+0.5)), nil
+	return math.Log(1 + (s.lexStats.figures().rows-df+0.5)/(df+0.5)), nil
 }
 
 // bm25f scores every passage for the terms from their weighted frequencies.
 func (s *Searcher) bm25f(ctx context.Context, ps []*passage, terms []rescoreTerm, tf [][]float64) ([]float64, error) {
 	scores := make([]float64, len(ps))
+	fig := s.lexStats.figures()
 	for k, t := range terms {
 		v, err := s.idf(ctx, t.expr)
 		if err != nil {
@@ -364,7 +401,7 @@ func (s *Searcher) bm25f(ctx context.Context, ps []*passage, terms []rescoreTerm
 				continue
 			}
 			f := tf[i][k]
-			scores[i] += t.weight * v * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*p.length/s.lexStats.avgLen))
+			scores[i] += t.weight * v * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*p.length/fig.avgLen))
 		}
 	}
 	return scores, nil
@@ -374,6 +411,7 @@ func (s *Searcher) bm25f(ctx context.Context, ps []*passage, terms []rescoreTerm
 // pairs that stand side by side in each passage.
 func (s *Searcher) proximity(ctx context.Context, ps []*passage, exprs []string, pairTF [][]float64) ([]float64, error) {
 	out := make([]float64, len(ps))
+	fig := s.lexStats.figures()
 	for k, expr := range exprs {
 		v := -1.0
 		for i, p := range ps {
@@ -387,7 +425,7 @@ func (s *Searcher) proximity(ctx context.Context, ps []*passage, exprs []string,
 				}
 			}
 			f := pairTF[i][k]
-			out[i] += s.opt.ProximityWeight * v * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*p.raw/s.lexStats.avgRaw))
+			out[i] += s.opt.ProximityWeight * v * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*p.raw/fig.avgRaw))
 		}
 	}
 	return out, nil

@@ -51,8 +51,8 @@ func TestLexStatsFollowIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Two rows; tokens: titles 1+1, bodies 4+6.
-	if st.rows != 2 || st.avgRaw != 6 || st.avgLen != (2*2+10)/2.0 {
-		t.Fatalf("rows %v avgRaw %v avgLen %v", st.rows, st.avgRaw, st.avgLen)
+	if f := st.figures(); f.rows != 2 || f.avgRaw != 6 || f.avgLen != (2*2+10)/2.0 {
+		t.Fatalf("rows %v avgRaw %v avgLen %v", f.rows, f.avgRaw, f.avgLen)
 	}
 	df, err := st.docFreq(ctx, s.SearchView(), `"seven"`)
 	if err != nil || df != 1 {
@@ -66,8 +66,8 @@ func TestLexStatsFollowIndex(t *testing.T) {
 	if err := st.refresh(ctx, s.SearchView(), w); err != nil {
 		t.Fatal(err)
 	}
-	if df, _ := st.docFreq(ctx, s.SearchView(), `"seven"`); st.rows != 3 || df != 2 {
-		t.Fatalf("after a new document: rows %v, df %v", st.rows, df)
+	if df, _ := st.docFreq(ctx, s.SearchView(), `"seven"`); st.figures().rows != 3 || df != 2 {
+		t.Fatalf("after a new document: rows %v, df %v", st.figures().rows, df)
 	}
 }
 

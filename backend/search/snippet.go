@@ -23,10 +23,12 @@ type matcher struct {
 	stems    map[string]bool
 	heads    map[string]bool // first letters of the stems: most words need no stemming
 	prefixes []string
+	stem     func(string) string
 }
 
-func newMatcher(q Query) matcher {
-	m := matcher{stems: map[string]bool{}, heads: map[string]bool{}}
+// newMatcher matches q's words; stem is text.Stem, or a cache of it.
+func newMatcher(q Query, stem func(string) string) matcher {
+	m := matcher{stems: map[string]bool{}, heads: map[string]bool{}, stem: stem}
 	for _, w := range append(append([]string{}, q.Terms...), q.Phrases...) {
 		for _, t := range text.Words(w) {
 			if !text.IsStopWord(t) {
@@ -69,7 +71,7 @@ func (m matcher) match(word string) bool {
 func (m matcher) term(word string) (string, bool) {
 	lw := strings.ToLower(word)
 	if m.heads[head(lw)] {
-		if st := text.Stem(lw); m.stems[st] {
+		if st := m.stem(lw); m.stems[st] {
 			return st, true
 		}
 	}

@@ -3,6 +3,8 @@ package search
 import (
 	"strings"
 	"testing"
+
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 func TestSnippet(t *testing.T) {
@@ -20,7 +22,7 @@ func TestSnippet(t *testing.T) {
 		{"nothing", "no match here", []string{"no match here"}, []string{"<mark>"}},
 	}
 	for _, tc := range cases {
-		got := newMatcher(Parse(tc.query)).snippet(tc.text)
+		got := testMatcher(tc.query).snippet(tc.text)
 		for _, w := range tc.want {
 			if !strings.Contains(got, w) {
 				t.Errorf("%q in %.40q: snippet %q lacks %q", tc.query, tc.text, got, w)
@@ -33,3 +35,6 @@ func TestSnippet(t *testing.T) {
 		}
 	}
 }
+
+// testMatcher matches a query's words, stemming each word again.
+func testMatcher(query string) matcher { return newMatcher(Parse(query), text.Stem) }

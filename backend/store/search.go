@@ -343,9 +343,17 @@ func (v SearchView) NearestChunks(ctx context.Context, cfg VectorConfig, q []flo
 	return out, nil
 }
 
-// entityStampSQL reads the count of changes to documents (migration
-// 0016) without reading them.
+// entityStampSQL reads the count of changes to documents and collections
+// (migrations 0016 and 0017) without reading them.
 const entityStampSQL = `SELECT value FROM settings WHERE key = 'document_changes'`
+
+// ChunkRowsStamp changes whenever anything SearchChunks reads may have:
+// a document, its chunks (written with it) or a collection. Search keeps
+// the rows it read while it stays put; it is the same count the entity
+// index follows.
+func (v SearchView) ChunkRowsStamp(ctx context.Context) (string, error) {
+	return v.EntitySignature(ctx)
+}
 
 // EntitySignature changes whenever a document is added, removed or
 // changed: the entity index search keeps in memory is loaded again when

@@ -172,6 +172,10 @@ func (r reader) Search(ctx context.Context, q postings.Query, k int) ([]store.Ma
 	return r.lex.Search(ctx, q, k)
 }
 
+func (r reader) CountPhrase(ctx context.Context, phrase string) (int64, bool, error) {
+	return r.lex.Count(ctx, phrase)
+}
+
 func (v *Vault) reader() search.Reader { return reader{SearchView: v.store.SearchView(), lex: v.lex} }
 
 // WarmLexical builds the in-memory full-text postings ahead of the first
