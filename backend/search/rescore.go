@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -31,31 +32,29 @@ type lexStats struct {
 	// replace them.
 	figs atomic.Pointer[corpusFigures]
 	df   map[string]float64
-	// stems caches text.Stem, read by both of a query's goroutines
-	// (parallel) and by queries at once: a sync.Map reads without a lock.
-	stems     sync.Map // string → string
-	stemCount atomic.Int64
+	stems  map[string]string
 	split     splitCache // the candidates' words, kept between queries
 }
 
 const maxStemCache = 200_000
 
 func newLexStats() *lexStats {
-	return &lexStats{df: map[string]float64{}}
+	return &lexStats{df: map[string]float64{}, stems: map[string]string{}}
 }
 
 // stem returns the Porter2 stem of a lower-case word, cached: a query
 // rescoring hundreds of passages stems the same words over and over.
 func (l *lexStats) stem(w string) string {
-	if s, ok := l.stems.Load(w); ok {
-		return s.(string)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s, ok := l.stems[w]; ok {
+		return s
 	}
-	if l.stemCount.Add(1) > maxStemCache {
-		l.stems.Clear()
-		l.stemCount.Store(1)
+	if len(l.stems) >= maxStemCache {
+		clear(l.stems)
 	}
 	s := text.Stem(w)
-	l.stems.Store(w, s)
+	l.stems[w] = s
 	return s
 }
 
@@ -309,10 +308,12 @@ func wholeWords(q Query) bool {
 // match a term's are stemmed (a stem keeps them; see head).
 func (l *lexStats) count(ps []*passage, w [3]float64, terms []rescoreTerm, pairs [][2]int) (tf, pairTF [][]float64) {
 	at := make(map[string]int, len(terms))
-	heads := map[string]bool{}
+	var heads []string // a few: compared in turn, cheaper than a map
 	for k, t := range terms {
 		at[t.stem] = k
-		heads[head(t.stem)] = true
+		if h := head(t.stem); !slices.Contains(heads, h) {
+			heads = append(heads, h)
+		}
 	}
 	follows := map[[2]int]int{}
 	for k, pr := range pairs {
@@ -320,7 +321,10 @@ func (l *lexStats) count(ps []*passage, w [3]float64, terms []rescoreTerm, pairs
 	}
 	tf = make([][]float64, len(ps))
 	pairTF = make([][]float64, len(ps))
-	parallel(len(ps), func(i int) {
+	// Each worker remembers the words it has looked up: passages share
+	// most of their words, and the stem cache is shared and locked.
+	seen := [2]map[string]int{{}, {}}
+	parallelWorkers(len(ps), func(worker, i int) {
 		p := ps[i]
 		if p == nil {
 			return
@@ -329,13 +333,19 @@ func (l *lexStats) count(ps []*passage, w [3]float64, terms []rescoreTerm, pairs
 		if len(pairs) > 0 {
 			pairTF[i] = make([]float64, len(pairs))
 		}
+		known := seen[worker]
 		for j, ws := range p.words {
 			prev := -1
 			for _, word := range ws {
 				k := -1
-				if len(word) < 3 || heads[head(word)] {
-					if n, ok := at[l.stem(word)]; ok {
-						k = n
+				if len(word) < 3 || slices.Contains(heads, head(word)) {
+					var ok bool
+					if k, ok = known[word]; !ok {
+						k = -1
+						if n, ok := at[l.stem(word)]; ok {
+							k = n
+						}
+						known[word] = k
 					}
 				}
 				if k >= 0 {
@@ -353,13 +363,30 @@ func (l *lexStats) count(ps []*passage, w [3]float64, terms []rescoreTerm, pairs
 	return tf, pairTF
 }
 
+// stemMemo remembers one pass's stems: titles and headings repeat from
+// passage to passage, and the shared stem cache is locked.
+type stemMemo map[string]string
+
+func (m stemMemo) stem(l *lexStats, w string) string {
+	st, ok := m[w]
+	if !ok {
+		st = l.stem(w)
+		m[w] = st
+	}
+	return st
+}
+
 // parallel calls fn for 0..n-1 on two goroutines: tokenizing hundreds of
 // passages is most of a query's own work, and search latency is measured
 // on two cores.
-func parallel(n int, fn func(i int)) {
+func parallel(n int, fn func(i int)) { parallelWorkers(n, func(_, i int) { fn(i) }) }
+
+// parallelWorkers is parallel, telling fn which of the two workers (0 or
+// 1) calls it: a worker's calls never run at once.
+func parallelWorkers(n int, fn func(worker, i int)) {
 	if n < 64 {
 		for i := range n {
-			fn(i)
+			fn(0, i)
 		}
 		return
 	}
@@ -368,11 +395,11 @@ func parallel(n int, fn func(i int)) {
 	go func() {
 		defer wg.Done()
 		for i := 1; i < n; i += 2 {
-			fn(i)
+			fn(1, i)
 		}
 	}()
 	for i := 0; i < n; i += 2 {
-		fn(i)
+		fn(0, i)
 	}
 	wg.Wait()
 }
@@ -544,6 +571,7 @@ func (s *Searcher) fieldMatch(ctx context.Context, ps []*passage, terms []rescor
 		return err
 	}
 	fw := s.fieldMatchWeight()
+	memo := stemMemo{}
 	for i, p := range ps {
 		if p == nil {
 			continue
@@ -557,7 +585,7 @@ func (s *Searcher) fieldMatch(ctx context.Context, ps []*passage, terms []rescor
 					continue
 				}
 				words++
-				if k, ok := at[s.lexStats.stem(w)]; ok {
+				if k, ok := at[memo.stem(s.lexStats, w)]; ok {
 					matched++
 					seen[k] = true
 				}
@@ -613,6 +641,7 @@ func (s *Searcher) listPenalty(ctx context.Context, ps []*passage, terms []resco
 		return err
 	}
 	pen := min(1, s.opt.ListPenalty)
+	memo := stemMemo{}
 	for i, p := range ps {
 		if p == nil || p.list == 0 {
 			continue
@@ -620,7 +649,7 @@ func (s *Searcher) listPenalty(ctx context.Context, ps []*passage, terms []resco
 		seen := map[int]bool{}
 		for _, field := range [][]string{p.title, p.heading} {
 			for _, w := range field {
-				if k, ok := at[s.lexStats.stem(w)]; ok {
+				if k, ok := at[memo.stem(s.lexStats, w)]; ok {
 					seen[k] = true
 				}
 			}
