@@ -30,10 +30,10 @@ type lexStats struct {
 	key [2]int64 // rows, total tokens of the cached figures
 	// figs are read by queries running at once, while a refresh may
 	// replace them.
-	figs atomic.Pointer[corpusFigures]
-	df   map[string]float64
-	stems  map[string]string
-	split     splitCache // the candidates' words, kept between queries
+	figs  atomic.Pointer[corpusFigures]
+	df    map[string]float64
+	stems map[string]string
+	split splitCache // the candidates' words, kept between queries
 }
 
 const maxStemCache = 200_000
