@@ -344,7 +344,7 @@ func (v SearchView) NearestChunks(ctx context.Context, cfg VectorConfig, q []flo
 }
 
 // entityStampSQL reads the count of changes to documents and collections
-// (migrations 0016 and 0017) without reading them.
+// (migrations 0016 and 0018) without reading them.
 const entityStampSQL = `SELECT value FROM settings WHERE key = 'document_changes'`
 
 // ChunkRowsStamp changes whenever anything SearchChunks reads may have:
