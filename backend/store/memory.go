@@ -217,7 +217,7 @@ func (s *Store) FactsAbout(ctx context.Context, names []string, limit int) ([]Fa
 	seen := map[int64]bool{}
 	for _, n := range names {
 		rows, err := s.db.QueryContext(ctx, `SELECT f.id, f.chunk_id, f.subject, f.relation, f.object FROM facts f
-			JOIN entities e ON e.id = f.subject_entity OR e.id = f.object_entity WHERE e.name = ? ORDER BY f.id LIMIT ?`, n, limit)
+			JOIN entities e ON e.id = f.subject_entity OR e.id = f.object_entity WHERE e.key = ? AND e.name = ? ORDER BY f.id LIMIT ?`, entityKey(n), n, limit)
 		if err != nil {
 			return nil, fmt.Errorf("facts about %q: %w", n, err)
 		}
