@@ -92,20 +92,27 @@ type Content struct {
 	Chunks     []Chunk
 
 	// Set by Pack: what the writer would otherwise work out itself.
-	packed     []any  // each chunk's stored text (packText)
-	packedGist any    // gists.gist (packGist)
-	rest       string // documents.text and text_form (storedText)
+	packed     []any       // each chunk's stored text (packText)
+	dict       *dictionary // what packed used, if any (Store.Pack)
+	packedGist any         // gists.gist (packGist)
+	rest       string      // documents.text and text_form (storedText)
 	form       int
 }
 
 // Pack works out what the content's rows will hold (the chunks' packed
 // text, what of the text they leave out), so that ingestion's workers do
-// it in parallel and the single writer does not.
-func (c *Content) Pack() {
+// it in parallel and the single writer does not. Store.Pack packs the
+// text smaller, with the vault's dictionary.
+func (c *Content) Pack() { c.pack(nil) }
+
+func (c *Content) pack(dict *dictionary) {
 	c.packed = make([]any, len(c.Chunks))
+	p := packers.Get().(*packer)
 	for i, ch := range c.Chunks {
-		c.packed[i] = packText(ch.Text)
+		c.packed[i] = p.packWith(ch.Text, dict)
 	}
+	packers.Put(p)
+	c.dict = dict
 	c.rest, c.form = storedText(*c)
 	if c.Gist != "" {
 		c.packedGist = packGist(c.Gist, c.Text)
@@ -437,6 +444,9 @@ func encodeMeta(m map[string]any) (string, error) {
 }
 
 func insertParts(ctx context.Context, tx sqlTx, docID int64, c Content) error {
+	if err := saveDictionary(ctx, tx, c.dict); err != nil {
+		return err
+	}
 	for i, sec := range c.Sections {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sections (document_id, ordinal, page, heading, char_start, char_end) VALUES (?, ?, ?, ?, ?, ?)`,
 			docID, i, sec.Page, sec.Heading, sec.CharStart, sec.CharEnd); err != nil {

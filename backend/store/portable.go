@@ -182,7 +182,7 @@ func (s *Store) EachRecord(ctx context.Context, fn func(Record) error) error {
 			&r.CreatedAt, &r.UpdatedAt, gistScan{&gist.String, &gistRefs}, &keys, &byLLM, &gistAt); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
-		if r.Text, err = wholeText(ctx, s.db, r.ID, r.Text, form); err != nil {
+		if r.Text, err = wholeText(ctx, s.db, s.dicts, r.ID, r.Text, form); err != nil {
 			return fmt.Errorf("export document %d: %w", r.ID, err)
 		}
 		r.Title = ExactString(title)
@@ -956,7 +956,7 @@ func (s *Store) ImportedSource(ctx context.Context, path string) (ImportedDoc, b
 		return d, false, nil
 	}
 	if err == nil {
-		d.Text, err = wholeText(ctx, s.db, id, d.Text, form)
+		d.Text, err = wholeText(ctx, s.db, s.dicts, id, d.Text, form)
 	}
 	if err != nil {
 		return d, false, fmt.Errorf("look up %s: %w", path, err)

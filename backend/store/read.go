@@ -173,7 +173,7 @@ func (s *Store) Chunks(ctx context.Context, docID int64) ([]Chunk, error) {
 		var c Chunk
 		var ts, te sql.NullInt64
 		var marks []byte
-		if err := rows.Scan(&c.ID, &c.Ordinal, chunkText(&c.Text), &c.PageStart, &c.PageEnd, &c.Heading, &c.CharStart, &c.CharEnd, &ts, &te, &marks); err != nil {
+		if err := rows.Scan(&c.ID, &c.Ordinal, chunkText(s.dicts, &c.Text), &c.PageStart, &c.PageEnd, &c.Heading, &c.CharStart, &c.CharEnd, &ts, &te, &marks); err != nil {
 			return nil, err
 		}
 		if ts.Valid {

@@ -34,7 +34,8 @@ type Store struct {
 	db       *sql.DB
 	path     string
 	readOnly bool
-	feed     feed // change signals for listeners (Subscribe)
+	dicts    *dictionaries // chunk text's (dict.go)
+	feed     feed          // change signals for listeners (Subscribe)
 }
 
 // Open opens (creating if needed) the database at file and migrates it to the
@@ -75,6 +76,10 @@ func openWritable(ctx context.Context, file string) (*Store, error) {
 	}
 	s := &Store{db: db, path: file}
 	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if s.dicts, err = newDictionaries(ctx, db); err != nil {
 		db.Close()
 		return nil, err
 	}

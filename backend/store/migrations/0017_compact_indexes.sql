@@ -40,3 +40,13 @@ INSERT INTO entities_keyed (id, name, key) SELECT id, name, 0 FROM entities ORDE
 DROP TABLE entities;
 ALTER TABLE entities_keyed RENAME TO entities;
 CREATE INDEX entities_key ON entities(key);
+
+-- Chunk text is deflated against a dictionary of the vault's own frequent
+-- words (a passage of a few hundred bytes has little of its own to refer
+-- back to): learned from the first text a vault is given, stored here
+-- once, named by a hash of its bytes (two processes that learn one each
+-- cannot mix them up) and never changed while a chunk refers to it.
+CREATE TABLE pack_dicts (
+    id   INTEGER PRIMARY KEY,
+    dict BLOB NOT NULL
+);
