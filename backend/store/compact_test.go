@@ -559,3 +559,43 @@ func TestChunkTextPackedWithDictionary(t *testing.T) {
 		t.Errorf("a missing dictionary: %v", err)
 	}
 }
+
+// A vault that holds text but no dictionary (grown by small additions, or
+// from before 0017) learns one from its text when it opens: what it packs
+// next, and its plain text from before 0015, are packed with it.
+func TestDictionaryLearnedFromStoredText(t *testing.T) {
+	ctx := context.Background()
+	file, db := olderVault(t, 14)
+	texts := prose(300)
+	for i, text := range texts {
+		db.Exec(`INSERT INTO documents (id, collection_id, hash, title, status, text, text_form, created_at, updated_at) VALUES (?, 1, ?, 'T', 'indexed', '', 1, 0, 0)`, i+1, fmt.Sprint(i))
+		db.Exec(`INSERT INTO chunks (document_id, ordinal, text, char_start, char_end) VALUES (?, 0, ?, 0, ?)`, i+1, text, len(text))
+	}
+	db.Close()
+	s, err := Open(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var dicts, withDict int
+	s.DB().QueryRow(`SELECT count(*) FROM pack_dicts`).Scan(&dicts)
+	s.DB().QueryRow(`SELECT count(*) FROM chunks WHERE substr(text, 1, 1) = x'02'`).Scan(&withDict)
+	if dicts != 1 || withDict != len(texts) {
+		t.Errorf("%d dictionaries, %d of %d chunks packed with one", dicts, withDict, len(texts))
+	}
+	c := Content{Hash: "new", Title: "New", Text: texts[0] + " again", Chunks: chunksAt(texts[0]+" again", [2]int{0, len(texts[0]) + 6})}
+	s.Pack(&c)
+	if _, _, err := s.Index(ctx, "", Source{Path: "/new"}, c); err != nil {
+		t.Fatal(err)
+	}
+	s.DB().QueryRow(`SELECT count(*) FROM chunks WHERE substr(text, 1, 1) = x'02'`).Scan(&withDict)
+	s.DB().QueryRow(`SELECT count(*) FROM pack_dicts`).Scan(&dicts)
+	if dicts != 1 || withDict != len(texts)+1 {
+		t.Errorf("after a new document: %d dictionaries, %d chunks packed with one", dicts, withDict)
+	}
+	for id := 1; id <= len(texts); id++ {
+		if cs, err := s.Chunks(ctx, int64(id)); err != nil || len(cs) != 1 || cs[0].Text != texts[id-1] {
+			t.Fatalf("document %d reads back differently (%v)", id, err)
+		}
+	}
+}

@@ -65,6 +65,39 @@ func newDictionaries(ctx context.Context, db *sql.DB) (*dictionaries, error) {
 	return d, nil
 }
 
+// learnStored learns a dictionary from the text a vault already holds,
+// when it has none: one grown by many small additions (each process
+// samples only what it packs) or converted from before 0017. It is stored
+// with the first text packed with it.
+func (d *dictionaries) learnStored(ctx context.Context) error {
+	if d.cur != nil {
+		return nil
+	}
+	var sample []string
+	size := 0
+	rows, err := d.db.QueryContext(ctx, `SELECT text FROM chunks ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("text dictionaries: %w", err)
+	}
+	defer rows.Close()
+	for size < dictSample && rows.Next() {
+		var t string
+		if err := rows.Scan(chunkText(d, &t)); err != nil {
+			return fmt.Errorf("text dictionaries: %w", err)
+		}
+		sample = append(sample, t)
+		size += len(t)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("text dictionaries: %w", err)
+	}
+	if size >= dictSample {
+		d.cur = learnDictionary(sample)
+		d.byID[d.cur.id] = d.cur
+	}
+	return nil
+}
+
 // get finds a dictionary; one another process stored since this one
 // looked is read then.
 func (d *dictionaries) get(id int64) (*dictionary, error) {
@@ -147,6 +180,13 @@ func learnDictionary(sample []string) *dictionary {
 	h := fnv.New32a()
 	h.Write(b.Bytes())
 	return &dictionary{id: int64(h.Sum32()), data: b.Bytes()}
+}
+
+// current is the dictionary new text is packed with, if any yet.
+func (d *dictionaries) current() *dictionary {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cur
 }
 
 // Pack is Content.Pack with the vault's dictionary, for ingestion's

@@ -194,9 +194,13 @@ func (s *Store) packTexts(ctx context.Context) (int, error) {
 				return err
 			}
 			st := newStmtTx(tx)
+			dict := s.dicts.current()
+			if err := saveDictionary(ctx, st, dict); err != nil {
+				return err
+			}
 			for _, r := range todo {
 				after = r.id
-				v, ok := packText(r.text).([]byte)
+				v, ok := packTextWith(r.text, dict).([]byte)
 				if !ok {
 					continue
 				}

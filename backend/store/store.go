@@ -83,6 +83,10 @@ func openWritable(ctx context.Context, file string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := s.dicts.learnStored(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	// The conversion migration 0013 asks for, resumed until done.
 	if _, err := s.compactTexts(ctx); err != nil {
 		db.Close()
