@@ -220,7 +220,7 @@ func (s *Service) prepare(ctx context.Context, j job) (p prepared) {
 	}
 	p.media = doc.MediaType
 	p.content = Content(doc, p.hash, p.src, p.note, s.cfg.Chunk)
-	p.content.Pack() // here, on a worker, not in the single writer
+	s.st.Pack(p.content) // here, on a worker, not in the single writer
 	return p
 }
 

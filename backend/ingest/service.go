@@ -31,6 +31,7 @@ type Store interface {
 	queueWriter
 	// The sources and their documents.
 	BeginBatch(ctx context.Context) (*store.Batch, error)
+	Pack(c *store.Content) // on a worker: what the writer stores
 	SourceState(ctx context.Context, path string) (store.SourceState, error)
 	HasIndexedHash(ctx context.Context, hash string) (bool, error)
 	ImportedSource(ctx context.Context, path string) (store.ImportedDoc, bool, error)

@@ -104,6 +104,7 @@ var derivedTables = map[string]string{
 	"gists_fts":             "the full-text index of the gists",
 	"queue":                 "work in progress on this machine's files; an imported queued document is queued again",
 	"chunk_embeddings_next": "a change of model under way; the vectors it makes are not final",
+	"pack_dicts":            "how this vault packs chunk text: an export carries the text itself",
 }
 
 // derived reports whether a table is rebuilt on import: those above, the

@@ -28,6 +28,7 @@ type stmtTx struct {
 	stmts map[string]*sql.Stmt
 	// later, in a batch, holds the full-text rows back until the commit.
 	later *laterRows
+	dicts map[int64]bool // text dictionaries stored (saveDictionary)
 }
 
 func newStmtTx(tx *sql.Tx) *stmtTx { return &stmtTx{Tx: tx, stmts: map[string]*sql.Stmt{}} }

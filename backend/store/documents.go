@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -90,20 +92,27 @@ type Content struct {
 	Chunks     []Chunk
 
 	// Set by Pack: what the writer would otherwise work out itself.
-	packed     []any  // each chunk's stored text (packText)
-	packedGist any    // gists.gist (packGist)
-	rest       string // documents.text and text_form (storedText)
+	packed     []any       // each chunk's stored text (packText)
+	dict       *dictionary // what packed used, if any (Store.Pack)
+	packedGist any         // gists.gist (packGist)
+	rest       string      // documents.text and text_form (storedText)
 	form       int
 }
 
 // Pack works out what the content's rows will hold (the chunks' packed
 // text, what of the text they leave out), so that ingestion's workers do
-// it in parallel and the single writer does not.
-func (c *Content) Pack() {
+// it in parallel and the single writer does not. Store.Pack packs the
+// text smaller, with the vault's dictionary.
+func (c *Content) Pack() { c.pack(nil) }
+
+func (c *Content) pack(dict *dictionary) {
 	c.packed = make([]any, len(c.Chunks))
+	p := packers.Get().(*packer)
 	for i, ch := range c.Chunks {
-		c.packed[i] = packText(ch.Text)
+		c.packed[i] = p.packWith(ch.Text, dict)
 	}
+	packers.Put(p)
+	c.dict = dict
 	c.rest, c.form = storedText(*c)
 	if c.Gist != "" {
 		c.packedGist = packGist(c.Gist, c.Text)
@@ -133,7 +142,7 @@ type SourceState struct {
 func (s *Store) SourceState(ctx context.Context, path string) (SourceState, error) {
 	var st SourceState
 	var hash sql.NullString
-	err := s.db.QueryRowContext(ctx, `SELECT d.id, d.hash, d.status, s.size, s.mtime, s.ctime
+	err := s.db.QueryRowContext(ctx, `SELECT d.id, `+docHash+`, d.status, s.size, s.mtime, s.ctime
 		FROM sources s JOIN documents d ON d.id = s.document_id WHERE s.path = ?`, path).
 		Scan(&st.DocumentID, &hash, &st.Status, &st.Size, &st.MTime, &st.CTime)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -163,7 +172,7 @@ func restamp(ctx context.Context, db execer, src Source) error {
 // HasIndexedHash reports whether content with this hash is already indexed.
 func (s *Store) HasIndexedHash(ctx context.Context, hash string) (bool, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM documents WHERE hash = ? AND status = 'indexed'`, hash).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM documents WHERE hash = ? AND status = 'indexed'`, storedHash(hash)).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("look up content: %w", err)
 	}
@@ -261,12 +270,12 @@ func recordFailure(ctx context.Context, tx sqlTx, collection string, src Source,
 	case oldID != 0 && sourceCount(ctx, tx, oldID) == 1:
 		docID = oldID
 		_, err = tx.ExecContext(ctx, `UPDATE documents SET hash=?, media_type=?, size=?, mtime=?, status='failed', error=?, updated_at=? WHERE id=?`,
-			nullable(hash), mediaType, src.Size, src.MTime, reason, now(), docID)
+			storedHash(hash), mediaType, src.Size, src.MTime, reason, now(), docID)
 	default:
 		t := now()
 		if docID, err = nextDocID(ctx, tx); err == nil {
 			_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, collection_id, hash, media_type, size, mtime, title, status, error, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?)`, docID, collID, nullable(hash), mediaType, src.Size, src.MTime, baseName(src.Path), reason, t, t)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?)`, docID, collID, storedHash(hash), mediaType, src.Size, src.MTime, baseName(src.Path), reason, t, t)
 		}
 	}
 	if err != nil {
@@ -275,12 +284,24 @@ func recordFailure(ctx context.Context, tx sqlTx, collection string, src Source,
 	return docID, attachSource(ctx, tx, docID, oldID, src)
 }
 
-func nullable(s string) any {
-	if s == "" {
+// storedHash is a content hash as the documents table holds it (migration
+// 0017): NULL for none; a hash in lowercase hex, what ingestion writes, as
+// its bytes (half the size, in the table and its index); any other as it
+// is. Each hash has one stored form, so lookups by it still match.
+func storedHash(h string) any {
+	if h == "" {
 		return nil
 	}
-	return s
+	if len(h)%2 == 0 && strings.Trim(h, "0123456789abcdef") == "" {
+		if b, err := hex.DecodeString(h); err == nil {
+			return b
+		}
+	}
+	return h
 }
+
+// docHash reads documents.hash (as d) back as the text it was stored from.
+const docHash = `iif(typeof(d.hash) = 'blob', lower(hex(d.hash)), d.hash)`
 
 func (s *Store) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -318,7 +339,7 @@ func ensureCollection(ctx context.Context, tx sqlTx, name string) (int64, error)
 
 func docForPath(ctx context.Context, tx sqlTx, path string) (id int64, hash, status string, err error) {
 	var h sql.NullString
-	err = tx.QueryRowContext(ctx, `SELECT d.id, d.hash, d.status FROM sources s JOIN documents d ON d.id = s.document_id WHERE s.path = ?`, path).Scan(&id, &h, &status)
+	err = tx.QueryRowContext(ctx, `SELECT d.id, `+docHash+`, d.status FROM sources s JOIN documents d ON d.id = s.document_id WHERE s.path = ?`, path).Scan(&id, &h, &status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, "", "", nil
 	}
@@ -329,7 +350,7 @@ func docForPath(ctx context.Context, tx sqlTx, path string) (id int64, hash, sta
 }
 
 func docForHash(ctx context.Context, tx sqlTx, hash string) (id int64, status string, err error) {
-	err = tx.QueryRowContext(ctx, `SELECT id, status FROM documents WHERE hash = ?`, hash).Scan(&id, &status)
+	err = tx.QueryRowContext(ctx, `SELECT id, status FROM documents WHERE hash = ?`, storedHash(hash)).Scan(&id, &status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, "", nil
 	}
@@ -374,7 +395,7 @@ func insertContent(ctx context.Context, tx sqlTx, collID int64, c Content) (int6
 	t := now()
 	text, form := c.storedText()
 	_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, collection_id, hash, media_type, size, mtime, title, metadata, status, error, text, text_form, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'indexed', ?, ?, ?, ?, ?)`, id, collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Note, text, form, t, t)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'indexed', ?, ?, ?, ?, ?)`, id, collID, storedHash(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Note, text, form, t, t)
 	if err != nil {
 		return 0, fmt.Errorf("insert document: %w", err)
 	}
@@ -404,7 +425,7 @@ func replaceContent(ctx context.Context, tx sqlTx, docID, collID int64, c Conten
 	text, form := c.storedText()
 	_, err = tx.ExecContext(ctx, `UPDATE documents SET collection_id=?, hash=?, media_type=?, size=?, mtime=?, title=?, metadata=?,
 		status='indexed', error=?, text=?, text_form=?, updated_at=? WHERE id=?`,
-		collID, nullable(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Note, text, form, now(), docID)
+		collID, storedHash(c.Hash), c.MediaType, c.Size, c.MTime, c.Title, meta, c.Note, text, form, now(), docID)
 	if err != nil {
 		return fmt.Errorf("update document %d: %w", docID, err)
 	}
@@ -423,6 +444,9 @@ func encodeMeta(m map[string]any) (string, error) {
 }
 
 func insertParts(ctx context.Context, tx sqlTx, docID int64, c Content) error {
+	if err := saveDictionary(ctx, tx, c.dict); err != nil {
+		return err
+	}
 	for i, sec := range c.Sections {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sections (document_id, ordinal, page, heading, char_start, char_end) VALUES (?, ?, ?, ?, ?, ?)`,
 			docID, i, sec.Page, sec.Heading, sec.CharStart, sec.CharEnd); err != nil {
@@ -560,9 +584,10 @@ func (w *entityWriter) id(ctx context.Context, name string) (int64, error) {
 		return id, nil
 	}
 	var id int64
-	err := w.tx.QueryRowContext(ctx, `SELECT id FROM entities WHERE name = ?`, name).Scan(&id)
+	key := entityKey(name)
+	err := w.tx.QueryRowContext(ctx, `SELECT id FROM entities WHERE key = ? AND name = ?`, key, name).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		res, err := w.tx.ExecContext(ctx, `INSERT INTO entities(name) VALUES (?)`, name)
+		res, err := w.tx.ExecContext(ctx, `INSERT INTO entities(name, key) VALUES (?, ?)`, name, key)
 		if err != nil {
 			return 0, err
 		}

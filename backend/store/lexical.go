@@ -86,7 +86,7 @@ func (v SearchView) ReadLexical(ctx context.Context, row func(LexicalRow) error,
 	for rows.Next() {
 		var r LexicalRow
 		var sz []byte
-		if err := rows.Scan(&r.ChunkID, &r.DocID, &r.Title, &r.Heading, chunkText(&r.Body), &sz); err != nil {
+		if err := rows.Scan(&r.ChunkID, &r.DocID, &r.Title, &r.Heading, chunkText(v.dicts, &r.Body), &sz); err != nil {
 			rows.Close()
 			return "", fmt.Errorf("full-text rows: %w", err)
 		}

@@ -162,7 +162,7 @@ func (s *Store) UnreadChunks(ctx context.Context, after int64, limit int) ([]Fac
 	var out []FactChunk
 	for rows.Next() {
 		var c FactChunk
-		if err := rows.Scan(&c.ID, &c.Title, chunkText(&c.Text)); err != nil {
+		if err := rows.Scan(&c.ID, &c.Title, chunkText(s.dicts, &c.Text)); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -217,7 +217,7 @@ func (s *Store) FactsAbout(ctx context.Context, names []string, limit int) ([]Fa
 	seen := map[int64]bool{}
 	for _, n := range names {
 		rows, err := s.db.QueryContext(ctx, `SELECT f.id, f.chunk_id, f.subject, f.relation, f.object FROM facts f
-			JOIN entities e ON e.id = f.subject_entity OR e.id = f.object_entity WHERE e.name = ? ORDER BY f.id LIMIT ?`, n, limit)
+			JOIN entities e ON e.id = f.subject_entity OR e.id = f.object_entity WHERE e.key = ? AND e.name = ? ORDER BY f.id LIMIT ?`, entityKey(n), n, limit)
 		if err != nil {
 			return nil, fmt.Errorf("facts about %q: %w", n, err)
 		}
@@ -265,7 +265,7 @@ func (s *Store) ChunkRef(ctx context.Context, chunkID int64) (ChunkRef, error) {
 	r := ChunkRef{ChunkID: chunkID}
 	err := s.db.QueryRowContext(ctx, `SELECT d.id, d.title, coalesce((SELECT min(path) FROM sources WHERE document_id = d.id), ''),
 		c.page_start, c.text FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?`, chunkID).
-		Scan(&r.DocID, &r.Title, &r.Path, &r.Page, chunkText(&r.Text))
+		Scan(&r.DocID, &r.Title, &r.Path, &r.Page, chunkText(s.dicts, &r.Text))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("chunk %d: %w", chunkID, ErrNotFound)
 	}

@@ -39,34 +39,54 @@ var (
 
 // packText is what the chunks.text column gets for text: a packed BLOB
 // ([]byte), or the text itself (string) when packing would not save.
-func packText(text string) any {
+func packText(text string) any { return packTextWith(text, nil) }
+
+// packTextWith packs text against a dictionary of the vault's (nil: none).
+func packTextWith(text string, dict *dictionary) any {
 	p := packers.Get().(*packer)
 	defer packers.Put(p)
-	return p.pack(text)
+	return p.packWith(text, dict)
 }
 
-// packer packs texts with one flate writer; a long job (an import) keeps
-// its own rather than the pool's, which a collection empties.
+// packer packs texts with one flate writer, and one for the dictionary
+// last used; a long job (an import) keeps its own rather than the pool's,
+// which a collection empties.
 type packer struct {
-	w   *flate.Writer
-	buf bytes.Buffer // scratch: what is returned is a copy of its size
+	w    *flate.Writer
+	dw   *flate.Writer // starts from dict's words
+	dict *dictionary
+	buf  bytes.Buffer // scratch: what is returned is a copy of its size
 }
 
-func (p *packer) pack(text string) any {
+func (p *packer) pack(text string) any { return p.packWith(text, nil) }
+
+func (p *packer) packWith(text string, dict *dictionary) any {
 	if len(text) < packMin {
 		return text
 	}
 	p.buf.Reset()
-	p.buf.WriteByte(packDeflate)
-	p.buf.Write(binary.AppendUvarint(nil, uint64(len(text))))
-	if p.w == nil {
-		p.w, _ = flate.NewWriter(nil, packLevel) // err only for a bad level
+	w := p.w
+	if dict == nil {
+		p.buf.WriteByte(packDeflate)
+		if p.w == nil {
+			p.w, _ = flate.NewWriter(nil, packLevel) // err only for a bad level
+		}
+		w = p.w
+	} else {
+		p.buf.WriteByte(packDict)
+		p.buf.Write(binary.AppendUvarint(nil, uint64(dict.id)))
+		if p.dict != dict {
+			p.dw, _ = flate.NewWriterDict(nil, dictLevel, dict.data)
+			p.dict = dict
+		}
+		w = p.dw
 	}
-	p.w.Reset(&p.buf)
-	if _, err := io.WriteString(p.w, text); err != nil {
+	p.buf.Write(binary.AppendUvarint(nil, uint64(len(text))))
+	w.Reset(&p.buf)
+	if _, err := io.WriteString(w, text); err != nil {
 		return text // a bytes.Buffer does not fail; keep the text if it did
 	}
-	if err := p.w.Close(); err != nil || p.buf.Len() >= len(text) {
+	if err := w.Close(); err != nil || p.buf.Len() >= len(text) {
 		return text
 	}
 	return bytes.Clone(p.buf.Bytes())
@@ -75,18 +95,32 @@ func (p *packer) pack(text string) any {
 // errPacked marks a packed text that cannot be read back.
 var errPacked = errors.New("damaged packed text")
 
-// unpackText reads back what packText wrote.
-func unpackText(b []byte) (string, error) {
-	if len(b) == 0 || b[0] != packDeflate {
+// unpackText reads back what packText wrote; dicts has the vault's
+// dictionaries.
+func unpackText(b []byte, dicts *dictionaries) (string, error) {
+	if len(b) == 0 || (b[0] != packDeflate && b[0] != packDict) {
 		return "", fmt.Errorf("%w: format %v", errPacked, b[:min(1, len(b))])
 	}
-	n, k := binary.Uvarint(b[1:])
+	var dict []byte
+	rest := b[1:]
+	if b[0] == packDict {
+		id, k := binary.Uvarint(rest)
+		if k <= 0 {
+			return "", fmt.Errorf("%w: dictionary", errPacked)
+		}
+		x, err := dicts.get(int64(id))
+		if err != nil {
+			return "", err
+		}
+		dict, rest = x.data, rest[k:]
+	}
+	n, k := binary.Uvarint(rest)
 	if k <= 0 || n > uint64(64*len(b))+1024 {
 		return "", fmt.Errorf("%w: length", errPacked)
 	}
 	r := packReaders.Get().(io.ReadCloser)
 	defer packReaders.Put(r)
-	if err := r.(flate.Resetter).Reset(bytes.NewReader(b[1+k:]), nil); err != nil {
+	if err := r.(flate.Resetter).Reset(bytes.NewReader(rest[k:]), dict); err != nil {
 		return "", fmt.Errorf("%w: %w", errPacked, err)
 	}
 	var sb strings.Builder
@@ -98,10 +132,13 @@ func unpackText(b []byte) (string, error) {
 }
 
 // textScan scans a chunks.text value, packed or not, into a string.
-type textScan struct{ dst *string }
+type textScan struct {
+	dst   *string
+	dicts *dictionaries
+}
 
 // chunkText wraps a destination for Scan.
-func chunkText(dst *string) sql.Scanner { return textScan{dst} }
+func chunkText(dicts *dictionaries, dst *string) sql.Scanner { return textScan{dst, dicts} }
 
 func (t textScan) Scan(src any) error {
 	switch v := src.(type) {
@@ -110,7 +147,7 @@ func (t textScan) Scan(src any) error {
 	case string:
 		*t.dst = v
 	case []byte:
-		s, err := unpackText(v)
+		s, err := unpackText(v, t.dicts)
 		if err != nil {
 			return err
 		}
@@ -157,9 +194,13 @@ func (s *Store) packTexts(ctx context.Context) (int, error) {
 				return err
 			}
 			st := newStmtTx(tx)
+			dict := s.dicts.current()
+			if err := saveDictionary(ctx, st, dict); err != nil {
+				return err
+			}
 			for _, r := range todo {
 				after = r.id
-				v, ok := packText(r.text).([]byte)
+				v, ok := packTextWith(r.text, dict).([]byte)
 				if !ok {
 					continue
 				}

@@ -171,21 +171,7 @@ func TestBatchIndexesOnce(t *testing.T) {
 // same rows and the same scores, and its texts are packed and read the same.
 func TestOpenPacksAnOlderVault(t *testing.T) {
 	ctx := context.Background()
-	file := filepath.Join(t.TempDir(), "v.db")
-	db, err := sql.Open("sqlite3", "file:"+file+"?_foreign_keys=on")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := loadMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms[:14] {
-		if _, err := db.Exec(m.sql); err != nil {
-			t.Fatalf("%s: %v", m.name, err)
-		}
-	}
-	db.Exec(`PRAGMA user_version = 14`)
+	file, db := olderVault(t, 14)
 	db.Exec(`BEGIN`)
 	const docs = packBatch + 30 // more than one conversion batch
 	texts := map[int64]string{}

@@ -163,7 +163,7 @@ var ownSettings = map[string]bool{settingVectors: true, settingVectorsNext: true
 // EachRecord calls fn for every document in id order, without its chunks
 // (EachRecordChunk reads them).
 func (s *Store) EachRecord(ctx context.Context, fn func(Record) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT d.id, c.name, coalesce(d.hash, ''), d.media_type, d.size, d.mtime, d.title, d.metadata,
+	rows, err := s.db.QueryContext(ctx, `SELECT d.id, c.name, coalesce(`+docHash+`, ''), d.media_type, d.size, d.mtime, d.title, d.metadata,
 		d.status, d.error, d.text, d.text_form, d.created_at, d.updated_at, g.gist, g.keyphrases, g.by_llm, g.updated_at
 		FROM documents d JOIN collections c ON c.id = d.collection_id LEFT JOIN gists g ON g.document_id = d.id ORDER BY d.id`)
 	if err != nil {
@@ -182,7 +182,7 @@ func (s *Store) EachRecord(ctx context.Context, fn func(Record) error) error {
 			&r.CreatedAt, &r.UpdatedAt, gistScan{&gist.String, &gistRefs}, &keys, &byLLM, &gistAt); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
-		if r.Text, err = wholeText(ctx, s.db, r.ID, r.Text, form); err != nil {
+		if r.Text, err = wholeText(ctx, s.db, s.dicts, r.ID, r.Text, form); err != nil {
 			return fmt.Errorf("export document %d: %w", r.ID, err)
 		}
 		r.Title = ExactString(title)
@@ -311,7 +311,12 @@ func (s *Store) recordVectors(ctx context.Context, docID int64, at map[int64]*Re
 	})
 }
 
-func eachRow(ctx context.Context, db *sql.DB, q string, args []any, fn func(*sql.Rows) error) error {
+// querier reads rows: the database, a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func eachRow(ctx context.Context, db querier, q string, args []any, fn func(*sql.Rows) error) error {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
@@ -739,7 +744,7 @@ func (im *Importer) Document(ctx context.Context, r Record) (added bool, err err
 			return false, err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, collection_id, hash, media_type, size, mtime, title, metadata, status, error, text, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, docID, collID, nullable(r.Hash), r.MediaType, r.Size, r.MTime, string(r.Title), meta, r.Status, r.Error, r.Text, r.CreatedAt, r.UpdatedAt)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, docID, collID, storedHash(r.Hash), r.MediaType, r.Size, r.MTime, string(r.Title), meta, r.Status, r.Error, r.Text, r.CreatedAt, r.UpdatedAt)
 		if err != nil {
 			return false, fmt.Errorf("document %q: %w", r.Title, err)
 		}
@@ -951,7 +956,7 @@ func (s *Store) ImportedSource(ctx context.Context, path string) (ImportedDoc, b
 		return d, false, nil
 	}
 	if err == nil {
-		d.Text, err = wholeText(ctx, s.db, id, d.Text, form)
+		d.Text, err = wholeText(ctx, s.db, s.dicts, id, d.Text, form)
 	}
 	if err != nil {
 		return d, false, fmt.Errorf("look up %s: %w", path, err)

@@ -74,7 +74,7 @@ func orderBy(sort string) (string, error) {
 	return o, nil
 }
 
-const docColumns = `d.id, c.name, d.title, d.media_type, d.size, d.mtime, coalesce(d.hash, ''), d.status, d.error, d.metadata, d.created_at, d.updated_at,
+const docColumns = `d.id, c.name, d.title, d.media_type, d.size, d.mtime, coalesce(` + docHash + `, ''), d.status, d.error, d.metadata, d.created_at, d.updated_at,
 	(SELECT count(*) FROM chunks WHERE document_id = d.id),
 	(SELECT coalesce(max(page_end), 0) FROM chunks WHERE document_id = d.id),
 	(SELECT group_concat(path, char(10)) FROM (SELECT path FROM sources WHERE document_id = d.id ORDER BY path))`
@@ -173,7 +173,7 @@ func (s *Store) Chunks(ctx context.Context, docID int64) ([]Chunk, error) {
 		var c Chunk
 		var ts, te sql.NullInt64
 		var marks []byte
-		if err := rows.Scan(&c.ID, &c.Ordinal, chunkText(&c.Text), &c.PageStart, &c.PageEnd, &c.Heading, &c.CharStart, &c.CharEnd, &ts, &te, &marks); err != nil {
+		if err := rows.Scan(&c.ID, &c.Ordinal, chunkText(s.dicts, &c.Text), &c.PageStart, &c.PageEnd, &c.Heading, &c.CharStart, &c.CharEnd, &ts, &te, &marks); err != nil {
 			return nil, err
 		}
 		if ts.Valid {
@@ -203,14 +203,16 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	var st Stats
 	err := s.db.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM documents),
-		(SELECT count(*) FROM documents WHERE status = 'indexed'),
-		(SELECT count(*) FROM documents WHERE status = 'failed'),
-		(SELECT count(*) FROM documents WHERE status = 'queued'),
+		(SELECT count(*) FROM documents WHERE status <> 'indexed' AND status = 'failed'),
+		(SELECT count(*) FROM documents WHERE status <> 'indexed' AND status = 'queued'),
 		(SELECT count(*) FROM chunks),
-		(SELECT count(*) FROM sources)`).Scan(&st.Documents, &st.Indexed, &st.Failed, &st.Queued, &st.Chunks, &st.Sources)
+		(SELECT count(*) FROM sources)`).Scan(&st.Documents, &st.Failed, &st.Queued, &st.Chunks, &st.Sources)
 	if err != nil {
 		return st, fmt.Errorf("stats: %w", err)
 	}
+	// The index counts only the documents not indexed (migration 0017);
+	// status is one of three.
+	st.Indexed = st.Documents - st.Failed - st.Queued
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		if fi, err := os.Stat(s.path + suffix); err == nil {
 			st.Bytes += fi.Size()

@@ -41,7 +41,9 @@ func OpenReadOnly(ctx context.Context, file string) (*Store, error) {
 		if err == nil {
 			s := &Store{db: db, path: file, readOnly: true}
 			if err = s.checkSchema(ctx); err == nil {
-				return s, nil
+				if s.dicts, err = newDictionaries(ctx, db); err == nil {
+					return s, nil
+				}
 			}
 		}
 		if db != nil {

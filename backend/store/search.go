@@ -13,10 +13,13 @@ import (
 // and nothing that writes. The search package declares the interface it
 // needs and is handed one of these (see README.md beside the migrations).
 // A value is cheap to copy and safe for concurrent use.
-type SearchView struct{ db *sql.DB }
+type SearchView struct {
+	db    *sql.DB
+	dicts *dictionaries
+}
 
 // SearchView returns the read view search runs on.
-func (s *Store) SearchView() SearchView { return SearchView{db: s.db} }
+func (s *Store) SearchView() SearchView { return SearchView{db: s.db, dicts: s.dicts} }
 
 // ChunkFilter narrows the chunks a search reads.
 type ChunkFilter struct {
@@ -195,7 +198,7 @@ func (v SearchView) SearchChunks(ctx context.Context, ids []int64) ([]SearchChun
 		WHERE c.id IN (`+marks+`)`, args, func(rows *sql.Rows) error {
 		var c SearchChunk
 		var ts, te sql.NullInt64
-		if err := rows.Scan(&c.ID, &c.DocID, &c.Ordinal, &c.Title, &c.Heading, chunkText(&c.Text), &c.Page, &c.PageEnd,
+		if err := rows.Scan(&c.ID, &c.DocID, &c.Ordinal, &c.Title, &c.Heading, chunkText(v.dicts, &c.Text), &c.Page, &c.PageEnd,
 			&c.MediaType, &c.Collection, &c.Weight, &c.Date, &ts, &te, &c.Marks); err != nil {
 			return err
 		}
@@ -282,7 +285,7 @@ func (v SearchView) Neighbours(ctx context.Context, chunkID int64, n int) ([]str
 	err := eachRow(ctx, v.db, `SELECT c.text FROM chunks c JOIN chunks h ON h.id = ? AND c.document_id = h.document_id
 		WHERE c.ordinal BETWEEN h.ordinal - ? AND h.ordinal + ? ORDER BY c.ordinal`, []any{chunkID, n, n}, func(rows *sql.Rows) error {
 		var t string
-		err := rows.Scan(chunkText(&t))
+		err := rows.Scan(chunkText(v.dicts, &t))
 		out = append(out, t)
 		return err
 	})

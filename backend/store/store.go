@@ -34,7 +34,8 @@ type Store struct {
 	db       *sql.DB
 	path     string
 	readOnly bool
-	feed     feed // change signals for listeners (Subscribe)
+	dicts    *dictionaries // chunk text's (dict.go)
+	feed     feed          // change signals for listeners (Subscribe)
 }
 
 // Open opens (creating if needed) the database at file and migrates it to the
@@ -75,6 +76,14 @@ func openWritable(ctx context.Context, file string) (*Store, error) {
 	}
 	s := &Store{db: db, path: file}
 	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if s.dicts, err = newDictionaries(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.dicts.learnStored(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -189,24 +198,62 @@ func (s *Store) migrate(ctx context.Context) error {
 			}
 		}
 	}
+	if current == len(ms) {
+		return nil
+	}
+	// Foreign keys are off while migrations run, on one connection: it is
+	// SQLite's way to rebuild a table others refer to (entities, 0017).
+	// foreign_key_check stands in for them before each commit.
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON")
 	for _, m := range ms[current:] {
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
-		if err := tx.Commit(); err != nil {
+		if err := applyMigration(ctx, conn, m); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 	}
 	return nil
+}
+
+// applyMigration runs one migration, what the store completes it with in
+// Go, and the version bump in one transaction: all of it, or nothing.
+func applyMigration(ctx context.Context, conn *sql.Conn, m migration) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return err
+	}
+	if m.version == 17 {
+		if err := keyEntities(ctx, tx); err != nil {
+			return err
+		}
+	}
+	rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return err
+	}
+	dangling := rows.Next()
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return err
+	}
+	if dangling {
+		return errors.New("it leaves dangling references")
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // SchemaVersion is the number of the last applied migration.

@@ -160,25 +160,25 @@ func (s *Store) DocumentText(ctx context.Context, id int64) (title, text string,
 	if err != nil {
 		return "", "", fmt.Errorf("document %d: %w", id, err)
 	}
-	if text, err = wholeText(ctx, s.db, id, text, form); err != nil {
+	if text, err = wholeText(ctx, s.db, s.dicts, id, text, form); err != nil {
 		return "", "", fmt.Errorf("document %d: %w", id, err)
 	}
 	return title, text, nil
 }
 
 // wholeText rebuilds a document's text from what documents.text holds.
-func wholeText(ctx context.Context, q sqlTx, id int64, stored string, form int) (string, error) {
+func wholeText(ctx context.Context, q sqlTx, dicts *dictionaries, id int64, stored string, form int) (string, error) {
 	if form != textRest {
 		return stored, nil
 	}
-	spans, err := textSpans(ctx, q, id)
+	spans, err := textSpans(ctx, q, dicts, id)
 	if err != nil {
 		return "", err
 	}
 	return joinRest(stored, spans), nil
 }
 
-func textSpans(ctx context.Context, q sqlTx, id int64) ([]span, error) {
+func textSpans(ctx context.Context, q sqlTx, dicts *dictionaries, id int64) ([]span, error) {
 	rows, err := q.QueryContext(ctx, `SELECT char_start, char_end, text FROM chunks WHERE document_id = ? ORDER BY ordinal`, id)
 	if err != nil {
 		return nil, fmt.Errorf("text: %w", err)
@@ -187,7 +187,7 @@ func textSpans(ctx context.Context, q sqlTx, id int64) ([]span, error) {
 	var out []span
 	for rows.Next() {
 		var c span
-		if err := rows.Scan(&c.start, &c.end, chunkText(&c.text)); err != nil {
+		if err := rows.Scan(&c.start, &c.end, chunkText(dicts, &c.text)); err != nil {
 			return nil, fmt.Errorf("text: %w", err)
 		}
 		out = append(out, c)
@@ -227,7 +227,7 @@ func (s *Store) compactTexts(ctx context.Context) (int, error) {
 				return err
 			}
 			for _, id := range ids {
-				if err := compactText(ctx, st, id); err != nil {
+				if err := compactText(ctx, st, s.dicts, id); err != nil {
 					return fmt.Errorf("document %d: %w", id, err)
 				}
 			}
@@ -246,12 +246,12 @@ func (s *Store) compactTexts(ctx context.Context) (int, error) {
 
 // compactText turns one document's stored whole text into what its chunks
 // leave out, when they are its text (else it is kept whole).
-func compactText(ctx context.Context, tx sqlTx, id int64) error {
+func compactText(ctx context.Context, tx sqlTx, dicts *dictionaries, id int64) error {
 	var text string
 	if err := tx.QueryRowContext(ctx, `SELECT text FROM documents WHERE id = ?`, id).Scan(&text); err != nil {
 		return err
 	}
-	spans, err := textSpans(ctx, tx, id)
+	spans, err := textSpans(ctx, tx, dicts, id)
 	if err != nil {
 		return err
 	}

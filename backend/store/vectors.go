@@ -247,7 +247,7 @@ func (s *Store) pendingChunks(ctx context.Context, table string, after int64, li
 	var out []PendingChunk
 	for rows.Next() {
 		var p PendingChunk
-		if err := rows.Scan(&p.ID, &p.Title, &p.Heading, chunkText(&p.Text)); err != nil {
+		if err := rows.Scan(&p.ID, &p.Title, &p.Heading, chunkText(s.dicts, &p.Text)); err != nil {
 			return nil, err
 		}
 		out = append(out, p)
