@@ -35,6 +35,7 @@ type Store struct {
 	path     string
 	readOnly bool
 	feed     feed // change signals for listeners (Subscribe)
+	lookups  stmtCache
 }
 
 // Open opens (creating if needed) the database at file and migrates it to the
@@ -118,6 +119,7 @@ func (s *Store) Close() error {
 		s.feed.stop = nil
 	}
 	s.feed.mu.Unlock()
+	s.lookups.close()
 	return s.db.Close()
 }
 
