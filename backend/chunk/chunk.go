@@ -452,6 +452,22 @@ type counter struct{ run int }
 
 // add reports whether r starts a new token.
 func (c *counter) add(r rune) bool {
+	if r < utf8.RuneSelf {
+		// ASCII, most of most text, without the Unicode tables: the same
+		// classes as below.
+		switch {
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+			first := c.run == 0 || c.run%6 == 0
+			c.run++
+			return first
+		case r == ' ' || r >= '\t' && r <= '\r':
+			c.run = 0
+			return false
+		default:
+			c.run = 0
+			return true
+		}
+	}
 	switch {
 	case script.IsCJK(r):
 		c.run = 0

@@ -8,6 +8,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/hoardvault/hoard/backend/entity"
 	"github.com/hoardvault/hoard/backend/text"
@@ -25,20 +26,38 @@ func Gist(title, body string, n, maxChars int) string {
 		body = body[:maxGistText]
 	}
 	sents := text.Sentences(body)
-	tf := map[string]float64{}
+	// A term is a stem's count in the document and the last sentence that
+	// counted it for its score: one map lookup a word, none a score.
+	type term struct {
+		tf   float64
+		last int
+	}
+	terms := make(map[string]*term, len(body)/16) // about a stem per 16 bytes of prose
+	var slab []term                               // terms are cut from it: not an allocation each
+	var refs []*term
+	ends := make([]int, len(sents)) // sentence i's terms are refs[ends[i-1]:ends[i]]
 	stem := stemmer()
-	stems := make([][]string, len(sents))
 	var words []string
 	for i, s := range sents {
 		words = text.AppendWords(words[:0], s)
 		for _, w := range words {
-			if text.IsStopWord(w) || len(w) < 3 {
+			if len(w) < 3 || text.IsStopWord(w) {
 				continue
 			}
 			st := stem(w)
-			stems[i] = append(stems[i], st)
-			tf[st]++
+			tm := terms[st]
+			if tm == nil {
+				if len(slab) == cap(slab) {
+					slab = make([]term, 0, max(64, 2*cap(slab)))
+				}
+				slab = append(slab, term{last: -1})
+				tm = &slab[len(slab)-1]
+				terms[st] = tm
+			}
+			tm.tf++
+			refs = append(refs, tm)
 		}
+		ends[i] = len(refs)
 	}
 	type scored struct {
 		i     int
@@ -46,16 +65,19 @@ func Gist(title, body string, n, maxChars int) string {
 	}
 	var cands []scored
 	for i, s := range sents {
-		words := len(strings.Fields(s))
+		words := fieldCount(s)
 		if words < 5 || s == title || len(s) > 600 {
 			continue // headings, captions and walls of text read badly as gists
 		}
 		var sc float64
-		seen := map[string]bool{}
-		for _, st := range stems[i] {
-			if !seen[st] {
-				seen[st] = true
-				sc += math.Log(1 + tf[st])
+		from := 0
+		if i > 0 {
+			from = ends[i-1]
+		}
+		for _, tm := range refs[from:ends[i]] {
+			if tm.last != i {
+				tm.last = i
+				sc += math.Log(1 + tm.tf)
 			}
 		}
 		sc /= math.Sqrt(float64(words))
@@ -73,6 +95,19 @@ func Gist(title, body string, n, maxChars int) string {
 		parts[k] = sents[c.i]
 	}
 	return text.Clip(strings.Join(parts, " "), maxChars)
+}
+
+// fieldCount is len(strings.Fields(s)) without making the fields.
+func fieldCount(s string) int {
+	n, in := 0, false
+	for _, r := range s {
+		sp := unicode.IsSpace(r)
+		if !sp && !in {
+			n++
+		}
+		in = !sp
+	}
+	return n
 }
 
 // Keyphrases lists up to n words and names that say what text is about:
@@ -93,29 +128,52 @@ func KeyphrasesFound(title, body string, n int, found []entity.Ref) []string {
 	if found == nil {
 		found = entity.Find(title, nil, body)
 	}
+	// A stem's count, and how often each form of it occurs: most stems
+	// have one form, kept inline; a map of forms per stem was a third of
+	// the time.
 	type count struct {
-		form  string
-		n     int
-		forms map[string]int
+		stem   string
+		form   string
+		n      int
+		formN  int // the count of form
+		others []formCount
 	}
-	byStem := map[string]*count{}
+	words := text.AppendWords(nil, title+"\n"+body)
+	// Sized for about as many stems as half the words: growing the map
+	// rehashed it several times a document.
+	counts := make([]count, 0, len(words)/2) // in the order the stems first occur
+	byStem := make(map[string]int, len(words)/2)
 	stem := stemmer()
-	var order []string
-	for _, w := range text.AppendWords(nil, title+"\n"+body) {
-		if text.IsStopWord(w) || len(w) < 4 || text.IsNumber(w) {
+	for _, w := range words {
+		if len(w) < 4 || text.IsStopWord(w) || text.IsNumber(w) {
 			continue
 		}
 		st := stem(w)
-		c := byStem[st]
-		if c == nil {
-			c = &count{forms: map[string]int{}}
-			byStem[st] = c
-			order = append(order, st)
+		i, ok := byStem[st]
+		if !ok {
+			i = len(counts)
+			byStem[st] = i
+			counts = append(counts, count{stem: st, form: w})
 		}
+		c := &counts[i]
 		c.n++
-		c.forms[w]++
-		if c.forms[w] > c.forms[c.form] {
-			c.form = w
+		if w == c.form {
+			c.formN++
+			continue
+		}
+		// Another form: counted apart; it becomes the form once it occurs
+		// more often (of two as frequent, the one that got there first).
+		k := 0
+		for k < len(c.others) && c.others[k].form != w {
+			k++
+		}
+		if k == len(c.others) {
+			c.others = append(c.others, formCount{form: w})
+		}
+		c.others[k].n++
+		if c.others[k].n > c.formN {
+			c.others[k].form, c.form = c.form, w
+			c.others[k].n, c.formN = c.formN, c.others[k].n
 		}
 	}
 	var out []string
@@ -138,8 +196,8 @@ func KeyphrasesFound(title, body string, n int, found []entity.Ref) []string {
 	// Only stems seen twice can be chosen: most are seen once, so they are
 	// left out before sorting.
 	var cands []*count
-	for _, st := range order {
-		if c := byStem[st]; c.n >= 2 && !have[st] {
+	for i := range counts {
+		if c := &counts[i]; c.n >= 2 && !have[c.stem] {
 			cands = append(cands, c)
 		}
 	}
@@ -151,6 +209,12 @@ func KeyphrasesFound(title, body string, n int, found []entity.Ref) []string {
 		out = append(out, c.form)
 	}
 	return out
+}
+
+// formCount is how often a word form occurs.
+type formCount struct {
+	form string
+	n    int
 }
 
 // stemmer folds plurals only: a full stemmer costs more than the rest of

@@ -46,3 +46,21 @@ func TestKeyphrases(t *testing.T) {
 		t.Errorf("%d keyphrases, asked for 5", len(k))
 	}
 }
+
+// A keyphrase is its stem's most frequent form; of two as frequent, the
+// one that reached that count first.
+func TestKeyphraseForms(t *testing.T) {
+	for _, c := range []struct {
+		body, want string
+	}{
+		{"proteins bind. proteins fold. protein moves. protein binds. protein folds.", "protein"},
+		{"protein moves. proteins bind. proteins fold. protein binds.", "proteins"},
+		{"proteins bind. protein moves. protein binds. proteins fold.", "protein"},
+		{"proteins bind. protein moves. protein binds. proteins fold. proteins again.", "proteins"},
+	} {
+		k := Keyphrases("T", c.body, 1)
+		if len(k) != 1 || k[0] != c.want {
+			t.Errorf("%q: keyphrases %q, want [%s]", c.body, k, c.want)
+		}
+	}
+}

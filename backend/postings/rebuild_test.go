@@ -149,8 +149,9 @@ func TestRebuildsBoundedUnderWrites(t *testing.T) {
 			var bad []string
 			for i := 1; i < len(builds); i++ {
 				prev := builds[i-1].end.Sub(builds[i-1].start)
-				// The log is written a moment after the rest is set.
-				if rest := builds[i].start.Sub(builds[i-1].end); rest < 9*prev-time.Millisecond {
+				// The log is written a moment after the rest is set, and a loaded
+				// machine stretches that moment: a little slack.
+				if rest := builds[i].start.Sub(builds[i-1].end); rest < 9*prev*99/100-5*time.Millisecond {
 					bad = append(bad, fmt.Sprintf("build %d began %v after one of %v", i+1, rest.Round(time.Microsecond), prev.Round(time.Microsecond)))
 				}
 			}

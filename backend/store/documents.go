@@ -138,12 +138,18 @@ type SourceState struct {
 	CTime      int64
 }
 
+// The lookups ingestion makes for every file, kept prepared (stmtCache).
+const (
+	sourceStateQuery = `SELECT d.id, `+docHash+`, d.status, s.size, s.mtime, s.ctime
+		FROM sources s JOIN documents d ON d.id = s.document_id WHERE s.path = ?`
+	indexedHashQuery = `SELECT count(*) FROM documents WHERE hash = ? AND status = 'indexed'`
+)
+
 // SourceState returns what the vault holds for path, or ErrNotFound.
 func (s *Store) SourceState(ctx context.Context, path string) (SourceState, error) {
 	var st SourceState
 	var hash sql.NullString
-	err := s.db.QueryRowContext(ctx, `SELECT d.id, `+docHash+`, d.status, s.size, s.mtime, s.ctime
-		FROM sources s JOIN documents d ON d.id = s.document_id WHERE s.path = ?`, path).
+	err := s.queryRow(ctx, sourceStateQuery, path).
 		Scan(&st.DocumentID, &hash, &st.Status, &st.Size, &st.MTime, &st.CTime)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, ErrNotFound
@@ -172,7 +178,7 @@ func restamp(ctx context.Context, db execer, src Source) error {
 // HasIndexedHash reports whether content with this hash is already indexed.
 func (s *Store) HasIndexedHash(ctx context.Context, hash string) (bool, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM documents WHERE hash = ? AND status = 'indexed'`, storedHash(hash)).Scan(&n)
+	err := s.queryRow(ctx, indexedHashQuery, storedHash(hash)).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("look up content: %w", err)
 	}

@@ -36,6 +36,7 @@ type Store struct {
 	readOnly bool
 	dicts    *dictionaries // chunk text's (dict.go)
 	feed     feed          // change signals for listeners (Subscribe)
+	lookups  stmtCache
 }
 
 // Open opens (creating if needed) the database at file and migrates it to the
@@ -127,6 +128,7 @@ func (s *Store) Close() error {
 		s.feed.stop = nil
 	}
 	s.feed.mu.Unlock()
+	s.lookups.close()
 	return s.db.Close()
 }
 
