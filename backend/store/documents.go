@@ -140,7 +140,7 @@ type SourceState struct {
 
 // The lookups ingestion makes for every file, kept prepared (stmtCache).
 const (
-	sourceStateQuery = `SELECT d.id, `+docHash+`, d.status, s.size, s.mtime, s.ctime
+	sourceStateQuery = `SELECT d.id, ` + docHash + `, d.status, s.size, s.mtime, s.ctime
 		FROM sources s JOIN documents d ON d.id = s.document_id WHERE s.path = ?`
 	indexedHashQuery = `SELECT count(*) FROM documents WHERE hash = ? AND status = 'indexed'`
 )
