@@ -449,9 +449,10 @@ func insertParts(ctx context.Context, tx sqlTx, docID int64, c Content) error {
 	if err := saveDictionary(ctx, tx, c.dict); err != nil {
 		return err
 	}
-	for i, sec := range c.Sections {
+	secs, first := storedSections(c.Sections, c.Text)
+	for i, sec := range secs {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sections (document_id, ordinal, page, heading, char_start, char_end) VALUES (?, ?, ?, ?, ?, ?)`,
-			docID, i, sec.Page, sec.Heading, sec.CharStart, sec.CharEnd); err != nil {
+			docID, first+i, sec.Page, sec.Heading, sec.CharStart, sec.CharEnd); err != nil {
 			return fmt.Errorf("insert section: %w", err)
 		}
 	}

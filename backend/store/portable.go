@@ -748,7 +748,7 @@ func (im *Importer) Document(ctx context.Context, r Record) (added bool, err err
 		if err != nil {
 			return false, fmt.Errorf("document %q: %w", r.Title, err)
 		}
-		if err := insertParts(ctx, tx, docID, Content{Sections: r.Sections}); err != nil {
+		if err := insertParts(ctx, tx, docID, Content{Text: r.Text, Sections: r.Sections}); err != nil {
 			return false, err
 		}
 		if g := r.Gist; g != nil {
