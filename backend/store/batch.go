@@ -162,11 +162,12 @@ type ftsChunk struct {
 }
 
 // gistRow is a document's extractive gist: stored is what gists.gist
-// holds (packGist), gist the words the index gets.
+// holds (packGist), storedKeys what gists.keyphrases does
+// (packKeyphrases), gist and keyphrases the words the index gets.
 type gistRow struct {
-	docID            int64
-	gist, keyphrases string
-	stored           any
+	docID              int64
+	gist, keyphrases   string
+	stored, storedKeys any
 }
 
 // indexLater writes a document's full-text rows and gist, or holds them
@@ -199,12 +200,15 @@ func flushLater(ctx context.Context, tx sqlTx) error {
 func (l *laterRows) write(ctx context.Context, tx sqlTx) error {
 	t := now()
 	for _, g := range l.gists {
-		stored := g.stored
+		stored, keys := g.stored, g.storedKeys
 		if stored == nil {
 			stored = g.gist
 		}
+		if keys == nil {
+			keys = g.keyphrases
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO gists (document_id, gist, keyphrases, by_llm, updated_at) VALUES (?, ?, ?, 0, ?)`,
-			g.docID, stored, g.keyphrases, t); err != nil {
+			g.docID, stored, keys, t); err != nil {
 			return fmt.Errorf("gist: %w", err)
 		}
 		if err := indexGist(ctx, tx, g.docID, g.gist, g.keyphrases); err != nil {

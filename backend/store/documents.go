@@ -95,6 +95,7 @@ type Content struct {
 	packed     []any       // each chunk's stored text (packText)
 	dict       *dictionary // what packed used, if any (Store.Pack)
 	packedGist any         // gists.gist (packGist)
+	packedKeys any         // gists.keyphrases (packKeyphrases)
 	rest       string      // documents.text and text_form (storedText)
 	form       int
 }
@@ -116,6 +117,7 @@ func (c *Content) pack(dict *dictionary) {
 	c.rest, c.form = storedText(*c)
 	if c.Gist != "" {
 		c.packedGist = packGist(c.Gist, c.Text)
+		c.packedKeys = packKeyphrases(c.Keyphrases, c.Title, c.Text)
 	}
 }
 
@@ -453,9 +455,10 @@ func insertParts(ctx context.Context, tx sqlTx, docID int64, c Content) error {
 	if err := saveDictionary(ctx, tx, c.dict); err != nil {
 		return err
 	}
-	for i, sec := range c.Sections {
+	secs, first := storedSections(c.Sections, c.Text)
+	for i, sec := range secs {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sections (document_id, ordinal, page, heading, char_start, char_end) VALUES (?, ?, ?, ?, ?, ?)`,
-			docID, i, sec.Page, sec.Heading, sec.CharStart, sec.CharEnd); err != nil {
+			docID, first+i, sec.Page, sec.Heading, sec.CharStart, sec.CharEnd); err != nil {
 			return fmt.Errorf("insert section: %w", err)
 		}
 	}
@@ -493,9 +496,12 @@ func insertParts(ctx context.Context, tx sqlTx, docID int64, c Content) error {
 	}
 	var g *gistRow
 	if c.Gist != "" {
-		g = &gistRow{docID: docID, gist: c.Gist, keyphrases: c.Keyphrases, stored: c.packedGist}
+		g = &gistRow{docID: docID, gist: c.Gist, keyphrases: c.Keyphrases, stored: c.packedGist, storedKeys: c.packedKeys}
 		if g.stored == nil {
 			g.stored = packGist(c.Gist, c.Text)
+		}
+		if g.storedKeys == nil {
+			g.storedKeys = packKeyphrases(c.Keyphrases, c.Title, c.Text)
 		}
 	}
 	return indexLater(ctx, tx, rows, g)

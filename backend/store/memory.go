@@ -39,11 +39,11 @@ const gistColumns = `g.document_id, d.title, g.gist, g.keyphrases, g.by_llm`
 // scanGists reads gists, and the text of those stored as references.
 func (s *Store) scanGists(ctx context.Context, rows *sql.Rows) ([]Gist, error) {
 	out := []Gist{}
-	var refs [][]byte // beside out
+	var refs [][2][]byte // beside out: the gist's and the keyphrases'
 	for rows.Next() {
 		var g Gist
-		var r []byte
-		if err := rows.Scan(&g.DocumentID, &g.Title, gistScan{&g.Gist, &r}, &g.Keyphrases, &g.ByLLM); err != nil {
+		var r [2][]byte
+		if err := rows.Scan(&g.DocumentID, &g.Title, gistScan{&g.Gist, &r[0]}, gistScan{&g.Keyphrases, &r[1]}, &g.ByLLM); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -55,18 +55,33 @@ func (s *Store) scanGists(ctx context.Context, rows *sql.Rows) ([]Gist, error) {
 		return nil, err
 	}
 	for i, r := range refs {
-		if r == nil {
+		if r[0] == nil && r[1] == nil {
 			continue
 		}
-		_, text, err := s.DocumentText(ctx, out[i].DocumentID)
+		title, text, err := s.DocumentText(ctx, out[i].DocumentID)
 		if err == nil {
-			out[i].Gist, err = unpackGist(r, text)
+			err = unpackGistRow(&out[i].Gist, &out[i].Keyphrases, r, title, text)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("gist of document %d: %w", out[i].DocumentID, err)
 		}
 	}
 	return out, nil
+}
+
+// unpackGistRow reads a gist's and its keyphrases' references, those it
+// has, against its document's title and text.
+func unpackGistRow(gist, keys *string, refs [2][]byte, title, text string) error {
+	var err error
+	if refs[0] != nil {
+		if *gist, err = unpackGist(refs[0], text); err != nil {
+			return err
+		}
+	}
+	if refs[1] != nil {
+		*keys, err = unpackKeyphrases(refs[1], title, text)
+	}
+	return err
 }
 
 // Gist returns a document's gist, or ErrNotFound.

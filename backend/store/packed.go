@@ -282,16 +282,11 @@ func unpackGist(b []byte, text string) (string, error) {
 	}
 	var sb strings.Builder
 	for b = b[1:]; len(b) > 0; {
-		at, k := binary.Uvarint(b)
-		if k <= 0 {
+		var at, n uint64
+		var ok bool
+		if at, n, b, ok = refItem(b); !ok {
 			return "", fmt.Errorf("%w: gist", errPacked)
 		}
-		b = b[k:]
-		n, k := binary.Uvarint(b)
-		if k <= 0 {
-			return "", fmt.Errorf("%w: gist", errPacked)
-		}
-		b = b[k:]
 		switch {
 		case at == 0 && n <= uint64(len(b)):
 			sb.Write(b[:n])
@@ -303,6 +298,20 @@ func unpackGist(b []byte, text string) (string, error) {
 		}
 	}
 	return sb.String(), nil
+}
+
+// refItem reads the head of a reference or literal of packGist's and
+// packKeyphrases' forms: the two uvarints that start it.
+func refItem(b []byte) (tag, n uint64, rest []byte, ok bool) {
+	tag, k := binary.Uvarint(b)
+	if k <= 0 {
+		return 0, 0, nil, false
+	}
+	n, j := binary.Uvarint(b[k:])
+	if j <= 0 {
+		return 0, 0, nil, false
+	}
+	return tag, n, b[k+j:], true
 }
 
 // gistScan scans a gists.gist value: a TEXT gist as it is, references kept
@@ -324,4 +333,96 @@ func (g gistScan) Scan(src any) error {
 		return fmt.Errorf("gist: unexpected %T", src)
 	}
 	return nil
+}
+
+// An extractive gist's keyphrases are words of its title and text, lower-
+// cased: they are stored as references to them too, a format byte and
+// then, for each phrase of the list (", " between them), a reference
+// (uvarint 2·offset+lower+1 into title + "\n" + text, uvarint length in
+// bytes; lower: the span is read lower-cased) or a literal (0, uvarint
+// length, the bytes).
+const keysRefs = 1
+
+// keysSep is what separates keyphrases (derive writes them so).
+const keysSep = ", "
+
+// keysBase is what keyphrase references point into.
+func keysBase(title, text string) string { return title + "\n" + text }
+
+// packKeyphrases is what gists.keyphrases gets for an extractive gist's
+// keyphrases: their references (a BLOB), or the keyphrases themselves when
+// the references would not be shorter.
+func packKeyphrases(keys, title, text string) any {
+	if keys == "" {
+		return keys
+	}
+	base := keysBase(title, text)
+	var lower string // base lower-cased, when that keeps its offsets
+	lowered := false
+	out := []byte{keysRefs}
+	for _, p := range strings.Split(keys, keysSep) {
+		at, low := strings.Index(base, p), 0
+		if at < 0 && p != "" {
+			if !lowered {
+				lowered = true
+				if l := strings.ToLower(base); len(l) == len(base) {
+					lower = l
+				}
+			}
+			// An offset found lower-cased is kept only if the span there
+			// reads lower-cased as the phrase (a rune's case may change
+			// its length where the whole text's does not).
+			if i := strings.Index(lower, p); i >= 0 && strings.ToLower(base[i:i+len(p)]) == p {
+				at, low = i, 1
+			}
+		}
+		ref := binary.AppendUvarint(nil, uint64(2*at+low+1))
+		ref = binary.AppendUvarint(ref, uint64(len(p)))
+		if at >= 0 && len(ref) < len(p)+2 {
+			out = append(out, ref...)
+			continue
+		}
+		out = append(out, 0)
+		out = binary.AppendUvarint(out, uint64(len(p)))
+		out = append(out, p...)
+	}
+	if len(out) >= len(keys) {
+		return keys
+	}
+	return out
+}
+
+// unpackKeyphrases reads back what packKeyphrases wrote against a
+// document's title and text.
+func unpackKeyphrases(b []byte, title, text string) (string, error) {
+	if len(b) == 0 || b[0] != keysRefs {
+		return "", fmt.Errorf("%w: keyphrases format %v", errPacked, b[:min(1, len(b))])
+	}
+	base := keysBase(title, text)
+	var sb strings.Builder
+	for b, first := b[1:], true; len(b) > 0; first = false {
+		var tag, n uint64
+		var ok bool
+		if tag, n, b, ok = refItem(b); !ok {
+			return "", fmt.Errorf("%w: keyphrases", errPacked)
+		}
+		if !first {
+			sb.WriteString(keysSep)
+		}
+		at := (tag - 1) / 2
+		switch {
+		case tag == 0 && n <= uint64(len(b)):
+			sb.Write(b[:n])
+			b = b[n:]
+		case tag > 0 && at <= uint64(len(base)) && n <= uint64(len(base))-at:
+			span := base[at : at+n]
+			if (tag-1)%2 == 1 {
+				span = strings.ToLower(span)
+			}
+			sb.WriteString(span)
+		default:
+			return "", fmt.Errorf("%w: keyphrase reference out of its text", errPacked)
+		}
+	}
+	return sb.String(), nil
 }

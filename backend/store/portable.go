@@ -174,12 +174,12 @@ func (s *Store) EachRecord(ctx context.Context, fn func(Record) error) error {
 		var r Record
 		var meta, title string
 		var gist, keys sql.NullString
-		var gistRefs []byte
+		var gistRefs [2][]byte // the gist's and the keyphrases' references
 		var byLLM sql.NullBool
 		var gistAt sql.NullInt64
 		var form int
 		if err := rows.Scan(&r.ID, &r.Collection, &r.Hash, &r.MediaType, &r.Size, &r.MTime, &title, &meta, &r.Status, &r.Error, &r.Text, &form,
-			&r.CreatedAt, &r.UpdatedAt, gistScan{&gist.String, &gistRefs}, &keys, &byLLM, &gistAt); err != nil {
+			&r.CreatedAt, &r.UpdatedAt, gistScan{&gist.String, &gistRefs[0]}, gistScan{&keys.String, &gistRefs[1]}, &byLLM, &gistAt); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 		if r.Text, err = wholeText(ctx, s.db, s.dicts, r.ID, r.Text, form); err != nil {
@@ -191,10 +191,10 @@ func (s *Store) EachRecord(ctx context.Context, fn func(Record) error) error {
 				return fmt.Errorf("export document %d metadata: %w", r.ID, err)
 			}
 		}
-		// A document with a gist has its keyphrases (NOT NULL); gistScan
-		// leaves a reference gist's text for now.
-		if gist.Valid = keys.Valid; gistRefs != nil {
-			if gist.String, err = unpackGist(gistRefs, r.Text); err != nil {
+		// A document with a gist has its time (NOT NULL); gistScan leaves
+		// references for now.
+		if gist.Valid = gistAt.Valid; gist.Valid {
+			if err := unpackGistRow(&gist.String, &keys.String, gistRefs, title, r.Text); err != nil {
 				return fmt.Errorf("export document %d: %w", r.ID, err)
 			}
 		}
@@ -748,7 +748,7 @@ func (im *Importer) Document(ctx context.Context, r Record) (added bool, err err
 		if err != nil {
 			return false, fmt.Errorf("document %q: %w", r.Title, err)
 		}
-		if err := insertParts(ctx, tx, docID, Content{Sections: r.Sections}); err != nil {
+		if err := insertParts(ctx, tx, docID, Content{Text: r.Text, Sections: r.Sections}); err != nil {
 			return false, err
 		}
 		if g := r.Gist; g != nil {

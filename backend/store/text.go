@@ -12,20 +12,61 @@ import (
 // Sections returns a document's sections (byte spans of its text with their
 // page and heading), in order.
 func (s *Store) Sections(ctx context.Context, id int64) ([]Section, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT page, heading, char_start, char_end FROM sections WHERE document_id = ? ORDER BY ordinal`, id)
+	rows, err := s.db.QueryContext(ctx, `SELECT ordinal, page, heading, char_start, char_end FROM sections WHERE document_id = ? ORDER BY ordinal`, id)
 	if err != nil {
 		return nil, fmt.Errorf("sections of document %d: %w", id, err)
 	}
-	defer rows.Close()
 	var out []Section
+	none := false
 	for rows.Next() {
 		var sec Section
-		if err := rows.Scan(&sec.Page, &sec.Heading, &sec.CharStart, &sec.CharEnd); err != nil {
+		var ord int
+		if err := rows.Scan(&ord, &sec.Page, &sec.Heading, &sec.CharStart, &sec.CharEnd); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("sections of document %d: %w", id, err)
+		}
+		if ord == sectionsNone {
+			none = true
+			continue
 		}
 		out = append(out, sec)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil || none || len(out) > 0 {
+		return out, err
+	}
+	// No rows: the one section that is all of the text, if it has any.
+	_, text, err := s.DocumentText(ctx, id)
+	if err != nil || text == "" {
+		return nil, err
+	}
+	return []Section{wholeSection(text)}, nil
+}
+
+// A document whose one section is all of its text, with no page or
+// heading (most of them: a note, an abstract), stores no section: its
+// text implies it. One of no sections stores a row saying so (ordinal
+// sectionsNone), so that the two are told apart; migration 0019 wrote it
+// for the documents of no sections an older build stored.
+const sectionsNone = -1
+
+// wholeSection is the section that is all of text.
+func wholeSection(text string) Section {
+	return Section{CharEnd: utf8.RuneCountInString(text)}
+}
+
+// storedSections is what the sections table gets of a document's, and the
+// ordinal of the first.
+func storedSections(secs []Section, text string) ([]Section, int) {
+	switch {
+	case text == "":
+		return secs, 0
+	case len(secs) == 0:
+		return []Section{{}}, sectionsNone
+	case len(secs) == 1 && secs[0] == wholeSection(text):
+		return nil, 0
+	}
+	return secs, 0
 }
 
 // What documents.text holds (text_form, migration 0013).
