@@ -127,7 +127,9 @@ func TestUploadServerChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("runs only as the child of TestUploadCrash")
 	}
-	v, err := vault.Open(context.Background(), dir, vault.Options{Neural: vault.NeuralOptions{Models: models.NewManager(t.TempDir())}})
+	// The parent's folder: this process is killed, and would leave a
+	// temporary folder of its own behind.
+	v, err := vault.Open(context.Background(), dir, vault.Options{Neural: vault.NeuralOptions{Models: models.NewManager(os.Getenv("HOARD_UPLOAD_CHILD_MODELS"))}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +147,7 @@ func TestUploadServerChild(t *testing.T) {
 func TestUploadCrash(t *testing.T) {
 	dir := t.TempDir()
 	child := exec.Command(os.Args[0], "-test.run=^TestUploadServerChild$")
-	child.Env = append(os.Environ(), "HOARD_UPLOAD_CHILD="+dir)
+	child.Env = append(os.Environ(), "HOARD_UPLOAD_CHILD="+dir, "HOARD_UPLOAD_CHILD_MODELS="+t.TempDir())
 	out, err := child.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
