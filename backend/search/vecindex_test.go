@@ -276,7 +276,7 @@ func TestVectorIndexFollowsTheStore(t *testing.T) {
 
 // Uniformly random vectors are the hardest case for a sign-bit shortlist
 // (every vector is nearly as far from the query as any other); the index
-// still finds 0.98 of the exact float top 10, with and without the Hamming
+// still finds 0.98 of the exact float top 10, with and without the
 // prefilter, in a collection too.
 func TestVectorIndexRecallUniform(t *testing.T) {
 	const n, dims, queries = 20000, 384, 20
