@@ -376,6 +376,41 @@ func cmpFloat(a, b float32) int {
 	return 0
 }
 
+// The unrolled scan of 384-dim sign bits keeps and weighs the same rows as
+// the row-by-row definitions (heavyDist to filter, dist to weigh), with
+// and without a cut and a collection.
+func TestScan6MatchesScan(t *testing.T) {
+	const n, dims = 3000, 384
+	r := rand.New(rand.NewPCG(7, 8))
+	var v vecs
+	for i := range n {
+		v.append(storedVec(testVec{id: int64(i + 1), coll: int64(1 + i%3), v: randomUnitVec(r, dims)}))
+	}
+	sq := newSignQuery(randomUnitVec(r, dims), v.words)
+	fifth := v.hammingCut(sq, 0.2, 0, n)
+	for _, tc := range []struct {
+		cut  int
+		coll int64
+	}{{-1, 0}, {fifth, 0}, {fifth, 2}, {0, 0}} {
+		t.Run(fmt.Sprintf("cut %d, collection %d", tc.cut, tc.coll), func(t *testing.T) {
+			got := sq.scan(&v, 100, n, tc.coll, tc.cut)
+			var rows []int32
+			var dist []uint16
+			for i := 100; i < n; i++ {
+				if (tc.coll == 0 || v.colls[i] == tc.coll) && (tc.cut < 0 || sq.heavyDist(v.row(i)) <= tc.cut) {
+					rows, dist = append(rows, int32(i)), append(dist, uint16(sq.dist(v.row(i))))
+				}
+			}
+			if !slices.Equal(got.rows, rows) || !slices.Equal(got.dist, dist) {
+				t.Errorf("scanned %d rows, want %d (or other distances)", len(got.rows), len(rows))
+			}
+			if tc.cut == fifth && (len(rows) == 0 || len(rows) == n-100) {
+				t.Errorf("cut %d passes %d of %d rows: no test of the cut", fifth, len(rows), n-100)
+			}
+		})
+	}
+}
+
 func TestTopIndices(t *testing.T) {
 	inf := float32(math.Inf(-1))
 	for _, tc := range []struct {

@@ -130,8 +130,8 @@ func (sq *signQuery) scan(v *vecs, lo, hi int, collection int64, hamCut int) sca
 }
 
 // scan6 is scan for six words a row (384 dimensions: the usual models'
-// width), unrolled: it is the hot loop of a search. A block of rows is
-// filtered by heavyDist first and the rows that pass are weighed
+// width), with fixed sizes: it is the hot loop of a search. A block of
+// rows is filtered by heavyDist first and the rows that pass are weighed
 // after, while their bits are still in cache: one loop doing both keeps
 // too many values live for the registers.
 func (sq *signQuery) scan6(v *vecs, lo, hi int, collection int64, hamCut int, out *scanned) {
@@ -147,8 +147,15 @@ func (sq *signQuery) scan6(v *vecs, lo, hi int, collection int64, hamCut int, ou
 		n := 0
 		for i := b; i < end; i++ {
 			r := (*[6]uint64)(bits[6*i:])
-			h := ones((r[0]^s[0])&m[0]) + ones((r[1]^s[1])&m[1]) + ones((r[2]^s[2])&m[2]) +
-				ones((r[3]^s[3])&m[3]) + ones((r[4]^s[4])&m[4]) + ones((r[5]^s[5])&m[5])
+			// One running sum: each popcount may call the portable
+			// fallback (unless built for x86-64-v2), and values held
+			// across it are spilled to the stack, so fewer is faster.
+			h := ones((r[0] ^ s[0]) & m[0])
+			h += ones((r[1] ^ s[1]) & m[1])
+			h += ones((r[2] ^ s[2]) & m[2])
+			h += ones((r[3] ^ s[3]) & m[3])
+			h += ones((r[4] ^ s[4]) & m[4])
+			h += ones((r[5] ^ s[5]) & m[5])
 			// Without a branch: which rows pass is as good as random.
 			pass[n&(block-1)] = int32(i)
 			n += int(uint(h-hamCut-1) >> 63)
@@ -165,11 +172,14 @@ func (sq *signQuery) scan6(v *vecs, lo, hi int, collection int64, hamCut int, ou
 		}
 		for _, i := range pass[:n] {
 			r := (*[6]uint64)(bits[6*i:])
-			d0, d1, d2, d3, d4, d5 := r[0]^s[0], r[1]^s[1], r[2]^s[2], r[3]^s[3], r[4]^s[4], r[5]^s[5]
-			e := ones(d0&p[0]) + ones(d1&p[4]) + ones(d2&p[8]) + ones(d3&p[12]) + ones(d4&p[16]) + ones(d5&p[20]) +
-				(ones(d0&p[1])+ones(d1&p[5])+ones(d2&p[9])+ones(d3&p[13])+ones(d4&p[17])+ones(d5&p[21]))<<1 +
-				(ones(d0&p[2])+ones(d1&p[6])+ones(d2&p[10])+ones(d3&p[14])+ones(d4&p[18])+ones(d5&p[22]))<<2 +
-				(ones(d0&p[3])+ones(d1&p[7])+ones(d2&p[11])+ones(d3&p[15])+ones(d4&p[19])+ones(d5&p[23]))<<3
+			e := 0
+			for k := range 6 {
+				d := r[k] ^ s[k]
+				e += ones(d & p[4*k])
+				e += ones(d&p[4*k+1]) << 1
+				e += ones(d&p[4*k+2]) << 2
+				e += ones(d&p[4*k+3]) << 3
+			}
 			out.add(i, e)
 		}
 	}
