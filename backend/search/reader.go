@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"strconv"
 	"sync"
 
 	"github.com/hoardvault/hoard/backend/store"
@@ -76,7 +77,7 @@ func keptRows(ctx context.Context, src chunkReader, kept *rowCache) (*chunkRows,
 }
 
 // rowCache keeps candidate rows between queries: most of a keyword
-// query's time went to reading its hundred candidates and inflating their
+// query's time went to reading its candidates and inflating their
 // text (store/packed.go), and successive queries share many of them.
 // Every entry was read under one stamp (ChunkRowsStamp: any change to a
 // document, its chunks or a collection moves it); a query that sees
@@ -91,6 +92,14 @@ type rowCache struct {
 // rowCacheBytes bounds the rows kept (SciFact's 6,305 chunks take about
 // 10 MiB); past it, entries are dropped to make room.
 const rowCacheBytes = 24 << 20
+
+// older reports whether count stamp a is below b; a stamp that is not a
+// count is never older.
+func older(a, b string) bool {
+	x, errA := strconv.ParseInt(a, 10, 64)
+	y, errB := strconv.ParseInt(b, 10, 64)
+	return errA == nil && errB == nil && x < y
+}
 
 func rowSize(ci *chunkInfo) int {
 	return 320 + len(ci.Title) + len(ci.Heading) + len(ci.Text) + len(ci.MediaType) + len(ci.Collection) + len(ci.Marks)
@@ -115,15 +124,16 @@ func (c *rowCache) take(stamp string, ids []int64, into map[int64]*chunkInfo) []
 	return missing
 }
 
-// keep adds rows read under stamp. Rows from an older stamp than the
-// cache's are not kept; a newer one clears it first.
+// keep adds rows read under stamp. The stamp is a count that only grows
+// (migrations 0016 and 0018): rows read under an older stamp than the
+// cache's are not kept, and a newer one starts the cache afresh.
 func (c *rowCache) keep(stamp string, rows []*chunkInfo) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.stamp != stamp || c.byID == nil {
-		// The stamp only moves forward for queries that start later, so
-		// another stamp is taken to be the newer one: a row read under
-		// an older stamp was read after it, and is no older than it says.
+		if older(stamp, c.stamp) {
+			return
+		}
 		c.stamp, c.bytes, c.byID = stamp, 0, map[int64]*chunkInfo{}
 	}
 	for _, ci := range rows {

@@ -200,3 +200,29 @@ func TestKeptRowsSharedByConcurrentQueries(t *testing.T) {
 		}
 	}
 }
+
+// TestRowCacheKeepsTheNewestStamp: rows a slow query read under an older
+// stamp neither join nor replace rows of a newer one; a newer stamp
+// starts the cache afresh.
+func TestRowCacheKeepsTheNewestStamp(t *testing.T) {
+	row := func(id int64) *chunkInfo { return &chunkInfo{SearchChunk: store.SearchChunk{ID: id}} }
+	var c rowCache
+	c.keep("5", []*chunkInfo{row(1)})
+	c.keep("4", []*chunkInfo{row(2)})
+	for _, tc := range []struct {
+		stamp   string
+		ids     []int64
+		missing []int64
+	}{
+		{"5", []int64{1, 2}, []int64{2}}, // the older stamp's row 2 was not kept
+		{"4", []int64{1}, []int64{1}},    // nor is the cache served under it
+	} {
+		if got := c.take(tc.stamp, tc.ids, map[int64]*chunkInfo{}); !slices.Equal(got, tc.missing) {
+			t.Errorf("stamp %s, ids %v: missing %v, want %v", tc.stamp, tc.ids, got, tc.missing)
+		}
+	}
+	c.keep("6", []*chunkInfo{row(3)})
+	if got := c.take("6", []int64{1, 3}, map[int64]*chunkInfo{}); !slices.Equal(got, []int64{1}) {
+		t.Errorf("after a newer stamp: missing %v, want [1]", got)
+	}
+}
