@@ -32,11 +32,15 @@ func newEntityIndex(src entityReader) *entityIndex { return &entityIndex{src: sr
 // common heading, not an entity.
 const maxDefiners = 5
 
-// refresh reloads the index when the set of documents changed.
-func (e *entityIndex) refresh(ctx context.Context) error {
-	sig, err := e.src.EntitySignature(ctx)
-	if err != nil {
-		return err
+// refresh reloads the index when the set of documents changed. sig is
+// the store's EntitySignature if the caller has read it already (the
+// query's rows are stamped with the same count), else "".
+func (e *entityIndex) refresh(ctx context.Context, sig string) error {
+	if sig == "" {
+		var err error
+		if sig, err = e.src.EntitySignature(ctx); err != nil {
+			return err
+		}
 	}
 	if sig == e.sig && e.byName != nil {
 		return nil
@@ -125,7 +129,7 @@ func (s *Searcher) multiHop(ctx context.Context, rows *chunkRows, q Query, f Fil
 	e := s.entities
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if err := e.refresh(ctx); err != nil {
+	if err := e.refresh(ctx, rows.stamp); err != nil {
 		return nil, err
 	}
 	if len(e.byName) == 0 {
