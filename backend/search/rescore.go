@@ -363,15 +363,22 @@ func (l *lexStats) count(ps []*passage, w [3]float64, terms []rescoreTerm, pairs
 	return tf, pairTF
 }
 
-// stemMemo remembers one pass's stems: titles and headings repeat from
-// passage to passage, and the shared stem cache is locked.
-type stemMemo map[string]string
+// stemMemo remembers one pass's stems (one goroutine's): words repeat
+// from passage to passage, and the shared stem cache is locked.
+type stemMemo struct {
+	stem func(string) string // text.Stem, or a cache of it
+	seen map[string]string
+}
 
-func (m stemMemo) stem(l *lexStats, w string) string {
-	st, ok := m[w]
+func newStemMemo(stem func(string) string) stemMemo {
+	return stemMemo{stem: stem, seen: map[string]string{}}
+}
+
+func (m stemMemo) of(w string) string {
+	st, ok := m.seen[w]
 	if !ok {
-		st = l.stem(w)
-		m[w] = st
+		st = m.stem(w)
+		m.seen[w] = st
 	}
 	return st
 }
@@ -571,7 +578,7 @@ func (s *Searcher) fieldMatch(ctx context.Context, ps []*passage, terms []rescor
 		return err
 	}
 	fw := s.fieldMatchWeight()
-	memo := stemMemo{}
+	memo := newStemMemo(s.lexStats.stem)
 	for i, p := range ps {
 		if p == nil {
 			continue
@@ -585,7 +592,7 @@ func (s *Searcher) fieldMatch(ctx context.Context, ps []*passage, terms []rescor
 					continue
 				}
 				words++
-				if k, ok := at[memo.stem(s.lexStats, w)]; ok {
+				if k, ok := at[memo.of(w)]; ok {
 					matched++
 					seen[k] = true
 				}
@@ -641,7 +648,7 @@ func (s *Searcher) listPenalty(ctx context.Context, ps []*passage, terms []resco
 		return err
 	}
 	pen := min(1, s.opt.ListPenalty)
-	memo := stemMemo{}
+	memo := newStemMemo(s.lexStats.stem)
 	for i, p := range ps {
 		if p == nil || p.list == 0 {
 			continue
@@ -649,7 +656,7 @@ func (s *Searcher) listPenalty(ctx context.Context, ps []*passage, terms []resco
 		seen := map[int]bool{}
 		for _, field := range [][]string{p.title, p.heading} {
 			for _, w := range field {
-				if k, ok := at[memo.stem(s.lexStats, w)]; ok {
+				if k, ok := at[memo.of(w)]; ok {
 					seen[k] = true
 				}
 			}

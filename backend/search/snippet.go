@@ -23,13 +23,12 @@ type matcher struct {
 	stems    map[string]bool
 	heads    map[string]bool // first letters of the stems: most words need no stemming
 	prefixes []string
-	stem     func(string) string
-	seen     map[string]string // the words stemmed so far: one matcher is used by one goroutine
+	stemmer  stemMemo // the text's words: one matcher is used by one goroutine
 }
 
 // newMatcher matches q's words; stem is text.Stem, or a cache of it.
 func newMatcher(q Query, stem func(string) string) matcher {
-	m := matcher{stems: map[string]bool{}, heads: map[string]bool{}, stem: stem, seen: map[string]string{}}
+	m := matcher{stems: map[string]bool{}, heads: map[string]bool{}, stemmer: newStemMemo(stem)}
 	for _, w := range append(append([]string{}, q.Terms...), q.Phrases...) {
 		for _, t := range text.Words(w) {
 			if !text.IsStopWord(t) {
@@ -72,12 +71,7 @@ func (m matcher) match(word string) bool {
 func (m matcher) term(word string) (string, bool) {
 	lw := strings.ToLower(word)
 	if m.heads[head(lw)] {
-		st, ok := m.seen[lw]
-		if !ok {
-			st = m.stem(lw)
-			m.seen[lw] = st
-		}
-		if m.stems[st] {
+		if st := m.stemmer.of(lw); m.stems[st] {
 			return st, true
 		}
 	}
