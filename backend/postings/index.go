@@ -48,6 +48,11 @@ type Index struct {
 	// index is built again (default a second): during an ingest each
 	// build would be behind as soon as it ended.
 	Settle time.Duration
+	// Keep, when set before the first build, derives a value from each
+	// row as it is read, kept with the snapshot (its size in bytes is
+	// counted in Stats) and answered by Kept: what a consumer would
+	// otherwise read and work out from the row's text query after query.
+	Keep func(store.LexicalRow) (v any, bytes int)
 
 	cur atomic.Pointer[snapshot]
 
@@ -108,6 +113,7 @@ func (x *Index) Wait(ctx context.Context) error {
 // Stats describe the built index.
 type Stats struct {
 	Rows, Terms, Postings, Spellings int
+	Kept                             int   // rows with a value of Keep
 	Bytes                            int64 // held in memory, estimated from the arrays and maps
 	Builds                           int   // builds finished since New
 }
@@ -154,7 +160,7 @@ func (x *Index) startBuild(force bool) {
 	go func() {
 		defer close(done)
 		t := time.Now()
-		s, err := build(x.life, x.src)
+		s, err := build(x.life, x.src, x.Keep)
 		took := time.Since(t)
 		x.mu.Lock()
 		defer x.mu.Unlock()
@@ -205,6 +211,9 @@ type snapshot struct {
 	words map[string]int32
 	terms map[string]int32 // FTS5's terms
 
+	kept      []any // Keep's value of each row
+	keptBytes int64
+
 	// learnt are query words the text never spells, with the term FTS5
 	// matches them by (Source.Term), or none.
 	mu     sync.Mutex
@@ -219,7 +228,7 @@ const (
 )
 
 func (s *snapshot) stats() Stats {
-	st := Stats{Rows: len(s.chunks), Terms: len(s.start) - 1, Postings: len(s.post), Spellings: len(s.words)}
+	st := Stats{Rows: len(s.chunks), Terms: len(s.start) - 1, Postings: len(s.post), Spellings: len(s.words), Kept: len(s.kept)}
 	st.Bytes = int64(len(s.chunks))*(8+8) + int64(len(s.start)+len(s.posStart)+len(s.post)+len(s.tf))*4 + int64(len(s.big))*24 + int64(len(s.pos))*2
 	for w := range s.words {
 		st.Bytes += int64(len(w)) + 16 + 4 + 8 // the key's bytes and header, the value, a map slot's share
@@ -230,11 +239,12 @@ func (s *snapshot) stats() Stats {
 	for _, rows := range s.byDoc {
 		st.Bytes += 8 + 24 + int64(len(rows))*4
 	}
+	st.Bytes += int64(len(s.kept))*16 + s.keptBytes
 	return st
 }
 
 // build reads the store's full-text index into a snapshot.
-func build(ctx context.Context, src Source) (*snapshot, error) {
+func build(ctx context.Context, src Source, keep func(store.LexicalRow) (any, int)) (*snapshot, error) {
 	s := &snapshot{byDoc: map[int64][]uint32{}, big: map[uint32][3]uint32{}, words: map[string]int32{}, terms: map[string]int32{}, learnt: map[string]int32{}}
 	rowOf := map[int64]uint32{}
 	type column struct {
@@ -266,6 +276,10 @@ func build(ctx context.Context, src Source) (*snapshot, error) {
 		}
 		lengths = append(lengths, n)
 		total += n
+		if keep != nil {
+			v, size := keep(r)
+			s.kept, s.keptBytes = append(s.kept, v), s.keptBytes+int64(size)
+		}
 		return nil
 	}
 	var (
@@ -344,6 +358,23 @@ func build(ctx context.Context, src Source) (*snapshot, error) {
 		s.norm[i] = k1 * (1 - b + b*float64(n)/avgdl)
 	}
 	return s, nil
+}
+
+// Kept is Keep's value for each chunk id (nil for a chunk the index does
+// not hold). ok is false when there is no snapshot, or it is behind the
+// store: the values would be of rows that have since changed.
+func (x *Index) Kept(ctx context.Context, ids []int64) (vals []any, ok bool, err error) {
+	s, err := x.current(ctx)
+	if s == nil || err != nil || s.kept == nil {
+		return nil, false, err
+	}
+	vals = make([]any, len(ids))
+	for i, id := range ids {
+		if r, found := slices.BinarySearch(s.chunks, id); found {
+			vals[i] = s.kept[r]
+		}
+	}
+	return vals, true, nil
 }
 
 // Query is an OR of words and phrases, as FTS5 reads

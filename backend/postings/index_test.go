@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hoardvault/hoard/backend/internal/testdata"
 	"github.com/hoardvault/hoard/backend/postings"
 	"github.com/hoardvault/hoard/backend/search"
 	"github.com/hoardvault/hoard/backend/store"
@@ -81,35 +83,35 @@ func sampleQueries(text string, n int) []string {
 	return out
 }
 
-// TestTopMatchesFTS5 compares the in-memory top 100 with FTS5's for the
-// same query, row for row and score for score, on real text: the
-// project's documentation, and SciFact's abstracts and claims when
-// $SHARED holds them. Most queries must be answered from memory. Each
-// query word and pair of words is counted (Count) as FTS5 counts it.
-func TestTopMatchesFTS5(t *testing.T) {
-	root, _ := filepath.Abs("../..")
-	docs := filepath.Join(root, "docs")
-	var docText strings.Builder
-	entries, _ := os.ReadDir(docs)
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(docs, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		docText.Write(b)
-	}
-	cases := []struct {
-		name    string
-		paths   []string
-		queries func(t *testing.T) []string
-	}{
-		{"docs", []string{docs}, func(*testing.T) []string {
-			return append(sampleQueries(docText.String(), 300), "vector index sidecar", "Bleve -ingest", "crash mid ingest", "hoard.vectors stamp", `"sign bits" index`, `"the vector index" -"sign bits"`)
+// realSet is real text to index and queries to ask of it.
+type realSet struct {
+	name string
+	load func(t *testing.T) (paths, queries []string)
+}
+
+// realSets are the project's documentation, with n queries drawn from it
+// and the extra ones, and SciFact's abstracts and claims from ../shared
+// (skipped, or failed under HOARD_REQUIRE_SHARED=1, without it).
+func realSets(n int, extra ...string) []realSet {
+	return []realSet{
+		{"docs", func(t *testing.T) ([]string, []string) {
+			docs := filepath.Join(testdata.Root(), "docs")
+			var text strings.Builder
+			entries, _ := os.ReadDir(docs)
+			for _, e := range entries {
+				b, err := os.ReadFile(filepath.Join(docs, e.Name()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				text.Write(b)
+			}
+			return []string{docs}, append(sampleQueries(text.String(), n), extra...)
 		}},
-		{"scifact", []string{filepath.Join(os.Getenv("SHARED"), "datasets", "scifact", "corpus.jsonl")}, func(t *testing.T) []string {
-			f, err := os.Open(filepath.Join(os.Getenv("SHARED"), "datasets", "scifact", "queries.jsonl"))
+		{"scifact", func(t *testing.T) ([]string, []string) {
+			dir := testdata.Shared(t, filepath.Join("datasets", "scifact"))
+			f, err := os.Open(filepath.Join(dir, "queries.jsonl"))
 			if err != nil {
-				t.Skip("SciFact is not in $SHARED/datasets")
+				t.Fatal(err)
 			}
 			defer f.Close()
 			var out []string
@@ -121,14 +123,22 @@ func TestTopMatchesFTS5(t *testing.T) {
 				}
 				out = append(out, q.Text)
 			}
-			return out
+			return []string{filepath.Join(dir, "corpus.jsonl")}, out
 		}},
 	}
-	for _, tc := range cases {
+}
+
+// TestTopMatchesFTS5 compares the in-memory top 100 with FTS5's for the
+// same query, row for row and score for score, on real text: the
+// project's documentation, and SciFact's abstracts and claims when
+// $SHARED holds them. Most queries must be answered from memory. Each
+// query word and pair of words is counted (Count) as FTS5 counts it.
+func TestTopMatchesFTS5(t *testing.T) {
+	for _, tc := range realSets(300, "vector index sidecar", "Bleve -ingest", "crash mid ingest", "hoard.vectors stamp", `"sign bits" index`, `"the vector index" -"sign bits"`) {
 		t.Run(tc.name, func(t *testing.T) {
-			queries := tc.queries(t)
+			paths, queries := tc.load(t)
 			ctx := context.Background()
-			st, _ := ingest(t, tc.paths...)
+			st, _ := ingest(t, paths...)
 			x := built(t, st)
 			sv := st.SearchView()
 			w := [3]float64{2, 1.5, 1}
@@ -279,4 +289,58 @@ func TestFollowsWrites(t *testing.T) {
 	if got := built(t, ro).Stats(); got.Rows != x.Stats().Rows {
 		t.Errorf("read-only store: %d rows indexed, want %d", got.Rows, x.Stats().Rows)
 	}
+}
+
+// TestKeptRowsRankAsTheirText: a vault whose postings keep every row's
+// words numbered (search.Forward) ranks, scores and cuts snippets exactly
+// as a searcher that reads and splits each candidate's text, on the
+// project's documentation and on SciFact's claims when $SHARED holds
+// them.
+func TestKeptRowsRankAsTheirText(t *testing.T) {
+	for _, tc := range realSets(200) {
+		t.Run(tc.name, func(t *testing.T) { keptRowsRankAsText(t, tc) })
+	}
+}
+
+func keptRowsRankAsText(t *testing.T, set realSet) {
+	paths, queries := set.load(t)
+	ctx := context.Background()
+	st, v := ingest(t, paths...)
+	if err := v.WarmLexical(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ls := v.LexicalStats(); ls.Kept != ls.Rows || ls.Rows == 0 {
+		t.Fatalf("%d rows kept of %d", ls.Kept, ls.Rows)
+	}
+	plain := search.New(st.SearchView()) // FTS5, and each candidate's text split
+	differ := 0
+	for _, q := range queries {
+		want, err := plain.Search(ctx, search.Request{Query: q, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := v.Search(ctx, search.Request{Query: q, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		same := len(got) == len(want)
+		for i := 0; same && i < len(got); i++ {
+			same = got[i].ChunkID == want[i].ChunkID && math.Abs(got[i].Score-want[i].Score) <= 1e-9*math.Max(1, math.Abs(want[i].Score)) && got[i].Snippet == want[i].Snippet
+		}
+		if !same {
+			if differ++; differ <= 3 {
+				t.Errorf("%q: kept rows gave %d hits, first %v; their text %d, first %v", q, len(got), first(got), len(want), first(want))
+			}
+		}
+	}
+	if differ > 0 {
+		t.Errorf("%d of %d queries ranked otherwise", differ, len(queries))
+	}
+}
+
+func first(h []search.Hit) string {
+	if len(h) == 0 {
+		return "none"
+	}
+	return fmt.Sprintf("chunk %d score %.6f", h[0].ChunkID, h[0].Score)
 }

@@ -20,15 +20,16 @@ const momentWords = 16
 // ok is false when no word matches (a hit by meaning alone).
 func (m matcher) moment(text string, marks []store.Mark) (ms int64, ok bool) {
 	type hit struct {
-		word, sentence int    // indexes among the words and sentences
-		at             int    // byte offset
-		term           string // the query term it matches
+		word, sentence int // indexes among the words and sentences
+		at             int // byte offset
+		term           int // the query term it matches (matcher.terms)
 	}
 	var hits []hit
 	spans := wordSpans(text)
+	terms := m.terms(text, spans)
 	sentence := 0
 	for i, sp := range spans {
-		if t, ok := m.term(text[sp.start:sp.end]); ok {
+		if t := terms[i]; t >= 0 {
 			hits = append(hits, hit{i, sentence, sp.start, t})
 		}
 		if i+1 < len(spans) && strings.ContainsAny(text[sp.end:spans[i+1].start], ".!?。！？") {
@@ -39,7 +40,7 @@ func (m matcher) moment(text string, marks []store.Mark) (ms int64, ok bool) {
 		return 0, false
 	}
 	best, bestTerms, bestSpread := 0, 0, 0
-	seen := map[string]bool{}
+	seen := map[int]bool{}
 	for i, h := range hits {
 		clear(seen)
 		spread := 0

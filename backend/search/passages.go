@@ -3,6 +3,7 @@ package search
 import (
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/hoardvault/hoard/backend/text"
 )
@@ -23,25 +24,47 @@ type splitCache struct {
 // 30 MiB): past it, entries are dropped to make room.
 const splitCacheBytes = 32 << 20
 
-// split is one chunk's fields, split.
+// split is one chunk's fields, split into words and numbered by a
+// vocabulary (see vocab).
 type split struct {
 	fields [3]string // title, heading, text, as split
-	words  [3][]string
+	voc    *vocab    // the vocabulary the ids are from
+	// Each word's id and its stem's, field by field.
+	wid, sid [3][]uint32
 	// The title without its label and the heading's last step (see
 	// rescoreLexical), and their words when they hold no identifiers:
 	// those are split per query, which may name them.
 	own      [2]string
-	ownWords [2][]string
+	ownWords [2]ownField
 	plain    [2]bool
 
 	listOnce sync.Once
 	list     float64
 }
 
-func newSplit(f [3]string) *split {
-	sp := &split{fields: f}
+// ownField is a title's or heading's words: each one's stem id, and
+// whether it is a content word (no stop word, and some letter in it).
+type ownField struct {
+	sid     []uint32
+	content []bool
+}
+
+func newOwnField(voc *vocab, s string) ownField {
+	words := text.AppendWords(nil, strings.ToLower(s))
+	f := ownField{content: make([]bool, len(words))}
+	_, f.sid = voc.add(words, nil, nil)
+	for i, w := range words {
+		f.content[i] = !text.IsStopWord(w) && strings.IndexFunc(w, unicode.IsLetter) >= 0
+	}
+	return f
+}
+
+func newSplit(voc *vocab, f [3]string) *split {
+	sp := &split{fields: f, voc: voc}
+	var words []string
 	for j, field := range f {
-		sp.words[j] = text.AppendWords(nil, strings.ToLower(field))
+		words = text.AppendWords(words[:0], strings.ToLower(field))
+		sp.wid[j], sp.sid[j] = voc.add(words, make([]uint32, 0, len(words)), make([]uint32, 0, len(words)))
 	}
 	sp.own[0] = bookLabel.ReplaceAllString(f[0], "")
 	sp.own[1] = f[1]
@@ -50,30 +73,30 @@ func newSplit(f [3]string) *split {
 	}
 	for i, own := range sp.own {
 		if !identifiers.MatchString(own) {
-			sp.plain[i], sp.ownWords[i] = true, text.AppendWords(nil, strings.ToLower(own))
+			sp.plain[i], sp.ownWords[i] = true, newOwnField(voc, own)
 		}
 	}
 	return sp
 }
 
-// size estimates the bytes an entry holds: the fields and their lower-case
-// copies, and a string header a word.
+// size estimates the bytes an entry holds: the fields and eight bytes a
+// word.
 func (sp *split) size() int {
 	n := 256
 	for j, f := range sp.fields {
-		n += 2*len(f) + 16*len(sp.words[j])
+		n += len(f) + 8*len(sp.wid[j])
 	}
-	return n + 16*(len(sp.ownWords[0])+len(sp.ownWords[1]))
+	return n + 5*(len(sp.ownWords[0].sid)+len(sp.ownWords[1].sid))
 }
 
-// ownWords are the words of the title without its label (i 0) or of the
+// ownWordsFor are the words of the title without its label (i 0) or of the
 // heading's last step (i 1), with identifiers the query does not name
 // taken out by unnamed.
-func (sp *split) ownWordsFor(i int, unnamed func(string) string) []string {
+func (sp *split) ownWordsFor(i int, unnamed func(string) string) ownField {
 	if sp.plain[i] {
 		return sp.ownWords[i]
 	}
-	return text.AppendWords(nil, strings.ToLower(unnamed(sp.own[i])))
+	return newOwnField(sp.voc, unnamed(sp.own[i]))
 }
 
 // listShare is listShare of the chunk's text, computed once.
@@ -82,15 +105,16 @@ func (sp *split) listShare() float64 {
 	return sp.list
 }
 
-// get is the chunk's split, from the cache while its fields are unchanged.
-func (c *splitCache) get(id int64, f [3]string) *split {
+// get is the chunk's split, from the cache while its fields are unchanged
+// and it was numbered by voc.
+func (c *splitCache) get(voc *vocab, id int64, f [3]string) *split {
 	c.mu.Lock()
 	sp, ok := c.byID[id]
 	c.mu.Unlock()
-	if ok && sp.fields == f {
+	if ok && sp.fields == f && sp.voc == voc {
 		return sp
 	}
-	sp = newSplit(f)
+	sp = newSplit(voc, f)
 	size := sp.size()
 	c.mu.Lock()
 	defer c.mu.Unlock()

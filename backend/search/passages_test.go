@@ -13,11 +13,16 @@ import (
 // them changes, under the same id.
 func TestSplitCacheKeepsUnchangedChunks(t *testing.T) {
 	var c splitCache
+	voc := newVocab()
 	first := [3]string{"Ferry", "Timetable > Winter", "The ferry leaves at noon."}
-	sp := c.get(7, first)
-	if again := c.get(7, first); again != sp {
+	sp := c.get(voc, 7, first)
+	if again := c.get(voc, 7, first); again != sp {
 		t.Fatal("the same chunk was split again")
 	}
+	if other := c.get(newVocab(), 7, first); other == sp {
+		t.Fatal("a split numbered by another vocabulary was served")
+	}
+	sp = c.get(voc, 7, first)
 	for _, tc := range []struct {
 		name   string
 		fields [3]string
@@ -28,15 +33,18 @@ func TestSplitCacheKeepsUnchangedChunks(t *testing.T) {
 		{"title changed", [3]string{"Harbour", first[1], first[2]}, "harbour"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := c.get(7, tc.fields)
+			got := c.get(voc, 7, tc.fields)
 			if got == sp {
 				t.Fatal("a changed chunk was served its old split")
 			}
-			all := slices.Concat(got.words[0], got.words[1], got.words[2])
+			var all []string
+			for _, id := range slices.Concat(got.wid[0], got.wid[1], got.wid[2]) {
+				all = append(all, voc.word(id))
+			}
 			if !slices.Contains(all, tc.want) {
 				t.Errorf("split %v, want %q among the words", all, tc.want)
 			}
-			c.get(7, first) // back as it was, for the next case
+			c.get(voc, 7, first) // back as it was, for the next case
 		})
 	}
 }

@@ -274,6 +274,8 @@ type Searcher struct {
 	entities *entityIndex
 	lexStats *lexStats
 	rows     *rowCache // candidate rows kept between queries
+	fwd      *Forward  // the vocabulary; the Reader's when it keeps rows
+	kept     forwardSource
 }
 
 // New returns a searcher with the default pipeline.
@@ -283,7 +285,13 @@ func New(src Reader) *Searcher { return NewWithOptions(src, DefaultOptions()) }
 func NewWithOptions(src Reader, opt Options) *Searcher {
 	w := [3]float64{opt.TitleWeight, opt.HeadingWeight, opt.BodyWeight}
 	mem, _ := src.(postingsReader) // a Reader may hold the postings in memory
-	return &Searcher{src: src, opt: opt, lexical: &BM25{src: src, mem: mem, weights: w}, entities: newEntityIndex(src), lexStats: newLexStats(), rows: &rowCache{}}
+	s := &Searcher{src: src, opt: opt, lexical: &BM25{src: src, mem: mem, weights: w}, entities: newEntityIndex(src), lexStats: newLexStats(), rows: &rowCache{}}
+	if fs, ok := src.(forwardSource); ok && fs.Forward() != nil {
+		s.fwd, s.kept = fs.Forward(), fs
+	} else {
+		s.fwd = NewForward()
+	}
+	return s
 }
 
 // Options returns the pipeline configuration.
@@ -348,7 +356,7 @@ func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
 	if len(cands) > req.Limit {
 		cands = cands[:req.Limit]
 	}
-	hits, err := s.hydrate(ctx, rows, cands, newMatcher(q, s.lexStats.stem))
+	hits, err := s.hydrate(ctx, rows, cands, newMatcher(q, s.fwd.vocab()))
 	if err != nil {
 		return nil, err
 	}

@@ -4,12 +4,10 @@ import (
 	"context"
 	"math"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode"
 
 	"github.com/hoardvault/hoard/backend/internal/script"
 	"github.com/hoardvault/hoard/backend/text"
@@ -32,30 +30,11 @@ type lexStats struct {
 	// replace them.
 	figs  atomic.Pointer[corpusFigures]
 	df    map[string]float64
-	stems map[string]string
 	split splitCache // the candidates' words, kept between queries
 }
 
-const maxStemCache = 200_000
-
 func newLexStats() *lexStats {
-	return &lexStats{df: map[string]float64{}, stems: map[string]string{}}
-}
-
-// stem returns the Porter2 stem of a lower-case word, cached: a query
-// rescoring hundreds of passages stems the same words over and over.
-func (l *lexStats) stem(w string) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if s, ok := l.stems[w]; ok {
-		return s
-	}
-	if len(l.stems) >= maxStemCache {
-		clear(l.stems)
-	}
-	s := text.Stem(w)
-	l.stems[w] = s
-	return s
+	return &lexStats{df: map[string]float64{}}
 }
 
 // refresh reads the index's corpus statistics (the row count and each
@@ -132,21 +111,35 @@ func (l *lexStats) docFreq(ctx context.Context, src lexicalReader, expr string) 
 	return float64(c), nil
 }
 
-// passage is one candidate's lower-case words, field by field (title,
-// heading, body).
+// passage is one candidate's words, field by field (title, heading,
+// body), as ids of a vocabulary: each word's and its stem's.
 type passage struct {
-	words   [3][]string
-	heading []string // the heading's last step
-	title   []string // the title without its label and identifiers (see bookLabel)
+	sid     [3][]uint32
+	wid     [3][]uint32 // nil for a kept split: see words
+	fields  [3]string
+	heading ownField // the heading's last step
+	title   ownField // the title without its label and identifiers (see bookLabel)
 	length  float64  // weighted length
 	raw     float64  // unweighted length
 	list    float64  // share of the body's words in list entries (see listShare)
+}
+
+// words are the passage's word ids, split again from its text when its
+// split was a kept one (which holds only stems).
+func (p *passage) words(voc *vocab) [3][]uint32 {
+	for j := range p.wid {
+		if p.wid[j] == nil && len(p.sid[j]) > 0 {
+			p.wid[j], _ = voc.add(text.AppendWords(nil, strings.ToLower(p.fields[j])), nil, nil)
+		}
+	}
+	return p.wid
 }
 
 // rescoreTerm is a query stem with its weight and an FTS5 expression that
 // counts its passages.
 type rescoreTerm struct {
 	stem   string
+	sid    uint32 // the stem's id in the query's vocabulary
 	expr   string
 	weight float64
 }
@@ -180,16 +173,27 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 			return " "
 		})
 	}
+	voc := s.fwd.vocab()
+	kept, err := s.keptSplits(ctx, voc, base)
+	if err != nil {
+		return nil, err
+	}
 	ps := make([]*passage, len(base))
 	parallel(len(base), func(i int) {
 		ci := base[i].info
 		if ci == nil {
 			return
 		}
-		sp := st.split.get(ci.ID, [3]string{ci.Title, ci.Heading, ci.Text}) // split as below, once
-		p := &passage{}
+		fields := [3]string{ci.Title, ci.Heading, ci.Text}
+		var sp *split
+		if kept != nil {
+			sp = kept[i]
+		}
+		if sp == nil {
+			sp = st.split.get(voc, ci.ID, fields) // split as below, once
+		}
+		p := &passage{wid: sp.wid, sid: sp.sid, fields: fields}
 		for j := range sp.fields {
-			p.words[j] = sp.words[j]
 			if j == 1 {
 				// A heading is a path ("5.9. Schemas > 5.9.3. The Schema
 				// Search Path"): the last step is the passage's own.
@@ -198,8 +202,8 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 			if j == 0 {
 				p.title = sp.ownWordsFor(0, unnamed) // without its label (bookLabel)
 			}
-			p.length += w[j] * float64(len(p.words[j]))
-			p.raw += float64(len(p.words[j]))
+			p.length += w[j] * float64(len(p.sid[j]))
+			p.raw += float64(len(p.sid[j]))
 		}
 		if s.opt.ListPenalty > 0 {
 			p.list = sp.listShare()
@@ -216,21 +220,23 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 		qwords = text.AppendWords(qwords, ph)
 	}
 	var qterms []rescoreTerm
-	at := map[string]int{}
-	for _, word := range qwords {
-		sw := st.stem(word)
-		if k, ok := at[sw]; ok {
+	at := map[uint32]int{}
+	qsid := make([]uint32, len(qwords))
+	for i, word := range qwords {
+		sid := voc.stemID(word)
+		qsid[i] = sid
+		if k, ok := at[sid]; ok {
 			qterms[k].weight++
 			continue
 		}
-		at[sw] = len(qterms)
-		qterms = append(qterms, rescoreTerm{stem: sw, expr: quote(word), weight: 1})
+		at[sid] = len(qterms)
+		qterms = append(qterms, rescoreTerm{stem: voc.stem(sid), sid: sid, expr: quote(word), weight: 1})
 	}
 	var pairs [][2]int // indexes into qterms
 	var pairExpr []string
 	if s.opt.On(StageProximity) {
 		for i := 0; i+1 < len(qwords) && len(pairs) < 12; i++ {
-			a, b := at[st.stem(qwords[i])], at[st.stem(qwords[i+1])]
+			a, b := at[qsid[i]], at[qsid[i+1]]
 			if a != b {
 				pairs = append(pairs, [2]int{a, b})
 				pairExpr = append(pairExpr, quote(qwords[i]+" "+qwords[i+1]))
@@ -256,7 +262,7 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 		}
 	}
 	if s.opt.On(StagePRF) {
-		if expanded := s.rm3(ps, w, scores, qterms); len(expanded) > len(qterms) {
+		if expanded := s.rm3(voc, ps, w, scores, qterms); len(expanded) > len(qterms) {
 			tf, _ := st.count(ps, w, expanded, nil)
 			if scores, err = s.bm25f(ctx, ps, expanded, tf); err != nil {
 				return nil, err
@@ -304,50 +310,31 @@ func wholeWords(q Query) bool {
 }
 
 // count finds each term's weighted frequency in each passage, and how often
-// each pair of terms stands side by side. Only words whose first letters
-// match a term's are stemmed (a stem keeps them; see head).
+// each pair of terms stands side by side.
 func (l *lexStats) count(ps []*passage, w [3]float64, terms []rescoreTerm, pairs [][2]int) (tf, pairTF [][]float64) {
-	at := make(map[string]int, len(terms))
-	var heads []string // a few: compared in turn, cheaper than a map
+	ids := make([]uint32, len(terms))
 	for k, t := range terms {
-		at[t.stem] = k
-		if h := head(t.stem); !slices.Contains(heads, h) {
-			heads = append(heads, h)
-		}
+		ids[k] = t.sid
 	}
+	set := newTermSet(ids)
 	follows := map[[2]int]int{}
 	for k, pr := range pairs {
 		follows[pr] = k
 	}
 	tf = make([][]float64, len(ps))
 	pairTF = make([][]float64, len(ps))
-	// Each worker remembers the words it has looked up: passages share
-	// most of their words, and the stem cache is shared and locked.
-	seen := [2]map[string]int{{}, {}}
-	parallelWorkers(len(ps), func(worker, i int) {
-		p := ps[i]
+	for i, p := range ps {
 		if p == nil {
-			return
+			continue
 		}
 		tf[i] = make([]float64, len(terms))
 		if len(pairs) > 0 {
 			pairTF[i] = make([]float64, len(pairs))
 		}
-		known := seen[worker]
-		for j, ws := range p.words {
+		for j, ws := range p.sid {
 			prev := -1
-			for _, word := range ws {
-				k := -1
-				if len(word) < 3 || slices.Contains(heads, head(word)) {
-					var ok bool
-					if k, ok = known[word]; !ok {
-						k = -1
-						if n, ok := at[l.stem(word)]; ok {
-							k = n
-						}
-						known[word] = k
-					}
-				}
+			for _, sid := range ws {
+				k := set.index(sid)
 				if k >= 0 {
 					tf[i][k] += w[j]
 					if prev >= 0 && len(pairs) > 0 {
@@ -359,28 +346,8 @@ func (l *lexStats) count(ps []*passage, w [3]float64, terms []rescoreTerm, pairs
 				prev = k
 			}
 		}
-	})
-	return tf, pairTF
-}
-
-// stemMemo remembers one pass's stems (one goroutine's): words repeat
-// from passage to passage, and the shared stem cache is locked.
-type stemMemo struct {
-	stem func(string) string // text.Stem, or a cache of it
-	seen map[string]string
-}
-
-func newStemMemo(stem func(string) string) stemMemo {
-	return stemMemo{stem: stem, seen: map[string]string{}}
-}
-
-func (m stemMemo) of(w string) string {
-	st, ok := m.seen[w]
-	if !ok {
-		st = m.stem(w)
-		m.seen[w] = st
 	}
-	return st
+	return tf, pairTF
 }
 
 // parallel calls fn for 0..n-1 on two goroutines: tokenizing hundreds of
@@ -469,8 +436,7 @@ func (s *Searcher) proximity(ctx context.Context, ps []*passage, exprs []string,
 // for their words in proportion to their share of the score mass (softmax)
 // and each word's share of the passage; the PRFTerms words with most votes
 // join the query with weight 1−PRFKeep, the original words keep PRFKeep.
-func (s *Searcher) rm3(ps []*passage, w [3]float64, scores []float64, qterms []rescoreTerm) []rescoreTerm {
-	st := s.lexStats
+func (s *Searcher) rm3(voc *vocab, ps []*passage, w [3]float64, scores []float64, qterms []rescoreTerm) []rescoreTerm {
 	idx := make([]int, 0, len(ps))
 	for i, p := range ps {
 		if p != nil {
@@ -487,54 +453,64 @@ func (s *Searcher) rm3(ps []*passage, w [3]float64, scores []float64, qterms []r
 	for _, i := range idx {
 		z += math.Exp(scores[i] - top)
 	}
-	votes := map[string]float64{}
-	surface := map[string]string{} // a word FTS5 can count the stem by
+	votes := map[uint32]float64{}  // by stem id
+	surface := map[uint32]uint32{} // a word FTS5 can count the stem by
 	for _, i := range idx {
 		pd := math.Exp(scores[i]-top) / z
 		p := ps[i]
-		for j, ws := range p.words {
-			for _, word := range ws {
-				sw := st.stem(word)
-				votes[sw] += pd * w[j] / p.length
-				if surface[sw] == "" {
-					surface[sw] = word
+		wid := p.words(voc)
+		for j, ws := range p.sid {
+			for n, sid := range ws {
+				votes[sid] += pd * w[j] / p.length
+				if _, ok := surface[sid]; !ok && n < len(wid[j]) {
+					surface[sid] = wid[j][n]
 				}
 			}
 		}
 	}
-	var cands []string
-	for sw := range votes {
+	type cand struct {
+		stem string
+		sid  uint32
+		vote float64
+	}
+	var cands []cand
+	for sid, v := range votes {
+		sw := voc.stem(sid)
 		if len(sw) < 2 || text.IsStopWord(sw) || extraStop[sw] || text.IsNumber(sw) {
 			continue
 		}
-		cands = append(cands, sw)
+		cands = append(cands, cand{sw, sid, v})
 	}
 	sort.Slice(cands, func(a, b int) bool {
-		return votes[cands[a]] > votes[cands[b]] || votes[cands[a]] == votes[cands[b]] && cands[a] < cands[b]
+		return cands[a].vote > cands[b].vote || cands[a].vote == cands[b].vote && cands[a].stem < cands[b].stem
 	})
 	cands = cands[:min(len(cands), s.opt.PRFTerms)]
 	var mass, qmass float64
-	for _, sw := range cands {
-		mass += votes[sw]
+	for _, c := range cands {
+		mass += c.vote
 	}
 	for _, t := range qterms {
 		qmass += t.weight
 	}
 	keep := s.opt.PRFKeep
 	out := make([]rescoreTerm, 0, len(qterms)+len(cands))
-	at := map[string]int{}
+	at := map[uint32]int{}
 	for _, t := range qterms {
 		t.weight = keep * t.weight / qmass
-		at[t.stem] = len(out)
+		at[t.sid] = len(out)
 		out = append(out, t)
 	}
-	for _, sw := range cands {
-		wt := (1 - keep) * votes[sw] / mass
-		if i, ok := at[sw]; ok {
+	for _, c := range cands {
+		wt := (1 - keep) * c.vote / mass
+		if i, ok := at[c.sid]; ok {
 			out[i].weight += wt
 			continue
 		}
-		out = append(out, rescoreTerm{stem: sw, expr: quote(surface[sw]), weight: wt})
+		word := c.stem // never left so: every stem voted for has a word
+		if id, ok := surface[c.sid]; ok {
+			word = voc.word(id)
+		}
+		out = append(out, rescoreTerm{stem: c.stem, sid: c.sid, expr: quote(word), weight: wt})
 	}
 	return out
 }
@@ -578,21 +554,20 @@ func (s *Searcher) fieldMatch(ctx context.Context, ps []*passage, terms []rescor
 		return err
 	}
 	fw := s.fieldMatchWeight()
-	memo := newStemMemo(s.lexStats.stem)
 	for i, p := range ps {
 		if p == nil {
 			continue
 		}
 		best := 0.0
-		for _, field := range [][]string{p.title, p.heading} {
+		for _, field := range [2]ownField{p.title, p.heading} {
 			seen := map[int]bool{}
 			words, matched := 0, 0
-			for _, w := range field {
-				if text.IsStopWord(w) || strings.IndexFunc(w, unicode.IsLetter) < 0 {
+			for n, sid := range field.sid {
+				if !field.content[n] {
 					continue
 				}
 				words++
-				if k, ok := at[memo.of(w)]; ok {
+				if k := at.index(sid); k >= 0 {
 					matched++
 					seen[k] = true
 				}
@@ -648,15 +623,14 @@ func (s *Searcher) listPenalty(ctx context.Context, ps []*passage, terms []resco
 		return err
 	}
 	pen := min(1, s.opt.ListPenalty)
-	memo := newStemMemo(s.lexStats.stem)
 	for i, p := range ps {
 		if p == nil || p.list == 0 {
 			continue
 		}
 		seen := map[int]bool{}
-		for _, field := range [][]string{p.title, p.heading} {
-			for _, w := range field {
-				if k, ok := at[memo.of(w)]; ok {
+		for _, field := range [2]ownField{p.title, p.heading} {
+			for _, sid := range field.sid {
+				if k := at.index(sid); k >= 0 {
 					seen[k] = true
 				}
 			}
@@ -670,21 +644,21 @@ func (s *Searcher) listPenalty(ctx context.Context, ps []*passage, terms []resco
 	return nil
 }
 
-// termWeights gives each query term's index (by stem) and its weight ×
+// termWeights gives each query term's index (by stem id) and its weight ×
 // IDF, and their sum: how much of the query a field holds is weighed by it.
-func (s *Searcher) termWeights(ctx context.Context, terms []rescoreTerm) (map[string]int, []float64, float64, error) {
-	at := make(map[string]int, len(terms))
+func (s *Searcher) termWeights(ctx context.Context, terms []rescoreTerm) (termSet, []float64, float64, error) {
+	ids := make([]uint32, len(terms))
 	idf := make([]float64, len(terms))
 	var total float64
 	for k, t := range terms {
 		v, err := s.idf(ctx, t.expr)
 		if err != nil {
-			return nil, nil, 0, err
+			return termSet{}, nil, 0, err
 		}
-		at[t.stem], idf[k] = k, v*t.weight
+		ids[k], idf[k] = t.sid, v*t.weight
 		total += idf[k]
 	}
-	return at, idf, total, nil
+	return newTermSet(ids), idf, total, nil
 }
 
 // bookLabel is a title's leading label: a word, a number and a full stop

@@ -82,16 +82,7 @@ func TestRescoreStages(t *testing.T) {
 		"Feedback1": "cardiac arrest defibrillation bystanders trained community program helped survival rates greatly",
 		"Feedback2": "cardiac arrest defibrillation bystanders trained community program helped many patients recover",
 	}
-	for i := range 6 {
-		docs[fmt.Sprintf("Filler %d", i)] = "gardening tomatoes weather spring soil water sunlight compost mulch"
-	}
-	s := vaultDB(t, docs)
-	srch := New(s.SearchView())
-	q := Parse("cardiac arrest")
-	base, err := srch.lexical.Retrieve(ctx, q, Filter{}, 30)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srch, q, base := rescoreFixture(t, docs, "cardiac arrest")
 	if len(base) != 5 {
 		t.Fatalf("%d candidates, want the 5 passages with the words", len(base))
 	}
@@ -337,4 +328,46 @@ func TestFieldMatchKeepsNamedIdentifiers(t *testing.T) {
 	if got := searchTitles(t, s, DefaultOptions(), "What is pg_dump for?", 2); len(got) == 0 || got[0] != object {
 		t.Errorf("%q, want %q first", got, object)
 	}
+}
+
+// TestRescoreCountsEveryFormOfAStem: a passage's word counts for a query
+// word when their Porter2 stems agree, even where the stem does not begin
+// as the word does ("crying" and "cry" are both "cri").
+func TestRescoreCountsEveryFormOfAStem(t *testing.T) {
+	ctx := context.Background()
+	srch, q, base := rescoreFixture(t, map[string]string{
+		"Tears": "the children were crying through the night in the ward",
+		"Sleep": "the children were sleeping through the night in the ward",
+	}, "cry children")
+	rows := newChunkRows(srch.src)
+	got, err := srch.rescoreLexical(ctx, rows, q, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rows.load(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) < 2 || got[0].info.Title != "Tears" || got[0].Score <= got[1].Score {
+		var order []string
+		for _, c := range got {
+			order = append(order, fmt.Sprintf("%s %.4f", c.info.Title, c.Score))
+		}
+		t.Fatalf("rescored %v: Tears, which says crying, should lead", order)
+	}
+}
+
+// rescoreFixture is a searcher over docs and six filler passages, the
+// query and its full-text candidates.
+func rescoreFixture(t *testing.T, docs map[string]string, query string) (*Searcher, Query, []Candidate) {
+	t.Helper()
+	for i := range 6 {
+		docs[fmt.Sprintf("Filler %d", i)] = "gardening tomatoes weather spring soil water sunlight compost mulch"
+	}
+	srch := New(vaultDB(t, docs).SearchView())
+	q := Parse(query)
+	base, err := srch.lexical.Retrieve(context.Background(), q, Filter{}, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srch, q, base
 }

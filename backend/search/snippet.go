@@ -2,6 +2,7 @@ package search
 
 import (
 	"html"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -17,27 +18,29 @@ import (
 const snippetWords = 28
 
 // matcher tells whether a word of the text matches the query, comparing
-// stems the way the index's Porter tokenizer does (closely enough to
-// highlight "properties" for "property").
+// Porter2 stems as rescoring does (to highlight "properties" for
+// "property"), by their ids in the searcher's vocabulary: after the first
+// queries no word of a hit is stemmed again.
 type matcher struct {
-	stems    map[string]bool
-	heads    map[string]bool // first letters of the stems: most words need no stemming
+	voc      *vocab
+	set      termSet // the query words' stems
 	prefixes []string
-	stemmer  stemMemo // the text's words: one matcher is used by one goroutine
 }
 
-// newMatcher matches q's words; stem is text.Stem, or a cache of it.
-func newMatcher(q Query, stem func(string) string) matcher {
-	m := matcher{stems: map[string]bool{}, heads: map[string]bool{}, stemmer: newStemMemo(stem)}
+// newMatcher matches q's words.
+func newMatcher(q Query, voc *vocab) matcher {
+	m := matcher{voc: voc}
+	var ids []uint32
 	for _, w := range append(append([]string{}, q.Terms...), q.Phrases...) {
 		for _, t := range text.Words(w) {
 			if !text.IsStopWord(t) {
-				st := text.Stem(t)
-				m.stems[st] = true
-				m.heads[head(st)] = true
+				if id := voc.stemID(strings.ToLower(t)); !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
 			}
 		}
 	}
+	m.set = newTermSet(ids)
 	for _, p := range q.Prefixes {
 		m.prefixes = append(m.prefixes, strings.ToLower(p))
 	}
@@ -49,38 +52,28 @@ func newMatcher(q Query, stem func(string) string) matcher {
 	return m
 }
 
-// head is the first three characters of a word; a stem keeps them.
-func head(w string) string {
-	n := 0
-	for i := range w {
-		if n == 3 {
-			return w[:i]
-		}
-		n++
+// terms gives the query term each span's word matches: its stem's place
+// among the query's, len(the query's stems)+k for prefix k, or -1.
+func (m matcher) terms(text string, spans []wordSpan) []int {
+	words := make([]string, len(spans))
+	for i, sp := range spans {
+		words[i] = strings.ToLower(text[sp.start:sp.end])
 	}
-	return w
-}
-
-func (m matcher) match(word string) bool {
-	_, ok := m.term(word)
-	return ok
-}
-
-// term is the query term a word of the text matches (its stem, or the
-// prefix it starts with).
-func (m matcher) term(word string) (string, bool) {
-	lw := strings.ToLower(word)
-	if m.heads[head(lw)] {
-		if st := m.stemmer.of(lw); m.stems[st] {
-			return st, true
+	_, sids := m.voc.add(words, nil, make([]uint32, 0, len(words)))
+	out := make([]int, len(spans))
+	for i, sid := range sids {
+		k := m.set.index(sid)
+		if k < 0 {
+			for j, p := range m.prefixes {
+				if strings.HasPrefix(words[i], p) {
+					k = len(m.set.ids) + j
+					break
+				}
+			}
 		}
+		out[i] = k
 	}
-	for _, p := range m.prefixes {
-		if strings.HasPrefix(lw, p) {
-			return p, true
-		}
-	}
-	return "", false
+	return out
 }
 
 type wordSpan struct {
@@ -88,12 +81,21 @@ type wordSpan struct {
 	hit        bool
 }
 
-// wordSpans finds the words of text (byte offsets).
+// wordSpans finds the words of text (byte offsets): runs of letters,
+// digits and marks.
 func wordSpans(text string) []wordSpan {
-	var spans []wordSpan
+	spans := make([]wordSpan, 0, len(text)/6)
 	inWord, start := false, 0
-	for i, r := range text {
-		isW := unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+	for i, size := 0, 1; i < len(text); i += size {
+		var isW bool
+		if c := text[i]; c < utf8.RuneSelf {
+			size = 1
+			isW = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(text[i:])
+			isW = unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+		}
 		switch {
 		case isW && !inWord:
 			inWord, start = true, i
@@ -115,8 +117,8 @@ func (m matcher) snippet(text string) string {
 	if len(spans) == 0 {
 		return ""
 	}
-	for i := range spans {
-		spans[i].hit = m.match(text[spans[i].start:spans[i].end])
+	for i, k := range m.terms(text, spans) {
+		spans[i].hit = k >= 0
 	}
 	// The window with the most matching words wins; the earliest on ties.
 	n := min(snippetWords, len(spans))

@@ -3,8 +3,6 @@ package search
 import (
 	"strings"
 	"testing"
-
-	"github.com/hoardvault/hoard/backend/text"
 )
 
 func TestSnippet(t *testing.T) {
@@ -20,6 +18,9 @@ func TestSnippet(t *testing.T) {
 		{"photo*", "Photographs and photos.", []string{"<mark>Photographs</mark>", "<mark>photos</mark>"}, nil},
 		{"the cat", "the cat sat", []string{"the <mark>cat</mark>"}, []string{"<mark>the</mark>"}},
 		{"nothing", "no match here", []string{"no match here"}, []string{"<mark>"}},
+		// Stems whose first letters are not the word's ("cry" is "cri").
+		{"cry", "They cry, and he cried.", []string{"<mark>cry</mark>", "<mark>cried</mark>"}, nil},
+		{"die", "Cells dying young.", []string{"<mark>dying</mark>"}, nil},
 	}
 	for _, tc := range cases {
 		got := testMatcher(tc.query).snippet(tc.text)
@@ -36,5 +37,5 @@ func TestSnippet(t *testing.T) {
 	}
 }
 
-// testMatcher matches a query's words, stemming each word again.
-func testMatcher(query string) matcher { return newMatcher(Parse(query), text.Stem) }
+// testMatcher matches a query's words.
+func testMatcher(query string) matcher { return newMatcher(Parse(query), newVocab()) }

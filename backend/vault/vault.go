@@ -77,6 +77,7 @@ type Vault struct {
 	mu     sync.RWMutex        // guards searcher, which loading models replaces
 	bin    *search.VectorIndex // the vectors' sign bits and int8 codes, in memory
 	lex    *postings.Index     // the full-text postings, in memory
+	fwd    *search.Forward     // every full-text row's words, numbered, kept with the postings
 	// ing takes files in: the queue, its drain goroutine, the watch.
 	ing   *ingest.Service
 	voice *speech.Voice // speech-to-text
@@ -128,7 +129,9 @@ func Open(ctx context.Context, dir string, opt Options) (*Vault, error) {
 		opt:      opt,
 		log:      opt.Logger,
 		lex:      postings.New(st.SearchView(), opt.Logger),
+		fwd:      search.NewForward(),
 	}
+	v.lex.Keep = v.fwd.Row
 	v.searcher = newSearcher(v.reader(), opt.Search)
 	v.bin = search.NewVectorIndex(st)
 	v.voice = speech.New(speech.Config{Fixed: opt.Transcription, Settings: st, Models: v.models, ORTLib: opt.Neural.ORTLib,
@@ -166,6 +169,13 @@ func newSearcher(r search.Reader, opt *search.Options) *search.Searcher {
 type reader struct {
 	store.SearchView
 	lex *postings.Index
+	fwd *search.Forward
+}
+
+func (r reader) Forward() *search.Forward { return r.fwd }
+
+func (r reader) Kept(ctx context.Context, ids []int64) ([]any, bool, error) {
+	return r.lex.Kept(ctx, ids)
 }
 
 func (r reader) Search(ctx context.Context, q postings.Query, k int) ([]store.Match, bool, error) {
@@ -176,7 +186,9 @@ func (r reader) CountPhrase(ctx context.Context, phrase string) (int64, bool, er
 	return r.lex.Count(ctx, phrase)
 }
 
-func (v *Vault) reader() search.Reader { return reader{SearchView: v.store.SearchView(), lex: v.lex} }
+func (v *Vault) reader() search.Reader {
+	return reader{SearchView: v.store.SearchView(), lex: v.lex, fwd: v.fwd}
+}
 
 // WarmLexical builds the in-memory full-text postings ahead of the first
 // search (until then, and while they are behind the vault, FTS5 answers).
