@@ -34,7 +34,7 @@ func OpenReadOnly(ctx context.Context, file string) (*Store, error) {
 	// alone, which holds everything once the vault was closed cleanly.
 	var errs []error
 	for _, params := range []string{"mode=ro", "mode=ro&immutable=1"} {
-		db, err := sql.Open(roDriverName, "file:"+file+"?"+params+"&_foreign_keys=on&_busy_timeout=10000&_cache_size=-32000")
+		db, err := sql.Open(roDriverName, "file:"+file+"?"+params+"&_foreign_keys=on&_busy_timeout=10000&_cache_size=-32000&_stmt_cache_size=64")
 		if err == nil {
 			err = db.PingContext(ctx)
 		}

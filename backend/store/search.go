@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 	"time"
 )
@@ -67,13 +68,21 @@ func (f ChunkFilter) where() (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// inList is the placeholders and arguments of an IN (...) list.
+// inList is the placeholders and arguments of an IN (...) list. Up to
+// 1,024 ids the list is padded, with the last id again, to a power of two
+// (eight at least): a query's text then repeats, and the connection's
+// statement cache (_stmt_cache_size) serves it prepared. Preparing the
+// statement was a third of reading a query's candidates.
 func inList(ids []int64) (string, []any) {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	n := len(ids)
+	if n > 0 && n <= 1024 {
+		n = max(8, 1<<bits.Len(uint(n-1)))
 	}
-	return strings.TrimSuffix(strings.Repeat("?,", len(ids)), ","), args
+	args := make([]any, n)
+	for i := range args {
+		args[i] = ids[min(i, len(ids)-1)]
+	}
+	return strings.TrimSuffix(strings.Repeat("?,", n), ","), args
 }
 
 // Match is a chunk the full-text index found, with FTS5's bm25() (lower is

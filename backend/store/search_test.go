@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -159,5 +160,32 @@ func TestSearchView(t *testing.T) {
 	}
 	if _, ok, err := v.CollectionID(ctx, "nowhere"); err != nil || ok {
 		t.Errorf("collection nowhere: %v %v", ok, err)
+	}
+}
+
+// An IN list is padded to a few shapes, so its statement's text repeats
+// (and the statement cache serves it), with nothing but its own ids.
+func TestInListShapes(t *testing.T) {
+	cases := []struct {
+		ids   []int64
+		marks int
+	}{
+		{nil, 0},
+		{[]int64{7}, 8},
+		{[]int64{1, 2, 3, 4, 5, 6, 7, 8}, 8},
+		{make([]int64, 9), 16},
+		{make([]int64, 1000), 1024},
+		{make([]int64, 1500), 1500},
+	}
+	for _, tc := range cases {
+		marks, args := inList(tc.ids)
+		if n := strings.Count(marks, "?"); n != tc.marks || len(args) != tc.marks {
+			t.Errorf("%d ids: %d marks, %d args; want %d", len(tc.ids), n, len(args), tc.marks)
+		}
+		for _, a := range args {
+			if !slices.Contains(tc.ids, a.(int64)) {
+				t.Errorf("%d ids: argument %v is none of them", len(tc.ids), a)
+			}
+		}
 	}
 }

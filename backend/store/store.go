@@ -66,7 +66,7 @@ func openWritable(ctx context.Context, file string) (*Store, error) {
 	// writers wait on busy_timeout instead of failing on upgrade. A document
 	// is stored in one transaction (400,000 chunks take about 5 s), so a
 	// writer waits up to a minute for another process's before it fails.
-	dsn := "file:" + file + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=60000&_txlock=immediate&_cache_size=-32000"
+	dsn := "file:" + file + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=60000&_txlock=immediate&_cache_size=-32000&_stmt_cache_size=64"
 	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", file, err)
