@@ -18,7 +18,7 @@ const momentWords = 16
 // ("…and the hiring plan. Action item: Anna drafts the hiring plan"), do
 // not pull the citation away from the sentence that says them all.
 // ok is false when no word matches (a hit by meaning alone).
-func (m matcher) moment(text string, marks []store.Mark) (ms int64, ok bool) {
+func (m matcher) moment(text string, marks []store.Mark, kept []uint32) (ms int64, ok bool) {
 	type hit struct {
 		word, sentence int // indexes among the words and sentences
 		at             int // byte offset
@@ -26,7 +26,7 @@ func (m matcher) moment(text string, marks []store.Mark) (ms int64, ok bool) {
 	}
 	var hits []hit
 	spans := wordSpans(text)
-	terms := m.terms(text, spans)
+	terms := m.terms(text, spans, kept)
 	sentence := 0
 	for i, sp := range spans {
 		if t := terms[i]; t >= 0 {

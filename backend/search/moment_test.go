@@ -41,7 +41,11 @@ func TestMoment(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.query, func(t *testing.T) {
-			got, ok := testMatcher(tc.query).moment(text, marks)
+			m := testMatcher(tc.query)
+			got, ok := m.moment(text, marks, nil)
+			if k, kok := m.moment(text, marks, newSplit(m.voc, [3]string{"", "", text}).sid[2]); k != got || kok != ok {
+				t.Errorf("from the kept split %d %v, from the text %d %v", k, kok, got, ok)
+			}
 			if !ok {
 				got = -1
 			}

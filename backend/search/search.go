@@ -121,8 +121,16 @@ func (s *Searcher) hydrate(ctx context.Context, rows *chunkRows, cands []Candida
 	if err != nil {
 		return nil, fmt.Errorf("load hits: %w", err)
 	}
+	kept, err := s.keptSplits(ctx, m.voc, cands) // the texts' words, numbered
+	if err != nil {
+		return nil, err
+	}
 	hits := make([]Hit, 0, len(cands))
-	for _, c := range cands {
+	for i, c := range cands {
+		var body []uint32
+		if kept != nil && kept[i] != nil {
+			body = kept[i].sid[2]
+		}
 		ci := c.info
 		if ci == nil {
 			continue // deleted between the stages
@@ -131,7 +139,7 @@ func (s *Searcher) hydrate(ctx context.Context, rows *chunkRows, cands []Candida
 			Text: ci.Text, MediaType: ci.MediaType, Collection: ci.Collection, Path: paths[ci.DocID]}
 		h.Score = c.Score
 		h.Via = c.Via
-		h.Snippet = m.snippet(h.Text)
+		h.Snippet = m.snippet(h.Text, body)
 		if ci.Timed {
 			h.Time = &TimeSpan{StartMS: ci.TimeStart, EndMS: ci.TimeEnd}
 			p := *h.Time
@@ -139,7 +147,7 @@ func (s *Searcher) hydrate(ctx context.Context, rows *chunkRows, cands []Candida
 			// Unreadable word times cost the hit its moment, not the search:
 			// it is cited at its passage's start.
 			if marks, err := store.DecodeMarks(ci.Marks); err == nil && len(marks) > 0 {
-				if at, ok := m.moment(h.Text, marks); ok {
+				if at, ok := m.moment(h.Text, marks, body); ok {
 					h.Time = &TimeSpan{StartMS: at, EndMS: max(at, h.Passage.EndMS)}
 				}
 			}

@@ -53,19 +53,24 @@ func newMatcher(q Query, voc *vocab) matcher {
 }
 
 // terms gives the query term each span's word matches: its stem's place
-// among the query's, len(the query's stems)+k for prefix k, or -1.
-func (m matcher) terms(text string, spans []wordSpan) []int {
-	words := make([]string, len(spans))
-	for i, sp := range spans {
-		words[i] = strings.ToLower(text[sp.start:sp.end])
+// among the query's, len(the query's stems)+k for prefix k, or -1. kept
+// are the text's stem ids as its kept split has them (Forward), used
+// when they are as many as the spans (they are split alike).
+func (m matcher) terms(text string, spans []wordSpan, kept []uint32) []int {
+	sids := kept
+	if len(kept) != len(spans) {
+		words := make([]string, len(spans))
+		for i, sp := range spans {
+			words[i] = strings.ToLower(text[sp.start:sp.end])
+		}
+		_, sids = m.voc.add(words, nil, make([]uint32, 0, len(words)))
 	}
-	_, sids := m.voc.add(words, nil, make([]uint32, 0, len(words)))
 	out := make([]int, len(spans))
 	for i, sid := range sids {
 		k := m.set.index(sid)
 		if k < 0 {
 			for j, p := range m.prefixes {
-				if strings.HasPrefix(words[i], p) {
+				if strings.HasPrefix(strings.ToLower(text[spans[i].start:spans[i].end]), p) {
 					k = len(m.set.ids) + j
 					break
 				}
@@ -111,13 +116,14 @@ func wordSpans(text string) []wordSpan {
 }
 
 // snippet returns an HTML-escaped excerpt of text around the densest cluster
-// of matching words, with matches wrapped in <mark>.
-func (m matcher) snippet(text string) string {
+// of matching words, with matches wrapped in <mark>; kept are its words'
+// stem ids, if known (see terms).
+func (m matcher) snippet(text string, kept []uint32) string {
 	spans := wordSpans(text)
 	if len(spans) == 0 {
 		return ""
 	}
-	for i, k := range m.terms(text, spans) {
+	for i, k := range m.terms(text, spans, kept) {
 		spans[i].hit = k >= 0
 	}
 	// The window with the most matching words wins; the earliest on ties.

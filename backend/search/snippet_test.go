@@ -23,7 +23,12 @@ func TestSnippet(t *testing.T) {
 		{"die", "Cells dying young.", []string{"<mark>dying</mark>"}, nil},
 	}
 	for _, tc := range cases {
-		got := testMatcher(tc.query).snippet(tc.text)
+		m := testMatcher(tc.query)
+		got := m.snippet(tc.text, nil)
+		// From a kept split's stem ids, the same snippet.
+		if kept := m.snippet(tc.text, newSplit(m.voc, [3]string{"", "", tc.text}).sid[2]); kept != got {
+			t.Errorf("%q: from the kept split %q, from the text %q", tc.query, kept, got)
+		}
 		for _, w := range tc.want {
 			if !strings.Contains(got, w) {
 				t.Errorf("%q in %.40q: snippet %q lacks %q", tc.query, tc.text, got, w)
