@@ -34,9 +34,9 @@ import (
 type Source interface {
 	LexicalStamp(ctx context.Context) (string, error)
 	ReadLexical(ctx context.Context, row func(store.LexicalRow) error, token func(store.LexicalToken) error) (string, error)
-	// Term is the term FTS5 makes of a word (ok: a single one), for a
-	// query word the build did not see spelled.
-	Term(ctx context.Context, word string) (term string, ok bool, err error)
+	// Terms are the terms FTS5 makes of words (OK: a single one), for
+	// query words the build did not see spelled.
+	Terms(ctx context.Context, words []string) ([]store.WordTerm, error)
 }
 
 // Index is the in-memory postings of one vault. It is safe for concurrent
@@ -444,20 +444,35 @@ func (x *Index) Count(ctx context.Context, phrase string) (n int64, ok bool, err
 // a word's term cannot be told, or a phrase needs positions the index
 // lacks.
 func (x *Index) phrasesOf(ctx context.Context, s *snapshot, strs []string) ([][]int32, bool, error) {
-	out := make([][]int32, 0, len(strs))
+	phrases := make([][]spelling, 0, len(strs))
 	var buf []byte
+	var ask []spelling // the build did not see them: FTS5 is asked for all at once
 	for _, str := range strs {
-		var ts []int32
-		var words []string
-		eachToken(str, func(start, end int) { words = append(words, str[start:end]) })
-		if len(words) == 0 || len(words) > 1 && s.noPos {
+		var ws []spelling
+		eachToken(str, func(start, end int) {
+			buf = key(buf, str[start:end])
+			ws = append(ws, spelling{string(buf), str[start:end]})
+		})
+		if len(ws) == 0 || len(ws) > 1 && s.noPos {
 			return nil, false, nil
 		}
-		for _, w := range words {
-			buf = key(buf, w)
-			t, err := x.termOf(ctx, s, string(buf), w)
-			if err != nil || t == ambiguous {
-				return nil, false, err
+		for _, w := range ws {
+			if _, ok := s.termOf(w.key); !ok && !slices.Contains(ask, w) {
+				ask = append(ask, w)
+			}
+		}
+		phrases = append(phrases, ws)
+	}
+	if err := x.learn(ctx, s, ask); err != nil {
+		return nil, false, err
+	}
+	out := make([][]int32, 0, len(strs))
+	for _, ws := range phrases {
+		ts := make([]int32, 0, len(ws))
+		for _, w := range ws {
+			t, ok := s.termOf(w.key)
+			if !ok || t == ambiguous { // not learnt: the snapshot remembers no more
+				return nil, false, nil
 			}
 			ts = append(ts, t)
 		}
@@ -468,35 +483,50 @@ func (x *Index) phrasesOf(ctx context.Context, s *snapshot, strs []string) ([][]
 	return out, true, nil
 }
 
-// termOf is the term of a spelling (k, lower-cased w), asking FTS5's
-// tokenizer for a word the build did not see spelled.
-func (x *Index) termOf(ctx context.Context, s *snapshot, k, w string) (int32, error) {
+// spelling is a query word as written, and its key (lower-cased).
+type spelling struct{ key, spelled string }
+
+// termOf is the term of a spelling (lower-cased), as the build saw it or
+// FTS5 was asked; ok is false when it is not known yet.
+func (s *snapshot) termOf(k string) (int32, bool) {
 	if t, ok := s.words[k]; ok {
-		return t, nil
+		return t, true
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	t, ok := s.learnt[k]
-	s.mu.Unlock()
-	if ok {
-		return t, nil
+	return t, ok
+}
+
+// learn asks FTS5's tokenizer for the terms of words the build did not
+// see spelled, and remembers them.
+func (x *Index) learn(ctx context.Context, s *snapshot, words []spelling) error {
+	if len(words) == 0 {
+		return nil
 	}
-	term, one, err := x.src.Term(ctx, w)
+	spelled := make([]string, len(words))
+	for i, w := range words {
+		spelled[i] = w.spelled
+	}
+	terms, err := x.src.Terms(ctx, spelled)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	t = ambiguous
-	if one {
-		t = none
-		if have, ok := s.terms[term]; ok {
-			t = have
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, wt := range terms {
+		t := int32(ambiguous)
+		if wt.OK {
+			t = none
+			if have, ok := s.terms[wt.Term]; ok {
+				t = have
+			}
+		}
+		if len(s.learnt) < maxLearnt {
+			s.learnt[words[i].key] = t
 		}
 	}
-	s.mu.Lock()
-	if len(s.learnt) < maxLearnt {
-		s.learnt[k] = t
-	}
-	s.mu.Unlock()
-	return t, nil
+	return nil
 }
 
 // maxLearnt bounds the words a snapshot remembers asking FTS5 about.

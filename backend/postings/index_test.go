@@ -281,6 +281,10 @@ func TestFollowsWrites(t *testing.T) {
 			t.Errorf("%s: %v, ok %v, %v; want %d matches from memory", tc.word, got, ok, err, tc.want)
 		}
 	}
+	// Several such words in one query are asked of FTS5 together.
+	if got, ok, err := x.Search(ctx, postings.Query{Terms: []string{"fermenter", "zzyzy", "Cloths"}, Weights: q.Weights}, 10); err != nil || !ok || len(got) != 2 {
+		t.Errorf("three new words: %v, ok %v, %v; want 2 matches from memory", got, ok, err)
+	}
 	ro, err := store.OpenReadOnly(ctx, filepath.Join(v.Dir(), vault.DBFile))
 	if err != nil {
 		t.Fatal(err)

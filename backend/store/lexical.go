@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // lexicalStampSQL reads LexicalStamp.
@@ -148,39 +149,92 @@ func (v SearchView) ReadLexical(ctx context.Context, row func(LexicalRow) error,
 // ftsTokenizer is chunks_fts's tokenizer (migration 0015).
 const ftsTokenizer = `porter unicode61 remove_diacritics 2`
 
-// Term is the term the full-text index makes of a word: the word is
-// indexed, on its own, in a temporary table with chunks_fts's tokenizer
-// (the connection's own: nothing is written to the vault), and read back
-// from its vocabulary. ok is false when the word is not one token.
-func (v SearchView) Term(ctx context.Context, word string) (term string, ok bool, err error) {
-	conn, err := v.db.Conn(ctx)
-	if err != nil {
-		return "", false, fmt.Errorf("term of %q: %w", word, err)
+// WordTerm is the term the full-text index makes of a word; OK is false
+// when the word is not one term.
+type WordTerm struct {
+	Term string
+	OK   bool
+}
+
+// Terms are the terms the full-text index makes of words: each word is
+// indexed, as its own row, in a temporary table with chunks_fts's
+// tokenizer, and read back from its vocabulary (see tokenizer).
+func (v SearchView) Terms(ctx context.Context, words []string) ([]WordTerm, error) {
+	out := make([]WordTerm, len(words))
+	if len(words) == 0 {
+		return out, nil
 	}
-	defer conn.Close()
-	defer func() {
-		// Dropped, so a pooled connection keeps nothing; with a cancelled
-		// ctx the statements would not run.
-		for _, q := range []string{`DROP TABLE IF EXISTS temp.word_terms`, `DROP TABLE IF EXISTS temp.word_index`} {
-			_, derr := conn.ExecContext(context.WithoutCancel(ctx), q)
-			err = errors.Join(err, derr)
+	if err := v.tok.terms(ctx, v.db, words, out); err != nil {
+		return nil, fmt.Errorf("terms of %d words: %w", len(words), err)
+	}
+	return out, nil
+}
+
+// tokenizer keeps one connection with a temporary FTS5 table made with
+// chunks_fts's tokenizer: the connection's own, so nothing is written to
+// the vault. Making the table for each word took 0.4 ms, as long as the
+// rest of a keyword query; it is emptied instead.
+type tokenizer struct {
+	mu   sync.Mutex
+	conn *sql.Conn
+}
+
+func (t *tokenizer) terms(ctx context.Context, db *sql.DB, words []string, out []WordTerm) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.conn == nil {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return err
 		}
-	}()
-	for _, q := range []string{
-		`CREATE VIRTUAL TABLE temp.word_index USING fts5(word, tokenize = '` + ftsTokenizer + `')`,
-		`CREATE VIRTUAL TABLE temp.word_terms USING fts5vocab(temp, word_index, row)`,
-	} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return "", false, fmt.Errorf("term of %q: %w", word, err)
+		for _, q := range []string{
+			`CREATE VIRTUAL TABLE IF NOT EXISTS temp.word_index USING fts5(word, tokenize = '` + ftsTokenizer + `')`,
+			`CREATE VIRTUAL TABLE IF NOT EXISTS temp.word_terms USING fts5vocab(temp, word_index, instance)`,
+		} {
+			if _, err := conn.ExecContext(ctx, q); err != nil {
+				conn.Close()
+				return err
+			}
+		}
+		t.conn = conn
+	}
+	err := t.ask(ctx, words, out)
+	if err != nil {
+		// A connection in an unknown state is not kept.
+		t.conn.Close()
+		t.conn = nil
+	}
+	return err
+}
+
+func (t *tokenizer) ask(ctx context.Context, words []string, out []WordTerm) error {
+	if _, err := t.conn.ExecContext(ctx, `DELETE FROM temp.word_index`); err != nil {
+		return err
+	}
+	for i, w := range words {
+		if _, err := t.conn.ExecContext(ctx, `INSERT INTO temp.word_index(rowid, word) VALUES (?, ?)`, i+1, w); err != nil {
+			return err
 		}
 	}
-	if _, err := conn.ExecContext(ctx, `INSERT INTO temp.word_index(word) VALUES (?)`, word); err != nil {
-		return "", false, fmt.Errorf("term of %q: %w", word, err)
+	return eachRow(ctx, t.conn, `SELECT doc, min(term), count(DISTINCT term) FROM temp.word_terms GROUP BY doc`, nil, func(rows *sql.Rows) error {
+		var doc, n int
+		var term string
+		if err := rows.Scan(&doc, &term, &n); err != nil {
+			return err
+		}
+		if doc >= 1 && doc <= len(out) {
+			out[doc-1] = WordTerm{Term: term, OK: n == 1}
+		}
+		return nil
+	})
+}
+
+// close gives the connection back.
+func (t *tokenizer) close() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.conn != nil {
+		t.conn.Close()
+		t.conn = nil
 	}
-	var n int
-	err = conn.QueryRowContext(ctx, `SELECT coalesce(min(term), ''), count(*) FROM temp.word_terms`).Scan(&term, &n)
-	if err != nil {
-		return "", false, fmt.Errorf("term of %q: %w", word, err)
-	}
-	return term, n == 1, nil
 }

@@ -17,10 +17,11 @@ import (
 type SearchView struct {
 	db    *sql.DB
 	dicts *dictionaries
+	tok   *tokenizer
 }
 
 // SearchView returns the read view search runs on.
-func (s *Store) SearchView() SearchView { return SearchView{db: s.db, dicts: s.dicts} }
+func (s *Store) SearchView() SearchView { return SearchView{db: s.db, dicts: s.dicts, tok: &s.tok} }
 
 // ChunkFilter narrows the chunks a search reads.
 type ChunkFilter struct {

@@ -189,3 +189,32 @@ func TestInListShapes(t *testing.T) {
 		}
 	}
 }
+
+// Terms asks the full-text tokenizer about many words at once, each
+// answered as if asked alone: its Porter stem, folded; not one term when
+// it makes none or two.
+func TestTermsOfWords(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	words := []string{"fermented", "Café", "", "well-known", "Fermenting", "running"}
+	got, err := s.SearchView().Terms(ctx, words)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []WordTerm{{"ferment", true}, {"cafe", true}, {"", false}, {"", false}, {"ferment", true}, {"run", true}}
+	for i := range want {
+		w := want[i]
+		if words[i] == "well-known" { // two terms: only whether it is one counts
+			if got[i].OK {
+				t.Errorf("%q: %+v, want not one term", words[i], got[i])
+			}
+			continue
+		}
+		if got[i] != w {
+			t.Errorf("%q: %+v, want %+v", words[i], got[i], w)
+		}
+	}
+	if none, err := s.SearchView().Terms(ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("no words: %v, %v", none, err)
+	}
+}

@@ -37,6 +37,7 @@ type Store struct {
 	dicts    *dictionaries // chunk text's (dict.go)
 	feed     feed          // change signals for listeners (Subscribe)
 	lookups  stmtCache
+	tok      tokenizer // query words' full-text terms (Terms)
 }
 
 // Open opens (creating if needed) the database at file and migrates it to the
@@ -129,6 +130,7 @@ func (s *Store) Close() error {
 	}
 	s.feed.mu.Unlock()
 	s.lookups.close()
+	s.tok.close()
 	return s.db.Close()
 }
 
