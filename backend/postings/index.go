@@ -360,21 +360,21 @@ func build(ctx context.Context, src Source, keep func(store.LexicalRow) (any, in
 	return s, nil
 }
 
-// Kept is Keep's value for each chunk id (nil for a chunk the index does
-// not hold). ok is false when there is no snapshot, or it is behind the
-// store: the values would be of rows that have since changed.
-func (x *Index) Kept(ctx context.Context, ids []int64) (vals []any, ok bool, err error) {
+// Kept looks up Keep's value of a chunk in the current snapshot (nil for
+// a chunk it does not hold). ok is false when there is no snapshot, or it
+// is behind the store: the values would be of rows that have since
+// changed. A query asks once and looks up its candidates.
+func (x *Index) Kept(ctx context.Context) (lookup func(chunk int64) any, ok bool, err error) {
 	s, err := x.current(ctx)
 	if s == nil || err != nil || s.kept == nil {
 		return nil, false, err
 	}
-	vals = make([]any, len(ids))
-	for i, id := range ids {
-		if r, found := slices.BinarySearch(s.chunks, id); found {
-			vals[i] = s.kept[r]
+	return func(chunk int64) any {
+		if r, found := slices.BinarySearch(s.chunks, chunk); found {
+			return s.kept[r]
 		}
-	}
-	return vals, true, nil
+		return nil
+	}, true, nil
 }
 
 // Query is an OR of words and phrases, as FTS5 reads

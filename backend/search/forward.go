@@ -34,10 +34,12 @@ func (f *Forward) vocab() *vocab {
 }
 
 // Row is a row's split, without its text: its words' stem ids, its own
-// title and heading, and its list share. It is postings.Index.Keep.
+// title and heading, its list share and SimHash. It is
+// postings.Index.Keep.
 func (f *Forward) Row(r store.LexicalRow) (any, int) {
 	sp := newSplit(f.vocab(), [3]string{r.Title, r.Heading, r.Body})
 	sp.listShare()
+	sp.sim = simHash(r.Body)
 	sp.fields, sp.wid = [3]string{}, [3][]uint32{}
 	n := 160 + len(sp.own[0]) + len(sp.own[1]) + 5*(len(sp.ownWords[0].sid)+len(sp.ownWords[1].sid))
 	for _, ids := range sp.sid {
@@ -47,32 +49,26 @@ func (f *Forward) Row(r store.LexicalRow) (any, int) {
 }
 
 // forwardSource is a Reader whose in-memory postings keep a Forward's
-// rows: Kept gives them for chunk ids (nil where a row is not held), ok
+// rows: Kept looks them up by chunk id (nil where a row is not held), ok
 // false when the postings are behind the vault.
 type forwardSource interface {
 	Forward() *Forward
-	Kept(ctx context.Context, ids []int64) (rows []any, ok bool, err error)
+	Kept(ctx context.Context) (lookup func(chunk int64) any, ok bool, err error)
 }
 
-// keptSplits are the candidates' kept splits numbered by voc (nil where
-// there is none).
-func (s *Searcher) keptSplits(ctx context.Context, voc *vocab, cands []Candidate) ([]*split, error) {
+// keepSplits lets the query's rows give their kept splits (chunkRows.split).
+func (s *Searcher) keepSplits(ctx context.Context, rows *chunkRows) error {
+	rows.voc = s.fwd.vocab()
 	if s.kept == nil {
-		return nil, nil
+		return nil
 	}
-	ids := make([]int64, len(cands))
-	for i, c := range cands {
-		ids[i] = c.ChunkID
-	}
-	rows, ok, err := s.kept.Kept(ctx, ids)
+	lookup, ok, err := s.kept.Kept(ctx)
 	if err != nil || !ok {
-		return nil, err
+		return err
 	}
-	out := make([]*split, len(cands))
-	for i, r := range rows {
-		if sp, _ := r.(*split); sp != nil && sp.voc == voc {
-			out[i] = sp
-		}
+	rows.splits = func(id int64) *split {
+		sp, _ := lookup(id).(*split)
+		return sp
 	}
-	return out, nil
+	return nil
 }

@@ -40,6 +40,7 @@ type split struct {
 
 	listOnce sync.Once
 	list     float64
+	sim      uint64 // SimHash of the text, in a kept split (Forward.Row)
 }
 
 // ownField is a title's or heading's words: each one's stem id, and

@@ -319,6 +319,9 @@ func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.keepSplits(ctx, rows); err != nil {
+		return nil, err
+	}
 	lists, err := s.candidates(ctx, rows, raw, q, req.Filter, depth)
 	if err != nil {
 		return nil, err
@@ -356,7 +359,7 @@ func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
 	if len(cands) > req.Limit {
 		cands = cands[:req.Limit]
 	}
-	hits, err := s.hydrate(ctx, rows, cands, newMatcher(q, s.fwd.vocab()))
+	hits, err := s.hydrate(ctx, rows, cands, newMatcher(q, rows.voc))
 	if err != nil {
 		return nil, err
 	}

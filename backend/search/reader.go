@@ -58,6 +58,22 @@ type chunkRows struct {
 	// store's ChunkRowsStamp, read before any row.
 	kept  *rowCache
 	stamp string
+	// The rows' kept splits (Searcher.keepSplits), when the postings
+	// keep them; voc is the query's vocabulary.
+	voc    *vocab
+	splits func(id int64) *split
+}
+
+// split is the chunk's kept split, if there is one numbered by the
+// query's vocabulary.
+func (r *chunkRows) split(id int64) *split {
+	if r.splits == nil {
+		return nil
+	}
+	if sp := r.splits(id); sp != nil && sp.voc == r.voc {
+		return sp
+	}
+	return nil
 }
 
 func newChunkRows(src chunkReader) *chunkRows {
@@ -182,7 +198,13 @@ func (r *chunkRows) load(ctx context.Context, cands []Candidate) error {
 		}
 	}
 	for i := range cands {
-		cands[i].info = r.byID[cands[i].ChunkID]
+		ci := r.byID[cands[i].ChunkID]
+		cands[i].info = ci
+		if sp := r.split(cands[i].ChunkID); sp != nil && ci != nil {
+			// What the build worked out from the same text.
+			ci.simOnce.Do(func() { ci.sim = sp.sim })
+			ci.listOnce.Do(func() { ci.list = sp.list })
+		}
 	}
 	return nil
 }

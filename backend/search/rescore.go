@@ -173,10 +173,9 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 			return " "
 		})
 	}
-	voc := s.fwd.vocab()
-	kept, err := s.keptSplits(ctx, voc, base)
-	if err != nil {
-		return nil, err
+	voc := rows.voc
+	if voc == nil {
+		voc = s.fwd.vocab()
 	}
 	ps := make([]*passage, len(base))
 	parallel(len(base), func(i int) {
@@ -185,10 +184,7 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 			return
 		}
 		fields := [3]string{ci.Title, ci.Heading, ci.Text}
-		var sp *split
-		if kept != nil {
-			sp = kept[i]
-		}
+		sp := rows.split(ci.ID)
 		if sp == nil {
 			sp = st.split.get(voc, ci.ID, fields) // split as below, once
 		}

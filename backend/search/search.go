@@ -121,15 +121,11 @@ func (s *Searcher) hydrate(ctx context.Context, rows *chunkRows, cands []Candida
 	if err != nil {
 		return nil, fmt.Errorf("load hits: %w", err)
 	}
-	kept, err := s.keptSplits(ctx, m.voc, cands) // the texts' words, numbered
-	if err != nil {
-		return nil, err
-	}
 	hits := make([]Hit, 0, len(cands))
-	for i, c := range cands {
-		var body []uint32
-		if kept != nil && kept[i] != nil {
-			body = kept[i].sid[2]
+	for _, c := range cands {
+		var body []uint32 // the text's words, numbered
+		if sp := rows.split(c.ChunkID); sp != nil && sp.voc == m.voc {
+			body = sp.sid[2]
 		}
 		ci := c.info
 		if ci == nil {

@@ -174,9 +174,7 @@ type reader struct {
 
 func (r reader) Forward() *search.Forward { return r.fwd }
 
-func (r reader) Kept(ctx context.Context, ids []int64) ([]any, bool, error) {
-	return r.lex.Kept(ctx, ids)
-}
+func (r reader) Kept(ctx context.Context) (func(int64) any, bool, error) { return r.lex.Kept(ctx) }
 
 func (r reader) Search(ctx context.Context, q postings.Query, k int) ([]store.Match, bool, error) {
 	return r.lex.Search(ctx, q, k)
