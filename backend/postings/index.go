@@ -247,6 +247,29 @@ func (s *snapshot) stats() Stats {
 func build(ctx context.Context, src Source, keep func(store.LexicalRow) (any, int)) (*snapshot, error) {
 	s := &snapshot{byDoc: map[int64][]uint32{}, big: map[uint32][3]uint32{}, words: map[string]int32{}, terms: map[string]int32{}, learnt: map[string]int32{}}
 	rowOf := map[int64]uint32{}
+	// Keep runs beside the reading, on another core, in row order.
+	var kept chan store.LexicalRow
+	keeping := make(chan struct{})
+	if keep != nil {
+		kept = make(chan store.LexicalRow, 256)
+		go func() {
+			defer close(keeping)
+			for r := range kept {
+				v, size := keep(r)
+				s.kept, s.keptBytes = append(s.kept, v), s.keptBytes+int64(size)
+			}
+		}()
+	} else {
+		close(keeping)
+	}
+	stopKeeping := func() {
+		if kept != nil {
+			close(kept)
+			kept = nil
+		}
+		<-keeping
+	}
+	defer stopKeeping()
 	type column struct {
 		text  string
 		spans []uint32 // token starts and ends, when the text splits into as many tokens as FTS5 counted
@@ -276,9 +299,8 @@ func build(ctx context.Context, src Source, keep func(store.LexicalRow) (any, in
 		}
 		lengths = append(lengths, n)
 		total += n
-		if keep != nil {
-			v, size := keep(r)
-			s.kept, s.keptBytes = append(s.kept, v), s.keptBytes+int64(size)
+		if kept != nil {
+			kept <- r
 		}
 		return nil
 	}
@@ -341,6 +363,7 @@ func build(ctx context.Context, src Source, keep func(store.LexicalRow) (any, in
 		return nil
 	}
 	stamp, err := src.ReadLexical(ctx, row, token)
+	stopKeeping()
 	if err != nil {
 		return nil, err
 	}
