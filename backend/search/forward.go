@@ -33,6 +33,15 @@ func (f *Forward) vocab() *vocab {
 	return f.voc.Load()
 }
 
+// Bytes estimates the memory the vocabulary holds (the rows' splits are
+// counted with the postings that keep them).
+func (f *Forward) Bytes() int64 {
+	if v := f.voc.Load(); v != nil {
+		return v.bytes()
+	}
+	return 0
+}
+
 // Row is a row's split, without its text: its words' stem ids, its own
 // title and heading, its list share and SimHash. It is
 // postings.Index.Keep.

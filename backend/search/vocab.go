@@ -28,6 +28,21 @@ func newVocab() *vocab {
 	return &vocab{byWord: map[string]uint32{}, byStem: map[string]uint32{}}
 }
 
+// bytes estimates what the vocabulary holds: each word and stem, its
+// string header and id, and a map slot's share.
+func (v *vocab) bytes() int64 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	n := int64(len(v.words))*(16+4+16+4+8) + int64(len(v.stems))*(16+16+4+8)
+	for _, w := range v.words {
+		n += int64(len(w))
+	}
+	for _, s := range v.stems {
+		n += int64(len(s))
+	}
+	return n
+}
+
 // full reports whether the vocabulary has reached its bound.
 func (v *vocab) full() bool {
 	v.mu.Lock()

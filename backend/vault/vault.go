@@ -196,13 +196,18 @@ func (v *Vault) WarmLexical(ctx context.Context) error {
 	if err := v.lex.Wait(ctx); err != nil {
 		return fmt.Errorf("full-text postings: %w", err)
 	}
-	st := v.lex.Stats()
+	st := v.LexicalStats()
 	v.log.Debug("full-text postings in memory", "rows", st.Rows, "postings", st.Postings, "bytes", st.Bytes, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
-// LexicalStats describe the in-memory full-text postings.
-func (v *Vault) LexicalStats() postings.Stats { return v.lex.Stats() }
+// LexicalStats describe the in-memory full-text postings; Bytes counts
+// the vocabulary their rows' words are numbered by too.
+func (v *Vault) LexicalStats() postings.Stats {
+	st := v.lex.Stats()
+	st.Bytes += v.fwd.Bytes()
+	return st
+}
 
 // neuralReady loads the models once.
 func (v *Vault) neuralReady(ctx context.Context) { v.nnOnce.Do(func() { v.loadNeural(ctx) }) }
