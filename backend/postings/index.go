@@ -252,13 +252,13 @@ func build(ctx context.Context, src Source, keep func(store.LexicalRow) (any, in
 	keeping := make(chan struct{})
 	if keep != nil {
 		kept = make(chan store.LexicalRow, 256)
-		go func() {
+		go func(rows <-chan store.LexicalRow) {
 			defer close(keeping)
-			for r := range kept {
+			for r := range rows {
 				v, size := keep(r)
 				s.kept, s.keptBytes = append(s.kept, v), s.keptBytes+int64(size)
 			}
-		}()
+		}(kept)
 	} else {
 		close(keeping)
 	}

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -347,4 +348,49 @@ func first(h []search.Hit) string {
 		return "none"
 	}
 	return fmt.Sprintf("chunk %d score %.6f", h[0].ChunkID, h[0].Score)
+}
+
+// TestKeepEveryRow: Keep sees every row once, in order, and a build of an
+// empty store (whose reading ends before Keep's goroutine starts) ends.
+func TestKeepEveryRow(t *testing.T) {
+	ctx := context.Background()
+	empty, err := store.Open(ctx, filepath.Join(t.TempDir(), "empty.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer empty.Close()
+	dir := t.TempDir()
+	for i := range 3 {
+		writeDoc(t, filepath.Join(dir, fmt.Sprintf("d%d.md", i)), fmt.Sprintf("# Doc %d\n\nWords of document %d.\n", i, i))
+	}
+	full, _ := ingest(t, dir)
+	for _, tc := range []struct {
+		name string
+		st   *store.Store
+		rows int
+	}{{"empty", empty, 0}, {"three documents", full, 3}} {
+		for range 20 {
+			x := postings.New(tc.st.SearchView(), nil)
+			var seen []int64
+			x.Keep = func(r store.LexicalRow) (any, int) { seen = append(seen, r.ChunkID); return r.ChunkID, 8 }
+			x.Start()
+			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := x.Wait(wctx)
+			cancel()
+			x.Close()
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if len(seen) != tc.rows || !slices.IsSorted(seen) || x.Stats().Kept != tc.rows {
+				t.Fatalf("%s: kept %v (%d in the stats), want %d rows in order", tc.name, seen, x.Stats().Kept, tc.rows)
+			}
+		}
+	}
+}
+
+func writeDoc(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
