@@ -20,8 +20,9 @@ type splitCache struct {
 	byID  map[int64]*split
 }
 
-// splitCacheBytes bounds the cache (SciFact's 6,305 chunks take about
-// 30 MiB): past it, entries are dropped to make room.
+// splitCacheBytes bounds the cache (a vault whose postings keep its rows
+// split uses it only while they are behind): past it, entries are
+// dropped to make room.
 const splitCacheBytes = 32 << 20
 
 // split is one chunk's fields, split into words and numbered by a
