@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -216,5 +217,20 @@ func TestTermsOfWords(t *testing.T) {
 	}
 	if none, err := s.SearchView().Terms(ctx, nil); err != nil || len(none) != 0 {
 		t.Errorf("no words: %v, %v", none, err)
+	}
+}
+
+// BenchmarkTerms asks the full-text tokenizer for one word's term, as a
+// query with a word the vault never spells does.
+func BenchmarkTerms(b *testing.B) {
+	s, err := Open(context.Background(), filepath.Join(b.TempDir(), "v.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for range b.N {
+		if _, err := s.SearchView().Terms(context.Background(), []string{"fermented"}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
