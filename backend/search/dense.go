@@ -22,6 +22,33 @@ type Dense struct {
 	// Index holds the sign bits and int8 codes in memory; it is what
 	// searches vectors kept with sign bits.
 	Index *VectorIndex
+	// LatinOnly: the embedder reads Latin script only (models.Spec): a
+	// passage, or a query, written mostly in another script is left to
+	// the keywords (see readable).
+	LatinOnly bool
+}
+
+// minLatin is the share of Latin letters below which a LatinOnly
+// embedder's vector of a text is not trusted.
+const minLatin = 0.5
+
+// readable keeps the dense candidates whose text a LatinOnly embedder
+// can read; all of them when it reads every script.
+func (s *Searcher) readable(ctx context.Context, rows *chunkRows, cands []Candidate) ([]Candidate, error) {
+	if !s.opt.Dense.LatinOnly || len(cands) == 0 {
+		return cands, nil
+	}
+	if err := rows.load(ctx, cands); err != nil {
+		return nil, err
+	}
+	out := cands[:0:0]
+	for _, c := range cands {
+		if c.info != nil && c.info.latinShare() < minLatin {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // denseList ranks chunks by similarity to the query: a shortlist from the

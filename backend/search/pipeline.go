@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"github.com/hoardvault/hoard/backend/internal/script"
 	"math"
 	"math/bits"
 	"slices"
@@ -393,7 +394,7 @@ func (s *Searcher) candidates(ctx context.Context, rows *chunkRows, raw string, 
 		err   error
 	}
 	var denseCh chan denseResult
-	if s.denseOn() {
+	if s.denseOn() && (!s.opt.Dense.LatinOnly || script.LatinShare(raw, 1000) >= minLatin) {
 		denseCh = make(chan denseResult, 1) // buffered: never blocks if abandoned
 		go func() {
 			c, err := s.denseList(ctx, raw, f, depth)
@@ -419,7 +420,11 @@ func (s *Searcher) candidates(ctx context.Context, rows *chunkRows, raw string, 
 		if d.err != nil {
 			return nil, d.err
 		}
-		lists = append(lists, ranked{name: "dense", weight: s.opt.DenseWeight, cands: d.cands})
+		cands, err := s.readable(ctx, rows, d.cands)
+		if err != nil {
+			return nil, err
+		}
+		lists = append(lists, ranked{name: "dense", weight: s.opt.DenseWeight, cands: cands})
 	}
 	if s.opt.On(StageMultiHop) && len(base) > 0 {
 		hops, err := s.multiHop(ctx, rows, q, f, fuse(lists, s.opt.RRFK), depth)
@@ -549,12 +554,21 @@ type chunkInfo struct {
 	sim       uint64 // SimHash of the words
 	listOnce  sync.Once
 	list      float64 // listShare of the text
+	latinOnce sync.Once
+	latin     float64 // share of the title's and text's letters that are Latin
 	// The entities the text names (entityIndex.mentions), as of the
 	// entity index's signature mentionsSig; guarded by the entity index's
 	// lock.
 	mentionsKnown bool
 	mentionsSig   string
 	mentions      []mention
+}
+
+// latinShare is the share of Latin letters among the first thousand of
+// the title and text, computed once.
+func (ci *chunkInfo) latinShare() float64 {
+	ci.latinOnce.Do(func() { ci.latin = script.LatinShare(ci.Title+" "+ci.Text, 1000) })
+	return ci.latin
 }
 
 // listShare is listShare of the chunk's text, computed once.

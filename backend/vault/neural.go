@@ -46,6 +46,14 @@ func ModelManager(dir string) *models.Manager {
 	return m
 }
 
+// latinOnly reports whether the embedder that made the vectors reads Latin
+// script only (its catalog entry says so; a model the catalog does not
+// know is trusted with every script).
+func latinOnly(m *models.Manager, name string) bool {
+	spec, ok := m.Catalog.Find(name)
+	return ok && spec.LatinOnly
+}
+
 // applyNeural puts the loaded models into the search pipeline: the dense
 // list only when the vault's vectors were made by this embedder.
 func (v *Vault) applyNeural(ctx context.Context) {
@@ -60,7 +68,7 @@ func (v *Vault) applyNeural(ctx context.Context) {
 			// The old model's vectors keep serving, with the old model
 			// embedding the queries, until the new ones are complete.
 			if v.nn.Serve(ctx, v.models(), have, v.log) {
-				opt.Dense = &search.Dense{Embedder: v.nn.Serving, Vectors: have, Index: v.bin}
+				opt.Dense = &search.Dense{Embedder: v.nn.Serving, Vectors: have, Index: v.bin, LatinOnly: latinOnly(v.models(), have.Model)}
 				v.nn.Note = fmt.Sprintf("the vault's vectors are %s's and serve until `hoard reindex --vectors` has made %s's", have.Model, v.nn.EmbedderName)
 				v.log.Info(v.nn.Note)
 			} else {
@@ -69,7 +77,7 @@ func (v *Vault) applyNeural(ctx context.Context) {
 			}
 		case ok:
 			v.nn.Vectors = have
-			opt.Dense = &search.Dense{Embedder: v.nn.Embedder, Vectors: have, Index: v.bin}
+			opt.Dense = &search.Dense{Embedder: v.nn.Embedder, Vectors: have, Index: v.bin, LatinOnly: latinOnly(v.models(), have.Model)}
 		}
 	}
 	if v.nn.Reranker != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -415,5 +416,57 @@ func TestAdoptModelsWithoutARestart(t *testing.T) {
 			t.Fatalf("switch not done: %+v", st.Neural)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// An embedder that reads Latin script only (its catalog entry says so)
+// leaves text in other scripts to the keywords: its vectors of a Japanese
+// poem sit close to any query. One that reads every script is trusted
+// with them.
+func TestLatinOnlyEmbedderLeavesOtherScriptsToKeywords(t *testing.T) {
+	ctx := context.Background()
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "a.txt"), "Solar panels convert sunlight into electricity for the house.")
+	writeFile(t, filepath.Join(src, "jo.txt"), "わたくしといふ現象は仮定された有機交流電燈のひとつの青い照明です")
+	for _, latinOnly := range []bool{false, true} {
+		t.Run(fmt.Sprintf("latin only %v", latinOnly), func(t *testing.T) {
+			m := tinyModels(t)
+			for i := range m.Catalog {
+				if m.Catalog[i].Name == "tiny" {
+					m.Catalog[i].LatinOnly = latinOnly
+				}
+			}
+			v, err := Open(ctx, t.TempDir(), Options{Neural: NeuralOptions{Models: m, Embedder: "tiny", Reranker: "none"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			if _, err := v.Add(ctx, []string{src}, AddOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			paths := func(q string) []string {
+				t.Helper()
+				hits, err := v.Search(ctx, search.Request{Query: q, Limit: 5})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []string
+				for _, h := range hits {
+					out = append(out, filepath.Base(h.Path))
+				}
+				return out
+			}
+			// Unknown words: only the vector list answers.
+			got := paths("zyzzyva quux")
+			if slices.Contains(got, "jo.txt") == latinOnly || !slices.Contains(got, "a.txt") {
+				t.Errorf("vectors alone found %v", got)
+			}
+			// A query in another script: the keywords find the poem; only
+			// an embedder that reads the script adds the English passage.
+			got = paths("わたくし")
+			if len(got) == 0 || got[0] != "jo.txt" || slices.Contains(got, "a.txt") == latinOnly {
+				t.Errorf("a Japanese query found %v", got)
+			}
+		})
 	}
 }

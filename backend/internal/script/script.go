@@ -4,6 +4,34 @@ package script
 
 import "unicode"
 
+// LatinShare is the share of the letters among the first n of s that are
+// Latin (1 when it has none).
+func LatinShare(s string, n int) float64 {
+	letters, latin := 0, 0
+	for _, r := range s {
+		if letters == n {
+			break
+		}
+		if r < 0x80 {
+			if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' {
+				letters++
+				latin++
+			}
+			continue
+		}
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.Is(unicode.Latin, r) {
+				latin++
+			}
+		}
+	}
+	if letters == 0 {
+		return 1
+	}
+	return float64(latin) / float64(letters)
+}
+
 // IsCJK reports a Han, kana or Hangul character: scripts written without
 // spaces between words, where each character counts as a token.
 func IsCJK(r rune) bool {

@@ -327,6 +327,7 @@ export interface components {
                 };
                 verified?: boolean;
                 pooling?: string;
+                latin_only?: boolean;
                 normalize?: boolean;
                 dims?: number;
                 max_len?: number;
