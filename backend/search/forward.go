@@ -17,6 +17,7 @@ type Forward struct {
 	voc atomic.Pointer[vocab]
 }
 
+// NewForward makes a Forward; its vocabulary starts with the first row.
 func NewForward() *Forward { return &Forward{} }
 
 // vocab is the vocabulary rows and queries are numbered by, a new one
