@@ -40,11 +40,7 @@ func indexesOf(t *testing.T, db *sql.DB, table string) []string {
 // ascending index backwards.
 func TestDocumentIndexesCompact(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "v.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTestStore(t)
 	want := []string{"documents_collection(collection_id)", "documents_created(created_at)", "documents_hash(hash)",
 		"documents_text_form(id)", "documents_unindexed(status)", "documents_updated(updated_at)"}
 	if got := indexesOf(t, s.DB(), "documents"); !slices.Equal(got, want) {
@@ -118,11 +114,7 @@ func TestDocumentIndexesCompact(t *testing.T) {
 // was given, and content already stored is still found by it.
 func TestHashStoredAsBytes(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "v.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTestStore(t)
 	sum := sha256.Sum256([]byte("bread"))
 	cases := []struct {
 		name, hash, stored string
@@ -201,11 +193,7 @@ func collidingNames(t *testing.T) (string, string) {
 // again gets its id again.
 func TestEntityNamesKeyed(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "v.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTestStore(t)
 	if got, want := indexesOf(t, s.DB(), "entities"), []string{"entities_key(key)"}; !slices.Equal(got, want) {
 		t.Errorf("entities indexes %v, want %v", got, want)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"unicode/utf8"
 )
@@ -14,11 +13,7 @@ import (
 // them, and read back as they were written, by every reader.
 func TestKeyphrasesStoredAsReferences(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "v.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTestStore(t)
 	title := "Sourdough Starters"
 	text := "Sourdough needs a starter. The starter ferments flour and water for days before baking. " +
 		"Rye breads keep longer than wheat breads. Ünïcode names like Café Müller appear in the text too."

@@ -17,11 +17,7 @@ import (
 // candidates and neighbours, the whole text, citations.
 func TestChunkTextPacked(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "v.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTestStore(t)
 	cases := []struct {
 		name, text string
 		packed     bool
@@ -96,11 +92,7 @@ func TestChunkTextPacked(t *testing.T) {
 // merge, and that merging cost more than the rest of the writer's work.)
 func TestBatchIndexesOnce(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "v.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTestStore(t)
 	b, err := s.BeginBatch(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -261,11 +253,7 @@ func TestOpenPacksAnOlderVault(t *testing.T) {
 // Rewritten by a model or removed with its document, it leaves its index.
 func TestGistStoredAsReferences(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "v.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTestStore(t)
 	body := "Sourdough needs a starter. The starter ferments flour and water for days before baking. " +
 		"Rye breads keep longer than wheat breads. Ünïcode names like Café Müller appear in the text too."
 	text := "# Bread\n\n" + body

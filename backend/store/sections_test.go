@@ -14,11 +14,7 @@ import (
 // sections keeps none, and several are kept as they are.
 func TestWholeSectionNotStored(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "v.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTestStore(t)
 	text := "Ünïcode text of a document, in one section or several."
 	n := utf8.RuneCountInString(text)
 	cases := []struct {
