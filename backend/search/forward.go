@@ -47,10 +47,10 @@ func (f *Forward) Bytes() int64 {
 // title and heading, its list share and SimHash. It is
 // postings.Index.Keep.
 func (f *Forward) Row(r store.LexicalRow) (any, int) {
-	sp := newSplit(f.vocab(), [3]string{r.Title, r.Heading, r.Body})
+	sp := newSplit(f.vocab(), [3]string{r.Title, r.Heading, r.Body}, false)
 	sp.listShare()
 	sp.sim = simHash(r.Body)
-	sp.fields, sp.wid = [3]string{}, [3][]uint32{}
+	sp.fields = [3]string{}
 	n := 160 + len(sp.own[0]) + len(sp.own[1]) + 5*(len(sp.ownWords[0].sid)+len(sp.ownWords[1].sid))
 	for _, ids := range sp.sid {
 		n += 4 * len(ids)

@@ -43,7 +43,7 @@ func TestMoment(t *testing.T) {
 		t.Run(tc.query, func(t *testing.T) {
 			m := testMatcher(tc.query)
 			got, ok := m.moment(text, marks, nil)
-			if k, kok := m.moment(text, marks, newSplit(m.voc, [3]string{"", "", text}).sid[2]); k != got || kok != ok {
+			if k, kok := m.moment(text, marks, newSplit(m.voc, [3]string{"", "", text}, false).sid[2]); k != got || kok != ok {
 				t.Errorf("from the kept split %d %v, from the text %d %v", k, kok, got, ok)
 			}
 			if !ok {

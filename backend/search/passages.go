@@ -54,19 +54,21 @@ type ownField struct {
 func newOwnField(voc *vocab, s string) ownField {
 	words := text.AppendWords(nil, strings.ToLower(s))
 	f := ownField{content: make([]bool, len(words))}
-	_, f.sid = voc.add(words, nil, nil)
+	_, f.sid = voc.add(words, false, true)
 	for i, w := range words {
 		f.content[i] = !text.IsStopWord(w) && strings.IndexFunc(w, unicode.IsLetter) >= 0
 	}
 	return f
 }
 
-func newSplit(voc *vocab, f [3]string) *split {
+// newSplit splits the fields; withWords keeps each word's id too, not
+// only its stem's.
+func newSplit(voc *vocab, f [3]string, withWords bool) *split {
 	sp := &split{fields: f, voc: voc}
 	var words []string
 	for j, field := range f {
 		words = text.AppendWords(words[:0], strings.ToLower(field))
-		sp.wid[j], sp.sid[j] = voc.add(words, make([]uint32, 0, len(words)), make([]uint32, 0, len(words)))
+		sp.wid[j], sp.sid[j] = voc.add(words, withWords, true)
 	}
 	sp.own[0] = bookLabel.ReplaceAllString(f[0], "")
 	sp.own[1] = f[1]
@@ -116,7 +118,7 @@ func (c *splitCache) get(voc *vocab, id int64, f [3]string) *split {
 	if ok && sp.fields == f && sp.voc == voc {
 		return sp
 	}
-	sp = newSplit(voc, f)
+	sp = newSplit(voc, f, true)
 	size := sp.size()
 	c.mu.Lock()
 	defer c.mu.Unlock()

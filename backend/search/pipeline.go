@@ -394,7 +394,7 @@ func (s *Searcher) candidates(ctx context.Context, rows *chunkRows, raw string, 
 		err   error
 	}
 	var denseCh chan denseResult
-	if s.denseOn() && (!s.opt.Dense.LatinOnly || script.LatinShare(raw, 1000) >= minLatin) {
+	if s.denseOn() && (!s.opt.Dense.LatinOnly || script.LatinShare(1000, raw) >= minLatin) {
 		denseCh = make(chan denseResult, 1) // buffered: never blocks if abandoned
 		go func() {
 			c, err := s.denseList(ctx, raw, f, depth)
@@ -567,7 +567,7 @@ type chunkInfo struct {
 // latinShare is the share of Latin letters among the first thousand of
 // the title and text, computed once.
 func (ci *chunkInfo) latinShare() float64 {
-	ci.latinOnce.Do(func() { ci.latin = script.LatinShare(ci.Title+" "+ci.Text, 1000) })
+	ci.latinOnce.Do(func() { ci.latin = script.LatinShare(1000, ci.Title, ci.Text) })
 	return ci.latin
 }
 

@@ -129,7 +129,7 @@ type passage struct {
 func (p *passage) words(voc *vocab) [3][]uint32 {
 	for j := range p.wid {
 		if p.wid[j] == nil && len(p.sid[j]) > 0 {
-			p.wid[j], _ = voc.add(text.AppendWords(nil, strings.ToLower(p.fields[j])), nil, nil)
+			p.wid[j], _ = voc.add(text.AppendWords(nil, strings.ToLower(p.fields[j])), true, false)
 		}
 	}
 	return p.wid

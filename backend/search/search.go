@@ -123,8 +123,9 @@ func (s *Searcher) hydrate(ctx context.Context, rows *chunkRows, cands []Candida
 	}
 	hits := make([]Hit, 0, len(cands))
 	for _, c := range cands {
-		var body []uint32 // the text's words, numbered
-		if sp := rows.split(c.ChunkID); sp != nil && sp.voc == m.voc {
+		// The text's words, numbered by the query's vocabulary (as m is).
+		var body []uint32
+		if sp := rows.split(c.ChunkID); sp != nil {
 			body = sp.sid[2]
 		}
 		ci := c.info

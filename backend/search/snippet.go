@@ -63,7 +63,7 @@ func (m matcher) terms(text string, spans []wordSpan, kept []uint32) []int {
 		for i, sp := range spans {
 			words[i] = strings.ToLower(text[sp.start:sp.end])
 		}
-		_, sids = m.voc.add(words, nil, make([]uint32, 0, len(words)))
+		_, sids = m.voc.add(words, false, true)
 	}
 	out := make([]int, len(spans))
 	for i, sid := range sids {

@@ -26,7 +26,7 @@ func TestSnippet(t *testing.T) {
 		m := testMatcher(tc.query)
 		got := m.snippet(tc.text, nil)
 		// From a kept split's stem ids, the same snippet.
-		if kept := m.snippet(tc.text, newSplit(m.voc, [3]string{"", "", tc.text}).sid[2]); kept != got {
+		if kept := m.snippet(tc.text, newSplit(m.voc, [3]string{"", "", tc.text}, false).sid[2]); kept != got {
 			t.Errorf("%q: from the kept split %q, from the text %q", tc.query, kept, got)
 		}
 		for _, w := range tc.want {

@@ -50,13 +50,25 @@ func (v *vocab) full() bool {
 	return len(v.words) >= maxVocabWords
 }
 
-// add appends each word's id to wid and its stem's id to sid.
-func (v *vocab) add(words []string, wid, sid []uint32) ([]uint32, []uint32) {
+// add numbers the words: each one's id (when words is set) and its
+// stem's (when stems is), adding the words it does not hold.
+func (v *vocab) add(words []string, wantWords, wantStems bool) (wid, sid []uint32) {
+	if wantWords {
+		wid = make([]uint32, 0, len(words))
+	}
+	if wantStems {
+		sid = make([]uint32, 0, len(words))
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	for _, w := range words {
 		id := v.wordLocked(w)
-		wid, sid = append(wid, id), append(sid, v.stemOf[id])
+		if wantWords {
+			wid = append(wid, id)
+		}
+		if wantStems {
+			sid = append(sid, v.stemOf[id])
+		}
 	}
 	return wid, sid
 }

@@ -4,25 +4,27 @@ package script
 
 import "unicode"
 
-// LatinShare is the share of the letters among the first n of s that are
-// Latin (1 when it has none).
-func LatinShare(s string, n int) float64 {
+// LatinShare is the share of the first n letters of the texts, read one
+// after the other, that are Latin (1 when they have none).
+func LatinShare(n int, texts ...string) float64 {
 	letters, latin := 0, 0
-	for _, r := range s {
-		if letters == n {
-			break
-		}
-		if r < 0x80 {
-			if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' {
-				letters++
-				latin++
+	for _, s := range texts {
+		for _, r := range s {
+			if letters == n {
+				break
 			}
-			continue
-		}
-		if unicode.IsLetter(r) {
-			letters++
-			if unicode.Is(unicode.Latin, r) {
-				latin++
+			if r < 0x80 {
+				if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' {
+					letters++
+					latin++
+				}
+				continue
+			}
+			if unicode.IsLetter(r) {
+				letters++
+				if unicode.Is(unicode.Latin, r) {
+					latin++
+				}
 			}
 		}
 	}
