@@ -383,21 +383,54 @@ func build(ctx context.Context, src Source, keep func(store.LexicalRow) (any, in
 	return s, nil
 }
 
+// View is the index as one query sees it: the snapshot current at the
+// stamp the query read, so a query reads the store's stamp once however
+// many times it asks the index. The zero View (no snapshot, or one behind
+// the store) answers nothing: ok is false, and the caller asks FTS5.
+type View struct {
+	x *Index
+	s *snapshot
+}
+
+// At is the view at the store's stamp (as LexicalStamp reads it).
+func (x *Index) At(stamp string) View {
+	s := x.cur.Load()
+	switch {
+	case s == nil:
+		x.startBuild(false)
+		return View{}
+	case stamp != s.stamp:
+		x.behind(stamp)
+		return View{}
+	}
+	return View{x: x, s: s}
+}
+
 // Kept looks up Keep's value of a chunk in the current snapshot (nil for
 // a chunk it does not hold). ok is false when there is no snapshot, or it
 // is behind the store: the values would be of rows that have since
 // changed. A query asks once and looks up its candidates.
 func (x *Index) Kept(ctx context.Context) (lookup func(chunk int64) any, ok bool, err error) {
-	s, err := x.current(ctx)
-	if s == nil || err != nil || s.kept == nil {
+	v, err := x.view(ctx)
+	if err != nil {
 		return nil, false, err
+	}
+	lookup, ok = v.Kept()
+	return lookup, ok, nil
+}
+
+// Kept is Index.Kept in the view.
+func (v View) Kept() (lookup func(chunk int64) any, ok bool) {
+	s := v.s
+	if s == nil || s.kept == nil {
+		return nil, false
 	}
 	return func(chunk int64) any {
 		if r, found := slices.BinarySearch(s.chunks, chunk); found {
 			return s.kept[r]
 		}
 		return nil
-	}, true, nil
+	}, true
 }
 
 // Query is an OR of words and phrases, as FTS5 reads
@@ -413,30 +446,32 @@ type Query struct {
 // FTS5's bm25() (lower is better). ok is false when the index cannot
 // answer as FTS5 would (see the package comment): the caller asks FTS5.
 func (x *Index) Search(ctx context.Context, q Query, k int) (matches []store.Match, ok bool, err error) {
-	s, err := x.current(ctx)
-	if s == nil || err != nil {
+	v, err := x.view(ctx)
+	if err != nil {
 		return nil, false, err
 	}
-	return x.search(ctx, s, q, k)
+	return v.Search(ctx, q, k)
 }
 
-// current is the snapshot, if it is FTS5's index as it stands now; nil
-// while there is none or it is behind (a build is started).
-func (x *Index) current(ctx context.Context) (*snapshot, error) {
-	s := x.cur.Load()
-	if s == nil {
+// Search is Index.Search in the view.
+func (v View) Search(ctx context.Context, q Query, k int) (matches []store.Match, ok bool, err error) {
+	if v.s == nil {
+		return nil, false, nil
+	}
+	return v.x.search(ctx, v.s, q, k)
+}
+
+// view is the view at the store's stamp as it stands now.
+func (x *Index) view(ctx context.Context) (View, error) {
+	if x.cur.Load() == nil {
 		x.startBuild(false)
-		return nil, nil
+		return View{}, nil
 	}
 	stamp, err := x.src.LexicalStamp(ctx)
 	if err != nil {
-		return nil, err
+		return View{}, err
 	}
-	if stamp != s.stamp {
-		x.behind(stamp)
-		return nil, nil
-	}
-	return s, nil
+	return x.At(stamp), nil
 }
 
 // Count is the number of rows FTS5 matches for one word or phrase (its
@@ -444,11 +479,20 @@ func (x *Index) current(ctx context.Context) (*snapshot, error) {
 // FTS5 to count them. ok is false when the index cannot tell as FTS5
 // would; the caller asks FTS5.
 func (x *Index) Count(ctx context.Context, phrase string) (n int64, ok bool, err error) {
-	s, err := x.current(ctx)
-	if s == nil || err != nil {
+	v, err := x.view(ctx)
+	if err != nil {
 		return 0, false, err
 	}
-	ts, ok, err := x.phrasesOf(ctx, s, []string{phrase})
+	return v.Count(ctx, phrase)
+}
+
+// Count is Index.Count in the view.
+func (v View) Count(ctx context.Context, phrase string) (n int64, ok bool, err error) {
+	s := v.s
+	if s == nil {
+		return 0, false, nil
+	}
+	ts, ok, err := v.x.phrasesOf(ctx, s, []string{phrase})
 	if !ok || err != nil {
 		return 0, false, err
 	}

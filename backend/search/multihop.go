@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hoardvault/hoard/backend/entity"
+	"github.com/hoardvault/hoard/backend/store"
 	"github.com/hoardvault/hoard/backend/text"
 )
 
@@ -24,6 +25,10 @@ type entityIndex struct {
 	sig    string
 	byName map[string][]int64 // normalized name → documents
 	maxLen int                // longest name, in words
+	// first maps a name's first word to the lengths (bit n: n words) of
+	// the names it begins: most capitalized words begin none, and are
+	// passed over with one lookup.
+	first map[string]uint16
 }
 
 func newEntityIndex(src entityReader) *entityIndex { return &entityIndex{src: src} }
@@ -49,6 +54,12 @@ func (e *entityIndex) refresh(ctx context.Context, sig string) error {
 	if err != nil {
 		return err
 	}
+	e.set(defs, sig)
+	return nil
+}
+
+// set indexes the entities the documents define, as of stamp sig.
+func (e *entityIndex) set(defs []store.EntityDefiner, sig string) {
 	by := map[string][]int64{}
 	maxLen := 1
 	for _, d := range defs {
@@ -57,15 +68,20 @@ func (e *entityIndex) refresh(ctx context.Context, sig string) error {
 		}
 		by[d.Name] = append(by[d.Name], d.DocID)
 	}
+	first := map[string]uint16{}
 	for name, docs := range by {
 		if len(docs) > maxDefiners {
 			delete(by, name)
 			continue
 		}
-		maxLen = max(maxLen, strings.Count(name, " ")+1)
+		n := strings.Count(name, " ") + 1
+		maxLen = max(maxLen, n)
+		if n <= 8 {
+			w, _, _ := strings.Cut(name, " ")
+			first[w] |= 1 << n
+		}
 	}
-	e.byName, e.maxLen, e.sig = by, min(maxLen, 8), sig
-	return nil
+	e.byName, e.maxLen, e.first, e.sig = by, min(maxLen, 8), first, sig
 }
 
 // mention is an entity named in a text.
@@ -79,39 +95,66 @@ type mention struct {
 // one-word name must be capitalized in the text, so common words that are
 // also titles do not count.
 func (e *entityIndex) mentions(text string) []mention {
-	type tok struct {
-		w     string
-		upper bool
+	// The words as snippets split them; each is lower-cased when a name
+	// could start at it or run through it, not before.
+	spans := wordSpans(text)
+	var low []string // non-ASCII text: each word lowered when first needed
+	up := make([]bool, len(spans))
+	for i, sp := range spans {
+		if c := text[sp.start]; c < utf8.RuneSelf {
+			up[i] = 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+			continue
+		}
+		r, _ := utf8.DecodeRuneInString(text[sp.start:sp.end])
+		up[i] = unicode.IsUpper(r) || unicode.IsDigit(r)
 	}
-	var toks []tok
-	for _, f := range strings.FieldsFunc(text, func(r rune) bool {
-		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r))
-	}) {
-		r, _ := utf8.DecodeRuneInString(f)
-		toks = append(toks, tok{strings.ToLower(f), unicode.IsUpper(r) || unicode.IsDigit(r)})
+	// ASCII text lowers in place: one copy, and its words are slices of it.
+	lowText := ""
+	if isASCII(text) {
+		lowText = strings.ToLower(text)
+	} else {
+		low = make([]string, len(spans))
+	}
+	word := func(i int) string {
+		if lowText != "" {
+			return lowText[spans[i].start:spans[i].end]
+		}
+		if low[i] == "" {
+			low[i] = strings.ToLower(text[spans[i].start:spans[i].end])
+		}
+		return low[i]
 	}
 	var out []mention
-	for i := 0; i < len(toks); {
-		if !toks[i].upper {
+	var name []byte
+	for i := 0; i < len(spans); {
+		if !up[i] {
 			i++
 			continue
 		}
 		matched := 0
-		for n := min(e.maxLen, len(toks)-i); n >= 1; n-- {
-			parts := make([]string, n)
+		lens := e.first[word(i)]
+		for n := min(e.maxLen, len(spans)-i); n >= 1 && lens != 0; n-- {
+			if lens&(1<<n) == 0 {
+				continue
+			}
+			name = name[:0]
 			proper := true
 			for k := range n {
-				parts[k] = toks[i+k].w
-				if !toks[i+k].upper && !entity.IsConnector(parts[k]) {
+				w := word(i + k)
+				if !up[i+k] && !entity.IsConnector(w) {
 					proper = false
+					break
 				}
+				if k > 0 {
+					name = append(name, ' ')
+				}
+				name = append(name, w...)
 			}
 			if !proper {
 				continue
 			}
-			name := strings.Join(parts, " ")
-			if docs, ok := e.byName[name]; ok {
-				out = append(out, mention{name: name, docs: docs, pos: i})
+			if docs, ok := e.byName[string(name)]; ok {
+				out = append(out, mention{name: string(name), docs: docs, pos: i})
 				matched = n
 				break
 			}
@@ -197,7 +240,7 @@ func (s *Searcher) multiHop(ctx context.Context, rows *chunkRows, q Query, f Fil
 			if ci := sd.info; !ci.mentionsKnown || ci.mentionsSig != e.sig {
 				// A kept row (rowCache) keeps its names while the index
 				// it was matched against stands.
-				ci.mentions, ci.mentionsSig, ci.mentionsKnown = e.mentions(ci.Text), e.sig, true
+				ci.mentions, ci.mentionsSig, ci.mentionsKnown = e.mentions(ci.text()), e.sig, true
 			}
 			for _, m := range sd.info.mentions {
 				if m.name == own {
@@ -398,4 +441,13 @@ func distinctDocs(ms []mention) int {
 		}
 	}
 	return len(seen)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

@@ -295,6 +295,33 @@ func NewWithOptions(src Reader, opt Options) *Searcher {
 	return s
 }
 
+// pinner is a Reader that can fix, for one query, the stamps it would
+// otherwise read at each stage that asks (Pin).
+type pinner interface {
+	Pin(ctx context.Context) (Reader, error)
+}
+
+// pin is the searcher for one query: its Reader pinned, where it can be.
+// The copy shares everything it keeps between queries.
+func (s *Searcher) pin(ctx context.Context) (*Searcher, error) {
+	p, ok := s.src.(pinner)
+	if !ok {
+		return s, nil
+	}
+	src, err := p.Pin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := *s
+	q.src = src
+	mem, _ := src.(postingsReader)
+	q.lexical = &BM25{src: src, mem: mem, weights: s.lexical.weights}
+	if q.kept != nil {
+		q.kept, _ = src.(forwardSource)
+	}
+	return &q, nil
+}
+
 // Options returns the pipeline configuration.
 func (s *Searcher) Options() Options { return s.opt }
 
@@ -315,6 +342,10 @@ func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
 	depth := max(req.Limit*3, 30)
 	if s.denseOn() && s.opt.Convex > 0 {
 		depth = max(depth, convexFloor) // the scaled lists reach their floor
+	}
+	s, err := s.pin(ctx)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := keptRows(ctx, s.src, s.rows)
 	if err != nil {
@@ -562,18 +593,41 @@ type chunkInfo struct {
 	mentionsKnown bool
 	mentionsSig   string
 	mentions      []mention
+	// The text, unpacked when first asked for (most candidates are ranked
+	// from their kept words and never are).
+	textOnce sync.Once
+	body     string
+	bodyErr  error
+}
+
+// field is the title (0), heading (1) or text (2).
+func (ci *chunkInfo) field(j int) string {
+	switch j {
+	case 0:
+		return ci.Title
+	case 1:
+		return ci.Heading
+	}
+	return ci.text()
+}
+
+// text is the chunk's text; a text that cannot be unpacked is empty, and
+// bodyErr says why (a hit's is reported: hydrate).
+func (ci *chunkInfo) text() string {
+	ci.textOnce.Do(func() { ci.body, ci.bodyErr = ci.Text.Unpack() })
+	return ci.body
 }
 
 // latinShare is the share of Latin letters among the first thousand of
 // the title and text, computed once.
 func (ci *chunkInfo) latinShare() float64 {
-	ci.latinOnce.Do(func() { ci.latin = script.LatinShare(1000, ci.Title, ci.Text) })
+	ci.latinOnce.Do(func() { ci.latin = script.LatinShare(1000, ci.Title, ci.text()) })
 	return ci.latin
 }
 
 // listShare is listShare of the chunk's text, computed once.
 func (ci *chunkInfo) listShare() float64 {
-	ci.listOnce.Do(func() { ci.list = listShare(ci.Text) })
+	ci.listOnce.Do(func() { ci.list = listShare(ci.text()) })
 	return ci.list
 }
 
@@ -607,7 +661,7 @@ func (s *Searcher) rerank(ctx context.Context, query string, cands []Candidate) 
 	texts := make([]string, n)
 	for i := range n {
 		if cands[i].info != nil {
-			texts[i] = cands[i].info.Title + "\n" + cands[i].info.Text
+			texts[i] = cands[i].info.Title + "\n" + cands[i].info.text()
 		}
 	}
 	scores, err := s.opt.Reranker.Rerank(ctx, query, texts)
@@ -641,7 +695,7 @@ func gateOpen(cands []Candidate, decisive, flat float64) bool {
 func (ci *chunkInfo) wordSet() map[string]bool {
 	ci.wordsOnce.Do(func() {
 		ci.words = map[string]bool{}
-		for _, w := range text.Words(ci.Text) {
+		for _, w := range text.Words(ci.text()) {
 			ci.words[w] = true
 		}
 	})
@@ -686,7 +740,7 @@ func dedupe(cands []Candidate, maxBits int) []Candidate {
 // simHash fingerprints the chunk's words: similar texts get hashes that
 // differ in few bits.
 func (ci *chunkInfo) simHash() uint64 {
-	ci.simOnce.Do(func() { ci.sim = simHash(ci.Text) })
+	ci.simOnce.Do(func() { ci.sim = simHash(ci.text()) })
 	return ci.sim
 }
 

@@ -111,10 +111,10 @@ func TestDedupe(t *testing.T) {
 	}
 	text := sb.String()
 	c := []Candidate{
-		{ChunkID: 1, info: &chunkInfo{SearchChunk: store.SearchChunk{DocID: 1, Text: text}}},
-		{ChunkID: 2, info: &chunkInfo{SearchChunk: store.SearchChunk{DocID: 2, Text: text + " indeed"}}},
-		{ChunkID: 3, info: &chunkInfo{SearchChunk: store.SearchChunk{DocID: 3, Text: "an entirely different passage about sailing boats and weather"}}},
-		{ChunkID: 4, info: &chunkInfo{SearchChunk: store.SearchChunk{DocID: 1, Text: text}}}, // same document: kept for per-document logic
+		{ChunkID: 1, info: &chunkInfo{SearchChunk: store.SearchChunk{DocID: 1, Text: store.PlainText(text)}}},
+		{ChunkID: 2, info: &chunkInfo{SearchChunk: store.SearchChunk{DocID: 2, Text: store.PlainText(text + " indeed")}}},
+		{ChunkID: 3, info: &chunkInfo{SearchChunk: store.SearchChunk{DocID: 3, Text: store.PlainText("an entirely different passage about sailing boats and weather")}}},
+		{ChunkID: 4, info: &chunkInfo{SearchChunk: store.SearchChunk{DocID: 1, Text: store.PlainText(text)}}}, // same document: kept for per-document logic
 	}
 	got := dedupe(c, 3)
 	var ids []int64

@@ -118,7 +118,7 @@ func older(a, b string) bool {
 }
 
 func rowSize(ci *chunkInfo) int {
-	return 320 + len(ci.Title) + len(ci.Heading) + len(ci.Text) + len(ci.MediaType) + len(ci.Collection) + len(ci.Marks)
+	return 320 + len(ci.Title) + len(ci.Heading) + ci.Text.Stored() + ci.Text.Len() + len(ci.MediaType) + len(ci.Collection) + len(ci.Marks)
 }
 
 // take moves the kept rows among ids into into and returns the ids it

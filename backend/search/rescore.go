@@ -116,12 +116,12 @@ func (l *lexStats) docFreq(ctx context.Context, src lexicalReader, expr string) 
 type passage struct {
 	sid     [3][]uint32
 	wid     [3][]uint32 // nil for a kept split: see words
-	fields  [3]string
-	heading ownField // the heading's last step
-	title   ownField // the title without its label and identifiers (see bookLabel)
-	length  float64  // weighted length
-	raw     float64  // unweighted length
-	list    float64  // share of the body's words in list entries (see listShare)
+	ci      *chunkInfo  // its row: the fields' text, for words
+	heading ownField    // the heading's last step
+	title   ownField    // the title without its label and identifiers (see bookLabel)
+	length  float64     // weighted length
+	raw     float64     // unweighted length
+	list    float64     // share of the body's words in list entries (see listShare)
 }
 
 // words are the passage's word ids, split again from its text when its
@@ -129,7 +129,7 @@ type passage struct {
 func (p *passage) words(voc *vocab) [3][]uint32 {
 	for j := range p.wid {
 		if p.wid[j] == nil && len(p.sid[j]) > 0 {
-			p.wid[j], _ = voc.add(text.AppendWords(nil, strings.ToLower(p.fields[j])), true, false)
+			p.wid[j], _ = voc.add(text.AppendWords(nil, strings.ToLower(p.ci.field(j))), true, false)
 		}
 	}
 	return p.wid
@@ -183,12 +183,11 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 		if ci == nil {
 			return
 		}
-		fields := [3]string{ci.Title, ci.Heading, ci.Text}
 		sp := rows.split(ci.ID)
 		if sp == nil {
-			sp = st.split.get(voc, ci.ID, fields) // split as below, once
+			sp = st.split.get(voc, ci.ID, [3]string{ci.Title, ci.Heading, ci.text()}) // split as below, once
 		}
-		p := &passage{wid: sp.wid, sid: sp.sid, fields: fields}
+		p := &passage{wid: sp.wid, sid: sp.sid, ci: ci}
 		for j := range sp.fields {
 			if j == 1 {
 				// A heading is a path ("5.9. Schemas > 5.9.3. The Schema

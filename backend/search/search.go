@@ -133,7 +133,10 @@ func (s *Searcher) hydrate(ctx context.Context, rows *chunkRows, cands []Candida
 			continue // deleted between the stages
 		}
 		h := Hit{ChunkID: ci.ID, DocID: ci.DocID, Title: ci.Title, Page: ci.Page, PageEnd: ci.PageEnd, Heading: ci.Heading,
-			Text: ci.Text, MediaType: ci.MediaType, Collection: ci.Collection, Path: paths[ci.DocID]}
+			Text: ci.text(), MediaType: ci.MediaType, Collection: ci.Collection, Path: paths[ci.DocID]}
+		if ci.bodyErr != nil {
+			return nil, fmt.Errorf("load hit %d: %w", ci.ID, ci.bodyErr)
+		}
 		h.Score = c.Score
 		h.Via = c.Via
 		h.Snippet = m.snippet(h.Text, body)

@@ -17,6 +17,9 @@ const lexicalStampSQL = `SELECT coalesce((SELECT block FROM chunks_fts_data WHER
 // structure record, which FTS5 writes again, with a new cookie, on every
 // change to the index. Equal stamps, equal index.
 func (v SearchView) LexicalStamp(ctx context.Context) (string, error) {
+	if v.pin != nil {
+		return v.pin.lexical, nil
+	}
 	var stamp []byte
 	err := v.db.QueryRowContext(ctx, lexicalStampSQL).Scan(&stamp)
 	if err != nil {

@@ -158,6 +158,73 @@ func (t textScan) Scan(src any) error {
 	return nil
 }
 
+// ChunkText is a chunk's text as the store holds it, unpacked only when
+// asked (Unpack): a query reads dozens of candidates and needs the text of
+// a few, the rest being ranked from words kept in memory.
+type ChunkText struct {
+	plain  string // a TEXT value
+	packed []byte // a packed BLOB, or nil
+	dicts  *dictionaries
+}
+
+// PlainText is a text that needs no unpacking.
+func PlainText(s string) ChunkText { return ChunkText{plain: s} }
+
+// Unpack is the text; a damaged packed text gives an error wrapping
+// errPacked.
+func (t ChunkText) Unpack() (string, error) {
+	if t.packed == nil {
+		return t.plain, nil
+	}
+	return unpackText(t.packed, t.dicts)
+}
+
+// Len is the text's length in bytes (read from a packed text's header:
+// 0 when that is damaged).
+func (t ChunkText) Len() int {
+	if t.packed == nil {
+		return len(t.plain)
+	}
+	rest := t.packed[1:]
+	if t.packed[0] == packDict {
+		if _, k := binary.Uvarint(rest); k > 0 {
+			rest = rest[k:]
+		}
+	}
+	n, k := binary.Uvarint(rest)
+	if k <= 0 || n > uint64(64*len(t.packed))+1024 {
+		return 0
+	}
+	return int(n)
+}
+
+// Stored is how many bytes the value takes as held.
+func (t ChunkText) Stored() int { return len(t.plain) + len(t.packed) }
+
+// lazyScan scans a chunks.text value into a ChunkText, copying a BLOB
+// (the driver's bytes last until the next row).
+type lazyScan struct {
+	dst   *ChunkText
+	dicts *dictionaries
+}
+
+func (t lazyScan) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*t.dst = ChunkText{}
+	case string:
+		*t.dst = ChunkText{plain: v}
+	case []byte:
+		if len(v) == 0 {
+			return fmt.Errorf("%w: format []", errPacked)
+		}
+		*t.dst = ChunkText{packed: bytes.Clone(v), dicts: t.dicts}
+	default:
+		return fmt.Errorf("chunk text: unexpected %T", src)
+	}
+	return nil
+}
+
 // packBatch is how many chunks one transaction of packTexts converts.
 const packBatch = 500
 

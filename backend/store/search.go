@@ -18,6 +18,38 @@ type SearchView struct {
 	db    *sql.DB
 	dicts *dictionaries
 	tok   *tokenizer
+	// pin, when set, answers the stamps and the index's totals: the state
+	// one query read once at its start (Pinned).
+	pin *pinned
+}
+
+// pinned are the stamps a pinned view answers.
+type pinned struct {
+	lexical string // LexicalStamp
+	rows    string // ChunkRowsStamp, EntitySignature
+	totals  LexicalTotals
+}
+
+// Pinned is the view with the vault's stamps read now, in one statement,
+// and answered from then on: a query asks for them at several stages
+// (whether the in-memory postings, kept rows and entity index still
+// stand), and each ask was a statement of its own. The rows it reads are
+// read as before, at the time they are asked for.
+func (v SearchView) Pinned(ctx context.Context) (SearchView, error) {
+	var avg, structure []byte
+	var rows sql.NullString
+	err := v.db.QueryRowContext(ctx, `SELECT coalesce((SELECT block FROM chunks_fts_data WHERE id = 1), x''),
+		coalesce((SELECT block FROM chunks_fts_data WHERE id = 10), x''), (`+entityStampSQL+`)`).Scan(&avg, &structure, &rows)
+	if err != nil {
+		return v, fmt.Errorf("search stamps: %w", err)
+	}
+	if !rows.Valid {
+		return v, nil // a vault without the count: each stage asks, and is told why not
+	}
+	// As lexicalStampSQL joins them.
+	lex := string(avg) + "\x00" + string(structure)
+	v.pin = &pinned{lexical: lex, rows: rows.String, totals: lexicalTotals(avg)}
+	return v, nil
 }
 
 // SearchView returns the read view search runs on.
@@ -140,6 +172,9 @@ type LexicalTotals struct {
 // chunks_fts_data, and offers no SQL function that returns them. An empty
 // index has no record (all zero).
 func (v SearchView) LexicalTotals(ctx context.Context) (LexicalTotals, error) {
+	if v.pin != nil {
+		return v.pin.totals, nil
+	}
 	var block []byte
 	err := v.db.QueryRowContext(ctx, `SELECT block FROM chunks_fts_data WHERE id = 1`).Scan(&block)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -147,6 +182,12 @@ func (v SearchView) LexicalTotals(ctx context.Context) (LexicalTotals, error) {
 	} else if err != nil {
 		return LexicalTotals{}, fmt.Errorf("index statistics: %w", err)
 	}
+	return lexicalTotals(block), nil
+}
+
+// lexicalTotals reads FTS5's averages record: the row count, then each
+// column's token total.
+func lexicalTotals(block []byte) LexicalTotals {
 	var vals [4]int64
 	for i := 0; len(block) > 0 && i < len(vals); i++ {
 		x, n := getVarint(block)
@@ -156,7 +197,7 @@ func (v SearchView) LexicalTotals(ctx context.Context) (LexicalTotals, error) {
 		vals[i] = x
 		block = block[n:]
 	}
-	return LexicalTotals{Rows: vals[0], Tokens: [3]int64{vals[1], vals[2], vals[3]}}, nil
+	return LexicalTotals{Rows: vals[0], Tokens: [3]int64{vals[1], vals[2], vals[3]}}
 }
 
 // getVarint decodes SQLite's big-endian varint (FTS5 records use it).
@@ -180,7 +221,7 @@ type SearchChunk struct {
 	Ordinal    int
 	Title      string // the document's
 	Heading    string
-	Text       string
+	Text       ChunkText // unpacked when asked for
 	Page       int
 	PageEnd    int
 	MediaType  string
@@ -208,7 +249,7 @@ func (v SearchView) SearchChunks(ctx context.Context, ids []int64) ([]SearchChun
 		WHERE c.id IN (`+marks+`)`, args, func(rows *sql.Rows) error {
 		var c SearchChunk
 		var ts, te sql.NullInt64
-		if err := rows.Scan(&c.ID, &c.DocID, &c.Ordinal, &c.Title, &c.Heading, chunkText(v.dicts, &c.Text), &c.Page, &c.PageEnd,
+		if err := rows.Scan(&c.ID, &c.DocID, &c.Ordinal, &c.Title, &c.Heading, lazyScan{&c.Text, v.dicts}, &c.Page, &c.PageEnd,
 			&c.MediaType, &c.Collection, &c.Weight, &c.Date, &ts, &te, &c.Marks); err != nil {
 			return err
 		}
@@ -373,6 +414,9 @@ func (v SearchView) ChunkRowsStamp(ctx context.Context) (string, error) {
 // it does. It is read on every query, so it reads one setting, which
 // triggers keep.
 func (v SearchView) EntitySignature(ctx context.Context) (string, error) {
+	if v.pin != nil {
+		return v.pin.rows, nil
+	}
 	var sig string
 	err := v.db.QueryRowContext(ctx, entityStampSQL).Scan(&sig)
 	if err != nil {

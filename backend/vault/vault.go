@@ -170,18 +170,49 @@ type reader struct {
 	store.SearchView
 	lex *postings.Index
 	fwd *search.Forward
+	// view is set in a pinned reader (Pin): the postings at the stamp the
+	// query read.
+	view   postings.View
+	pinned bool
 }
 
 func (r reader) Forward() *search.Forward { return r.fwd }
 
-func (r reader) Kept(ctx context.Context) (func(int64) any, bool, error) { return r.lex.Kept(ctx) }
+func (r reader) Kept(ctx context.Context) (func(int64) any, bool, error) {
+	if r.pinned {
+		lookup, ok := r.view.Kept()
+		return lookup, ok, nil
+	}
+	return r.lex.Kept(ctx)
+}
 
 func (r reader) Search(ctx context.Context, q postings.Query, k int) ([]store.Match, bool, error) {
+	if r.pinned {
+		return r.view.Search(ctx, q, k)
+	}
 	return r.lex.Search(ctx, q, k)
 }
 
 func (r reader) CountPhrase(ctx context.Context, phrase string) (int64, bool, error) {
+	if r.pinned {
+		return r.view.Count(ctx, phrase)
+	}
 	return r.lex.Count(ctx, phrase)
+}
+
+// Pin is the reader as one query sees it: the store's stamps read once,
+// and the postings as they stood at them.
+func (r reader) Pin(ctx context.Context) (search.Reader, error) {
+	sv, err := r.SearchView.Pinned(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stamp, err := sv.LexicalStamp(ctx) // pinned: no statement, unless the vault lacks its count
+	if err != nil {
+		return nil, err
+	}
+	r.SearchView, r.view, r.pinned = sv, r.lex.At(stamp), true
+	return r, nil
 }
 
 func (v *Vault) reader() search.Reader {
