@@ -3,6 +3,7 @@ package postings_test
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/hoardvault/hoard/backend/postings"
@@ -30,5 +31,49 @@ func BenchmarkBuild(b *testing.B) {
 		}
 		b.ReportMetric(float64(x.Stats().Bytes), "bytes")
 		x.Close()
+	}
+}
+
+// BenchmarkCountPairs counts each pair of neighbouring words of the
+// queries in $POSTINGS_QUERIES (one per line) in the postings of the vault
+// database in $POSTINGS_DB, as rescoring's proximity asks for them.
+func BenchmarkCountPairs(b *testing.B) {
+	file, qfile := os.Getenv("POSTINGS_DB"), os.Getenv("POSTINGS_QUERIES")
+	if file == "" || qfile == "" {
+		b.Skip("POSTINGS_DB and POSTINGS_QUERIES name no vault database and queries")
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	x := postings.New(st.SearchView(), nil)
+	defer x.Close()
+	x.Start()
+	if err := x.Wait(ctx); err != nil {
+		b.Fatal(err)
+	}
+	raw, err := os.ReadFile(qfile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var pairs []string
+	for _, q := range strings.Split(string(raw), "\n") {
+		w := strings.Fields(strings.ToLower(q))
+		for i := 0; i+1 < len(w); i++ {
+			pairs = append(pairs, w[i]+" "+w[i+1])
+		}
+	}
+	stamp, err := st.SearchView().LexicalStamp(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	view := x.At(stamp)
+	b.ResetTimer()
+	for i := range b.N {
+		if _, _, err := view.Count(ctx, pairs[i%len(pairs)]); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -245,6 +245,12 @@ func TestFollowsWrites(t *testing.T) {
 	if err != nil || !ok || len(got) != 1 {
 		t.Fatalf("before the write: %v, ok %v, %v; want one match from memory", got, ok, err)
 	}
+	// A query's view stays on the snapshot at the stamp it read.
+	before, err := st.SearchView().LexicalStamp(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	view := x.At(before)
 	second := filepath.Join(dir, "second.md")
 	if err := os.WriteFile(second, []byte("# Kombucha\n\nTea with sugar ferments under a cloth.\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -254,6 +260,19 @@ func TestFollowsWrites(t *testing.T) {
 	}
 	if _, ok, err := x.Search(ctx, q, 10); err != nil || ok {
 		t.Fatalf("after the write: ok %v, %v; want FTS5 to answer while the index is behind", ok, err)
+	}
+	if got, ok, err := view.Search(ctx, q, 10); err != nil || !ok || len(got) != 1 {
+		t.Errorf("the view from before the write: %v, ok %v, %v; want its one match", got, ok, err)
+	}
+	if n, ok, err := view.Count(ctx, "ferments"); err != nil || !ok || n != 1 {
+		t.Errorf("the view's count: %d, ok %v, %v; want 1", n, ok, err)
+	}
+	after, err := st.SearchView().LexicalStamp(ctx)
+	if err != nil || after == before {
+		t.Fatalf("the stamp did not move with the write (%v)", err)
+	}
+	if _, ok, _ := x.At(after).Search(ctx, q, 10); ok {
+		t.Error("a view at the new stamp answered from the old snapshot")
 	}
 	if err := x.Wait(ctx); err != nil {
 		t.Fatal(err)

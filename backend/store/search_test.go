@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -241,4 +243,49 @@ func textOf(t ChunkText) string {
 		return "error: " + err.Error()
 	}
 	return s
+}
+
+// TestPinnedStamps: a pinned view answers the stamps and totals as the
+// store gave them when it was pinned, and one statement read them all.
+func TestPinnedStamps(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	add := func(title string) {
+		t.Helper()
+		text := "the " + title + " crossed the lake in a storm"
+		c := Content{Hash: title, Title: title, Text: text, Chunks: []Chunk{{Text: text, CharEnd: len(text)}}}
+		if _, _, err := s.Index(ctx, "", Source{Path: "/" + title}, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("ferry")
+	v := s.SearchView()
+	stamps := func(v SearchView) [3]string {
+		t.Helper()
+		lex, err1 := v.LexicalStamp(ctx)
+		tot, err2 := v.LexicalTotals(ctx)
+		rows, err3 := v.ChunkRowsStamp(ctx)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			t.Fatal(err)
+		}
+		return [3]string{lex, fmt.Sprint(tot), rows}
+	}
+	p, err := v.Pinned(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	was := stamps(v)
+	if got := stamps(p); got != was {
+		t.Fatalf("pinned %q, the store %q", got, was)
+	}
+	add("barge")
+	now := stamps(v)
+	for i := range now {
+		if now[i] == was[i] {
+			t.Errorf("stamp %d did not move with a new document", i)
+		}
+	}
+	if got := stamps(p); got != was {
+		t.Errorf("the pinned view moved with the store: %q, want %q", got, was)
+	}
 }
