@@ -25,12 +25,14 @@ func (m matcher) moment(text string, marks []store.Mark, kept []uint32) (ms int6
 		term           int // the query term it matches (matcher.terms)
 	}
 	var hits []hit
-	spans := wordSpans(text)
-	terms := m.terms(text, spans, kept)
+	buf := spansOf(text)
+	defer putSpans(buf)
+	spans := *buf
+	m.terms(text, spans, kept)
 	sentence := 0
 	for i, sp := range spans {
-		if t := terms[i]; t >= 0 {
-			hits = append(hits, hit{i, sentence, int(sp.start), t})
+		if sp.term >= 0 {
+			hits = append(hits, hit{i, sentence, int(sp.start), int(sp.term)})
 		}
 		if i+1 < len(spans) && strings.ContainsAny(text[sp.end:spans[i+1].start], ".!?。！？") {
 			sentence++

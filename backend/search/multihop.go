@@ -97,7 +97,9 @@ type mention struct {
 func (e *entityIndex) mentions(text string) []mention {
 	// The words as snippets split them; each is lower-cased when a name
 	// could start at it or run through it, not before.
-	spans := wordSpans(text)
+	buf := spansOf(text)
+	defer putSpans(buf)
+	spans := *buf
 	var low []string // non-ASCII text: each word lowered when first needed
 	up := make([]bool, len(spans))
 	for i, sp := range spans {

@@ -4,6 +4,7 @@ import (
 	"html"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -52,11 +53,12 @@ func newMatcher(q Query, voc *vocab) matcher {
 	return m
 }
 
-// terms gives the query term each span's word matches: its stem's place
-// among the query's, len(the query's stems)+k for prefix k, or -1. kept
-// are the text's stem ids as its kept split has them (Forward), used
-// when they are as many as the spans (they are split alike).
-func (m matcher) terms(text string, spans []wordSpan, kept []uint32) []int {
+// terms sets each span's term: the query term its word matches, its
+// stem's place among the query's, len(the query's stems)+k for prefix
+// k, or -1. kept are the text's stem ids as its kept split has them
+// (Forward), used when they are as many as the spans (they are split
+// alike).
+func (m matcher) terms(text string, spans []wordSpan, kept []uint32) {
 	sids := kept
 	if len(kept) != len(spans) {
 		words := make([]string, len(spans))
@@ -65,7 +67,6 @@ func (m matcher) terms(text string, spans []wordSpan, kept []uint32) []int {
 		}
 		_, sids = m.voc.add(words, false, true)
 	}
-	out := make([]int, len(spans))
 	for i, sid := range sids {
 		k := m.set.index(sid)
 		if k < 0 {
@@ -76,14 +77,30 @@ func (m matcher) terms(text string, spans []wordSpan, kept []uint32) []int {
 				}
 			}
 		}
-		out[i] = k
+		spans[i].term = int32(k)
 	}
-	return out
 }
 
 type wordSpan struct {
 	start, end int32
-	hit        bool
+	term       int32 // the query term the word matches (matcher.terms), or -1
+}
+
+// spanBufs are wordSpans' slices, reused: a query cuts a snippet for
+// each of its hits, and their spans were most of what it allocated.
+var spanBufs = sync.Pool{New: func() any { return new([]wordSpan) }}
+
+// spansOf are text's words in a reused slice; putSpans gives it back.
+func spansOf(text string) *[]wordSpan {
+	buf := spanBufs.Get().(*[]wordSpan)
+	*buf = appendWordSpans((*buf)[:0], text)
+	return buf
+}
+
+func putSpans(buf *[]wordSpan) {
+	if cap(*buf) <= 1<<16 {
+		spanBufs.Put(buf)
+	}
 }
 
 // wordByte marks the ASCII bytes that are part of a word.
@@ -97,7 +114,10 @@ var wordByte = func() (t [utf8.RuneSelf]bool) {
 // wordSpans finds the words of text (byte offsets): runs of letters,
 // digits and marks.
 func wordSpans(text string) []wordSpan {
-	spans := make([]wordSpan, 0, len(text)/6)
+	return appendWordSpans(make([]wordSpan, 0, len(text)/6), text)
+}
+
+func appendWordSpans(spans []wordSpan, text string) []wordSpan {
 	i := 0
 	for i < len(text) {
 		// Up to the next word.
@@ -129,7 +149,7 @@ func wordSpans(text string) []wordSpan {
 				i += size
 			}
 		}
-		spans = append(spans, wordSpan{start: int32(start), end: int32(i)})
+		spans = append(spans, wordSpan{start: int32(start), end: int32(i), term: -1})
 	}
 	return spans
 }
@@ -140,27 +160,27 @@ func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) 
 // of matching words, with matches wrapped in <mark>; kept are its words'
 // stem ids, if known (see terms).
 func (m matcher) snippet(text string, kept []uint32) string {
-	spans := wordSpans(text)
+	buf := spansOf(text)
+	defer putSpans(buf)
+	spans := *buf
 	if len(spans) == 0 {
 		return ""
 	}
-	for i, k := range m.terms(text, spans, kept) {
-		spans[i].hit = k >= 0
-	}
+	m.terms(text, spans, kept)
 	// The window with the most matching words wins; the earliest on ties.
 	n := min(snippetWords, len(spans))
 	count := 0
 	for _, sp := range spans[:n] {
-		if sp.hit {
+		if sp.term >= 0 {
 			count++
 		}
 	}
 	best, bestCount := 0, count
 	for s := 1; s+n <= len(spans); s++ {
-		if spans[s-1].hit {
+		if spans[s-1].term >= 0 {
 			count--
 		}
-		if spans[s+n-1].hit {
+		if spans[s+n-1].term >= 0 {
 			count++
 		}
 		if count > bestCount {
@@ -169,7 +189,7 @@ func (m matcher) snippet(text string, kept []uint32) string {
 	}
 	// Start a couple of words before the first match of the window.
 	for k := best; k < best+n; k++ {
-		if spans[k].hit {
+		if spans[k].term >= 0 {
 			best = max(0, min(k-3, len(spans)-n))
 			break
 		}
@@ -182,7 +202,7 @@ func (m matcher) snippet(text string, kept []uint32) string {
 	}
 	pos := from
 	for _, sp := range spans[best : best+n] {
-		if !sp.hit {
+		if sp.term < 0 {
 			continue
 		}
 		sb.WriteString(html.EscapeString(text[pos:sp.start]))
