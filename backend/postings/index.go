@@ -33,7 +33,7 @@ import (
 // Source is the full-text index as the store reads it.
 type Source interface {
 	LexicalStamp(ctx context.Context) (string, error)
-	ReadLexical(ctx context.Context, row func(store.LexicalRow) error, token func(store.LexicalToken) error) (string, error)
+	ReadLexical(ctx context.Context, row func(store.LexicalRow) error, token func(store.LexicalToken) error) (stamp, rowsStamp string, err error)
 	// Terms are the terms FTS5 makes of words (OK: a single one), for
 	// query words the build did not see spelled.
 	Terms(ctx context.Context, words []string) ([]store.WordTerm, error)
@@ -187,11 +187,14 @@ const restFactor = 9
 
 // snapshot is one build of the index, never changed once published.
 type snapshot struct {
-	stamp  string
-	chunks []int64   // chunk id of each row, ascending
-	norm   []float64 // BM25's length normalization of each row, k1·(1 − b + b·|D|/avgdl)
-	byDoc  map[int64][]uint32
-	rows   float64
+	stamp string
+	// rowsStamp is the store's ChunkRowsStamp as the rows were read: what
+	// Keep derived from a row's Meta stands while the store's stays so.
+	rowsStamp string
+	chunks    []int64   // chunk id of each row, ascending
+	norm      []float64 // BM25's length normalization of each row, k1·(1 − b + b·|D|/avgdl)
+	byDoc     map[int64][]uint32
+	rows      float64
 	// Term t's postings are post[start[t]:start[t+1]] (rows, ascending)
 	// with their counts tf[...]: title<<24 | heading<<16 | body. A count
 	// too large to pack is tfBig, and kept in big.
@@ -362,7 +365,7 @@ func build(ctx context.Context, src Source, keep func(store.LexicalRow) (any, in
 		}
 		return nil
 	}
-	stamp, err := src.ReadLexical(ctx, row, token)
+	stamp, rowsStamp, err := src.ReadLexical(ctx, row, token)
 	stopKeeping()
 	if err != nil {
 		return nil, err
@@ -373,7 +376,7 @@ func build(ctx context.Context, src Source, keep func(store.LexicalRow) (any, in
 	if len(s.pos) > math.MaxUint32 {
 		s.noPos = true
 	}
-	s.stamp = stamp
+	s.stamp, s.rowsStamp = stamp, rowsStamp
 	s.rows = float64(len(s.chunks))
 	avgdl := float64(total) / s.rows
 	s.norm = make([]float64, len(lengths))
@@ -417,6 +420,15 @@ func (x *Index) Kept(ctx context.Context) (lookup func(chunk int64) any, ok bool
 	}
 	lookup, ok = v.Kept()
 	return lookup, ok, nil
+}
+
+// RowsStamp is the store's ChunkRowsStamp when the view's rows were read
+// ("" with no snapshot).
+func (v View) RowsStamp() string {
+	if v.s == nil {
+		return ""
+	}
+	return v.s.rowsStamp
 }
 
 // Kept is Index.Kept in the view.

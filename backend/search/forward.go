@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 
+	"github.com/hoardvault/hoard/backend/internal/script"
 	"github.com/hoardvault/hoard/backend/store"
 )
 
@@ -50,8 +51,13 @@ func (f *Forward) Row(r store.LexicalRow) (any, int) {
 	sp := newSplit(f.vocab(), [3]string{r.Title, r.Heading, r.Body}, false)
 	sp.listShare()
 	sp.sim = simHash(r.Body)
+	sp.latin = script.LatinShare(1000, r.Title, r.Body)
 	sp.fields = [3]string{}
+	sp.meta = r.Meta
 	n := 160 + len(sp.own[0]) + len(sp.own[1]) + 5*(len(sp.ownWords[0].sid)+len(sp.ownWords[1].sid))
+	if m := r.Meta; m != nil {
+		n += 200 + len(m.Path) // the strings it shares with the row are counted once
+	}
 	for _, ids := range sp.sid {
 		n += 4 * len(ids)
 	}
@@ -64,6 +70,12 @@ func (f *Forward) Row(r store.LexicalRow) (any, int) {
 type forwardSource interface {
 	Forward() *Forward
 	Kept(ctx context.Context) (lookup func(chunk int64) any, ok bool, err error)
+}
+
+// rowsStamper is a forwardSource that says under which ChunkRowsStamp its
+// kept rows were read: their Meta serves a query that read the same.
+type rowsStamper interface {
+	KeptRowsStamp() string
 }
 
 // keepSplits lets the query's rows give their kept splits (chunkRows.split).
@@ -79,6 +91,9 @@ func (s *Searcher) keepSplits(ctx context.Context, rows *chunkRows) error {
 	rows.splits = func(id int64) *split {
 		sp, _ := lookup(id).(*split)
 		return sp
+	}
+	if rs, ok := s.kept.(rowsStamper); ok && rows.stamp != "" && rs.KeptRowsStamp() == rows.stamp {
+		rows.meta = true
 	}
 	return nil
 }

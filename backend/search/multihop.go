@@ -225,6 +225,9 @@ func (s *Searcher) multiHop(ctx context.Context, rows *chunkRows, q Query, f Fil
 		if err := rows.load(ctx, seeds); err != nil {
 			return nil, err
 		}
+		if err := rows.texts(ctx, seeds); err != nil {
+			return nil, err
+		}
 		var bridgeDocs []int64
 		via := map[int64]string{}
 		seedOf := map[int64]int64{}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/hoardvault/hoard/backend/store"
 	"github.com/hoardvault/hoard/backend/text"
 )
 
@@ -42,6 +43,11 @@ type split struct {
 	listOnce sync.Once
 	list     float64
 	sim      uint64 // SimHash of the text, in a kept split (Forward.Row)
+	// In a kept split: the row as the store held it, without its text
+	// (nil for a row whose chunk was gone), and the share of Latin
+	// letters in its title and text.
+	meta  *store.SearchChunk
+	latin float64
 }
 
 // ownField is a title's or heading's words: each one's stem id, and

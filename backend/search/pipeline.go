@@ -598,6 +598,12 @@ type chunkInfo struct {
 	textOnce sync.Once
 	body     string
 	bodyErr  error
+	// unread: a row from memory (chunkRows.meta) whose text and word
+	// times are not read yet; chunkRows.texts reads a stage's at once,
+	// and text reads a lone one. Such a row lives for one query.
+	unread bool
+	rows   *chunkRows
+	ctx    context.Context
 }
 
 // field is the title (0), heading (1) or text (2).
@@ -614,7 +620,14 @@ func (ci *chunkInfo) field(j int) string {
 // text is the chunk's text; a text that cannot be unpacked is empty, and
 // bodyErr says why (a hit's is reported: hydrate).
 func (ci *chunkInfo) text() string {
-	ci.textOnce.Do(func() { ci.body, ci.bodyErr = ci.Text.Unpack() })
+	ci.textOnce.Do(func() {
+		if ci.unread {
+			if ci.bodyErr = ci.rows.texts(ci.ctx, []Candidate{{ChunkID: ci.ID, info: ci}}); ci.bodyErr != nil {
+				return
+			}
+		}
+		ci.body, ci.bodyErr = ci.Text.Unpack()
+	})
 	return ci.body
 }
 

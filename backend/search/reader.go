@@ -27,6 +27,7 @@ type lexicalReader interface {
 // chunkReader reads chunks by id or document.
 type chunkReader interface {
 	SearchChunks(ctx context.Context, ids []int64) ([]store.SearchChunk, error)
+	HitTexts(ctx context.Context, ids []int64) (map[int64]store.HitText, error)
 	ChunkRowsStamp(ctx context.Context) (string, error)
 	FirstPaths(ctx context.Context, docs []int64) (map[int64]string, error)
 	ChunksMatching(ctx context.Context, ids []int64, f store.ChunkFilter) (map[int64]bool, error)
@@ -62,6 +63,10 @@ type chunkRows struct {
 	// keep them; voc is the query's vocabulary.
 	voc    *vocab
 	splits func(id int64) *split
+	// meta: the kept splits' rows (split.meta) were read under this
+	// query's stamp, and serve it without reading the store; their texts
+	// are read when a stage needs them (texts).
+	meta bool
 }
 
 // split is the chunk's kept split, if there is one numbered by the
@@ -180,6 +185,18 @@ func (r *chunkRows) load(ctx context.Context, cands []Candidate) error {
 	if r.kept != nil && len(missing) > 0 {
 		missing = r.kept.take(r.stamp, missing, r.byID)
 	}
+	if r.meta && len(missing) > 0 {
+		rest := missing[:0:0]
+		for _, id := range missing {
+			if sp := r.split(id); sp != nil && sp.meta != nil {
+				// Not kept between queries: it is rebuilt from memory.
+				r.byID[id] = &chunkInfo{SearchChunk: *sp.meta, unread: true, rows: r, ctx: ctx}
+			} else {
+				rest = append(rest, id)
+			}
+		}
+		missing = rest
+	}
 	if len(missing) > 0 {
 		rows, err := r.src.SearchChunks(ctx, missing)
 		if err != nil {
@@ -204,7 +221,35 @@ func (r *chunkRows) load(ctx context.Context, cands []Candidate) error {
 			// What the build worked out from the same text.
 			ci.simOnce.Do(func() { ci.sim = sp.sim })
 			ci.listOnce.Do(func() { ci.list = sp.list })
+			ci.latinOnce.Do(func() { ci.latin = sp.latin })
 		}
+	}
+	return nil
+}
+
+// texts reads, in one statement, the texts of the candidates whose rows
+// came from memory without them: the stages that read texts (hits, hops,
+// feedback) ask for theirs first.
+func (r *chunkRows) texts(ctx context.Context, cands []Candidate) error {
+	var ids []int64
+	var infos []*chunkInfo
+	for _, c := range cands {
+		if ci := c.info; ci != nil && ci.unread {
+			ids, infos = append(ids, ci.ID), append(infos, ci)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	got, err := r.src.HitTexts(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, ci := range infos {
+		// A chunk deleted since the postings were built has no text: it
+		// shows as empty, as a row read with none would.
+		h := got[ci.ID]
+		ci.Text, ci.Marks, ci.unread = h.Text, h.Marks, false
 	}
 	return nil
 }

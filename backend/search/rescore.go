@@ -257,7 +257,11 @@ func (s *Searcher) rescoreLexical(ctx context.Context, rows *chunkRows, q Query,
 		}
 	}
 	if s.opt.On(StagePRF) {
-		if expanded := s.rm3(voc, ps, w, scores, qterms); len(expanded) > len(qterms) {
+		expanded, err := s.rm3(ctx, rows, voc, ps, w, scores, qterms)
+		if err != nil {
+			return nil, err
+		}
+		if len(expanded) > len(qterms) {
 			tf, _ := st.count(ps, w, expanded, nil)
 			if scores, err = s.bm25f(ctx, ps, expanded, tf); err != nil {
 				return nil, err
@@ -431,7 +435,7 @@ func (s *Searcher) proximity(ctx context.Context, ps []*passage, exprs []string,
 // for their words in proportion to their share of the score mass (softmax)
 // and each word's share of the passage; the PRFTerms words with most votes
 // join the query with weight 1−PRFKeep, the original words keep PRFKeep.
-func (s *Searcher) rm3(voc *vocab, ps []*passage, w [3]float64, scores []float64, qterms []rescoreTerm) []rescoreTerm {
+func (s *Searcher) rm3(ctx context.Context, rows *chunkRows, voc *vocab, ps []*passage, w [3]float64, scores []float64, qterms []rescoreTerm) ([]rescoreTerm, error) {
 	idx := make([]int, 0, len(ps))
 	for i, p := range ps {
 		if p != nil {
@@ -441,7 +445,15 @@ func (s *Searcher) rm3(voc *vocab, ps []*passage, w [3]float64, scores []float64
 	sort.SliceStable(idx, func(a, b int) bool { return scores[idx[a]] > scores[idx[b]] })
 	idx = idx[:min(len(idx), s.opt.PRFDocs)]
 	if len(idx) < 2 {
-		return qterms
+		return qterms, nil
+	}
+	// Their words are read from their texts (a kept split has stems only).
+	fb := make([]Candidate, 0, len(idx))
+	for _, i := range idx {
+		fb = append(fb, Candidate{ChunkID: ps[i].ci.ID, info: ps[i].ci})
+	}
+	if err := rows.texts(ctx, fb); err != nil {
+		return nil, err
 	}
 	top := scores[idx[0]]
 	var z float64
@@ -507,7 +519,7 @@ func (s *Searcher) rm3(voc *vocab, ps []*passage, w [3]float64, scores []float64
 		}
 		out = append(out, rescoreTerm{stem: c.stem, sid: c.sid, expr: quote(word), weight: wt})
 	}
-	return out
+	return out, nil
 }
 
 // Rarity is each word's inverse document frequency across the whole index

@@ -111,15 +111,22 @@ func (s *Searcher) hydrate(ctx context.Context, rows *chunkRows, cands []Candida
 	if err := rows.load(ctx, cands); err != nil {
 		return nil, err
 	}
+	if err := rows.texts(ctx, cands); err != nil {
+		return nil, err
+	}
+	// Rows from memory carry their path; the others' are read.
 	var docs []int64
 	for _, c := range cands {
-		if c.info != nil {
+		if c.info != nil && !c.info.HasPath {
 			docs = append(docs, c.info.DocID)
 		}
 	}
-	paths, err := s.src.FirstPaths(ctx, docs)
-	if err != nil {
-		return nil, fmt.Errorf("load hits: %w", err)
+	paths := map[int64]string{}
+	if len(docs) > 0 {
+		var err error
+		if paths, err = s.src.FirstPaths(ctx, docs); err != nil {
+			return nil, fmt.Errorf("load hits: %w", err)
+		}
 	}
 	hits := make([]Hit, 0, len(cands))
 	for _, c := range cands {
@@ -134,6 +141,9 @@ func (s *Searcher) hydrate(ctx context.Context, rows *chunkRows, cands []Candida
 		}
 		h := Hit{ChunkID: ci.ID, DocID: ci.DocID, Title: ci.Title, Page: ci.Page, PageEnd: ci.PageEnd, Heading: ci.Heading,
 			Text: ci.text(), MediaType: ci.MediaType, Collection: ci.Collection, Path: paths[ci.DocID]}
+		if ci.HasPath {
+			h.Path = ci.Path
+		}
 		if ci.bodyErr != nil {
 			return nil, fmt.Errorf("load hit %d: %w", ci.ID, ci.bodyErr)
 		}

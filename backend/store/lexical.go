@@ -35,6 +35,11 @@ type LexicalRow struct {
 	ChunkID, DocID       int64
 	Title, Heading, Body string
 	Sizes                [3]int
+	// Meta is the row as SearchChunks reads it, without its text and
+	// word times, and with its document's first path; nil for a row whose
+	// chunk is gone. It stands while the stamp ReadLexical returns as
+	// rows does (ChunkRowsStamp).
+	Meta *SearchChunk
 }
 
 // LexicalToken is one token of the full-text index, as FTS5 stored it
@@ -49,18 +54,19 @@ type LexicalToken struct {
 
 // ReadLexical reads the whole full-text index in one snapshot: every row
 // in id order (a row whose chunk is gone has no text and document 0), then every token, ordered by term, row, column and
-// position (FTS5's own order), and returns the stamp (LexicalStamp) of
-// what it read. An in-memory index is built from it.
-func (v SearchView) ReadLexical(ctx context.Context, row func(LexicalRow) error, token func(LexicalToken) error) (stamp string, err error) {
+// position (FTS5's own order), and returns the stamps of what it read:
+// LexicalStamp's, and ChunkRowsStamp's, which the rows' Meta stands by.
+// An in-memory index is built from it.
+func (v SearchView) ReadLexical(ctx context.Context, row func(LexicalRow) error, token func(LexicalToken) error) (stamp, rowsStamp string, err error) {
 	conn, err := v.db.Conn(ctx)
 	if err != nil {
-		return "", fmt.Errorf("read full-text index: %w", err)
+		return "", "", fmt.Errorf("read full-text index: %w", err)
 	}
 	defer conn.Close()
 	// fts5vocab lists the tokens of an FTS5 table; a temporary one is
 	// the connection's own and writes nothing to the vault.
 	if _, err := conn.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_fts_tokens USING fts5vocab(main, chunks_fts, instance)`); err != nil {
-		return "", fmt.Errorf("read full-text index: %w", err)
+		return "", "", fmt.Errorf("read full-text index: %w", err)
 	}
 	defer func() {
 		// With a cancelled ctx the statement would not run.
@@ -70,7 +76,7 @@ func (v SearchView) ReadLexical(ctx context.Context, row func(LexicalRow) error,
 	// A deferred transaction is a read snapshot (the vault's _txlock
 	// would make BeginTx take the write lock).
 	if _, err := conn.ExecContext(ctx, `BEGIN DEFERRED`); err != nil {
-		return "", fmt.Errorf("read full-text index: %w", err)
+		return "", "", fmt.Errorf("read full-text index: %w", err)
 	}
 	defer func() {
 		_, rerr := conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
@@ -78,21 +84,51 @@ func (v SearchView) ReadLexical(ctx context.Context, row func(LexicalRow) error,
 	}()
 	var raw []byte
 	if err := conn.QueryRowContext(ctx, lexicalStampSQL).Scan(&raw); err != nil {
-		return "", fmt.Errorf("full-text stamp: %w", err)
+		return "", "", fmt.Errorf("full-text stamp: %w", err)
 	}
 	// The columns as the store gave them to FTS5 (batch.go): the
 	// document's title, the chunk's heading and its text, unpacked.
-	rows, err := conn.QueryContext(ctx, `SELECT z.id, coalesce(c.document_id, 0), coalesce(d.title, ''), coalesce(c.heading, ''), c.text, z.sz
-		FROM chunks_fts_docsize z LEFT JOIN chunks c ON c.id = z.id LEFT JOIN documents d ON d.id = c.document_id ORDER BY z.id`)
+	// The rows' stamp, read in the same snapshot: "" in a vault without
+	// the count, whose rows' Meta then never stands.
+	if err := conn.QueryRowContext(ctx, `SELECT coalesce((`+entityStampSQL+`), '')`).Scan(&rowsStamp); err != nil {
+		return "", "", fmt.Errorf("document stamp: %w", err)
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT z.id, coalesce(c.document_id, 0), coalesce(d.title, ''), coalesce(c.heading, ''), c.text, z.sz,
+		c.id IS NOT NULL AND d.id IS NOT NULL AND col.id IS NOT NULL, coalesce(c.ordinal, 0), coalesce(c.page_start, 0), coalesce(c.page_end, 0),
+		coalesce(d.media_type, ''), coalesce(col.name, ''), coalesce(col.weight, 0), coalesce(CASE WHEN d.mtime > 0 THEN d.mtime ELSE d.created_at END, 0),
+		c.time_start, c.time_end, (SELECT s.path FROM sources s WHERE s.document_id = d.id ORDER BY s.id LIMIT 1)
+		FROM chunks_fts_docsize z LEFT JOIN chunks c ON c.id = z.id LEFT JOIN documents d ON d.id = c.document_id
+		LEFT JOIN collections col ON col.id = d.collection_id ORDER BY z.id`)
 	if err != nil {
-		return "", fmt.Errorf("full-text rows: %w", err)
+		return "", "", fmt.Errorf("full-text rows: %w", err)
+	}
+	// Rows repeat their media type and collection: one string each.
+	interned := map[string]string{}
+	intern := func(s string) string {
+		if t, ok := interned[s]; ok {
+			return t
+		}
+		interned[s] = s
+		return s
 	}
 	for rows.Next() {
 		var r LexicalRow
 		var sz []byte
-		if err := rows.Scan(&r.ChunkID, &r.DocID, &r.Title, &r.Heading, chunkText(v.dicts, &r.Body), &sz); err != nil {
+		var m SearchChunk
+		var whole bool
+		var ts, te sql.NullInt64
+		var path sql.NullString
+		if err := rows.Scan(&r.ChunkID, &r.DocID, &r.Title, &r.Heading, chunkText(v.dicts, &r.Body), &sz,
+			&whole, &m.Ordinal, &m.Page, &m.PageEnd, &m.MediaType, &m.Collection, &m.Weight, &m.Date, &ts, &te, &path); err != nil {
 			rows.Close()
-			return "", fmt.Errorf("full-text rows: %w", err)
+			return "", "", fmt.Errorf("full-text rows: %w", err)
+		}
+		if whole {
+			m.ID, m.DocID, m.Title, m.Heading = r.ChunkID, r.DocID, r.Title, r.Heading
+			m.MediaType, m.Collection = intern(m.MediaType), intern(m.Collection)
+			m.Timed, m.TimeStart, m.TimeEnd = ts.Valid, ts.Int64, te.Int64
+			m.Path, m.HasPath = path.String, path.Valid
+			r.Meta = &m
 		}
 		for i := range r.Sizes {
 			x, n := getVarint(sz)
@@ -103,16 +139,16 @@ func (v SearchView) ReadLexical(ctx context.Context, row func(LexicalRow) error,
 		}
 		if err := row(r); err != nil {
 			rows.Close()
-			return "", err
+			return "", "", err
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return "", fmt.Errorf("full-text rows: %w", err)
+		return "", "", fmt.Errorf("full-text rows: %w", err)
 	}
 	toks, err := conn.QueryContext(ctx, `SELECT term, doc, col, offset FROM temp.chunks_fts_tokens`)
 	if err != nil {
-		return "", fmt.Errorf("full-text tokens: %w", err)
+		return "", "", fmt.Errorf("full-text tokens: %w", err)
 	}
 	defer toks.Close()
 	var t LexicalToken
@@ -121,7 +157,7 @@ func (v SearchView) ReadLexical(ctx context.Context, row func(LexicalRow) error,
 	last := ""
 	for toks.Next() {
 		if err := toks.Scan(&term, &t.Chunk, &col, &offset); err != nil {
-			return "", fmt.Errorf("full-text tokens: %w", err)
+			return "", "", fmt.Errorf("full-text tokens: %w", err)
 		}
 		t.Offset = int(offset)
 		// Rows come term by term: the string is made once a term.
@@ -137,16 +173,16 @@ func (v SearchView) ReadLexical(ctx context.Context, row func(LexicalRow) error,
 		case "body":
 			t.Column = 2
 		default:
-			return "", fmt.Errorf("full-text tokens: unknown column %q", col)
+			return "", "", fmt.Errorf("full-text tokens: unknown column %q", col)
 		}
 		if err := token(t); err != nil {
-			return "", err
+			return "", "", err
 		}
 	}
 	if err := toks.Err(); err != nil {
-		return "", fmt.Errorf("full-text tokens: %w", err)
+		return "", "", fmt.Errorf("full-text tokens: %w", err)
 	}
-	return string(raw), nil
+	return string(raw), rowsStamp, nil
 }
 
 // ftsTokenizer is chunks_fts's tokenizer (migration 0015).

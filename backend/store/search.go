@@ -233,6 +233,40 @@ type SearchChunk struct {
 	Timed              bool
 	TimeStart, TimeEnd int64
 	Marks              []byte
+	// Path is the document's first source's path (FirstPaths), when
+	// HasPath; only ReadLexical's rows carry it.
+	Path    string
+	HasPath bool
+}
+
+// HitText is what a hit needs of its chunk beyond what the in-memory
+// rows keep (LexicalRow.Meta): its text and word times.
+type HitText struct {
+	Text  ChunkText
+	Marks []byte
+}
+
+// HitTexts reads the texts and word times of the chunks; an id with no
+// chunk is left out.
+func (v SearchView) HitTexts(ctx context.Context, ids []int64) (map[int64]HitText, error) {
+	out := make(map[int64]HitText, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	marks, args := inList(ids)
+	err := eachRow(ctx, v.db, `SELECT id, text, time_marks FROM chunks WHERE id IN (`+marks+`)`, args, func(rows *sql.Rows) error {
+		var id int64
+		var h HitText
+		if err := rows.Scan(&id, lazyScan{&h.Text, v.dicts}, &h.Marks); err != nil {
+			return err
+		}
+		out[id] = h
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load hit texts: %w", err)
+	}
+	return out, nil
 }
 
 // SearchChunks reads the chunks with these ids, in no particular order;

@@ -186,6 +186,15 @@ func (r reader) Kept(ctx context.Context) (func(int64) any, bool, error) {
 	return r.lex.Kept(ctx)
 }
 
+// KeptRowsStamp is the ChunkRowsStamp the pinned postings' rows were
+// read under ("" unpinned: nothing to compare a query's with).
+func (r reader) KeptRowsStamp() string {
+	if !r.pinned {
+		return ""
+	}
+	return r.view.RowsStamp()
+}
+
 func (r reader) Search(ctx context.Context, q postings.Query, k int) ([]store.Match, bool, error) {
 	if r.pinned {
 		return r.view.Search(ctx, q, k)
