@@ -189,7 +189,7 @@ func (r *chunkRows) load(ctx context.Context, cands []Candidate) error {
 		rest := missing[:0:0]
 		for _, id := range missing {
 			if sp := r.split(id); sp != nil && sp.meta != nil {
-				// Not kept between queries: it is rebuilt from memory.
+				// Kept between queries once its text is read (texts).
 				r.byID[id] = &chunkInfo{SearchChunk: *sp.meta, unread: true, rows: r, ctx: ctx}
 			} else {
 				rest = append(rest, id)
@@ -250,6 +250,12 @@ func (r *chunkRows) texts(ctx context.Context, cands []Candidate) error {
 		// shows as empty, as a row read with none would.
 		h := got[ci.ID]
 		ci.Text, ci.Marks, ci.unread = h.Text, h.Marks, false
+		ci.rows, ci.ctx = nil, nil
+	}
+	// Whole now, they are kept as rows read from the store are: the next
+	// queries that meet them find their texts unpacked.
+	if r.kept != nil {
+		r.kept.keep(r.stamp, infos)
 	}
 	return nil
 }
