@@ -600,7 +600,7 @@ type chunkInfo struct {
 	bodyErr  error
 	// unread: a row from memory (chunkRows.meta) whose text and word
 	// times are not read yet; chunkRows.texts reads a stage's at once,
-	// and text reads a lone one. Such a row lives for one query.
+	// and text reads a lone one. rows and ctx are its query's, until then.
 	unread bool
 	rows   *chunkRows
 	ctx    context.Context
