@@ -11,6 +11,8 @@ import (
 	"io"
 	"strings"
 	"sync"
+
+	kflate "github.com/klauspost/compress/flate"
 )
 
 // A chunk's text is stored deflated (migration 0015): a BLOB of one format
@@ -33,8 +35,11 @@ const (
 // uses): a new flate writer allocates about a megabyte, and ingestion
 // packs every chunk.
 var (
-	packers     = sync.Pool{New: func() any { return new(packer) }}
-	packReaders = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
+	packers = sync.Pool{New: func() any { return new(packer) }}
+	// Reading, klauspost's inflater (the same format, about a sixth
+	// faster than the standard library's on passages): a query's hits are
+	// inflated as it answers.
+	packReaders = sync.Pool{New: func() any { return kflate.NewReader(bytes.NewReader(nil)) }}
 )
 
 // packText is what the chunks.text column gets for text: a packed BLOB
@@ -120,7 +125,7 @@ func unpackText(b []byte, dicts *dictionaries) (string, error) {
 	}
 	r := packReaders.Get().(io.ReadCloser)
 	defer packReaders.Put(r)
-	if err := r.(flate.Resetter).Reset(bytes.NewReader(rest[k:]), dict); err != nil {
+	if err := r.(kflate.Resetter).Reset(bytes.NewReader(rest[k:]), dict); err != nil {
 		return "", fmt.Errorf("%w: %w", errPacked, err)
 	}
 	var sb strings.Builder
