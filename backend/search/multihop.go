@@ -215,6 +215,16 @@ func (s *Searcher) multiHop(ctx context.Context, rows *chunkRows, q Query, f Fil
 		return false, nil
 	}
 	seeds := append([]Candidate(nil), first[:min(len(first), s.opt.HopSeeds)]...)
+	// The seeds' texts are read with those of the first list's top: most
+	// hits are among them, and need their texts next (one statement for
+	// both).
+	ahead := first[:min(len(first), max(len(seeds), rows.want))]
+	if err := rows.load(ctx, ahead); err != nil {
+		return nil, err
+	}
+	if err := rows.texts(ctx, ahead); err != nil {
+		return nil, err
+	}
 	seen := map[int64]bool{}
 	for _, c := range first {
 		seen[c.ChunkID] = true

@@ -351,6 +351,7 @@ func (s *Searcher) Search(ctx context.Context, req Request) ([]Hit, error) {
 	if err != nil {
 		return nil, err
 	}
+	rows.want = req.Limit
 	if err := s.keepSplits(ctx, rows); err != nil {
 		return nil, err
 	}

@@ -67,6 +67,8 @@ type chunkRows struct {
 	// query's stamp, and serve it without reading the store; their texts
 	// are read when a stage needs them (texts).
 	meta bool
+	// want is how many hits the query asks for.
+	want int
 }
 
 // split is the chunk's kept split, if there is one numbered by the
