@@ -2,8 +2,12 @@ package vault
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
+
+	"github.com/hoardvault/hoard/backend/search"
 )
 
 // TestKeptRowsFollowChanges: hits from the rows kept with the in-memory
@@ -54,5 +58,73 @@ func TestKeptRowsFollowChanges(t *testing.T) {
 	}
 	if !moved {
 		t.Error("after the move: the ferry is not in boats")
+	}
+}
+
+// TestSearchesAtOnce: queries running at once share the rows kept between
+// them (and the texts they read) without a race (run with -race) and each
+// gets what it gets alone.
+func TestSearchesAtOnce(t *testing.T) {
+	ctx := context.Background()
+	v := openVault(t, Options{Neural: NeuralOptions{Embedder: "none", Reranker: "none"}})
+	dir := t.TempDir()
+	words := []string{"ferry", "storm", "lake", "harbour", "sail", "mast", "tide", "reef"}
+	for i := range 40 {
+		body := ""
+		for j := range 30 {
+			body += words[(i*7+j*3)%len(words)] + " "
+		}
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("n%02d.md", i)), fmt.Sprintf("# Note %d\n\n%s\n", i, body))
+	}
+	if _, err := v.Add(ctx, []string{dir}, AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.WarmLexical(ctx); err != nil {
+		t.Fatal(err)
+	}
+	queries := []string{"ferry storm", "lake tide", "harbour reef", "sail mast storm"}
+	// What a person sees of a hit (scores move with the clock: decay).
+	seen := func(hits []search.Hit) string {
+		out := ""
+		for _, h := range hits {
+			out += fmt.Sprintf("%d %s %s %q|", h.ChunkID, h.Path, h.Collection, h.Snippet)
+		}
+		return out
+	}
+	alone := map[string]string{}
+	for _, q := range queries {
+		alone[q] = seen(mustSearch(t, v, q))
+	}
+	// Afresh: the kept rows start empty, so the goroutines fill them at once.
+	v2, err := Open(ctx, v.Dir(), Options{Neural: NeuralOptions{Embedder: "none", Reranker: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v2.Close()
+	if err := v2.WarmLexical(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 20 {
+				q := queries[(g+i)%len(queries)]
+				hits, err := v2.Search(ctx, search.Request{Query: q, Limit: 10})
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				if got := seen(hits); got != alone[q] {
+					errs <- q + ": differs at once:\n" + got + "\n" + alone[q]
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
