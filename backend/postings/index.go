@@ -778,22 +778,35 @@ func (x *Index) search(ctx context.Context, s *snapshot, q Query, k int) ([]stor
 		}
 	}
 	// The k best, ties to the lower chunk id.
-	h := &best{}
+	hb := make(best, 0, min(k, len(sc.touched)))
+	h := &hb
 	for _, r := range sc.touched {
 		if allowed != nil && !allowed[r] || out[r] {
 			continue
 		}
 		e := entry{row: r, score: sc.score[r]}
 		if h.Len() < k {
-			heap.Push(h, e)
+			// Filled unboxed, and made a heap once full (heap.Push boxes).
+			if *h = append(*h, e); h.Len() == k {
+				heap.Init(h)
+			}
 		} else if worse((*h)[0], e) {
 			(*h)[0] = e
 			heap.Fix(h, 0)
 		}
 	}
+	// Best first (sorted in place: popping boxed every entry).
+	slices.SortFunc(*h, func(a, c entry) int {
+		if worse(c, a) {
+			return -1
+		}
+		if worse(a, c) {
+			return 1
+		}
+		return 0
+	})
 	matches := make([]store.Match, h.Len())
-	for i := len(matches) - 1; i >= 0; i-- {
-		e := heap.Pop(h).(entry)
+	for i, e := range *h {
 		matches[i] = store.Match{ID: s.chunks[e.row], BM25: -1.0 * e.score}
 	}
 	return matches, true, nil

@@ -322,13 +322,16 @@ func (l *lexStats) count(ps []*passage, w [3]float64, terms []rescoreTerm, pairs
 	}
 	tf = make([][]float64, len(ps))
 	pairTF = make([][]float64, len(ps))
+	// One backing array each: a passage's counts are a slice of it.
+	tfs := make([]float64, len(ps)*len(terms))
+	pairTFs := make([]float64, len(ps)*len(pairs))
 	for i, p := range ps {
 		if p == nil {
 			continue
 		}
-		tf[i] = make([]float64, len(terms))
+		tf[i] = tfs[i*len(terms) : (i+1)*len(terms) : (i+1)*len(terms)]
 		if len(pairs) > 0 {
-			pairTF[i] = make([]float64, len(pairs))
+			pairTF[i] = pairTFs[i*len(pairs) : (i+1)*len(pairs) : (i+1)*len(pairs)]
 		}
 		for j, ws := range p.sid {
 			prev := -1
