@@ -198,11 +198,11 @@ type snapshot struct {
 	// Term t's postings are post[start[t]:start[t+1]] (rows, ascending)
 	// with their counts tf[...]: title<<24 | heading<<16 | body. A count
 	// too large to pack is tfBig, and kept in big.
-	start    []uint32
-	posStart []uint32 // where term t's positions begin in pos
-	post     []uint32
-	tf       []uint32
-	big      map[uint32][3]uint32
+	start []uint32
+	skip  []uint32 // where posting k·skipEvery's positions begin in pos
+	post  []uint32
+	tf    []uint32
+	big   map[uint32][3]uint32
 	// pos is every token's position in its column, in the order of the
 	// postings and, within one, by column (as the counts say) and
 	// position: phrases are matched on them. noPos: a column too long to
@@ -232,7 +232,7 @@ const (
 
 func (s *snapshot) stats() Stats {
 	st := Stats{Rows: len(s.chunks), Terms: len(s.start) - 1, Postings: len(s.post), Spellings: len(s.words), Kept: len(s.kept)}
-	st.Bytes = int64(len(s.chunks))*(8+8) + int64(len(s.start)+len(s.posStart)+len(s.post)+len(s.tf))*4 + int64(len(s.big))*24 + int64(len(s.pos))*2
+	st.Bytes = int64(len(s.chunks))*(8+8) + int64(len(s.start)+len(s.skip)+len(s.post)+len(s.tf))*4 + int64(len(s.big))*24 + int64(len(s.pos))*2
 	for w := range s.words {
 		st.Bytes += int64(len(w)) + 16 + 4 + 8 // the key's bytes and header, the value, a map slot's share
 	}
@@ -342,7 +342,6 @@ func build(ctx context.Context, src Source, keep func(store.LexicalRow) (any, in
 			term++
 			s.terms[last] = term
 			s.start = append(s.start, uint32(len(s.post)))
-			s.posStart = append(s.posStart, uint32(len(s.pos)))
 		}
 		if int64(r) != prevRow {
 			flush()
@@ -372,9 +371,17 @@ func build(ctx context.Context, src Source, keep func(store.LexicalRow) (any, in
 	}
 	flush()
 	s.start = append(s.start, uint32(len(s.post)))
-	s.posStart = append(s.posStart, uint32(len(s.pos)))
 	if len(s.pos) > math.MaxUint32 {
 		s.noPos = true
+	}
+	s.skip = make([]uint32, 0, len(s.post)/skipEvery+1)
+	var at uint32
+	for p := range s.post {
+		if p%skipEvery == 0 {
+			s.skip = append(s.skip, at)
+		}
+		c := s.counts(uint32(p))
+		at += c[0] + c[1] + c[2]
 	}
 	s.stamp, s.rowsStamp = stamp, rowsStamp
 	s.rows = float64(len(s.chunks))
@@ -625,30 +632,62 @@ type list struct {
 	counts [][3]uint32
 }
 
+// skipEvery is how many postings apart the snapshot notes where a
+// posting's positions begin (skip): a phrase's rarest word leads, and
+// the other words' lists are leapt through to its rows, not walked.
+const skipEvery = 8
+
+// at is where posting p's positions begin in pos: they are in postings
+// order, so it is the nearest noted start plus the counts between.
+func (s *snapshot) at(p uint32) uint32 {
+	q := p / skipEvery * skipEvery
+	at := s.skip[p/skipEvery]
+	for ; q < p; q++ {
+		c := s.counts(q)
+		at += c[0] + c[1] + c[2]
+	}
+	return at
+}
+
+// seek is the first posting in [p, end) whose row is at least r:
+// galloping from p, then a binary search.
+func (s *snapshot) seek(p, end, r uint32) uint32 {
+	if p >= end || s.post[p] >= r {
+		return p
+	}
+	lo, step := p, uint32(1)
+	for lo+step < end && s.post[lo+step] < r {
+		lo += step
+		step *= 2
+	}
+	hi := min(lo+step, end)
+	k, _ := slices.BinarySearch(s.post[lo+1:hi], r)
+	return lo + 1 + uint32(k)
+}
+
 // phrase finds the rows where the terms stand one after another in one
 // column, as FTS5 matches a phrase, counting each start.
 func (s *snapshot) phrase(ts []int32) list {
-	type cursor struct {
-		p, end uint32 // posting, and the term's end
-		at     uint32 // p's first position in pos
-	}
+	type cursor struct{ p, end uint32 } // posting, and the term's end
 	cur := make([]cursor, len(ts))
+	lead := 0
 	for j, t := range ts {
-		cur[j] = cursor{p: s.start[t], end: s.start[t+1], at: s.posStart[t]}
+		cur[j] = cursor{p: s.start[t], end: s.start[t+1]}
+		if cur[j].end-cur[j].p < cur[lead].end-cur[lead].p {
+			lead = j
+		}
 	}
-	total := func(c [3]uint32) uint32 { return c[0] + c[1] + c[2] }
 	var out list
-	lead := &cur[0]
-	for ; lead.p < lead.end; lead.at, lead.p = lead.at+total(s.counts(lead.p)), lead.p+1 {
-		r := s.post[lead.p]
+	at := make([]uint32, len(ts))
+	for l := &cur[lead]; l.p < l.end; l.p++ {
+		r := s.post[l.p]
 		all := true
-		for j := 1; j < len(cur); j++ {
-			c := &cur[j]
-			for c.p < c.end && s.post[c.p] < r {
-				c.at += total(s.counts(c.p))
-				c.p++
+		for j := range cur {
+			if j == lead {
+				continue
 			}
-			if c.p == c.end {
+			c := &cur[j]
+			if c.p = s.seek(c.p, c.end, r); c.p == c.end {
 				return out
 			}
 			if s.post[c.p] != r {
@@ -658,11 +697,14 @@ func (s *snapshot) phrase(ts []int32) list {
 		if !all {
 			continue
 		}
+		for j := range cur {
+			at[j] = s.at(cur[j].p)
+		}
 		var found [3]uint32
 		// Each term's positions in this row, column by column.
 		col := func(j, c int) []uint16 {
 			cn := s.counts(cur[j].p)
-			from := cur[j].at
+			from := at[j]
 			for k := 0; k < c; k++ {
 				from += cn[k]
 			}
