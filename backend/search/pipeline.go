@@ -603,6 +603,7 @@ type chunkInfo struct {
 	// times are not read yet; chunkRows.texts reads a stage's at once,
 	// and text reads a lone one. rows and ctx are its query's, until then.
 	unread bool
+	gone   bool // read from memory, and not in the store when its text was read
 	rows   *chunkRows
 	ctx    context.Context
 }

@@ -247,17 +247,21 @@ func (r *chunkRows) texts(ctx context.Context, cands []Candidate) error {
 	if err != nil {
 		return err
 	}
+	kept := infos[:0:0]
 	for _, ci := range infos {
-		// A chunk deleted since the postings were built has no text: it
-		// shows as empty, as a row read with none would.
-		h := got[ci.ID]
-		ci.Text, ci.Marks, ci.unread = h.Text, h.Marks, false
+		h, ok := got[ci.ID]
+		// A chunk deleted since the query began is gone: no hit, as a row
+		// the store no longer has.
+		ci.Text, ci.Marks, ci.unread, ci.gone = h.Text, h.Marks, false, !ok
 		ci.rows, ci.ctx = nil, nil
+		if ok {
+			kept = append(kept, ci)
+		}
 	}
 	// Whole now, they are kept as rows read from the store are: the next
 	// queries that meet them find their texts unpacked.
 	if r.kept != nil {
-		r.kept.keep(r.stamp, infos)
+		r.kept.keep(r.stamp, kept)
 	}
 	return nil
 }

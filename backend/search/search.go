@@ -136,7 +136,7 @@ func (s *Searcher) hydrate(ctx context.Context, rows *chunkRows, cands []Candida
 			body = sp.sid[2]
 		}
 		ci := c.info
-		if ci == nil {
+		if ci == nil || ci.gone {
 			continue // deleted between the stages
 		}
 		h := Hit{ChunkID: ci.ID, DocID: ci.DocID, Title: ci.Title, Page: ci.Page, PageEnd: ci.PageEnd, Heading: ci.Heading,

@@ -128,3 +128,37 @@ func TestSearchesAtOnce(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestKeptRowGoneFromTheStore: a row the in-memory postings still hold
+// whose chunk the store no longer has (deleted while a query ran: here
+// by hand, so no stamp moves) gives no hit, rather than an empty one.
+func TestKeptRowGoneFromTheStore(t *testing.T) {
+	ctx := context.Background()
+	v := openVault(t, Options{Neural: NeuralOptions{Embedder: "none", Reranker: "none"}})
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "ferry.md"), "# Ferry\n\nThe ferry crossed the sound in a storm.\n")
+	writeFile(t, filepath.Join(dir, "barge.md"), "# Barge\n\nThe barge waited out the storm.\n")
+	if _, err := v.Add(ctx, []string{dir}, AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.WarmLexical(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// No query has read its row yet: the first one takes it from memory.
+	var gone int64
+	if err := v.store.DB().QueryRowContext(ctx, `SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.title = 'Barge'`).Scan(&gone); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.store.DB().ExecContext(ctx, `DELETE FROM chunks WHERE id = ?`, gone); err != nil {
+		t.Fatal(err)
+	}
+	after := mustSearch(t, v, "storm")
+	for _, h := range after {
+		if h.ChunkID == gone || h.Text == "" {
+			t.Errorf("after the chunk went: hit %d with text %q", h.ChunkID, h.Text)
+		}
+	}
+	if len(after) != 1 {
+		t.Errorf("after: %d hits, want the one left", len(after))
+	}
+}
