@@ -429,6 +429,12 @@ func (x *Index) Kept(ctx context.Context) (lookup func(chunk int64) any, ok bool
 	return lookup, ok, nil
 }
 
+// RowsBehind notes that the store's ChunkRowsStamp is rows, past the one
+// the snapshot's rows were read under (View.RowsStamp) while its text is
+// current: the index is built again once the store settles, as when it
+// is behind.
+func (x *Index) RowsBehind(rows string) { x.behind("rows " + rows) }
+
 // RowsStamp is the store's ChunkRowsStamp when the view's rows were read
 // ("" with no snapshot).
 func (v View) RowsStamp() string {

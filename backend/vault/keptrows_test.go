@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hoardvault/hoard/backend/search"
 )
@@ -58,6 +59,20 @@ func TestKeptRowsFollowChanges(t *testing.T) {
 	}
 	if !moved {
 		t.Error("after the move: the ferry is not in boats")
+	}
+	// The kept rows are behind the store now: once it has settled, a
+	// query has the postings built again, with the rows as they are.
+	builds := v.LexicalStats().Builds
+	time.Sleep(1100 * time.Millisecond) // the postings' Settle
+	mustSearch(t, v, "ferry storm")
+	if err := v.lex.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := v.LexicalStats().Builds; got != builds+1 {
+		t.Errorf("%d builds after the rows fell behind, want %d", got, builds+1)
+	}
+	if hits := mustSearch(t, v, "ferry storm"); len(hits) == 0 || hits[0].Collection == "work" {
+		t.Errorf("after the rebuild: %+v", hits)
 	}
 }
 

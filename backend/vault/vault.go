@@ -221,6 +221,12 @@ func (r reader) Pin(ctx context.Context) (search.Reader, error) {
 		return nil, err
 	}
 	r.SearchView, r.view, r.pinned = sv, r.lex.At(stamp), true
+	// A change that leaves the text as it was (a collection renamed, a
+	// document moved) leaves the kept rows behind: queries read the
+	// store's rows until the postings are built again.
+	if rows, err := sv.ChunkRowsStamp(ctx); err == nil && r.view.RowsStamp() != "" && rows != r.view.RowsStamp() {
+		r.lex.RowsBehind(rows)
+	}
 	return r, nil
 }
 
