@@ -2,11 +2,11 @@ package ingest
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/hoardvault/hoard/backend/audio"
 	"github.com/hoardvault/hoard/backend/extract"
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 // segmentMarks finds each of a segment's timed words in its text (which
@@ -34,16 +34,16 @@ func segmentMarks(s audio.Segment, base int) []extract.Mark {
 	return out
 }
 
-// wordAt is where word first occurs in text as a whole word, and how long
+// wordAt is where word first occurs in seg as a whole word, and how long
 // it is there, ignoring case and the punctuation an engine may leave on or
 // off a word; -1 if nowhere.
-func wordAt(text, word string) (int, int) {
-	core := strings.TrimFunc(word, func(r rune) bool { return !isWordRune(r) })
+func wordAt(seg, word string) (int, int) {
+	core := strings.TrimFunc(word, func(r rune) bool { return !text.IsWordRune(r) })
 	if core == "" {
 		return -1, 0
 	}
-	hay := text
-	if lt := strings.ToLower(text); len(lt) == len(text) {
+	hay := seg
+	if lt := strings.ToLower(seg); len(lt) == len(seg) {
 		// Lowered only where that keeps the byte offsets.
 		hay, core = lt, strings.ToLower(core)
 	}
@@ -55,12 +55,10 @@ func wordAt(text, word string) (int, int) {
 		i += from
 		before, _ := utf8.DecodeLastRuneInString(hay[:i])
 		after, _ := utf8.DecodeRuneInString(hay[i+len(core):])
-		if (i == 0 || !isWordRune(before)) && (i+len(core) == len(hay) || !isWordRune(after)) {
+		if (i == 0 || !text.IsWordRune(before)) && (i+len(core) == len(hay) || !text.IsWordRune(after)) {
 			return i, len(core)
 		}
 		from = i + 1
 	}
 	return -1, 0
 }
-
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) }

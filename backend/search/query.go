@@ -185,8 +185,6 @@ func normalizeQuotes(s string) string { return quoteFolder.Replace(s) }
 // cleanPhrase keeps the words of s (letters, digits, and the punctuation
 // inside words) and drops everything else, so FTS5 sees only tokens.
 func cleanPhrase(s string) string {
-	fields := strings.FieldsFunc(s, func(r rune) bool {
-		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r))
-	})
+	fields := strings.FieldsFunc(s, func(r rune) bool { return !text.IsWordRune(r) })
 	return strings.Join(fields, " ")
 }

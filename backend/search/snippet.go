@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/hoardvault/hoard/backend/internal/script"
@@ -117,33 +116,33 @@ func wordSpans(text string) []wordSpan {
 	return appendWordSpans(make([]wordSpan, 0, len(text)/6), text)
 }
 
-func appendWordSpans(spans []wordSpan, text string) []wordSpan {
+func appendWordSpans(spans []wordSpan, s string) []wordSpan {
 	i := 0
-	for i < len(text) {
-		// Up to the next word.
-		for i < len(text) {
-			if c := text[i]; c < utf8.RuneSelf {
+	for i < len(s) {
+		// Up to the next word, then to its end; ASCII by the table, in line.
+		for i < len(s) {
+			if c := s[i]; c < utf8.RuneSelf {
 				if wordByte[c] {
 					break
 				}
 				i++
-			} else if r, size := utf8.DecodeRuneInString(text[i:]); isWordRune(r) {
+			} else if r, size := utf8.DecodeRuneInString(s[i:]); text.IsWordRune(r) {
 				break
 			} else {
 				i += size
 			}
 		}
-		if i == len(text) {
+		if i == len(s) {
 			break
 		}
 		start := i
-		for i < len(text) {
-			if c := text[i]; c < utf8.RuneSelf {
+		for i < len(s) {
+			if c := s[i]; c < utf8.RuneSelf {
 				if !wordByte[c] {
 					break
 				}
 				i++
-			} else if r, size := utf8.DecodeRuneInString(text[i:]); !isWordRune(r) {
+			} else if r, size := utf8.DecodeRuneInString(s[i:]); !text.IsWordRune(r) {
 				break
 			} else {
 				i += size
@@ -153,8 +152,6 @@ func appendWordSpans(spans []wordSpan, text string) []wordSpan {
 	}
 	return spans
 }
-
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) }
 
 // snippet returns an HTML-escaped excerpt of text around the densest cluster
 // of matching words, with matches wrapped in <mark>; kept are its words'

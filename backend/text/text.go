@@ -12,11 +12,14 @@ import (
 	"github.com/kljensen/snowball/english"
 )
 
+// IsWordRune reports whether words are made of r: a letter, a digit or
+// a mark. Everything that splits text into words splits it on the other
+// runes, so that their words agree.
+func IsWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) }
+
 // Words splits text into lower-case words (letters, digits, marks).
 func Words(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r))
-	})
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !IsWordRune(r) })
 }
 
 // AppendWords appends the lower-case words of s (runs of letters, digits
@@ -42,7 +45,7 @@ func AppendWords(dst []string, s string) []string {
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) {
+		if IsWordRune(r) {
 			if start < 0 {
 				start = i
 			}
