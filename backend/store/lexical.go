@@ -9,8 +9,10 @@ import (
 )
 
 // lexicalStampSQL reads LexicalStamp.
-const lexicalStampSQL = `SELECT coalesce((SELECT block FROM chunks_fts_data WHERE id = 1), x'') ||
-		x'00' || coalesce((SELECT block FROM chunks_fts_data WHERE id = 10), x'')`
+const (
+	averagesSQL     = `coalesce((SELECT block FROM chunks_fts_data WHERE id = 1), x'')`
+	lexicalStampSQL = `SELECT ` + averagesSQL + ` || x'00' || coalesce((SELECT block FROM chunks_fts_data WHERE id = 10), x'')`
+)
 
 // LexicalStamp is the full-text index's state, read without reading the
 // index: FTS5's averages record (row count and token totals) and its
@@ -95,7 +97,7 @@ func (v SearchView) ReadLexical(ctx context.Context, row func(LexicalRow) error,
 	}
 	rows, err := conn.QueryContext(ctx, `SELECT z.id, coalesce(c.document_id, 0), coalesce(d.title, ''), coalesce(c.heading, ''), c.text, z.sz,
 		c.id IS NOT NULL AND d.id IS NOT NULL AND col.id IS NOT NULL, coalesce(c.ordinal, 0), coalesce(c.page_start, 0), coalesce(c.page_end, 0),
-		coalesce(d.media_type, ''), coalesce(col.name, ''), coalesce(col.weight, 0), coalesce(CASE WHEN d.mtime > 0 THEN d.mtime ELSE d.created_at END, 0),
+		coalesce(d.media_type, ''), coalesce(col.name, ''), coalesce(col.weight, 0), coalesce(`+fileDate+`, 0),
 		c.time_start, c.time_end, (SELECT s.path FROM sources s WHERE s.document_id = d.id ORDER BY s.id LIMIT 1)
 		FROM chunks_fts_docsize z LEFT JOIN chunks c ON c.id = z.id LEFT JOIN documents d ON d.id = c.document_id
 		LEFT JOIN collections col ON col.id = d.collection_id ORDER BY z.id`)

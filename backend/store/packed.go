@@ -100,32 +100,45 @@ func (p *packer) packWith(text string, dict *dictionary) any {
 // errPacked marks a packed text that cannot be read back.
 var errPacked = errors.New("damaged packed text")
 
-// unpackText reads back what packText wrote; dicts has the vault's
-// dictionaries.
-func unpackText(b []byte, dicts *dictionaries) (string, error) {
+// packedHeader reads a packed text's header: its dictionary's id (has
+// false for none), its length, and where the deflate stream begins.
+func packedHeader(b []byte) (dictID uint64, has bool, n uint64, body []byte, err error) {
 	if len(b) == 0 || (b[0] != packDeflate && b[0] != packDict) {
-		return "", fmt.Errorf("%w: format %v", errPacked, b[:min(1, len(b))])
+		return 0, false, 0, nil, fmt.Errorf("%w: format %v", errPacked, b[:min(1, len(b))])
 	}
-	var dict []byte
 	rest := b[1:]
 	if b[0] == packDict {
 		id, k := binary.Uvarint(rest)
 		if k <= 0 {
-			return "", fmt.Errorf("%w: dictionary", errPacked)
+			return 0, false, 0, nil, fmt.Errorf("%w: dictionary", errPacked)
 		}
+		dictID, has, rest = id, true, rest[k:]
+	}
+	n, k := binary.Uvarint(rest)
+	if k <= 0 || n > uint64(64*len(b))+1024 {
+		return 0, false, 0, nil, fmt.Errorf("%w: length", errPacked)
+	}
+	return dictID, has, n, rest[k:], nil
+}
+
+// unpackText reads back what packText wrote; dicts has the vault's
+// dictionaries.
+func unpackText(b []byte, dicts *dictionaries) (string, error) {
+	id, has, n, body, err := packedHeader(b)
+	if err != nil {
+		return "", err
+	}
+	var dict []byte
+	if has {
 		x, err := dicts.get(int64(id))
 		if err != nil {
 			return "", err
 		}
-		dict, rest = x.data, rest[k:]
-	}
-	n, k := binary.Uvarint(rest)
-	if k <= 0 || n > uint64(64*len(b))+1024 {
-		return "", fmt.Errorf("%w: length", errPacked)
+		dict = x.data
 	}
 	r := packReaders.Get().(io.ReadCloser)
 	defer packReaders.Put(r)
-	if err := r.(kflate.Resetter).Reset(bytes.NewReader(rest[k:]), dict); err != nil {
+	if err := r.(kflate.Resetter).Reset(bytes.NewReader(body), dict); err != nil {
 		return "", fmt.Errorf("%w: %w", errPacked, err)
 	}
 	var sb strings.Builder
@@ -146,21 +159,31 @@ type textScan struct {
 func chunkText(dicts *dictionaries, dst *string) sql.Scanner { return textScan{dst, dicts} }
 
 func (t textScan) Scan(src any) error {
+	v, err := scanChunkText(src, t.dicts, false)
+	if err == nil {
+		*t.dst, err = v.Unpack()
+	}
+	return err
+}
+
+// scanChunkText is a chunks.text value, packed or not, as a ChunkText;
+// keep copies a BLOB, whose bytes the driver reuses after the row.
+func scanChunkText(src any, dicts *dictionaries, keep bool) (ChunkText, error) {
 	switch v := src.(type) {
 	case nil:
-		*t.dst = ""
+		return ChunkText{}, nil
 	case string:
-		*t.dst = v
+		return ChunkText{plain: v}, nil
 	case []byte:
-		s, err := unpackText(v, t.dicts)
-		if err != nil {
-			return err
+		if len(v) == 0 {
+			return ChunkText{}, fmt.Errorf("%w: format []", errPacked)
 		}
-		*t.dst = s
-	default:
-		return fmt.Errorf("chunk text: unexpected %T", src)
+		if keep {
+			v = bytes.Clone(v)
+		}
+		return ChunkText{packed: v, dicts: dicts}, nil
 	}
-	return nil
+	return ChunkText{}, fmt.Errorf("chunk text: unexpected %T", src)
 }
 
 // ChunkText is a chunk's text as the store holds it, unpacked only when
@@ -190,14 +213,8 @@ func (t ChunkText) Len() int {
 	if t.packed == nil {
 		return len(t.plain)
 	}
-	rest := t.packed[1:]
-	if t.packed[0] == packDict {
-		if _, k := binary.Uvarint(rest); k > 0 {
-			rest = rest[k:]
-		}
-	}
-	n, k := binary.Uvarint(rest)
-	if k <= 0 || n > uint64(64*len(t.packed))+1024 {
+	_, _, n, _, err := packedHeader(t.packed)
+	if err != nil {
 		return 0
 	}
 	return int(n)
@@ -206,28 +223,15 @@ func (t ChunkText) Len() int {
 // Stored is how many bytes the value takes as held.
 func (t ChunkText) Stored() int { return len(t.plain) + len(t.packed) }
 
-// lazyScan scans a chunks.text value into a ChunkText, copying a BLOB
-// (the driver's bytes last until the next row).
+// lazyScan scans a chunks.text value into a ChunkText, unpacked later.
 type lazyScan struct {
 	dst   *ChunkText
 	dicts *dictionaries
 }
 
-func (t lazyScan) Scan(src any) error {
-	switch v := src.(type) {
-	case nil:
-		*t.dst = ChunkText{}
-	case string:
-		*t.dst = ChunkText{plain: v}
-	case []byte:
-		if len(v) == 0 {
-			return fmt.Errorf("%w: format []", errPacked)
-		}
-		*t.dst = ChunkText{packed: bytes.Clone(v), dicts: t.dicts}
-	default:
-		return fmt.Errorf("chunk text: unexpected %T", src)
-	}
-	return nil
+func (t lazyScan) Scan(src any) (err error) {
+	*t.dst, err = scanChunkText(src, t.dicts, true)
+	return err
 }
 
 // packBatch is how many chunks one transaction of packTexts converts.

@@ -36,19 +36,16 @@ type pinned struct {
 // stand), and each ask was a statement of its own. The rows it reads are
 // read as before, at the time they are asked for.
 func (v SearchView) Pinned(ctx context.Context) (SearchView, error) {
-	var avg, structure []byte
+	var lex, avg []byte
 	var rows sql.NullString
-	err := v.db.QueryRowContext(ctx, `SELECT coalesce((SELECT block FROM chunks_fts_data WHERE id = 1), x''),
-		coalesce((SELECT block FROM chunks_fts_data WHERE id = 10), x''), (`+entityStampSQL+`)`).Scan(&avg, &structure, &rows)
+	err := v.db.QueryRowContext(ctx, `SELECT (`+lexicalStampSQL+`), `+averagesSQL+`, (`+entityStampSQL+`)`).Scan(&lex, &avg, &rows)
 	if err != nil {
 		return v, fmt.Errorf("search stamps: %w", err)
 	}
 	if !rows.Valid {
 		return v, nil // a vault without the count: each stage asks, and is told why not
 	}
-	// As lexicalStampSQL joins them.
-	lex := string(avg) + "\x00" + string(structure)
-	v.pin = &pinned{lexical: lex, rows: rows.String, totals: lexicalTotals(avg)}
+	v.pin = &pinned{lexical: string(lex), rows: rows.String, totals: lexicalTotals(avg)}
 	return v, nil
 }
 
@@ -70,7 +67,11 @@ type ChunkFilter struct {
 const documentDate = `coalesce(
 	unixepoch(json_extract(d.metadata, '$.date')),
 	unixepoch(json_extract(d.metadata, '$.created')),
-	CASE WHEN d.mtime > 0 THEN d.mtime ELSE d.created_at END)`
+	` + fileDate + `)`
+
+// fileDate is a document's file's modification time, else when it was
+// added: the date a search row carries (SearchChunk.Date, LexicalRow.Meta).
+const fileDate = `CASE WHEN d.mtime > 0 THEN d.mtime ELSE d.created_at END`
 
 // where is the filter as conditions on c (chunks), d (documents) and col
 // (collections), joined by AND; "" when it keeps everything.
@@ -278,7 +279,7 @@ func (v SearchView) SearchChunks(ctx context.Context, ids []int64) ([]SearchChun
 	marks, args := inList(ids)
 	out := make([]SearchChunk, 0, len(ids))
 	err := eachRow(ctx, v.db, `SELECT c.id, c.document_id, c.ordinal, d.title, c.heading, c.text, c.page_start, c.page_end,
-		d.media_type, col.name, col.weight, CASE WHEN d.mtime > 0 THEN d.mtime ELSE d.created_at END, c.time_start, c.time_end, c.time_marks
+		d.media_type, col.name, col.weight, `+fileDate+`, c.time_start, c.time_end, c.time_marks
 		FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections col ON col.id = d.collection_id
 		WHERE c.id IN (`+marks+`)`, args, func(rows *sql.Rows) error {
 		var c SearchChunk
