@@ -13,16 +13,8 @@ import (
 // BenchmarkBuild builds the postings of the vault database in
 // $POSTINGS_DB (a copy: opening may migrate it).
 func BenchmarkBuild(b *testing.B) {
-	file := os.Getenv("POSTINGS_DB")
-	if file == "" {
-		b.Skip("POSTINGS_DB names no vault database")
-	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, file)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := benchStore(b)
 	for range b.N {
 		x := postings.New(st.SearchView(), nil)
 		x.Start()
@@ -38,16 +30,12 @@ func BenchmarkBuild(b *testing.B) {
 // queries in $POSTINGS_QUERIES (one per line) in the postings of the vault
 // database in $POSTINGS_DB, as rescoring's proximity asks for them.
 func BenchmarkCountPairs(b *testing.B) {
-	file, qfile := os.Getenv("POSTINGS_DB"), os.Getenv("POSTINGS_QUERIES")
-	if file == "" || qfile == "" {
-		b.Skip("POSTINGS_DB and POSTINGS_QUERIES name no vault database and queries")
+	qfile := os.Getenv("POSTINGS_QUERIES")
+	if qfile == "" {
+		b.Skip("POSTINGS_QUERIES names no queries")
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, file)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := benchStore(b)
 	x := postings.New(st.SearchView(), nil)
 	defer x.Close()
 	x.Start()
@@ -76,4 +64,20 @@ func BenchmarkCountPairs(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchStore opens the vault database in $POSTINGS_DB (a copy: opening
+// may migrate it), closed when the benchmark ends.
+func benchStore(b *testing.B) *store.Store {
+	b.Helper()
+	file := os.Getenv("POSTINGS_DB")
+	if file == "" {
+		b.Skip("POSTINGS_DB names no vault database")
+	}
+	st, err := store.Open(context.Background(), file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st
 }

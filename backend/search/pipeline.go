@@ -3,7 +3,6 @@ package search
 import (
 	"context"
 	"fmt"
-	"github.com/hoardvault/hoard/backend/internal/script"
 	"math"
 	"math/bits"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hoardvault/hoard/backend/internal/script"
 	"github.com/hoardvault/hoard/backend/store"
 	"github.com/hoardvault/hoard/backend/text"
 )

@@ -117,7 +117,8 @@ func (v *vocab) word(id uint32) string {
 
 // termSet finds a stem id among a query's few terms: a 1,024-bit mask
 // turns away nearly every word of a passage before the terms are
-// compared (with 64 bits, one word in seven got through to the loop).
+// compared (with 64 bits and ten query stems, about one word in seven
+// would get through to the loop).
 type termSet struct {
 	mask [16]uint64
 	ids  []uint32
