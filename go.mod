@@ -9,7 +9,6 @@ require (
 	github.com/ggerganov/whisper.cpp/bindings/go v0.0.0-20260227185758-9453b4b9be9b
 	github.com/gomlx/go-huggingface v0.4.3
 	github.com/google/jsonschema-go v0.4.3
-	github.com/klauspost/compress v1.18.5
 	github.com/kljensen/snowball v0.10.0
 	github.com/mattn/go-sqlite3 v1.14.52
 	github.com/modelcontextprotocol/go-sdk v1.8.0

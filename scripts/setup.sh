@@ -4,7 +4,10 @@
 set -euo pipefail
 
 need_go="1.26"
-pkgs=(build-essential pkg-config libsqlite3-dev poppler-utils poppler-data tesseract-ocr tesseract-ocr-eng ffmpeg
+pkgs=(build-essential pkg-config libsqlite3-dev
+  # inflating the stored chunk texts as a query answers (backend/store/inflate.go)
+  libdeflate-dev
+  poppler-utils poppler-data tesseract-ocr tesseract-ocr-eng ffmpeg
   # the desktop window (Wails: GTK 3, WebKitGTK 4.1) and its test under Xvfb
   libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth
   # the window test drags files onto it and presses its keys; the system

@@ -11,8 +11,6 @@ import (
 	"io"
 	"strings"
 	"sync"
-
-	kflate "github.com/klauspost/compress/flate"
 )
 
 // A chunk's text is stored deflated (migration 0015): a BLOB of one format
@@ -31,16 +29,10 @@ const (
 	packLevel = flate.BestSpeed
 )
 
-// Packers and readers are reused (pools: they hold no state between
-// uses): a new flate writer allocates about a megabyte, and ingestion
-// packs every chunk.
-var (
-	packers = sync.Pool{New: func() any { return new(packer) }}
-	// Reading, klauspost's inflater (the same format, about a sixth
-	// faster than the standard library's on passages): a query's hits are
-	// inflated as it answers.
-	packReaders = sync.Pool{New: func() any { return kflate.NewReader(bytes.NewReader(nil)) }}
-)
+// Packers are reused (a pool: they hold no state between uses): a new
+// flate writer allocates about a megabyte, and ingestion packs every
+// chunk.
+var packers = sync.Pool{New: func() any { return new(packer) }}
 
 // packText is what the chunks.text column gets for text: a packed BLOB
 // ([]byte), or the text itself (string) when packing would not save.
@@ -136,17 +128,7 @@ func unpackText(b []byte, dicts *dictionaries) (string, error) {
 		}
 		dict = x.data
 	}
-	r := packReaders.Get().(io.ReadCloser)
-	defer packReaders.Put(r)
-	if err := r.(kflate.Resetter).Reset(bytes.NewReader(body), dict); err != nil {
-		return "", fmt.Errorf("%w: %w", errPacked, err)
-	}
-	var sb strings.Builder
-	sb.Grow(int(n))
-	if _, err := io.CopyN(&sb, r, int64(n)); err != nil {
-		return "", fmt.Errorf("%w: %w", errPacked, err)
-	}
-	return sb.String(), nil
+	return inflate(body, dict, int(n))
 }
 
 // textScan scans a chunks.text value, packed or not, into a string.
