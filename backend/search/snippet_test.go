@@ -1,8 +1,13 @@
 package search
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hoardvault/hoard/backend/text"
 )
 
 func TestSnippet(t *testing.T) {
@@ -54,5 +59,93 @@ func BenchmarkSnippet(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m.snippet(text, kept)
+	}
+}
+
+// runeSpans is what appendWordSpans must find: runs of word runes, read
+// one rune at a time.
+func runeSpans(s string) []wordSpan {
+	var out []wordSpan
+	start := -1
+	for i, r := range s {
+		w := text.IsWordRune(r)
+		if w && start < 0 {
+			start = i
+		} else if !w && start >= 0 {
+			out = append(out, wordSpan{int32(start), int32(i), -1})
+			start = -1
+		}
+	}
+	if start >= 0 {
+		out = append(out, wordSpan{int32(start), int32(len(s)), -1})
+	}
+	return out
+}
+
+// The words found 64 ASCII bytes at a time are those found rune by rune,
+// whatever the text: words across a block's edge, scripts mixed into
+// ASCII, a word at the very end.
+func TestWordSpansAsRunes(t *testing.T) {
+	docs, _ := filepath.Glob("../../docs/*.md")
+	var real string
+	for _, f := range docs {
+		b, _ := os.ReadFile(f)
+		real += string(b)
+	}
+	if len(real) < 10_000 {
+		t.Fatal("no documentation to read")
+	}
+	word64 := strings.Repeat("a", 64)
+	cases := map[string]string{
+		"empty":            "",
+		"one word":         "word",
+		"a block of word":  word64,
+		"over the edge":    strings.Repeat(" ", 60) + "across" + strings.Repeat(" ", 70) + word64 + "x",
+		"starts in a word": word64 + word64 + " end",
+		"mixed scripts":    strings.Repeat("Über Ça va? 日本語の文。 Ελληνικά and ascii words ", 9),
+		"ascii then mark":  strings.Repeat("b", 63) + "é" + strings.Repeat("c", 70),
+		"real text":        real,
+	}
+	for name, s := range cases {
+		got, want := wordSpans(s), runeSpans(s)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %d spans, want %d (first difference at %d)", name, len(got), len(want), firstDiff(got, want))
+		}
+	}
+}
+
+func firstDiff(a, b []wordSpan) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+func FuzzWordSpans(f *testing.F) {
+	f.Add(strings.Repeat("ab cd ", 30) + "é")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := wordSpans(s), runeSpans(s); !slices.Equal(got, want) {
+			t.Fatalf("%q: %v, want %v", s, got, want)
+		}
+	})
+}
+
+// BenchmarkWordSpans finds the words of the project's documentation in
+// passages of about 1.5 KB, a SciFact abstract's size.
+func BenchmarkWordSpans(b *testing.B) {
+	docs, _ := filepath.Glob("../../docs/*.md")
+	var ps []string
+	for _, f := range docs {
+		t, _ := os.ReadFile(f)
+		for s := string(t); len(s) > 1500; s = s[1500:] {
+			ps = append(ps, s[:1500])
+		}
+	}
+	var buf []wordSpan
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		buf = appendWordSpans(buf[:0], ps[i%len(ps)])
 	}
 }
