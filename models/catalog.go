@@ -85,11 +85,11 @@ type Spec struct {
 	// real file; the others rely on the hub's announced hash.
 	Verified bool `json:"verified,omitempty"`
 
-	Pooling       string `json:"pooling,omitempty"` // cls or mean (embedders)
+	Pooling string `json:"pooling,omitempty"` // cls or mean (embedders)
 	// LatinOnly: an embedder trained on English text, whose vectors of
 	// text in other scripts (a Japanese poem) mean nothing and sit close
 	// to every query; search leaves such passages to the keywords.
-	LatinOnly bool `json:"latin_only,omitempty"`
+	LatinOnly     bool   `json:"latin_only,omitempty"`
 	Normalize     bool   `json:"normalize,omitempty"`
 	Dims          int    `json:"dims,omitempty"`
 	MaxLen        int    `json:"max_len,omitempty"`

@@ -56,7 +56,9 @@ func (f *Forward) Row(r store.LexicalRow) (any, int) {
 	sp.meta = r.Meta
 	n := 160 + len(sp.own[0]) + len(sp.own[1]) + 5*(len(sp.ownWords[0].sid)+len(sp.ownWords[1].sid))
 	if m := r.Meta; m != nil {
-		n += 200 + len(m.Path) // the strings it shares with the row are counted once
+		// The strings it shares with the row are counted once; its text
+		// is held as stored (packed), the row's words having been taken.
+		n += 200 + len(m.Path) + m.Text.Stored()
 	}
 	for _, ids := range sp.sid {
 		n += 4 * len(ids)

@@ -599,9 +599,10 @@ type chunkInfo struct {
 	textOnce sync.Once
 	body     string
 	bodyErr  error
-	// unread: a row from memory (chunkRows.meta) whose text and word
-	// times are not read yet; chunkRows.texts reads a stage's at once,
-	// and text reads a lone one. rows and ctx are its query's, until then.
+	// unread: a row from memory (chunkRows.meta) whose text or word
+	// times it does not hold (a transcript's are read from the store);
+	// chunkRows.texts reads a stage's at once, and text reads a lone one.
+	// rows and ctx are its query's, until then.
 	unread bool
 	gone   bool // read from memory, and not in the store when its text was read
 	rows   *chunkRows

@@ -191,8 +191,11 @@ func (r *chunkRows) load(ctx context.Context, cands []Candidate) error {
 		rest := missing[:0:0]
 		for _, id := range missing {
 			if sp := r.split(id); sp != nil && sp.meta != nil {
-				// Kept between queries once its text is read (texts).
-				r.byID[id] = &chunkInfo{SearchChunk: *sp.meta, unread: true, rows: r, ctx: ctx}
+				// Its text is kept with it (packed), as read in the
+				// postings' snapshot; a transcript's word times are read
+				// from the store (texts), and the row kept between
+				// queries from then.
+				r.byID[id] = &chunkInfo{SearchChunk: *sp.meta, unread: sp.meta.Timed || sp.meta.Text.Stored() == 0, rows: r, ctx: ctx}
 			} else {
 				rest = append(rest, id)
 			}

@@ -37,10 +37,11 @@ type LexicalRow struct {
 	ChunkID, DocID       int64
 	Title, Heading, Body string
 	Sizes                [3]int
-	// Meta is the row as SearchChunks reads it, without its text and
-	// word times, and with its document's first path; nil for a row whose
-	// chunk is gone. It stands while the stamp ReadLexical returns as
-	// rows does (ChunkRowsStamp).
+	// Meta is the row as SearchChunks reads it, its text as stored
+	// (packed: unpacked when a hit needs it), without its word times, and
+	// with its document's first path; nil for a row whose chunk is gone.
+	// It stands while the stamp ReadLexical returns as rows does
+	// (ChunkRowsStamp).
 	Meta *SearchChunk
 }
 
@@ -120,12 +121,18 @@ func (v SearchView) ReadLexical(ctx context.Context, row func(LexicalRow) error,
 		var whole bool
 		var ts, te sql.NullInt64
 		var path sql.NullString
-		if err := rows.Scan(&r.ChunkID, &r.DocID, &r.Title, &r.Heading, chunkText(v.dicts, &r.Body), &sz,
+		var body ChunkText
+		if err := rows.Scan(&r.ChunkID, &r.DocID, &r.Title, &r.Heading, lazyScan{&body, v.dicts}, &sz,
 			&whole, &m.Ordinal, &m.Page, &m.PageEnd, &m.MediaType, &m.Collection, &m.Weight, &m.Date, &ts, &te, &path); err != nil {
 			rows.Close()
 			return "", "", fmt.Errorf("full-text rows: %w", err)
 		}
+		if r.Body, err = body.Unpack(); err != nil {
+			rows.Close()
+			return "", "", fmt.Errorf("full-text rows: chunk %d: %w", r.ChunkID, err)
+		}
 		if whole {
+			m.Text = body
 			m.ID, m.DocID, m.Title, m.Heading = r.ChunkID, r.DocID, r.Title, r.Heading
 			m.MediaType, m.Collection = intern(m.MediaType), intern(m.Collection)
 			m.Timed, m.TimeStart, m.TimeEnd = ts.Valid, ts.Int64, te.Int64

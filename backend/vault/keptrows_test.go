@@ -144,33 +144,54 @@ func TestSearchesAtOnce(t *testing.T) {
 	}
 }
 
-// TestKeptRowGoneFromTheStore: a row the in-memory postings still hold
-// whose chunk the store no longer has (deleted while a query ran: here
-// by hand, so no stamp moves) gives no hit, rather than an empty one.
-func TestKeptRowGoneFromTheStore(t *testing.T) {
+// TestKeptRowServesItsSnapshot: a row the in-memory postings hold serves
+// a hit with its text as they read it, with no read of the store, even
+// when its chunk went since (deleted here by hand, so no stamp moves: as
+// a query pinned before a delete sees it). Once the vault removes the
+// document, the stamps move and the hit goes.
+func TestKeptRowServesItsSnapshot(t *testing.T) {
 	ctx := context.Background()
 	v := openVault(t, Options{Neural: NeuralOptions{Embedder: "none", Reranker: "none"}})
 	dir := t.TempDir()
+	barge := filepath.Join(dir, "barge.md")
 	writeFile(t, filepath.Join(dir, "ferry.md"), "# Ferry\n\nThe ferry crossed the sound in a storm.\n")
-	writeFile(t, filepath.Join(dir, "barge.md"), "# Barge\n\nThe barge waited out the storm.\n")
+	writeFile(t, barge, "# Barge\n\nThe barge waited out the storm.\n")
 	if _, err := v.Add(ctx, []string{dir}, AddOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := v.WarmLexical(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// No query has read its row yet: the first one takes it from memory.
 	var gone int64
-	if err := v.store.DB().QueryRowContext(ctx, `SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.title = 'Barge'`).Scan(&gone); err != nil {
+	var want string
+	if err := v.store.DB().QueryRowContext(ctx, `SELECT c.id, c.text FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.title = 'Barge'`).Scan(&gone, &want); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := v.store.DB().ExecContext(ctx, `DELETE FROM chunks WHERE id = ?`, gone); err != nil {
 		t.Fatal(err)
 	}
+	served := false
+	for _, h := range mustSearch(t, v, "storm") {
+		if h.Text == "" {
+			t.Errorf("hit %d with no text", h.ChunkID)
+		}
+		if h.ChunkID == gone {
+			served = true
+			if h.Text != want {
+				t.Errorf("the kept row's text %q, want %q", h.Text, want)
+			}
+		}
+	}
+	if !served {
+		t.Error("the kept row gave no hit: its text was read from the store")
+	}
+	if err := v.Remove(ctx, barge); err != nil {
+		t.Fatal(err)
+	}
 	after := mustSearch(t, v, "storm")
 	for _, h := range after {
 		if h.ChunkID == gone || h.Text == "" {
-			t.Errorf("after the chunk went: hit %d with text %q", h.ChunkID, h.Text)
+			t.Errorf("after the document went: hit %d with text %q", h.ChunkID, h.Text)
 		}
 	}
 	if len(after) != 1 {
