@@ -266,6 +266,12 @@ func RetrievalConfigs(ctx context.Context, ds *Dataset, opt RetrievalOptions, co
 	}
 	defer done()
 	ingest := time.Since(start).Seconds()
+	// Scored as a vault open a moment answers, from its in-memory postings:
+	// otherwise the first queries would go to FTS5 and the rest to memory,
+	// and the latencies would mix the two.
+	if err := v.WarmLexical(ctx); err != nil {
+		return nil, err
+	}
 	st, err := v.Status(ctx)
 	if err != nil {
 		return nil, err
