@@ -121,6 +121,7 @@ fuzz:
 	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzWords$$' -fuzztime $(FUZZTIME) ./backend/text/
 	$(GO) test -run '^$$' -fuzz '^FuzzFind$$' -fuzztime $(FUZZTIME) ./backend/entity/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./models/ct2ggml/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./backend/onnxgraph/
 	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzDecodeMarks$$' -fuzztime $(FUZZTIME) ./backend/store/
 	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzLineTransport$$' -fuzztime $(FUZZTIME) ./backend/mcpserver/
 	$(GO) test -tags "$(TAGS)" -run '^$$' -fuzz '^FuzzImport$$' -fuzztime $(FUZZTIME) ./backend/portable/

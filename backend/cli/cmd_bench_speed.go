@@ -113,6 +113,7 @@ func (o *benchEmbedOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.Mixed, "mixed", false, "passages of mixed lengths, 32 to --tokens tokens (as real chunks)")
 	f.IntSliceVar(&o.Batches, "batch", []int{1, 8, 32}, "batch sizes")
 	f.IntVar(&o.Threads, "threads", 0, "ONNX Runtime threads (0: one per CPU)")
+	f.BoolVar(&o.AsFile, "as-file", false, "run the model's graph as the file has it, without Hoard's rewrite (for comparing)")
 	f.StringVar(&o.TextsOut, "texts-out", "", "write the passages used as a JSON array (for comparing other systems)")
 	f.BoolVar(&o.JSON, "json", false, "print JSON")
 	cobra.MarkFlagRequired(f, "model")
@@ -148,7 +149,7 @@ func runBenchEmbed(ctx context.Context, opts benchEmbedOptions, a *app) error {
 	if opts.JSON {
 		return a.printJSON(rep)
 	}
-	fmt.Fprintf(a.stdout, "ONNX Runtime %s on %s; single query p50 %.1f ms\n", rep.Runtime, rep.Device, rep.QueryP50ms)
+	fmt.Fprintf(a.stdout, "ONNX Runtime %s on %s, graph %s; single query p50 %.1f ms\n", rep.Runtime, rep.Device, rep.Graph, rep.QueryP50ms)
 	for _, r := range rep.Runs {
 		fmt.Fprintf(a.stdout, "  batch %3d: %6.1f chunks/s (%d chunks of %.0f tokens in %.1f s)\n", r.Batch, r.ChunksPerSec, r.Texts, r.AvgTokens, r.Seconds)
 	}

@@ -17,6 +17,7 @@ type EmbedOptions struct {
 	Tokens           int      // tokens per passage, specials included (256)
 	Batches          []int    // batch sizes to time
 	Threads          int      // ONNX Runtime intra-op threads (0: one per CPU)
+	AsFile           bool     // the graph as the file has it, without Hoard's rewrite
 }
 
 // EmbedRun is one batch size's figure.
@@ -34,6 +35,7 @@ type EmbedReport struct {
 	QueryP50ms float64    `json:"query_p50_ms"`
 	Device     string     `json:"device"`
 	Runtime    string     `json:"onnxruntime"`
+	Graph      string     `json:"graph"` // what Hoard's rewrite changed
 }
 
 // CutToTokens shortens each text to at most n tokens (specials included)
@@ -71,11 +73,11 @@ func Embed(ctx context.Context, opt EmbedOptions) (EmbedReport, error) {
 	defer rt.Close()
 	rep.Runtime = rt.Version()
 	for _, b := range opt.Batches {
-		e, err := rt.Embedder(infer.EmbedderSpec{Model: opt.Model, Tokenizer: opt.Tokenizer, Pooling: "cls", Normalize: true, MaxLen: opt.Tokens, Batch: b})
+		e, err := rt.Embedder(infer.EmbedderSpec{Model: opt.Model, Tokenizer: opt.Tokenizer, Pooling: "cls", Normalize: true, MaxLen: opt.Tokens, Batch: b, AsFile: opt.AsFile})
 		if err != nil {
 			return rep, err
 		}
-		rep.Device = e.Device()
+		rep.Device, rep.Graph = e.Device(), e.Rewrite().String()
 		// Warm up: the first run plans memory.
 		if _, err := e.EmbedPassages(ctx, opt.Texts[:min(len(opt.Texts), b)]); err != nil {
 			return rep, err

@@ -24,15 +24,22 @@ type EmbedderSpec struct {
 	PassagePrefix    string // e5 "passage: "
 	MaxLen           int    // tokens, specials included (default 512)
 	Batch            int    // texts per run (default 1 on the CPU, 32 on CUDA)
+	// AsFile runs the graph exactly as the file has it, without Hoard's
+	// rewrite (Rewrite): for measuring what the rewrite gives.
+	AsFile bool
 }
 
 // Embedder turns texts into vectors.
 type Embedder struct {
-	sess   *Session
-	tok    *Tokenizer
-	spec   EmbedderSpec
-	types  bool // the model takes token_type_ids
-	hidden int
+	sess *Session
+	// rewrite is what the session's graph has of Hoard's; with CLSOnly,
+	// file is the file's own graph, for the token states.
+	rewrite Rewrite
+	file    func() (*Session, error)
+	tok     *Tokenizer
+	spec    EmbedderSpec
+	types   bool // the model takes token_type_ids
+	hidden  int
 	// workers: batches run at once, each on one thread of a shared
 	// one-thread session (on the CPU, one per configured thread).
 	workers int
@@ -89,9 +96,16 @@ func (r *Runtime) Embedder(spec EmbedderSpec) (*Embedder, error) {
 	if r.cfg.Device != "cuda" && threads > 1 {
 		threads, workers = 1, r.Threads()
 	}
-	sess, err := r.session(spec.Model, inputs, []string{out.Name}, threads)
+	outputs := []string{out.Name}
+	file := func() (*Session, error) { return r.session(spec.Model, inputs, outputs, threads) }
+	sess, rw, err := r.rewritten(spec, m, out.Name, inputs, threads)
 	if err != nil {
 		return nil, err
+	}
+	if sess == nil {
+		if sess, err = file(); err != nil {
+			return nil, err
+		}
 	}
 	if spec.Batch <= 0 {
 		// On the CPU one text at a time is fastest even with length
@@ -102,8 +116,43 @@ func (r *Runtime) Embedder(spec EmbedderSpec) (*Embedder, error) {
 			spec.Batch = 32
 		}
 	}
-	return &Embedder{sess: sess, tok: tok, spec: spec, types: types, hidden: hidden, workers: workers}, nil
+	return &Embedder{sess: sess, rewrite: rw, file: file, tok: tok, spec: spec, types: types, hidden: hidden, workers: workers}, nil
 }
+
+// rewritten loads the graph with Hoard's rewrite (see Rewrite) when it is
+// a float graph the rewrite matches; nil when it is not, or when the
+// rewritten graph does not load (logged: the file's graph is used).
+func (r *Runtime) rewritten(spec EmbedderSpec, m model, output string, inputs []string, threads int) (*Session, Rewrite, error) {
+	if spec.AsFile || m.dynamicQuant {
+		return nil, Rewrite{}, nil
+	}
+	key := spec.Model + "#rewritten"
+	if s, rw := r.cached(key, threads); s != nil {
+		return s, rw, nil
+	}
+	data, err := os.ReadFile(spec.Model)
+	if err != nil {
+		return nil, Rewrite{}, fmt.Errorf("model file: %w", err)
+	}
+	graph, rw, err := rewriteGraph(data, spec.Pooling == "cls", output)
+	if err != nil {
+		r.log.Warn("embedder graph not rewritten", "model", spec.Model, "err", err)
+		return nil, Rewrite{}, nil
+	}
+	if !rw.Changed() {
+		return nil, rw, nil
+	}
+	s, err := r.sessionData(key, graph, rw, inputs, []string{output}, threads)
+	if err != nil {
+		r.log.Warn("rewritten embedder graph did not load; running the file's", "model", spec.Model, "rewrite", rw.String(), "err", err)
+		return nil, Rewrite{}, nil
+	}
+	r.log.Debug("embedder graph rewritten", "model", spec.Model, "rewrite", rw.String())
+	return s, rw, nil
+}
+
+// Rewrite is what Hoard changed in the model's graph.
+func (e *Embedder) Rewrite() Rewrite { return e.rewrite }
 
 // model is what loading a transformer file tells: its tokenizer (nil
 // without a tokenizer file: then only pre-tokenized ids can run), its inputs
@@ -280,16 +329,25 @@ func (e *Embedder) EncodeIDs(ctx context.Context, ids [][]int, states bool) ([]E
 // run evaluates one padded batch and pools it.
 func (e *Embedder) run(batch [][]int, states bool) ([]Encoding, error) {
 	b := len(batch)
-	hs, t, err := runPadded(e.sess, batch, nil, e.pad(), e.types)
+	sess := e.sess
+	if states && e.rewrite.CLSOnly {
+		var err error
+		if sess, err = e.file(); err != nil {
+			return nil, fmt.Errorf("embed: %w", err)
+		}
+	}
+	hs, _, err := runPadded(sess, batch, nil, e.pad(), e.types)
 	if err != nil {
 		return nil, fmt.Errorf("embed: %w", err)
 	}
 	defer hs.Destroy()
 	dims := hs.GetShape()
-	if len(dims) != 3 {
+	if len(dims) != 3 || int(dims[0]) != b {
 		return nil, fmt.Errorf("embed: output shape %v, want [batch, seq, hidden]", dims)
 	}
-	h := int(dims[2])
+	// t: the rows a text has in the output (its padded length, or 1 when
+	// the last layer ran for the CLS token only).
+	t, h := int(dims[1]), int(dims[2])
 	data := hs.GetData()
 	res := make([]Encoding, b)
 	for i, ids := range batch {

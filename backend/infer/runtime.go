@@ -179,6 +179,7 @@ type Session struct {
 	Inputs  []string
 	Outputs []string
 	Device  string // where it runs: "cpu" or "cuda"
+	rewrite Rewrite
 }
 
 // Session loads a model once, with the configured intra-op threads; later
@@ -191,6 +192,26 @@ func (r *Runtime) Session(path string, inputs, outputs []string) (*Session, erro
 func (r *Runtime) Threads() int { return r.cfg.Threads }
 
 func (r *Runtime) session(path string, inputs, outputs []string, threads int) (*Session, error) {
+	return r.load(path, nil, Rewrite{}, inputs, outputs, threads)
+}
+
+// sessionData loads a model from memory (a rewritten graph), cached under
+// key.
+func (r *Runtime) sessionData(key string, data []byte, rw Rewrite, inputs, outputs []string, threads int) (*Session, error) {
+	return r.load(key, data, rw, inputs, outputs, threads)
+}
+
+// cached returns the session already loaded under key, if any.
+func (r *Runtime) cached(key string, threads int) (*Session, Rewrite) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s, ok := r.sessions[fmt.Sprintf("%s#%d", key, threads)]; ok {
+		return s, s.rewrite
+	}
+	return nil, Rewrite{}
+}
+
+func (r *Runtime) load(path string, data []byte, rw Rewrite, inputs, outputs []string, threads int) (*Session, error) {
 	key := fmt.Sprintf("%s#%d", path, threads)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -200,8 +221,10 @@ func (r *Runtime) session(path string, inputs, outputs []string, threads int) (*
 	if s, ok := r.sessions[key]; ok {
 		return s, nil
 	}
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("model file: %w", err)
+	if data == nil {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("model file: %w", err)
+		}
 	}
 	opts, err := ort.NewSessionOptions()
 	if err != nil {
@@ -222,11 +245,16 @@ func (r *Runtime) session(path string, inputs, outputs []string, threads int) (*
 	if r.cfg.Device == "cuda" && r.cudaUsable(opts) {
 		device = "cuda"
 	}
-	s, err := ort.NewDynamicAdvancedSession(path, inputs, outputs, opts)
+	var s *ort.DynamicAdvancedSession
+	if data != nil {
+		s, err = ort.NewDynamicAdvancedSessionWithONNXData(data, inputs, outputs, opts)
+	} else {
+		s, err = ort.NewDynamicAdvancedSession(path, inputs, outputs, opts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load model %s: %w", filepath.Base(path), err)
 	}
-	sess := &Session{s: s, Inputs: inputs, Outputs: outputs, Device: device}
+	sess := &Session{s: s, Inputs: inputs, Outputs: outputs, Device: device, rewrite: rw}
 	r.sessions[key] = sess
 	return sess, nil
 }
