@@ -126,25 +126,32 @@ func (r *Runtime) rewritten(spec EmbedderSpec, m model, output string, inputs []
 	if spec.AsFile || m.dynamicQuant {
 		return nil, Rewrite{}, nil
 	}
-	key := spec.Model + "#rewritten"
+	cls := spec.Pooling == "cls"
+	key := fmt.Sprintf("%s#rewritten,cls=%t,%s", spec.Model, cls, output)
 	if s, rw := r.cached(key, threads); s != nil {
 		return s, rw, nil
+	}
+	if r.asIs(key, false) {
+		return nil, Rewrite{}, nil
 	}
 	data, err := os.ReadFile(spec.Model)
 	if err != nil {
 		return nil, Rewrite{}, fmt.Errorf("model file: %w", err)
 	}
-	graph, rw, err := rewriteGraph(data, spec.Pooling == "cls", output)
+	graph, rw, err := rewriteGraph(data, cls, output)
 	if err != nil {
 		r.log.Warn("embedder graph not rewritten", "model", spec.Model, "err", err)
+		r.asIs(key, true)
 		return nil, Rewrite{}, nil
 	}
 	if !rw.Changed() {
+		r.asIs(key, true)
 		return nil, rw, nil
 	}
 	s, err := r.sessionData(key, graph, rw, inputs, []string{output}, threads)
 	if err != nil {
 		r.log.Warn("rewritten embedder graph did not load; running the file's", "model", spec.Model, "rewrite", rw.String(), "err", err)
+		r.asIs(key, true)
 		return nil, Rewrite{}, nil
 	}
 	r.log.Debug("embedder graph rewritten", "model", spec.Model, "rewrite", rw.String())

@@ -44,8 +44,11 @@ type Runtime struct {
 
 	mu       sync.Mutex
 	sessions map[string]*Session
-	closed   bool
-	cudaOK   *bool
+	// asis: models whose graph the rewrite leaves (or fails on), so that
+	// another embedder of the same file does not read it again.
+	asis   map[string]bool
+	closed bool
+	cudaOK *bool
 }
 
 // FindLibrary returns the first ONNX Runtime library that exists among:
@@ -199,6 +202,20 @@ func (r *Runtime) session(path string, inputs, outputs []string, threads int) (*
 // key.
 func (r *Runtime) sessionData(key string, data []byte, rw Rewrite, inputs, outputs []string, threads int) (*Session, error) {
 	return r.load(key, data, rw, inputs, outputs, threads)
+}
+
+// asIs reports whether the graph under key is run as its file has it;
+// mark records that it is.
+func (r *Runtime) asIs(key string, mark bool) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if mark {
+		if r.asis == nil {
+			r.asis = map[string]bool{}
+		}
+		r.asis[key] = true
+	}
+	return r.asis[key]
 }
 
 // cached returns the session already loaded under key, if any.
