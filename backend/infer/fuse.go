@@ -138,7 +138,7 @@ func matchLayerNorm(ix *onnxgraph.Index, g *onnxgraph.Graph, mean *onnxgraph.Nod
 			div = c
 		}
 	}
-	if pow == nil || div == nil || len(ix.Consumers(sub.Outputs[0])) != 2 || ix.IsOutput(sub.Outputs[0]) {
+	if pow == nil || div == nil || len(pow.Inputs) != 2 || len(ix.Consumers(sub.Outputs[0])) != 2 || ix.IsOutput(sub.Outputs[0]) {
 		return f, false
 	}
 	if two, ok := ix.Scalar(pow.Inputs[1]); !ok || two != 2 {
@@ -175,12 +175,12 @@ func matchLayerNorm(ix *onnxgraph.Index, g *onnxgraph.Graph, mean *onnxgraph.Nod
 	}
 	// x = (MatMul + bias) + skip, x read by the norm alone.
 	res := ix.ProducerOf(x, "Add")
-	if res == nil || len(ix.Consumers(x)) != 2 || ix.IsOutput(x) {
+	if res == nil || len(res.Inputs) != 2 || len(ix.Consumers(x)) != 2 || ix.IsOutput(x) {
 		return f, false
 	}
 	for i, in := range res.Inputs {
 		b := ix.ProducerOf(in, "Add")
-		if b == nil || len(ix.Consumers(in)) != 1 || ix.IsOutput(in) {
+		if b == nil || len(b.Inputs) != 2 || len(ix.Consumers(in)) != 1 || ix.IsOutput(in) {
 			continue
 		}
 		for j, bin := range b.Inputs {
@@ -237,7 +237,7 @@ func lastLayerCLSOnly(g *onnxgraph.Graph, output string) bool {
 			softmax = n
 		}
 	}
-	if softmax == nil || !ix.IsOutput(output) {
+	if softmax == nil || len(softmax.Inputs) == 0 || !ix.IsOutput(output) {
 		return false
 	}
 	// softmax <- (Add mask) <- (Div | Mul scale) <- MatMul(q, k^T)
@@ -245,7 +245,7 @@ func lastLayerCLSOnly(g *onnxgraph.Graph, output string) bool {
 	var scores *onnxgraph.Node
 	for range 3 {
 		n := ix.Producer(t)
-		if n == nil || n.Domain != "" {
+		if n == nil || n.Domain != "" || len(n.Inputs) == 0 {
 			return false
 		}
 		if n.OpType == "MatMul" {
@@ -261,11 +261,11 @@ func lastLayerCLSOnly(g *onnxgraph.Graph, output string) bool {
 		return false
 	}
 	tq := ix.ProducerOf(scores.Inputs[0], "Transpose")
-	if tq == nil {
+	if tq == nil || len(tq.Inputs) == 0 {
 		return false
 	}
 	rq := ix.ProducerOf(tq.Inputs[0], "Reshape")
-	if rq == nil {
+	if rq == nil || len(rq.Inputs) == 0 {
 		return false
 	}
 	qadd := ix.ProducerOf(rq.Inputs[0], "Add")
@@ -278,7 +278,7 @@ func lastLayerCLSOnly(g *onnxgraph.Graph, output string) bool {
 			qmm = ix.ProducerOf(qadd.Inputs[1-j], "MatMul")
 		}
 	}
-	if qmm == nil || ix.IsOutput(qmm.Inputs[0]) {
+	if qmm == nil || len(qmm.Inputs) != 2 || ix.IsOutput(qmm.Inputs[0]) {
 		return false
 	}
 	x := qmm.Inputs[0]
