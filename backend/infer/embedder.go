@@ -148,7 +148,7 @@ func (r *Runtime) rewritten(spec EmbedderSpec, m model, output string, inputs []
 		r.asIs(key, true)
 		return nil, rw, nil
 	}
-	s, err := r.sessionData(key, graph, rw, inputs, []string{output}, threads)
+	s, err := r.load(key, graph, rw, inputs, []string{output}, threads)
 	if err != nil {
 		r.log.Warn("rewritten embedder graph did not load; running the file's", "model", spec.Model, "rewrite", rw.String(), "err", err)
 		r.asIs(key, true)

@@ -299,8 +299,11 @@ func lastLayerCLSOnly(g *onnxgraph.Graph, output string) bool {
 	}
 	row := x + "/cls"
 	starts, ends, axes := row+"/starts", row+"/ends", row+"/axes"
-	for name, v := range map[string]int64{starts: 0, ends: 1, axes: 1} {
-		g.AddInit(&onnxgraph.Tensor{Name: name, Dims: []int64{1}, Type: onnxgraph.Int64, Int64s: []int64{v}})
+	for _, c := range []struct {
+		name string
+		v    int64
+	}{{starts, 0}, {ends, 1}, {axes, 1}} {
+		g.AddInit(&onnxgraph.Tensor{Name: c.name, Dims: []int64{1}, Type: onnxgraph.Int64, Int64s: []int64{c.v}})
 	}
 	slice := &onnxgraph.Node{OpType: "Slice", Name: row, Inputs: []string{x, starts, ends, axes}, Outputs: []string{row}}
 	at := slices.Index(g.Nodes, qmm)

@@ -198,12 +198,6 @@ func (r *Runtime) session(path string, inputs, outputs []string, threads int) (*
 	return r.load(path, nil, Rewrite{}, inputs, outputs, threads)
 }
 
-// sessionData loads a model from memory (a rewritten graph), cached under
-// key.
-func (r *Runtime) sessionData(key string, data []byte, rw Rewrite, inputs, outputs []string, threads int) (*Session, error) {
-	return r.load(key, data, rw, inputs, outputs, threads)
-}
-
 // asIs reports whether the graph under key is run as its file has it;
 // mark records that it is.
 func (r *Runtime) asIs(key string, mark bool) bool {
@@ -228,6 +222,8 @@ func (r *Runtime) cached(key string, threads int) (*Session, Rewrite) {
 	return nil, Rewrite{}
 }
 
+// load loads a model file, or from data when given (a rewritten graph,
+// cached under path as its key).
 func (r *Runtime) load(path string, data []byte, rw Rewrite, inputs, outputs []string, threads int) (*Session, error) {
 	key := fmt.Sprintf("%s#%d", path, threads)
 	r.mu.Lock()

@@ -62,7 +62,7 @@ const (
 
 // Model is a parsed ONNX model.
 type Model struct {
-	rest   []byte // the model's other fields, as read
+	rest   [][]byte // the model's other fields, as read (slices of the file)
 	Opsets []Opset
 	Graph  *Graph
 }
@@ -79,7 +79,7 @@ type Graph struct {
 	// Inits are the initializers by name, decoded as far as Const needs.
 	Inits   map[string]*Tensor
 	Outputs []string
-	rest    []byte // inputs, outputs, initializers, value infos, as read
+	rest    [][]byte // inputs, outputs, initializers, value infos, as read (slices of the file)
 	added   []*Tensor
 }
 
@@ -139,7 +139,7 @@ func Parse(data []byte) (*Model, error) {
 			}
 			m.Opsets = append(m.Opsets, o)
 		default:
-			m.rest = append(m.rest, whole...)
+			m.rest = append(m.rest, whole)
 		}
 		return nil
 	})
@@ -180,7 +180,7 @@ func parseGraph(data []byte) (*Graph, error) {
 				return err
 			}
 		}
-		g.rest = append(g.rest, whole...)
+		g.rest = append(g.rest, whole)
 		return nil
 	})
 	return g, err
@@ -330,20 +330,30 @@ func varint(b []byte) uint64 {
 }
 
 // Marshal writes the model back: the graph's nodes as they are now, new
-// initializers after the old ones, the rest as read.
+// initializers after the old ones, the rest as read. The weights are
+// copied once, into an output sized in advance.
 func (m *Model) Marshal() []byte {
-	var g []byte
+	var nodes, added []byte
 	for _, n := range m.Graph.Nodes {
-		g = protowire.AppendTag(g, graphNode, protowire.BytesType)
-		g = protowire.AppendBytes(g, n.marshal())
+		nodes = protowire.AppendTag(nodes, graphNode, protowire.BytesType)
+		nodes = protowire.AppendBytes(nodes, n.marshal())
 	}
-	g = append(g, m.Graph.rest...)
 	for _, t := range m.Graph.added {
-		g = protowire.AppendTag(g, graphInit, protowire.BytesType)
-		g = protowire.AppendBytes(g, t.marshal())
+		added = protowire.AppendTag(added, graphInit, protowire.BytesType)
+		added = protowire.AppendBytes(added, t.marshal())
 	}
-	out := make([]byte, 0, len(m.rest)+len(g)+64)
-	out = append(out, m.rest...)
+	graph := len(nodes) + len(added)
+	for _, b := range m.Graph.rest {
+		graph += len(b)
+	}
+	size := graph + 64*len(m.Opsets) + 16
+	for _, b := range m.rest {
+		size += len(b)
+	}
+	out := make([]byte, 0, size)
+	for _, b := range m.rest {
+		out = append(out, b...)
+	}
 	for _, o := range m.Opsets {
 		var b []byte
 		if o.Domain != "" {
@@ -356,7 +366,12 @@ func (m *Model) Marshal() []byte {
 		out = protowire.AppendBytes(out, b)
 	}
 	out = protowire.AppendTag(out, modelGraph, protowire.BytesType)
-	return protowire.AppendBytes(out, g)
+	out = protowire.AppendVarint(out, uint64(graph))
+	out = append(out, nodes...)
+	for _, b := range m.Graph.rest {
+		out = append(out, b...)
+	}
+	return append(out, added...)
 }
 
 func (n *Node) marshal() []byte {
@@ -544,7 +559,8 @@ func (ix *Index) Producer(name string) *Node { return ix.prod[name] }
 // Consumers are the nodes reading the tensor.
 func (ix *Index) Consumers(name string) []*Node { return ix.cons[name] }
 
-// Producer of op type: the node making the tensor, if it is of that type.
+// ProducerOf returns the node making the tensor if it is a standard
+// operator of that type, else nil.
 func (ix *Index) ProducerOf(name, op string) *Node {
 	if n := ix.prod[name]; n != nil && n.OpType == op && n.Domain == "" {
 		return n
